@@ -1,0 +1,96 @@
+# gatehouse — one plain Makefile.
+#   make              build app/gatehouse
+#   make run / stop   the whole local stack on loopback (see scripts/stack.sh)
+#   make test         every layer; ends with one "N passed, N failed" line
+#   make test SANITIZE=1   the same with ASan + UBSan
+#   make bench        wrk against the running stack, ratios to two ceilings
+#   make fuzz         longer libFuzzer runs of every parser
+#   make deps         install what is missing (apt-get, npm ci)
+
+CC       ?= cc
+PKGS     := json-c libpq libcurl openssl libjwt
+WARN     := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+            -Wshadow -Wcast-qual -Wno-missing-field-initializers
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -D_GNU_SOURCE -pthread $(WARN) -Iapp \
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -pthread
+
+ifeq ($(SANITIZE),1)
+BUILD    := build/san
+CFLAGS   += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+else
+BUILD    := build/rel
+endif
+
+APP_SRC  := $(shell find app -name '*.c' ! -name main.c | sort)
+APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/%.o)
+LIB      := $(BUILD)/libgatehouse.a
+BIN      := app/gatehouse
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps run stop test unit bench fuzz clean soak
+all: $(BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB): $(APP_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/gatehouse: $(BUILD)/app/core/main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The binary the stack runs is always app/gatehouse; with SANITIZE=1 it is the
+# instrumented build.
+$(BIN): $(BUILD)/gatehouse
+	cp $< $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -MMD -MP $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+unit: $(UNIT_BIN)
+	@scripts/run-unit.sh $(UNIT_BIN)
+
+deps:
+	@scripts/deps.sh
+
+run: deps $(BIN)
+	@scripts/stack.sh start
+
+stop:
+	@scripts/stack.sh stop
+
+test: deps $(BIN) $(UNIT_BIN) $(BUILD)/tests/bench-responder
+	@SANITIZE=$(SANITIZE) BUILD=$(BUILD) scripts/test.sh $(UNIT_BIN)
+
+bench: deps $(BIN) $(BUILD)/tests/bench-responder
+	@BUILD=$(BUILD) scripts/bench.sh
+
+$(BUILD)/tests/bench-responder: tests/bench/responder.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lfcgi
+
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -Iapp \
+              -fsanitize=fuzzer,address,undefined \
+              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+build/fuzz/%: tests/fuzz/%.c $(APP_SRC)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -o $@ $< $(filter-out app/core/main.c,$(APP_SRC)) $(LDLIBS)
+
+fuzz-build: $(FUZZ_BIN)
+fuzz: $(FUZZ_BIN)
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} scripts/fuzz.sh $(FUZZ_BIN)
+
+clean:
+	rm -rf build $(BIN)
+
+-include $(shell find build -name '*.d' 2>/dev/null)
