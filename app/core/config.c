@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: MIT */
+/* config: environment and .env settings (see config.h).
+ *
+ * The .env file is parsed into a private list of KEY=VALUE pairs and never
+ * exported with setenv(): the process environment stays what it was at
+ * start-up, so a reload that re-reads the file sees the file's new values
+ * while variables set in the environment keep precedence, as with dotenv.
+ * Numeric settings are parsed strictly and range-checked in config_check,
+ * which explains each problem in a sentence an operator can act on. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+#define ENV_FILE_LINE_MAX 4096
+#define ENV_FILE_ENTRIES_MAX 256
+#define POOL_PROCESSES_MAX 32
+#define POOL_THREADS_MAX 64
+#define REQUEST_TIMEOUT_MAX_S 600
+
+struct env_entry {
+    char *key;
+    char *value;
+};
+
+struct env_file {
+    struct env_entry entries[ENV_FILE_ENTRIES_MAX];
+    int count;
+};
+
+static void env_file_free(struct env_file *f)
+{
+    for (int i = 0; i < f->count; i++) {
+        free(f->entries[i].key);
+        free(f->entries[i].value);
+    }
+    f->count = 0;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+/* parse_line accepts "KEY=VALUE", "export KEY=VALUE", blank lines and
+ * comments; VALUE may be wrapped in single or double quotes. */
+static int parse_line(struct env_file *f, char *line, int lineno,
+                      const char *path, char *err, size_t errlen)
+{
+    char *s = trim(line);
+    if (!*s || *s == '#')
+        return 0;
+    if (!strncmp(s, "export ", 7))
+        s = trim(s + 7);
+    char *eq = strchr(s, '=');
+    if (!eq) {
+        snprintf(err, errlen, "%s:%d: expected KEY=VALUE", path, lineno);
+        return -1;
+    }
+    *eq = '\0';
+    char *key = trim(s), *value = trim(eq + 1);
+    for (char *k = key; *k; k++) {
+        if (!isalnum((unsigned char)*k) && *k != '_') {
+            snprintf(err, errlen, "%s:%d: invalid variable name", path, lineno);
+            return -1;
+        }
+    }
+    size_t vlen = strlen(value);
+    if (vlen >= 2 && (value[0] == '"' || value[0] == '\'') &&
+        value[vlen - 1] == value[0]) {
+        value[vlen - 1] = '\0';
+        value++;
+    }
+    if (f->count == ENV_FILE_ENTRIES_MAX) {
+        snprintf(err, errlen, "%s:%d: more than %d settings", path, lineno,
+                 ENV_FILE_ENTRIES_MAX);
+        return -1;
+    }
+    f->entries[f->count].key = xstrdup(key);
+    f->entries[f->count].value = xstrdup(value);
+    f->count++;
+    return 0;
+}
+
+static int env_file_read(struct env_file *f, const char *path, char *err,
+                         size_t errlen)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[ENV_FILE_LINE_MAX];
+    int lineno = 0, rc = 0;
+    while (fgets(line, sizeof(line), fp)) {
+        lineno++;
+        if (!strchr(line, '\n') && !feof(fp)) {
+            snprintf(err, errlen, "%s:%d: line too long", path, lineno);
+            rc = -1;
+            break;
+        }
+        if (parse_line(f, line, lineno, path, err, errlen) < 0) {
+            rc = -1;
+            break;
+        }
+    }
+    fclose(fp);
+    return rc;
+}
+
+/* lookup gives the environment's value first, then the file's, else NULL. */
+static const char *lookup(const struct env_file *f, const char *key)
+{
+    const char *v = getenv(key);
+    if (v)
+        return v;
+    for (int i = f->count - 1; i >= 0; i--)
+        if (!strcmp(f->entries[i].key, key))
+            return f->entries[i].value;
+    return NULL;
+}
+
+static char *string_setting(const struct env_file *f, const char *key,
+                            const char *fallback)
+{
+    const char *v = lookup(f, key);
+    if (!v || !*v)
+        v = fallback;
+    return v ? xstrdup(v) : NULL;
+}
+
+/* int_setting returns the value, the fallback when unset, or INT_MIN when
+ * the text is not a plain decimal number (config_check reports it). */
+static int int_setting(const struct env_file *f, const char *key, int fallback)
+{
+    const char *v = lookup(f, key);
+    if (!v || !*v)
+        return fallback;
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || *end || n < 0 || n > INT_MAX)
+        return INT_MIN;
+    return (int)n;
+}
+
+static int hex_value(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = tolower(c);
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+static bool parse_session_key(const char *hex, unsigned char *out)
+{
+    if (!hex || strlen(hex) != CONFIG_SESSION_KEY_BYTES * 2)
+        return false;
+    for (int i = 0; i < CONFIG_SESSION_KEY_BYTES; i++) {
+        int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return false;
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return true;
+}
+
+int config_load(struct config *cfg, const char *env_file, char *err,
+                size_t errlen)
+{
+    struct env_file *f = xcalloc(1, sizeof(*f));
+    int rc = -1;
+    memset(cfg, 0, sizeof(*cfg));
+    if (env_file && env_file_read(f, env_file, err, errlen) < 0)
+        goto out;
+
+    cfg->listen = string_setting(f, "GATEHOUSE_LISTEN", "var/run/gatehouse.sock");
+    cfg->processes = int_setting(f, "GATEHOUSE_PROCESSES", 2);
+    cfg->threads = int_setting(f, "GATEHOUSE_THREADS", 8);
+    cfg->max_requests = int_setting(f, "GATEHOUSE_MAX_REQUESTS", 10000);
+    cfg->request_timeout_s = int_setting(f, "GATEHOUSE_REQUEST_TIMEOUT", 30);
+    cfg->slow_ms = int_setting(f, "GATEHOUSE_SLOW_MS", 1000);
+    cfg->templates_dir = string_setting(f, "GATEHOUSE_TEMPLATES", "templates");
+    cfg->sql_dir = string_setting(f, "GATEHOUSE_SQL", "sql");
+    cfg->pid_file = string_setting(f, "GATEHOUSE_PID_FILE", NULL);
+    cfg->site_name = string_setting(f, "GATEHOUSE_SITE_NAME", "gatehouse");
+    cfg->database_url = string_setting(f, "DATABASE_URL", NULL);
+    cfg->aws_region = string_setting(f, "AWS_REGION", "us-east-1");
+    cfg->aws_access_key_id = string_setting(f, "AWS_ACCESS_KEY_ID", NULL);
+    cfg->aws_secret_access_key = string_setting(f, "AWS_SECRET_ACCESS_KEY", NULL);
+    cfg->aws_session_token = string_setting(f, "AWS_SESSION_TOKEN", NULL);
+    cfg->cognito_user_pool_id = string_setting(f, "COGNITO_USER_POOL_ID", NULL);
+    cfg->cognito_client_id = string_setting(f, "COGNITO_CLIENT_ID", NULL);
+    cfg->cognito_client_secret = string_setting(f, "COGNITO_CLIENT_SECRET", NULL);
+    cfg->cognito_endpoint = string_setting(f, "COGNITO_ENDPOINT", NULL);
+    cfg->s3_bucket = string_setting(f, "S3_BUCKET_NAME", NULL);
+    cfg->s3_endpoint = string_setting(f, "S3_ENDPOINT", NULL);
+    cfg->has_session_key =
+        parse_session_key(lookup(f, "SESSION_KEY"), cfg->session_key);
+    cfg->admin_group = string_setting(f, "ADMIN_GROUP", "admin");
+    cfg->base_domain = string_setting(f, "BASE_DOMAIN", NULL);
+    cfg->platform_admin_token = string_setting(f, "PLATFORM_ADMIN_TOKEN", NULL);
+    cfg->cors_origins = string_setting(f, "CORS_ORIGINS", NULL);
+    rc = 0;
+out:
+    env_file_free(f);
+    free(f);
+    return rc;
+}
+
+static int check_range(FILE *report, const char *key, int value, int min,
+                       int max)
+{
+    if (value == INT_MIN) {
+        fprintf(report, "%s: not a whole number\n", key);
+        return 1;
+    }
+    if (value < min || value > max) {
+        fprintf(report, "%s: %d is outside %d..%d\n", key, value, min, max);
+        return 1;
+    }
+    return 0;
+}
+
+int config_check(const struct config *cfg, FILE *report)
+{
+    int problems = 0;
+    problems += check_range(report, "GATEHOUSE_PROCESSES", cfg->processes, 1,
+                            POOL_PROCESSES_MAX);
+    problems += check_range(report, "GATEHOUSE_THREADS", cfg->threads, 1,
+                            POOL_THREADS_MAX);
+    problems += check_range(report, "GATEHOUSE_MAX_REQUESTS",
+                            cfg->max_requests, 0, INT_MAX - 1);
+    problems += check_range(report, "GATEHOUSE_REQUEST_TIMEOUT",
+                            cfg->request_timeout_s, 1, REQUEST_TIMEOUT_MAX_S);
+    problems += check_range(report, "GATEHOUSE_SLOW_MS", cfg->slow_ms, 1,
+                            INT_MAX - 1);
+    if (!cfg->database_url) {
+        fprintf(report, "DATABASE_URL: not set; give a libpq conninfo such as "
+                        "\"host=127.0.0.1 dbname=gatehouse user=gatehouse\"\n");
+        problems++;
+    }
+    if (!cfg->has_session_key) {
+        fprintf(report, "SESSION_KEY: must be 64 hex characters (32 random "
+                        "bytes, e.g. from `openssl rand -hex 32`)\n");
+        problems++;
+    }
+    if (strlen(cfg->listen) >= 100) {
+        fprintf(report, "GATEHOUSE_LISTEN: a unix socket path must be shorter "
+                        "than 100 bytes\n");
+        problems++;
+    }
+    if ((cfg->aws_access_key_id == NULL) != (cfg->aws_secret_access_key == NULL)) {
+        fprintf(report, "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: set both "
+                        "or neither\n");
+        problems++;
+    }
+    if ((cfg->cognito_user_pool_id == NULL) != (cfg->cognito_client_id == NULL)) {
+        fprintf(report, "COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID: the default "
+                        "tenant needs both\n");
+        problems++;
+    }
+    return problems;
+}
+
+void config_free(struct config *cfg)
+{
+    char **strings[] = {
+        &cfg->listen, &cfg->templates_dir, &cfg->sql_dir, &cfg->pid_file,
+        &cfg->site_name, &cfg->database_url, &cfg->aws_region,
+        &cfg->aws_access_key_id, &cfg->aws_secret_access_key,
+        &cfg->aws_session_token, &cfg->cognito_user_pool_id,
+        &cfg->cognito_client_id, &cfg->cognito_client_secret,
+        &cfg->cognito_endpoint, &cfg->s3_bucket, &cfg->s3_endpoint,
+        &cfg->admin_group, &cfg->base_domain, &cfg->platform_admin_token,
+        &cfg->cors_origins,
+    };
+    for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
+        free(*strings[i]);
+    memset(cfg, 0, sizeof(*cfg));
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* config: the settings of one gatehouse process, from the environment and an
+ * optional .env file (the environment wins, as with dotenv).
+ *
+ * config_load fills a struct config whose strings it owns; config_free
+ * releases them. The master loads a fresh struct on every SIGHUP and only
+ * swaps it in when config_check finds no problem. */
+#ifndef GH_CONFIG_H
+#define GH_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define CONFIG_SESSION_KEY_BYTES 32
+
+struct config {
+    /* the pool */
+    char *listen;          /* GATEHOUSE_LISTEN: FastCGI unix socket path */
+    int processes;         /* GATEHOUSE_PROCESSES */
+    int threads;           /* GATEHOUSE_THREADS per process */
+    int max_requests;      /* GATEHOUSE_MAX_REQUESTS per process, 0 = never */
+    int request_timeout_s; /* GATEHOUSE_REQUEST_TIMEOUT */
+    int slow_ms;           /* GATEHOUSE_SLOW_MS */
+    char *templates_dir;   /* GATEHOUSE_TEMPLATES */
+    char *sql_dir;         /* GATEHOUSE_SQL */
+    char *pid_file;        /* GATEHOUSE_PID_FILE, may be NULL */
+    char *site_name;       /* GATEHOUSE_SITE_NAME: the default tenant's name */
+    /* outside services */
+    char *database_url;
+    char *aws_region, *aws_access_key_id, *aws_secret_access_key;
+    char *aws_session_token;
+    char *cognito_user_pool_id, *cognito_client_id, *cognito_client_secret;
+    char *cognito_endpoint; /* NULL: https://cognito-idp.<region>.amazonaws.com */
+    char *s3_bucket, *s3_endpoint;
+    unsigned char session_key[CONFIG_SESSION_KEY_BYTES];
+    bool has_session_key;
+    char *admin_group, *base_domain, *platform_admin_token, *cors_origins;
+};
+
+/* config_load reads env_file (may be NULL) and the environment into cfg.
+ * It returns 0, or -1 with a message in err when the file cannot be read or
+ * a line is malformed. Values are not judged here: see config_check. */
+int config_load(struct config *cfg, const char *env_file, char *err,
+                size_t errlen);
+/* config_check writes one explanatory line per problem to report and returns
+ * how many it found (0: the settings are usable). */
+int config_check(const struct config *cfg, FILE *report);
+/* config_free releases every string and zeroes cfg; safe on a zeroed cfg. */
+void config_free(struct config *cfg);
+
+#endif

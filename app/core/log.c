@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/* log: structured one-line events on stderr (see log.h).
+ *
+ * Each line is formatted into a stack buffer of LOG_LINE_MAX bytes and
+ * written with one write(2); a longer line is cut and marked "truncated=1".
+ * Timestamps are UTC with microseconds. State is two process-wide settings
+ * that are set before threads start and only read afterwards. */
+#include "log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOG_LINE_MAX 2048
+
+static const char *process_kind = "main";
+static enum log_level min_level = LOG_INFO;
+
+static const char *level_names[] = {"debug", "info", "warn", "error"};
+
+void log_set_process(const char *kind)
+{
+    process_kind = kind;
+}
+
+void log_set_level(enum log_level min)
+{
+    min_level = min;
+}
+
+void log_event(enum log_level level, const char *event, const char *fmt, ...)
+{
+    if (level < min_level)
+        return;
+    char line[LOG_LINE_MAX];
+    struct timeval tv;
+    struct tm tm;
+    gettimeofday(&tv, NULL);
+    gmtime_r(&tv.tv_sec, &tm);
+    int n = snprintf(line, sizeof(line),
+                     "ts=%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ level=%s pid=%d "
+                     "proc=%s event=%s",
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                     tm.tm_min, tm.tm_sec, (long)tv.tv_usec, level_names[level],
+                     (int)getpid(), process_kind, event);
+    if (fmt && *fmt && n > 0 && (size_t)n < sizeof(line) - 2) {
+        line[n++] = ' ';
+        va_list ap;
+        va_start(ap, fmt);
+        int m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+        va_end(ap);
+        if (m > 0)
+            n += m;
+    }
+    /* Leave room for the truncation mark and the newline. */
+    const char mark[] = " truncated=1";
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof(line) - 1) {
+        n = (int)(sizeof(line) - sizeof(mark) - 1);
+        memcpy(line + n, mark, sizeof(mark) - 1);
+        n += (int)sizeof(mark) - 1;
+    }
+    line[n++] = '\n';
+    ssize_t w;
+    do {
+        w = write(STDERR_FILENO, line, (size_t)n);
+    } while (w < 0 && errno == EINTR);
+}
+
+const char *log_quote(char *out, unsigned outlen, const char *s)
+{
+    unsigned o = 0;
+    if (outlen < 3) {
+        if (outlen)
+            out[0] = '\0';
+        return out;
+    }
+    out[o++] = '"';
+    for (; s && *s && o + 5 < outlen; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            out[o++] = '\\';
+            out[o++] = (char)c;
+        } else if (c < 0x20 || c == 0x7f) {
+            o += (unsigned)snprintf(out + o, outlen - o, "\\x%02x", c);
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    out[o++] = '"';
+    out[o] = '\0';
+    return out;
+}

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT */
+/* worker: FastCGI worker threads (see worker.h).
+ *
+ * Accepting is ours, not libfcgi's. Each thread waits in poll(2) on three
+ * things: its kept-alive nginx connection (if any), the shared listening
+ * socket, and the process's quit pipe. A readable kept connection carries
+ * the next request; a readable listening socket means nginx opened a new
+ * connection, which the thread takes (closing an idle kept one, which nginx
+ * tolerates) so that idle keep-alive connections can never starve new ones;
+ * a readable quit pipe means stop. The pipe is never drained, so one byte
+ * wakes every thread, and a thread busy with a request sees it only when
+ * the request is done: that is the graceful part of a graceful stop.
+ *
+ * libfcgi then reads and writes the accepted connection: FCGX_Accept_r is
+ * handed the descriptor through FCGX_Request.ipcFd with keepConnection set,
+ * so it neither closes it first nor accepts on its own (its listen_sock is
+ * -1, which makes any accept it tries fail at once). Those two fields are
+ * marked "don't use" in fcgiapp.h; they have been stable for two decades
+ * and this is the one place that relies on them.
+ *
+ * Per-thread state (FastCGI request, arena, response buffers) lives on the
+ * thread's stack frame in serve_thread and is released when it returns. */
+#include "worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <fcgiapp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "config.h"
+#include "log.h"
+#include "scoreboard.h"
+#include "http/dispatch.h"
+#include "http/request.h"
+#include "http/response.h"
+
+static int quit_pipe[2] = {-1, -1};
+static atomic_long requests_served;
+static const struct worker_spec *spec;
+
+static void on_quit_signal(int signo)
+{
+    (void)signo;
+    int saved = errno;
+    ssize_t n = write(quit_pipe[1], "q", 1);
+    (void)n;
+    errno = saved;
+}
+
+static void request_quit(void)
+{
+    on_quit_signal(0);
+}
+
+static int read_body(void *ctx, char *buf, int len)
+{
+    return FCGX_GetStr(buf, len, ((FCGX_Request *)ctx)->in);
+}
+
+static int write_out(void *ctx, const char *data, size_t len)
+{
+    FCGX_Request *fcgi = ctx;
+    while (len) {
+        int chunk = len > (size_t)1 << 30 ? 1 << 30 : (int)len;
+        if (FCGX_PutStr(data, chunk, fcgi->out) != chunk)
+            return -1;
+        data += chunk;
+        len -= (size_t)chunk;
+    }
+    return 0;
+}
+
+static void note_route(void *ctx, const char *route)
+{
+    struct slot *slot = ctx;
+    strncpy(slot->route, route, SCOREBOARD_ROUTE_MAX - 1);
+}
+
+/* wait_for_connection blocks until conn (kept-alive, or -1) has a request or
+ * a new connection is accepted. It returns the descriptor to serve, or -1
+ * when the process is quitting. */
+static int wait_for_connection(int conn)
+{
+    for (;;) {
+        struct pollfd fds[3] = {
+            {.fd = quit_pipe[0], .events = POLLIN},
+            {.fd = spec->listen_fd, .events = POLLIN},
+            {.fd = conn, .events = POLLIN},
+        };
+        int n = poll(fds, conn >= 0 ? 3 : 2, -1);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            log_event(LOG_ERROR, "poll_failed", "errno=%d", errno);
+            return -1;
+        }
+        if (fds[0].revents) {
+            if (conn >= 0)
+                close(conn);
+            return -1;
+        }
+        if (conn >= 0 && fds[2].revents)
+            return conn;
+        if (fds[1].revents) {
+            int fd = accept4(spec->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+            if (fd >= 0) {
+                if (conn >= 0)
+                    close(conn);
+                return fd;
+            }
+            /* EAGAIN: another thread won the race. Anything else (EMFILE,
+             * ECONNABORTED) is transient; back off briefly rather than spin. */
+            if (errno != EAGAIN && errno != EINTR) {
+                log_event(LOG_WARN, "accept_failed", "errno=%d", errno);
+                usleep(10000);
+            }
+        }
+    }
+}
+
+static void serve_one(FCGX_Request *fcgi, struct arena *arena,
+                      struct response *resp, struct slot *slot)
+{
+    struct request req;
+    scoreboard_slot_begin(slot, "-");
+    req_init(&req, arena, fcgi->envp, read_body, fcgi);
+    req.on_route = note_route;
+    req.on_route_arg = slot;
+    resp_reset(resp);
+    dispatch_request(&req, resp);
+    resp_send(resp, req.method == HTTP_HEAD, write_out, fcgi);
+    req_cleanup(&req);
+    arena_reset(arena);
+    scoreboard_slot_end(slot);
+}
+
+static void *serve_thread(void *arg)
+{
+    int index = (int)(intptr_t)arg;
+    struct slot *slot = scoreboard_slot(spec->seat, index);
+    FCGX_Request fcgi;
+    struct arena arena;
+    struct response resp;
+    int conn = -1;
+
+    FCGX_InitRequest(&fcgi, -1, 0);
+    arena_init(&arena);
+    resp_init(&resp);
+    dispatch_thread_init();
+    while ((conn = wait_for_connection(conn)) >= 0) {
+        fcgi.ipcFd = conn;
+        fcgi.keepConnection = 1;
+        if (FCGX_Accept_r(&fcgi) < 0) {
+            /* nginx closed the connection (or sent garbage): libfcgi has
+             * closed it already. */
+            conn = -1;
+            fcgi.ipcFd = -1;
+            continue;
+        }
+        serve_one(&fcgi, &arena, &resp, slot);
+        FCGX_Finish_r(&fcgi);
+        conn = fcgi.ipcFd; /* -1 unless nginx asked to keep it */
+        long served = atomic_fetch_add(&requests_served, 1) + 1;
+        if (spec->cfg->max_requests && served == spec->cfg->max_requests)
+            request_quit();
+    }
+    dispatch_thread_cleanup();
+    resp_free(&resp);
+    arena_free(&arena);
+    return NULL;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_quit_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = SIG_DFL;
+    sigaction(SIGCHLD, &sa, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+void worker_main(const struct worker_spec *worker_spec)
+{
+    spec = worker_spec;
+    log_set_process("worker");
+    if (pipe2(quit_pipe, O_CLOEXEC) < 0) {
+        log_event(LOG_ERROR, "worker_start_failed", "errno=%d", errno);
+        _exit(1);
+    }
+    install_signals();
+    FCGX_Init();
+    dispatch_init_worker(spec->cfg, spec->templates);
+
+    int nthreads = spec->cfg->threads;
+    pthread_t threads[SCOREBOARD_THREADS_MAX];
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    int started = 0;
+    for (int i = 0; i < nthreads; i++) {
+        if (pthread_create(&threads[i], &attr, serve_thread, (void *)(intptr_t)i))
+            break;
+        started++;
+    }
+    pthread_attr_destroy(&attr);
+    log_event(LOG_INFO, "worker_started", "seat=%d threads=%d", spec->seat, started);
+    for (int i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    log_event(LOG_INFO, "worker_stopped", "seat=%d requests=%ld", spec->seat,
+              atomic_load(&requests_served));
+    dispatch_cleanup_worker();
+    _exit(started == nthreads ? 0 : 1);
+}

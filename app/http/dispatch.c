@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/* dispatch: one request through the pipeline (see dispatch.h).
+ *
+ * dispatch_request reads as a list of guard clauses, each of which may
+ * answer the request and jump to the single exit that logs it: malformed
+ * request, a body that cannot be read or parsed (400/413/415), unknown
+ * path (404), wrong method (405 + Allow), loopback-only route from
+ * elsewhere (404: we do not even admit it exists), a malformed query (400),
+ * then the handler. Errors are answered as pages or JSON by the render
+ * module, depending on the route and the Accept header. */
+#include "http/dispatch.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/health.h"
+#include "aws/awshttp.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "http/router.h"
+#include "pages/render.h"
+#include "store/pg.h"
+
+static const struct config *config;
+
+void dispatch_init_worker(const struct config *cfg, const struct tmpl_set *templates)
+{
+    config = cfg;
+    char cognito_url[256];
+    if (cfg->cognito_endpoint)
+        snprintf(cognito_url, sizeof(cognito_url), "%s", cfg->cognito_endpoint);
+    else
+        snprintf(cognito_url, sizeof(cognito_url), "https://cognito-idp.%s.amazonaws.com/",
+                 cfg->aws_region);
+    render_init_worker(cfg, templates);
+    health_init_worker(cognito_url);
+    char err[256], quoted[300];
+    if (!pg_init_worker(cfg->database_url, err, sizeof(err)))
+        log_event(LOG_ERROR, "database_settings_unusable", "error=%s",
+                  log_quote(quoted, sizeof(quoted), err));
+}
+
+void dispatch_cleanup_worker(void)
+{
+    pg_cleanup_worker();
+    config = NULL;
+}
+
+void dispatch_thread_init(void)
+{
+}
+
+void dispatch_thread_cleanup(void)
+{
+    awshttp_thread_cleanup();
+}
+
+static bool is_loopback(const char *addr)
+{
+    return !strcmp(addr, "127.0.0.1") || !strcmp(addr, "::1") ||
+           !strncmp(addr, "127.", 4);
+}
+
+static bool has_body(const struct request *req)
+{
+    return req->method & (HTTP_POST | HTTP_PUT | HTTP_PATCH | HTTP_DELETE);
+}
+
+static long elapsed_us(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - start->tv_sec) * 1000000L + (now.tv_nsec - start->tv_nsec) / 1000;
+}
+
+void dispatch_request(struct request *req, struct response *resp)
+{
+    struct timespec start;
+    const struct route *route = NULL;
+    unsigned allowed = 0;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+
+    /* The request line itself is unusable. */
+    if (req->invalid_status) {
+        render_error(req, resp, req->invalid_status, req->invalid_reason, false);
+        goto out;
+    }
+    /* The body, read and parsed by its content type within the limits,
+     * before routing: like nginx's own size limit, what a body may be is a
+     * rule of the whole site, so a bad one is refused whatever the path. */
+    if (has_body(req) && req_read_body(req)) {
+        render_error(req, resp, req->invalid_status, req->invalid_reason, false);
+        goto out;
+    }
+    switch (route_lookup(req, &route, &allowed)) {
+    case ROUTE_FOUND:
+        break;
+    case ROUTE_NOT_FOUND:
+        render_error(req, resp, HTTP_NOT_FOUND, NULL, false);
+        goto out;
+    case ROUTE_METHOD_NOT_ALLOWED: {
+        char allow[96];
+        route_allow_header(allowed, allow, sizeof(allow));
+        render_error(req, resp, HTTP_METHOD_NOT_ALLOWED, NULL, false);
+        resp_header(resp, "Allow", allow);
+        goto out;
+    }
+    default:
+        render_error(req, resp, HTTP_INTERNAL_ERROR, NULL, false);
+        goto out;
+    }
+    req->route_name = route->name;
+    if (req->on_route)
+        req->on_route(req->on_route_arg, route->name);
+    bool json = route->flags & ROUTE_JSON;
+
+    /* Operator pages exist only for the machine itself. */
+    if ((route->flags & ROUTE_LOOPBACK) && !is_loopback(req->client_addr)) {
+        render_error(req, resp, HTTP_NOT_FOUND, NULL, json);
+        goto out;
+    }
+    /* The query string is parsed now so a handler never sees half of one. */
+    req_query(req, "");
+    if (req->invalid_status) {
+        render_error(req, resp, req->invalid_status, req->invalid_reason, json);
+        goto out;
+    }
+    resp->status = route->handler(req, resp);
+
+out:
+    pg_end_request();
+    long us = elapsed_us(&start);
+    log_event(LOG_INFO, "request", "id=%s tenant=%s method=%s route=%s status=%d us=%ld",
+              req->request_id, "default", req->method_name, req->route_name,
+              resp->status, us);
+    if (config && us / 1000 >= config->slow_ms)
+        log_event(LOG_WARN, "slow_request", "id=%s route=%s us=%ld", req->request_id,
+                  req->route_name, us);
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* router: the static route table and its lookup.
+ *
+ * The table (in router.c) is the one place that lists every route with its
+ * methods, handler and flags. Lookup tells "no such path" (404) apart from
+ * "path known, method not" (405, with the allowed methods). */
+#ifndef GH_ROUTER_H
+#define GH_ROUTER_H
+
+#include "http/request.h"
+#include "http/response.h"
+
+typedef int (*route_handler)(struct request *req, struct response *resp);
+
+enum route_flags {
+    ROUTE_JSON = 1 << 0,     /* errors answer as JSON, not pages */
+    ROUTE_LOOPBACK = 1 << 1, /* only from 127.0.0.1 / ::1 */
+};
+
+struct route {
+    unsigned methods;        /* mask of enum http_method */
+    const char *pattern;     /* "/login", "/api/v1/tenants/{slug}" */
+    route_handler handler;
+    unsigned flags;
+    const char *name;        /* for logs and the scoreboard */
+};
+
+enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_METHOD_NOT_ALLOWED };
+
+/* route_lookup finds the route of path and method. On ROUTE_FOUND *route is
+ * set and *param points into the arena at the {param} segment, if any; on
+ * ROUTE_METHOD_NOT_ALLOWED *allowed holds the methods the path accepts. */
+enum route_result route_lookup(struct request *req, const struct route **route,
+                               unsigned *allowed);
+/* route_allow_header writes "GET, HEAD, POST" for a method mask into out. */
+void route_allow_header(unsigned methods, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# make bench: wrk against the local (dev) stack, bounded in time.
+#
+# Two ceilings are measured in the same run, interleaved with the targets
+# so that a noisy neighbour hurts them alike: an nginx static file of a
+# page's size, and a minimal libfcgi responder of our own (tests/bench)
+# behind the same nginx. Each target runs ROUNDS times for SECONDS; the
+# median requests/s and the median p50/p99 are printed with the ratio to
+# both ceilings. Then the resident memory of each worker process.
+set -u
+cd "$(dirname "$0")/.."
+SECONDS_PER_RUN=${BENCH_SECONDS:-4}
+ROUNDS=${BENCH_ROUNDS:-3}
+CONNECTIONS=${BENCH_CONNECTIONS:-32}
+THREADS=${BENCH_THREADS:-2}
+export STACK_PROFILE=${STACK_PROFILE:-dev}
+VAR=var/$STACK_PROFILE
+PORT=$([ "$STACK_PROFILE" = test ] && echo 18443 || echo 8443)
+BASE=https://127.0.0.1:$PORT
+
+command -v wrk >/dev/null || { echo "bench: wrk is missing (make deps)"; exit 1; }
+scripts/stack.sh start >/dev/null || { echo "bench: the stack did not start"; exit 1; }
+
+# Targets: name|path|extra wrk args. Authenticated pages are added by the
+# bench setup script when it exists (a session cookie, a bearer token).
+targets=(
+  "static|/__bench/static.html"
+  "responder|/__bench/fcgi"
+  "GET /|/"
+  "GET /healthz|/healthz"
+)
+if [ -x scripts/bench-setup.sh ]; then
+  while IFS= read -r line; do targets+=("$line"); done < <(scripts/bench-setup.sh "$BASE")
+fi
+
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+# run_wrk PATH [HEADER] → "rps p50_ms p99_ms errors"
+run_wrk() {
+  local path=$1 header=${2:-}
+  local args=(-t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency --timeout 5s)
+  [ -n "$header" ] && args+=(-H "$header")
+  local out; out=$(wrk "${args[@]}" "$BASE$path" 2>&1)
+  local rps p50 p99 non2xx errors
+  rps=$(echo "$out" | awk '/^Requests\/sec:/ {print $2}')
+  p50=$(echo "$out" | awk '$1=="50%" {print $2}')
+  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+  non2xx=$(echo "$out" | awk '/Non-2xx or 3xx responses:/ {print $NF}')
+  errors=$(echo "$out" | awk '/Socket errors:/ {gsub(",",""); print $4+$6+$8+$10}')
+  echo "${rps:-0} $(to_ms "${p50:-0}") $(to_ms "${p99:-0}") $(( ${non2xx:-0} + ${errors:-0} ))"
+}
+
+to_ms() { # wrk prints 1.23ms, 456.00us, 1.02s
+  awk -v v="$1" 'BEGIN { n = v + 0;
+    if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000;
+    printf "%.2f", n }'
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+declare -A RPS P50 P99 ERR
+for round in $(seq "$ROUNDS"); do
+  for t in "${targets[@]}"; do
+    IFS='|' read -r name path header <<<"$t"
+    read -r rps p50 p99 errs < <(run_wrk "$path" "$header")
+    RPS[$name]+="$rps "; P50[$name]+="$p50 "; P99[$name]+="$p99 "; ERR[$name]=$(( ${ERR[$name]:-0} + errs ))
+  done
+done
+
+med() { tr ' ' '\n' <<<"$1" | grep -v '^$' | median; }
+static=$(med "${RPS[static]}"); responder=$(med "${RPS[responder]}")
+printf '\n%-22s %10s %9s %9s %8s %12s %12s\n' target "req/s" "p50 ms" "p99 ms" errors "vs static" "vs responder"
+for t in "${targets[@]}"; do
+  IFS='|' read -r name _ <<<"$t"
+  r=$(med "${RPS[$name]}")
+  printf '%-22s %10.0f %9.2f %9.2f %8d %11.1f%% %11.1f%%\n' "$name" "$r" "$(med "${P50[$name]}")" \
+    "$(med "${P99[$name]}")" "${ERR[$name]}" "$(awk -v a="$r" -v b="$static" 'BEGIN{print b>0?100*a/b:0}')" \
+    "$(awk -v a="$r" -v b="$responder" 'BEGIN{print b>0?100*a/b:0}')"
+done
+
+echo
+master=$(cat "$VAR/run/gatehouse.pid" 2>/dev/null)
+max_kb=0
+for pid in $(pgrep -P "${master:-0}"); do
+  kb=$(awk '/^VmRSS:/ {print $2}' /proc/"$pid"/status 2>/dev/null)
+  echo "worker $pid resident: $(( ${kb:-0} / 1024 )).$(( (${kb:-0} % 1024) * 10 / 1024 )) MB"
+  [ "${kb:-0}" -gt "$max_kb" ] && max_kb=${kb:-0}
+done
+page=$(med "${RPS[GET /]}")
+verdict() { if [ "$1" = 1 ]; then echo "yes"; else echo "NO"; fi; }
+echo "GET / reaches 80% of the responder: $(verdict "$(awk -v a="$page" -v b="$responder" 'BEGIN{print (b>0 && a>=0.8*b)?1:0}')")"
+echo "every worker under 8 MB resident: $(verdict "$([ "$max_kb" -gt 0 ] && [ "$max_kb" -lt 8192 ] && echo 1)")"
