@@ -1,0 +1,730 @@
+/* SPDX-License-Identifier: MIT */
+/* pg: one libpq connection per worker thread, and struct pg_query (see pg.h).
+ *
+ * Connections: pg_init_worker only copies the conninfo, so nothing from libpq
+ * exists before fork. Each thread connects on its first statement and keeps
+ * the connection in a pthread key whose destructor closes it when the thread
+ * ends. Before every statement the idle connection is probed without blocking
+ * (a terminated or restarted backend leaves FATAL + EOF in the socket); a dead
+ * one is replaced and the statement goes to the new one, which is safe because
+ * nothing was sent. A statement that fails after sending is never retried: it
+ * reports PG_ERR_UNAVAILABLE and the caller answers 503. Failed connects back
+ * off per thread, so a server that is down is not hammered by every request.
+ *
+ * Tenancy: tenant tables are named unqualified and pg_query_run_tenant runs
+ * the statement inside a transaction after SET LOCAL search_path TO t_<slug>.
+ * The path dies with that transaction, so it cannot reach the next request on
+ * a reused connection (and it works behind PgBouncer's transaction pooling,
+ * unlike a session SET). Outside it the connection's search_path is empty: an
+ * unqualified table fails loudly rather than reading some tenant's rows.
+ *
+ * Ownership: a pg_query owns its PGresult until pg_query_cleanup; strings from
+ * pg_query_value live as long as that result. The thread owns its connection.
+ */
+#include "store/pg.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "core/xalloc.h"
+
+#define CONNECT_TIMEOUT_S "2"       /* unless the conninfo sets one */
+#define STATEMENT_TIMEOUT_MS "5000" /* unless the role or conninfo sets one */
+#define PING_TIMEOUT_MS 2000        /* SELECT 1 for /readyz */
+#define RECONNECT_MIN_MS 250        /* wait after a failed connect... */
+#define RECONNECT_MAX_MS 5000       /* ...doubling up to this */
+#define IDLE_DRAIN_ROUNDS 4         /* reads while probing an idle conn */
+#define PARAMS_MAX 65535            /* the protocol's limit */
+#define SLUG_MIN 3                  /* see sql/core/001_gatehouse.sql */
+#define SLUG_MAX 40
+#define SCHEMA_PREFIX "t_"
+#define SETUP_SQL_MAX 128
+
+/* Empty search_path: see the design comment. The statement timeout is only a
+ * default: one set for the role or in the conninfo options is kept. */
+#define SESSION_SETUP_SQL                                                      \
+    "SELECT pg_catalog.set_config('search_path', '', false),"                  \
+    " CASE WHEN pg_catalog.current_setting('statement_timeout') = '0'"         \
+    " THEN pg_catalog.set_config('statement_timeout', '" STATEMENT_TIMEOUT_MS  \
+    "', false) END"
+
+enum tx_state {
+    TX_NONE, /* autocommit */
+    TX_OPEN, /* pg_begin succeeded */
+    TX_LOST, /* the connection died inside it: fail until pg_rollback */
+};
+
+struct pg_thread {
+    PGconn *conn;
+    pid_t pid; /* process that made conn: a connection never crosses fork */
+    enum tx_state tx;
+    unsigned failures;      /* consecutive failed connects */
+    long long retry_at_ms;  /* no connect attempt before this (monotonic) */
+    unsigned long connects; /* attempts made, for tests and metrics */
+    char last_error[PG_ERRMSG_MAX];
+};
+
+static char *worker_conninfo;
+static pthread_key_t thread_key;
+static pthread_once_t thread_key_once = PTHREAD_ONCE_INIT;
+static int thread_key_status; /* pthread_key_create's answer */
+static bool thread_key_ready; /* thread_key may be used */
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Copies a libpq message as one line (runs of whitespace become one space):
+ * log lines and JSON errors stay whole. */
+static void copy_line(char *dst, size_t dstlen, const char *src)
+{
+    size_t n = 0;
+    for (; src && *src && n + 1 < dstlen; src++) {
+        bool space =
+            *src == ' ' || *src == '\n' || *src == '\r' || *src == '\t';
+        if (space && (n == 0 || dst[n - 1] == ' '))
+            continue;
+        dst[n++] = space ? ' ' : *src;
+    }
+    while (n > 0 && dst[n - 1] == ' ')
+        n--;
+    dst[n] = '\0';
+}
+
+static void set_error(struct pg_query *q, enum pg_err err, const char *sqlstate,
+                      const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void set_error(struct pg_query *q, enum pg_err err, const char *sqlstate,
+                      const char *fmt, ...)
+{
+    char line[PG_ERRMSG_MAX];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    copy_line(q->errmsg, sizeof q->errmsg, line);
+    q->err = err;
+    snprintf(q->sqlstate, sizeof q->sqlstate, "%s", sqlstate ? sqlstate : "");
+}
+
+static void ignore_notice(void *arg, const char *message)
+{
+    /* Notices ("... does not exist, skipping") are not errors, and libpq's
+     * default would print them to stderr outside the structured log. */
+    (void)arg;
+    (void)message;
+}
+
+static void clear_result(struct pg_query *q)
+{
+    PQclear(q->result);
+    q->result = NULL;
+    q->err = PG_OK;
+    q->sqlstate[0] = '\0';
+    q->constraint[0] = '\0';
+    q->errmsg[0] = '\0';
+}
+
+/* ---- the thread's connection -------------------------------------------- */
+
+static void thread_free(void *p)
+{
+    struct pg_thread *st = p;
+    if (st->conn && st->pid == getpid())
+        PQfinish(st->conn);
+    free(st);
+}
+
+static void make_thread_key(void)
+{
+    thread_key_status = pthread_key_create(&thread_key, thread_free);
+    thread_key_ready = thread_key_status == 0;
+}
+
+static void drop_conn(struct pg_thread *st)
+{
+    if (st->conn)
+        PQfinish(st->conn);
+    st->conn = NULL;
+    if (st->tx == TX_OPEN)
+        st->tx = TX_LOST;
+}
+
+static struct pg_thread *thread_state(struct pg_query *q)
+{
+    struct pg_thread *st;
+
+    if (!worker_conninfo) {
+        set_error(q, PG_ERR_UNAVAILABLE, NULL, "pg_init_worker was not called");
+        return NULL;
+    }
+    st = pthread_getspecific(thread_key);
+    if (!st) {
+        st = xcalloc(1, sizeof *st);
+        if (pthread_setspecific(thread_key, st) != 0) {
+            free(st);
+            set_error(q, PG_ERR_UNAVAILABLE, NULL,
+                      "no thread-specific storage");
+            return NULL;
+        }
+    }
+    if (st->conn && st->pid != getpid()) {
+        /* Inherited across fork: the parent still owns that socket, and
+         * PQfinish would end the parent's session. Forget it (a small leak in
+         * a path that only a misuse reaches) and connect afresh. */
+        st->conn = NULL;
+        st->tx = TX_NONE;
+    }
+    return st;
+}
+
+/* A connection with no statement in flight should have nothing to read.
+ * Anything there is a notice, or the FATAL + EOF of a terminated backend;
+ * reading it lets libpq notice the EOF and mark the connection bad. */
+static bool idle_conn_alive(PGconn *conn)
+{
+    if (PQstatus(conn) != CONNECTION_OK || PQsocket(conn) < 0)
+        return false;
+    for (int round = 0; round < IDLE_DRAIN_ROUNDS; round++) {
+        struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
+        int n = poll(&p, 1, 0);
+        if (n == 0)
+            return true;
+        if (n < 0 && errno != EINTR)
+            return false;
+        if (n > 0) {
+            if (!PQconsumeInput(conn))
+                return false;
+            (void)PQisBusy(conn); /* parses what arrived */
+        }
+        if (PQstatus(conn) != CONNECTION_OK)
+            return false;
+    }
+    return PQstatus(conn) == CONNECTION_OK;
+}
+
+static bool connect_thread(struct pg_thread *st, struct pg_query *q)
+{
+    static const char *const keys[] = {
+        "connect_timeout", "fallback_application_name", "dbname", NULL};
+    /* Entries before the expanded dbname are defaults the conninfo (a URI or
+     * key=value string) may override. */
+    const char *const values[] = {CONNECT_TIMEOUT_S, "gatehouse",
+                                  worker_conninfo, NULL};
+    long long now = now_ms();
+    PGconn *conn = NULL;
+    PGresult *res;
+
+    if (now < st->retry_at_ms) {
+        set_error(
+            q, PG_ERR_UNAVAILABLE, NULL,
+            "database unavailable (next reconnect attempt in %lld ms): %s",
+            st->retry_at_ms - now, st->last_error);
+        return false;
+    }
+    st->connects++;
+    conn = PQconnectdbParams(keys, values, 1);
+    if (PQstatus(conn) != CONNECTION_OK) {
+        copy_line(st->last_error, sizeof st->last_error, PQerrorMessage(conn));
+        goto fail;
+    }
+    PQsetNoticeProcessor(conn, ignore_notice, NULL);
+    res = PQexec(conn, SESSION_SETUP_SQL);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        copy_line(st->last_error, sizeof st->last_error, PQerrorMessage(conn));
+        PQclear(res);
+        goto fail;
+    }
+    PQclear(res);
+    st->conn = conn;
+    st->pid = getpid();
+    st->failures = 0;
+    st->retry_at_ms = 0;
+    return true;
+
+fail:
+    PQfinish(conn);
+    {
+        long long wait = RECONNECT_MIN_MS;
+        for (unsigned i = 0; i < st->failures && wait < RECONNECT_MAX_MS; i++)
+            wait *= 2;
+        st->retry_at_ms =
+            now + (wait < RECONNECT_MAX_MS ? wait : RECONNECT_MAX_MS);
+    }
+    st->failures++;
+    set_error(q, PG_ERR_UNAVAILABLE, NULL, "database unavailable: %s",
+              st->last_error);
+    return false;
+}
+
+static void rollback_quietly(struct pg_thread *st)
+{
+    PGresult *res;
+
+    if (!st->conn || PQtransactionStatus(st->conn) == PQTRANS_IDLE)
+        return;
+    res = PQexec(st->conn, "ROLLBACK");
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        drop_conn(st); /* the server ends the transaction with the session */
+    PQclear(res);
+}
+
+/* Returns the thread's connection, known alive and outside any transaction
+ * the caller does not own, or NULL with q's error set. */
+static PGconn *ready_conn(struct pg_query *q, struct pg_thread **stp)
+{
+    struct pg_thread *st = thread_state(q);
+
+    if (!st)
+        return NULL;
+    if (st->tx == TX_LOST) {
+        set_error(q, PG_ERR_UNAVAILABLE, NULL,
+                  "database connection lost inside a transaction");
+        return NULL;
+    }
+    if (st->conn && st->tx == TX_NONE)
+        rollback_quietly(st); /* a BEGIN sent as a plain statement */
+    if (st->conn && !idle_conn_alive(st->conn)) {
+        copy_line(st->last_error, sizeof st->last_error,
+                  PQerrorMessage(st->conn));
+        drop_conn(st);
+        if (st->tx == TX_LOST) {
+            /* The work done so far in the transaction is gone: no retry. */
+            set_error(q, PG_ERR_UNAVAILABLE, NULL,
+                      "database connection lost inside a transaction: %s",
+                      st->last_error);
+            return NULL;
+        }
+    }
+    if (!st->conn && !connect_thread(st, q))
+        return NULL;
+    *stp = st;
+    return st->conn;
+}
+
+/* ---- results ------------------------------------------------------------ */
+
+static enum pg_err classify(const char *sqlstate, bool conn_bad)
+{
+    if (conn_bad)
+        return PG_ERR_UNAVAILABLE;
+    if (!sqlstate || !*sqlstate)
+        return PG_ERR_QUERY; /* refused by libpq before sending */
+    if (strcmp(sqlstate, "23505") == 0)
+        return PG_ERR_CONSTRAINT;
+    /* 08: connection exception; 53: insufficient resources (too many
+     * connections, disk full); 57P0x: shutdown or cannot connect now;
+     * 57014: statement timeout. All say "try again later". */
+    if (strncmp(sqlstate, "08", 2) == 0 || strncmp(sqlstate, "53", 2) == 0 ||
+        strncmp(sqlstate, "57P", 3) == 0 || strcmp(sqlstate, "57014") == 0)
+        return PG_ERR_UNAVAILABLE;
+    return PG_ERR_QUERY;
+}
+
+/* Turns a failed PGresult into q's error and frees it. Always false. */
+static bool fail_result(struct pg_query *q, struct pg_thread *st, PGresult *res)
+{
+    ExecStatusType status = PQresultStatus(res);
+    /* COPY and other states would leave the protocol mid-way: start over. */
+    bool unusable = status != PGRES_FATAL_ERROR &&
+                    status != PGRES_EMPTY_QUERY &&
+                    status != PGRES_NONFATAL_ERROR;
+    bool conn_bad = PQstatus(st->conn) != CONNECTION_OK;
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg =
+        res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    const char *constraint =
+        res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+
+    if (status == PGRES_EMPTY_QUERY)
+        set_error(q, PG_ERR_QUERY, NULL, "empty statement");
+    else if (unusable)
+        set_error(q, PG_ERR_QUERY, NULL, "unexpected result %s",
+                  PQresStatus(status));
+    else
+        set_error(q, classify(state, conn_bad), state, "%s",
+                  msg ? msg : PQerrorMessage(st->conn));
+    snprintf(q->constraint, sizeof q->constraint, "%s",
+             constraint ? constraint : "");
+    PQclear(res);
+    if (conn_bad || unusable) {
+        copy_line(st->last_error, sizeof st->last_error, q->errmsg);
+        drop_conn(st);
+    }
+    return false;
+}
+
+static bool take_result(struct pg_query *q, struct pg_thread *st, PGresult *res)
+{
+    ExecStatusType status = PQresultStatus(res);
+
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+        q->result = res;
+        q->err = PG_OK;
+        return true;
+    }
+    return fail_result(q, st, res);
+}
+
+/* Runs a parameterless utility statement (BEGIN, SET, COMMIT). */
+static bool exec_command(struct pg_query *q, struct pg_thread *st,
+                         const char *sql)
+{
+    PGresult *res = PQexec(st->conn, sql);
+
+    if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+        PQclear(res);
+        return true;
+    }
+    return fail_result(q, st, res);
+}
+
+static bool check_args(struct pg_query *q, const char *sql, int nparams,
+                       const char *const params[])
+{
+    if (!sql || nparams < 0 || nparams > PARAMS_MAX ||
+        (nparams > 0 && !params)) {
+        set_error(q, PG_ERR_QUERY, NULL, "bad statement arguments");
+        return false;
+    }
+    return true;
+}
+
+/* ---- public API --------------------------------------------------------- */
+
+/* Remembers conninfo (a libpq key=value string or URI; a copy is kept) for
+ * the threads of this process. It connects nothing, so it is safe before or
+ * after fork; call it before the threads start. Returns false with err filled
+ * when libpq is not thread-safe or no thread key is left. */
+bool pg_init_worker(const char *conninfo, char *err, size_t errlen)
+{
+    if (!PQisthreadsafe()) {
+        snprintf(err, errlen, "libpq was built without thread safety");
+        return false;
+    }
+    pthread_once(&thread_key_once, make_thread_key);
+    if (!thread_key_ready) {
+        snprintf(err, errlen, "pthread_key_create: %s",
+                 strerror(thread_key_status));
+        return false;
+    }
+    free(worker_conninfo);
+    worker_conninfo = xstrdup(conninfo ? conninfo : "");
+    return true;
+}
+
+/* Closes the calling thread's connection and forgets the conninfo. Other
+ * threads close theirs when they exit; call this after they have. */
+void pg_cleanup_worker(void)
+{
+    if (thread_key_ready) {
+        struct pg_thread *st = pthread_getspecific(thread_key);
+        if (st) {
+            pthread_setspecific(thread_key, NULL);
+            thread_free(st);
+        }
+    }
+    free(worker_conninfo);
+    worker_conninfo = NULL;
+}
+
+/* The worker calls this after every request: it rolls back a transaction a
+ * handler left open, so no lock, row or search_path reaches the next one. */
+void pg_end_request(void)
+{
+    pg_rollback();
+}
+
+/* Checks that PostgreSQL answers SELECT 1 within PING_TIMEOUT_MS on this
+ * thread's connection (connecting if needed, within connect_timeout). Returns
+ * true, or false with a one-line reason in err. */
+bool pg_ping(char *err, size_t errlen)
+{
+    struct pg_query q;
+    struct pg_thread *st;
+    PGconn *conn;
+    PGresult *res;
+    long long deadline;
+    bool ok = false;
+
+    pg_query_init(&q);
+    if (!(conn = ready_conn(&q, &st)))
+        goto out;
+    if (!PQsendQuery(conn, "SELECT 1")) {
+        set_error(&q, PG_ERR_UNAVAILABLE, NULL, "%s", PQerrorMessage(conn));
+        drop_conn(st);
+        goto out;
+    }
+    deadline = now_ms() + PING_TIMEOUT_MS;
+    while (PQisBusy(conn)) {
+        long long left = deadline - now_ms();
+        struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
+        int n = left > 0 ? poll(&p, 1, (int)left) : 0;
+        if (n == 0) {
+            /* The reply may still come; the connection cannot be reused. */
+            set_error(&q, PG_ERR_UNAVAILABLE, NULL,
+                      "database did not answer within %d ms", PING_TIMEOUT_MS);
+            drop_conn(st);
+            goto out;
+        }
+        if ((n < 0 && errno != EINTR) || (n > 0 && !PQconsumeInput(conn))) {
+            set_error(&q, PG_ERR_UNAVAILABLE, NULL, "%s", PQerrorMessage(conn));
+            drop_conn(st);
+            goto out;
+        }
+    }
+    res = PQgetResult(conn);
+    if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+        PQclear(res);
+        ok = true;
+    } else {
+        fail_result(&q, st, res);
+    }
+    while (st->conn && (res = PQgetResult(st->conn)))
+        PQclear(res);
+out:
+    if (!ok)
+        snprintf(err, errlen, "%s", q.errmsg);
+    pg_query_cleanup(&q);
+    return ok;
+}
+
+/* Validates a tenant slug (3-40 of a-z, 0-9 and '-', starting and ending with
+ * a letter or digit) and writes its schema name "t_<slug>" to out. Returns
+ * false, leaving out untouched, when the slug is invalid or out too small. */
+bool pg_tenant_schema(const char *slug, char *out, size_t outlen)
+{
+    size_t n = slug ? strlen(slug) : 0;
+
+    if (n < SLUG_MIN || n > SLUG_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = slug[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        bool edge = i == 0 || i == n - 1;
+        if (!alnum && (edge || c != '-'))
+            return false;
+    }
+    if (strlen(SCHEMA_PREFIX) + n + 1 > outlen)
+        return false;
+    snprintf(out, outlen, SCHEMA_PREFIX "%s", slug);
+    return true;
+}
+
+/* Prepares q for its first run. Never fails. */
+void pg_query_init(struct pg_query *q)
+{
+    memset(q, 0, sizeof *q);
+}
+
+/* Runs one statement with text parameters $1..$nparams on this thread's
+ * connection (params[i] NULL = SQL NULL; the caller keeps them). Outside
+ * pg_begin it commits at once. A previous result in q is freed first.
+ * Returns true with q->result set, or false with q->err, q->sqlstate and
+ * q->errmsg set. A statement found impossible to send because the connection
+ * was dead goes to a fresh connection; one that fails after sending is not
+ * retried (PG_ERR_UNAVAILABLE). */
+bool pg_query_run(struct pg_query *q, const char *sql, int nparams,
+                  const char *const params[])
+{
+    struct pg_thread *st;
+    PGconn *conn;
+
+    clear_result(q);
+    if (!check_args(q, sql, nparams, params) || !(conn = ready_conn(q, &st)))
+        return false;
+    return take_result(
+        q, st, PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0));
+}
+
+/* Like pg_query_run, with unqualified table names resolved only in the
+ * schema of tenant_slug (t_<slug>). Outside pg_begin the statement runs in its
+ * own transaction (BEGIN; SET LOCAL search_path; statement; COMMIT), so the
+ * setting ends with it. Inside pg_begin the path holds until the transaction
+ * ends (a later call for another tenant replaces it). An invalid slug is
+ * PG_ERR_QUERY and nothing is sent. */
+bool pg_query_run_tenant(struct pg_query *q, const char *tenant_slug,
+                         const char *sql, int nparams,
+                         const char *const params[])
+{
+    char schema[PG_SCHEMA_MAX], setup[SETUP_SQL_MAX];
+    struct pg_thread *st;
+    PGconn *conn;
+    char *quoted;
+    bool own_tx, ok;
+    int n;
+
+    clear_result(q);
+    if (!pg_tenant_schema(tenant_slug, schema, sizeof schema)) {
+        set_error(q, PG_ERR_QUERY, NULL, "invalid tenant slug");
+        return false;
+    }
+    if (!check_args(q, sql, nparams, params) || !(conn = ready_conn(q, &st)))
+        return false;
+    quoted = PQescapeIdentifier(conn, schema, strlen(schema));
+    if (!quoted) {
+        set_error(q, PG_ERR_QUERY, NULL, "%s", PQerrorMessage(conn));
+        return false;
+    }
+    own_tx = st->tx == TX_NONE;
+    n = snprintf(setup, sizeof setup, "%sSET LOCAL search_path TO %s",
+                 own_tx ? "BEGIN; " : "", quoted);
+    PQfreemem(quoted);
+    if (n < 0 || (size_t)n >= sizeof setup) {
+        set_error(q, PG_ERR_QUERY, NULL, "schema name too long");
+        return false;
+    }
+    ok = exec_command(q, st, setup) &&
+         take_result(
+             q, st,
+             PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0));
+    if (own_tx && ok && !exec_command(q, st, "COMMIT")) {
+        PQclear(q->result); /* rolled back: the rows never were */
+        q->result = NULL;
+        ok = false;
+    }
+    if (own_tx && !ok)
+        rollback_quietly(st);
+    return ok;
+}
+
+/* Returns the number of rows of the last successful run (0 otherwise). */
+int pg_query_rows(const struct pg_query *q)
+{
+    return q->result ? PQntuples(q->result) : 0;
+}
+
+static bool in_range(const struct pg_query *q, int row, int col)
+{
+    const PGresult *res = q->result;
+    return res && row >= 0 && row < PQntuples(res) && col >= 0 &&
+           col < PQnfields(res);
+}
+
+/* Returns the text of a field; "" for NULL or out of range, never NULL. The
+ * string belongs to q and lives until its next run or cleanup. */
+const char *pg_query_value(const struct pg_query *q, int row, int col)
+{
+    if (!in_range(q, row, col))
+        return "";
+    return PQgetvalue(q->result, row, col);
+}
+
+/* Returns the byte length of a field's text (0 for NULL or out of range). */
+size_t pg_query_len(const struct pg_query *q, int row, int col)
+{
+    if (!in_range(q, row, col))
+        return 0;
+    return (size_t)PQgetlength(q->result, row, col);
+}
+
+/* Returns true when the field is SQL NULL or out of range. */
+bool pg_query_is_null(const struct pg_query *q, int row, int col)
+{
+    if (!in_range(q, row, col))
+        return true;
+    return PQgetisnull(q->result, row, col) != 0;
+}
+
+/* Returns the rows an INSERT, UPDATE or DELETE touched (0 for others). */
+long long pg_query_affected(const struct pg_query *q)
+{
+    if (!q->result)
+        return 0;
+    return strtoll(PQcmdTuples(q->result), NULL, 10);
+}
+
+/* Frees q's result and zeroes q; safe on a zeroed or already cleaned q. */
+void pg_query_cleanup(struct pg_query *q)
+{
+    clear_result(q);
+}
+
+/* Starts a transaction on this thread's connection: every statement until
+ * pg_commit or pg_rollback joins it. Returns false with q's error set when
+ * the database is unavailable or a transaction is already open (no nesting).
+ * If the connection dies inside it, every later statement fails until
+ * pg_rollback: work is never silently split across connections. */
+bool pg_begin(struct pg_query *q)
+{
+    struct pg_thread *st;
+
+    clear_result(q);
+    st = thread_state(q);
+    if (!st)
+        return false;
+    if (st->tx != TX_NONE) {
+        set_error(q, PG_ERR_QUERY, NULL, "a transaction is already open");
+        return false;
+    }
+    if (!ready_conn(q, &st) || !exec_command(q, st, "BEGIN"))
+        return false;
+    st->tx = TX_OPEN;
+    return true;
+}
+
+/* Commits the open transaction. Returns true when it committed. Returns false
+ * with q's error set otherwise; the transaction is over either way (rolled
+ * back, or of unknown outcome when PG_ERR_UNAVAILABLE). A transaction in which
+ * a statement failed is rolled back and reported as PG_ERR_QUERY. */
+bool pg_commit(struct pg_query *q)
+{
+    struct pg_thread *st;
+
+    clear_result(q);
+    st = thread_state(q);
+    if (!st)
+        return false;
+    if (st->tx == TX_LOST) {
+        st->tx = TX_NONE;
+        set_error(q, PG_ERR_UNAVAILABLE, NULL,
+                  "database connection lost inside the transaction");
+        return false;
+    }
+    if (st->tx != TX_OPEN || !st->conn) {
+        set_error(q, PG_ERR_QUERY, NULL, "no transaction is open");
+        return false;
+    }
+    st->tx = TX_NONE;
+    if (PQtransactionStatus(st->conn) == PQTRANS_INERROR) {
+        /* COMMIT would answer "ROLLBACK" with success: say it plainly. */
+        rollback_quietly(st);
+        set_error(q, PG_ERR_QUERY, NULL,
+                  "transaction aborted by an earlier error; rolled back");
+        return false;
+    }
+    return exec_command(q, st, "COMMIT");
+}
+
+/* Ends the open transaction, if any, discarding its work. Never fails: when
+ * ROLLBACK cannot be sent the connection is closed, which the server treats
+ * as a rollback. */
+void pg_rollback(void)
+{
+    struct pg_thread *st;
+
+    if (!thread_key_ready)
+        return;
+    st = pthread_getspecific(thread_key);
+    if (!st)
+        return;
+    st->tx = TX_NONE;
+    if (st->conn && st->pid == getpid())
+        rollback_quietly(st);
+}

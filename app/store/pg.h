@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* pg: PostgreSQL for the workers. Each thread gets its own libpq connection,
+ * made on first use and remade after failures. A struct pg_query runs one
+ * statement with text parameters (a NULL parameter is SQL NULL) and owns its
+ * result until pg_query_cleanup. Handlers never see PGconn and never build SQL
+ * text. The design notes are in pg.c. */
+#ifndef GH_PG_H
+#define GH_PG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PG_ERRMSG_MAX 256
+#define PG_NAME_MAX 64   /* NAMEDATALEN: a constraint or schema name */
+#define PG_SCHEMA_MAX 48 /* "t_" + the longest slug (40) + NUL, rounded up */
+
+enum pg_err {
+    PG_OK = 0,
+    PG_ERR_UNAVAILABLE, /* connection refused or lost, timeout, shutdown: 503 */
+    PG_ERR_CONSTRAINT,  /* unique violation, SQLSTATE 23505: 409 */
+    PG_ERR_QUERY,       /* any other failure (a bug or bad data): 500 */
+};
+
+struct pg_result; /* libpq's PGresult */
+
+struct pg_query {
+    struct pg_result *result;     /* set by a successful run */
+    enum pg_err err;              /* PG_OK unless the last call failed */
+    char sqlstate[6];             /* "" when the server sent no SQLSTATE */
+    char constraint[PG_NAME_MAX]; /* the violated constraint, when known */
+    char errmsg[PG_ERRMSG_MAX];   /* one line; never contains parameters */
+};
+
+/* Process and request life cycle (worker side, after fork). */
+bool pg_init_worker(const char *conninfo, char *err, size_t errlen);
+void pg_cleanup_worker(void);
+void pg_end_request(void);
+bool pg_ping(char *err, size_t errlen);
+bool pg_tenant_schema(const char *slug, char *out, size_t outlen);
+
+/* One statement: init -> run -> accessors -> cleanup. */
+void pg_query_init(struct pg_query *q);
+bool pg_query_run(struct pg_query *q, const char *sql, int nparams,
+                  const char *const params[]);
+bool pg_query_run_tenant(struct pg_query *q, const char *tenant_slug,
+                         const char *sql, int nparams,
+                         const char *const params[]);
+int pg_query_rows(const struct pg_query *q);
+const char *pg_query_value(const struct pg_query *q, int row, int col);
+size_t pg_query_len(const struct pg_query *q, int row, int col);
+bool pg_query_is_null(const struct pg_query *q, int row, int col);
+long long pg_query_affected(const struct pg_query *q);
+void pg_query_cleanup(struct pg_query *q);
+
+/* A transaction on this thread's connection (no nesting). */
+bool pg_begin(struct pg_query *q);
+bool pg_commit(struct pg_query *q);
+void pg_rollback(void);
+
+#endif
