@@ -49,7 +49,7 @@ $(BUILD)/gatehouse: $(BUILD)/app/core/main.o $(LIB)
 # The binary the stack runs is always app/gatehouse; with SANITIZE=1 it is the
 # instrumented build.
 $(BIN): $(BUILD)/gatehouse
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)

@@ -27,9 +27,25 @@
 #define TMPL_PARTIAL_DEPTH_MAX 32     /* partial/parent expansion while rendering */
 #define TMPL_NAME_MAX 128             /* a tag's name, bytes */
 
+/* ---- sessions (app/store/sessions.c) ----------------------------------- */
+#define SESSION_IDLE_S (30 * 60)                     /* idle timeout */
+#define SESSION_REMEMBER_IDLE_S (30L * 24 * 60 * 60) /* idle, remember me */
+#define SESSION_ABSOLUTE_S (12 * 60 * 60)            /* absolute lifetime */
+#define SESSION_REMEMBER_S (30L * 24 * 60 * 60)      /* absolute, remember me */
+#define SESSION_TOUCH_S 60     /* last_seen is written at most this often */
+#define SESSION_GROUPS_MAX 100 /* Cognito groups kept per session */
+#define SESSION_FIELD_MAX (16 * 1024) /* one token or profile field, bytes */
+
 /* ---- outside services -------------------------------------------------- */
 #define COGNITO_RESPONSE_MAX (256 * 1024) /* bytes read from one Cognito reply */
 #define HTTP_CONNECT_TIMEOUT_MS 2000      /* libcurl connect timeout */
 #define HTTP_TOTAL_TIMEOUT_MS 5000        /* libcurl whole-call timeout */
+
+/* ---- JWT verification (app/aws/jwt.c) ---------------------------------- */
+#define JWT_TOKEN_MAX (16 * 1024)     /* one compact JWS token, bytes */
+#define JWKS_RESPONSE_MAX (64 * 1024) /* bytes read from one JWKS reply */
+#define JWKS_KEYS_MAX 16              /* usable keys kept per issuer */
+#define JWT_CLOCK_SKEW_S 60           /* leeway on exp and iat, seconds */
+#define JWKS_REFETCH_MIN_S 60         /* unknown kid: at most one refetch per issuer per this */
 
 #endif

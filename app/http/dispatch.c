@@ -19,8 +19,13 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "http/router.h"
+#include "http/url.h"
+#include "http/visitor.h"
+#include "pages/flash.h"
+#include "pages/flow.h"
 #include "pages/render.h"
 #include "store/pg.h"
+#include "store/tenants.h"
 
 static const struct config *config;
 
@@ -34,6 +39,8 @@ void dispatch_init_worker(const struct config *cfg, const struct tmpl_set *templ
         snprintf(cognito_url, sizeof(cognito_url), "https://cognito-idp.%s.amazonaws.com/",
                  cfg->aws_region);
     render_init_worker(cfg, templates);
+    visitor_init_worker(cfg);
+    flow_init_worker(cfg);
     health_init_worker(cognito_url);
     char err[256], quoted[300];
     if (!pg_init_worker(cfg->database_url, err, sizeof(err)))
@@ -65,6 +72,19 @@ static bool is_loopback(const char *addr)
 static bool has_body(const struct request *req)
 {
     return req->method & (HTTP_POST | HTTP_PUT | HTTP_PATCH | HTTP_DELETE);
+}
+
+/* redirect_to_login sends the visitor to the login page, which will bring
+ * them back here: only the path (and query) travels, never a host, so the
+ * return can only be a page of this site. */
+static void redirect_to_login(struct request *req, struct response *resp)
+{
+    struct buf location;
+    buf_init(&location);
+    buf_printf(&location, "%s/login?next=", req->base);
+    url_encode(&location, req_env(req, "REQUEST_URI"));
+    resp_redirect(resp, HTTP_SEE_OTHER, buf_cstr(&location));
+    buf_free(&location);
 }
 
 static long elapsed_us(const struct timespec *start)
@@ -126,13 +146,38 @@ void dispatch_request(struct request *req, struct response *resp)
         render_error(req, resp, req->invalid_status, req->invalid_reason, json);
         goto out;
     }
+    /* Who is asking: tenant, session, and the CSRF token of the page. */
+    if (!(route->flags & ROUTE_BARE)) {
+        int status = visitor_load(req, resp, !json);
+        if (status) {
+            render_error(req, resp, status, NULL, json);
+            goto out;
+        }
+    }
+    /* Every form POST comes from our own page: Origin and token. */
+    if (!json && req->method == HTTP_POST && !visitor_csrf_ok(req)) {
+        render_error(req, resp, HTTP_FORBIDDEN,
+                     "This form has expired or did not come from this site. "
+                     "Please go back, reload the page and try again.", false);
+        goto out;
+    }
+    /* Pages for signed-in users send anyone else to log in first. */
+    if ((route->flags & ROUTE_LOGIN) && !req->session) {
+        if (json) {
+            render_error(req, resp, HTTP_UNAUTHORIZED, NULL, true);
+        } else {
+            flash_set(resp, "login_required");
+            redirect_to_login(req, resp);
+        }
+        goto out;
+    }
     resp->status = route->handler(req, resp);
 
 out:
     pg_end_request();
     long us = elapsed_us(&start);
     log_event(LOG_INFO, "request", "id=%s tenant=%s method=%s route=%s status=%d us=%ld",
-              req->request_id, "default", req->method_name, req->route_name,
+              req->request_id, req->tenant ? req->tenant->slug : "-", req->method_name, req->route_name,
               resp->status, us);
     if (config && us / 1000 >= config->slow_ms)
         log_event(LOG_WARN, "slow_request", "id=%s route=%s us=%ld", req->request_id,

@@ -16,6 +16,8 @@
 
 struct arena;
 struct json_object;
+struct sess_session;
+struct tenant;
 
 enum http_method {
     HTTP_GET = 1 << 0, HTTP_HEAD = 1 << 1, HTTP_POST = 1 << 2, HTTP_PUT = 1 << 3,
@@ -42,6 +44,11 @@ struct request {
     const char *route_name;
     const char *path_param;      /* the {param} segment of the route, if any */
     const char *base;            /* link prefix: "" or "/t/<slug>" */
+    /* filled by the visitor guard (see http/visitor.h) */
+    const struct tenant *tenant;
+    struct sess_session *session; /* NULL: not signed in */
+    const char *session_cookie;   /* the cookie value of that session */
+    const char *csrf_token;       /* for the forms of the page */
     /* lazily parsed; see the accessors */
     unsigned parsed;
     struct form query;

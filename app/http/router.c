@@ -12,14 +12,34 @@
 
 #include "api/health.h"
 #include "core/arena.h"
+#include "pages/account.h"
 #include "pages/home.h"
+#include "pages/login.h"
+#include "pages/password.h"
+#include "pages/signup.h"
 
 #define GET_OR_HEAD (HTTP_GET | HTTP_HEAD)
 
 static const struct route routes[] = {
     {GET_OR_HEAD, "/", home_page, 0, "home"},
-    {GET_OR_HEAD, "/healthz", health_live, ROUTE_JSON, "healthz"},
-    {GET_OR_HEAD, "/readyz", health_ready, ROUTE_JSON, "readyz"},
+    {GET_OR_HEAD, "/signup", signup_form, 0, "signup"},
+    {HTTP_POST, "/signup", signup_submit, 0, "signup_submit"},
+    {GET_OR_HEAD, "/confirm", confirm_form, 0, "confirm"},
+    {HTTP_POST, "/confirm", confirm_submit, 0, "confirm_submit"},
+    {HTTP_POST, "/confirm/resend", confirm_resend, 0, "confirm_resend"},
+    {GET_OR_HEAD, "/login", login_form, 0, "login"},
+    {HTTP_POST, "/login", login_submit, 0, "login_submit"},
+    {GET_OR_HEAD, "/login/new-password", login_new_password_form, 0, "login_new_password"},
+    {HTTP_POST, "/login/new-password", login_new_password_submit, 0, "login_new_password_submit"},
+    {HTTP_POST, "/logout", logout_submit, 0, "logout"},
+    {GET_OR_HEAD, "/forgot", forgot_form, 0, "forgot"},
+    {HTTP_POST, "/forgot", forgot_submit, 0, "forgot_submit"},
+    {GET_OR_HEAD, "/reset", reset_form, 0, "reset"},
+    {HTTP_POST, "/reset", reset_submit, 0, "reset_submit"},
+    {GET_OR_HEAD, "/account", account_page, ROUTE_LOGIN, "account"},
+    {HTTP_POST, "/account/password", account_password, ROUTE_LOGIN, "account_password"},
+    {GET_OR_HEAD, "/healthz", health_live, ROUTE_JSON | ROUTE_BARE, "healthz"},
+    {GET_OR_HEAD, "/readyz", health_ready, ROUTE_JSON | ROUTE_BARE, "readyz"},
 };
 
 /* match compares path with pattern; a "{…}" segment matches one non-empty

@@ -15,6 +15,8 @@ typedef int (*route_handler)(struct request *req, struct response *resp);
 enum route_flags {
     ROUTE_JSON = 1 << 0,     /* errors answer as JSON, not pages */
     ROUTE_LOOPBACK = 1 << 1, /* only from 127.0.0.1 / ::1 */
+    ROUTE_BARE = 1 << 2,     /* needs no tenant or session (health checks) */
+    ROUTE_LOGIN = 1 << 3,    /* a signed-in session is required */
 };
 
 struct route {

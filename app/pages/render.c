@@ -14,6 +14,9 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "pages/flash.h"
+#include "store/sessions.h"
+#include "store/tenants.h"
 #include "tmpl/tmpl.h"
 
 static const struct config *config;
@@ -46,17 +49,37 @@ void render_init_worker(const struct config *cfg, const struct tmpl_set *set)
     templates = set;
 }
 
+static struct json_object *user_object(const struct sess_session *s)
+{
+    struct json_object *user = json_object_new_object();
+    json_object_object_add(user, "email", json_object_new_string(s->email));
+    if (s->name)
+        json_object_object_add(user, "name", json_object_new_string(s->name));
+    const char *tier = s->tier ? s->tier : "standard";
+    json_object_object_add(user, "tier", json_object_new_string(tier));
+    json_object_object_add(user, "is_premium", json_object_new_boolean(!strcmp(tier, "premium")));
+    json_object_object_add(user, "is_admin",
+                           json_object_new_boolean(sess_in_group(s, config->admin_group)));
+    return user;
+}
+
 struct json_object *render_context(struct request *req, const char *title)
 {
     struct json_object *ctx = json_object_new_object();
     struct json_object *tenant = json_object_new_object();
-    json_object_object_add(tenant, "name",
-                           json_object_new_string(config ? config->site_name : "gatehouse"));
-    json_object_object_add(tenant, "slug", json_object_new_string("default"));
+    const char *name = req->tenant ? req->tenant->name
+                                   : (config ? config->site_name : "gatehouse");
+    json_object_object_add(tenant, "name", json_object_new_string(name));
+    json_object_object_add(tenant, "slug",
+                           json_object_new_string(req->tenant ? req->tenant->slug : "default"));
     json_object_object_add(ctx, "tenant", tenant);
     json_object_object_add(ctx, "title", json_object_new_string(title));
     json_object_object_add(ctx, "base", json_object_new_string(req->base));
     json_object_object_add(ctx, "request_id", json_object_new_string(req->request_id));
+    if (req->csrf_token)
+        json_object_object_add(ctx, "csrf", json_object_new_string(req->csrf_token));
+    if (req->session && config)
+        json_object_object_add(ctx, "user", user_object(req->session));
     return ctx;
 }
 
@@ -74,6 +97,7 @@ int render_page(struct request *req, struct response *resp, int status,
                 const char *name, struct json_object *ctx)
 {
     char err[256];
+    flash_take(req, resp, ctx);
     buf_reset(&resp->body);
     int rc = templates ? tmpl_render(templates, name, ctx, &resp->body, err, sizeof(err))
                        : -1;

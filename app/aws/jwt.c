@@ -1,0 +1,758 @@
+/* SPDX-License-Identifier: MIT */
+/* jwt: Cognito token verification (see jwt.h).
+ *
+ * A token is taken apart here before libjwt sees it: three strict base64url
+ * parts, a header whose alg is exactly "RS256" with a kid, and a claims
+ * object. libjwt 1.10 trusts the header's alg (HS256 keyed with the public
+ * PEM verifies), so only then is it asked to check the signature with the
+ * kid's PEM, and asked afterwards which alg it used. The claims returned are
+ * our json-c parse of the very bytes the signature covers.
+ *
+ * Keys live in a process-wide hash of issuers, each with a set of {kid, PEM}
+ * built from the JWK's n and e. One mutex guards it, never held during a
+ * fetch: one thread fetches while the others wait on a condition variable,
+ * at most once per JWKS_REFETCH_MIN_S per issuer (JWKS_RETRY_S after a
+ * failure). The cache owns its strings; lookups hand out a copy of the PEM. */
+#include "aws/jwt.h"
+
+#include <jwt.h> /* libjwt: the -Iapp directory has no jwt.h of its own */
+#include <json-c/json.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "aws/awshttp.h"
+#include "core/buf.h"
+#include "core/limits.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+
+#define JWT_ALG "RS256"
+#define JWT_KID_MAX 128   /* Cognito kids are 44 characters */
+#define JWT_JSON_DEPTH 16 /* claims nest arrays (groups) at most once */
+#define JWKS_PATH "/.well-known/jwks.json"
+#define JWKS_RETRY_S 5       /* after a failed fetch: outages heal sooner */
+#define JWT_ISSUERS_MAX 4096 /* issuers come from tenant config, not tokens */
+#define ISSUER_BUCKETS 64
+#define RSA_MIN_BITS 2048
+#define RSA_MAX_BITS 8192
+#define RSA_EXPONENT_MAX_BYTES 8
+#define LOG_VALUE_MAX 256
+#define HTTP_OK 200
+
+/* ---- base64url and JSON ------------------------------------------------ */
+
+static int b64url_value(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '-')
+        return 62;
+    if (c == '_')
+        return 63;
+    return -1;
+}
+
+/* b64url_decode decodes len characters of unpadded base64url into a new
+ * NUL-terminated buffer (the caller frees it) and its length. It accepts
+ * only the canonical form: no padding, no stray characters, and zero bits
+ * after the last byte, so one byte string has exactly one encoding. */
+static unsigned char *b64url_decode(const char *in, size_t len, size_t *outlen)
+{
+    unsigned char *out;
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t n = 0;
+
+    if (len % 4 == 1)
+        return NULL; /* 6 bits cannot make a byte */
+    out = xmalloc(len / 4 * 3 + 3);
+    for (size_t i = 0; i < len; i++) {
+        int v = b64url_value((unsigned char)in[i]);
+        if (v < 0)
+            goto fail;
+        acc = ((acc << 6) | (uint32_t)v) & 0x3fff; /* keep only unread bits */
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[n++] = (unsigned char)(acc >> bits);
+            acc &= (1u << bits) - 1;
+        }
+    }
+    if (acc != 0)
+        goto fail;
+    out[n] = '\0';
+    *outlen = n;
+    return out;
+fail:
+    free(out);
+    return NULL;
+}
+
+/* parse_object parses exactly len bytes as one strict JSON object (valid
+ * UTF-8, nothing after it). The caller owns the result; NULL on any error. */
+static struct json_object *parse_object(const char *text, size_t len)
+{
+    struct json_tokener *tok;
+    struct json_object *obj;
+
+    if (len > INT32_MAX || memchr(text, '\0', len))
+        return NULL;
+    tok = json_tokener_new_ex(JWT_JSON_DEPTH);
+    if (!tok)
+        return NULL;
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    obj = json_tokener_parse_ex(tok, text, (int)len);
+    if (obj &&
+        (json_tokener_get_error(tok) != json_tokener_success ||
+         json_tokener_get_parse_end(tok) != len || !json_object_is_type(obj, json_type_object))) {
+        json_object_put(obj);
+        obj = NULL;
+    }
+    json_tokener_free(tok);
+    return obj;
+}
+
+/* get_string returns obj[name] when it is a string, else NULL. */
+static const char *get_string(struct json_object *obj, const char *name)
+{
+    struct json_object *v;
+    if (!json_object_object_get_ex(obj, name, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+/* ---- JWK to PEM -------------------------------------------------------- */
+
+static BIGNUM *b64url_bignum(const char *b64, size_t max_bytes)
+{
+    size_t len;
+    unsigned char *bytes = b64url_decode(b64, strlen(b64), &len);
+    BIGNUM *bn = NULL;
+
+    if (bytes && len > 0 && len <= max_bytes)
+        bn = BN_bin2bn(bytes, (int)len, NULL);
+    free(bytes);
+    return bn;
+}
+
+/* rsa_pem builds an RSA public key from the JWK's base64url modulus and
+ * exponent and returns it as a PEM string the caller frees, or NULL when the
+ * numbers are malformed or the key is weaker or larger than we accept. */
+static char *rsa_pem(const char *n_b64, const char *e_b64)
+{
+    BIGNUM *n = b64url_bignum(n_b64, RSA_MAX_BITS / 8 + 1);
+    BIGNUM *e = b64url_bignum(e_b64, RSA_EXPONENT_MAX_BYTES);
+    OSSL_PARAM_BLD *bld = NULL;
+    OSSL_PARAM *params = NULL;
+    EVP_PKEY_CTX *ctx = NULL;
+    EVP_PKEY *pkey = NULL;
+    BIO *mem = NULL;
+    char *pem = NULL;
+    char *data;
+    long len;
+
+    if (!n || !e || BN_num_bits(n) < RSA_MIN_BITS || BN_num_bits(n) > RSA_MAX_BITS ||
+        !BN_is_odd(e) || BN_is_one(e))
+        goto out;
+    bld = OSSL_PARAM_BLD_new();
+    if (!bld || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
+        !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e))
+        goto out;
+    params = OSSL_PARAM_BLD_to_param(bld);
+    ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+    if (!params || !ctx || EVP_PKEY_fromdata_init(ctx) <= 0 ||
+        EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) <= 0)
+        goto out;
+    mem = BIO_new(BIO_s_mem());
+    if (!mem || !PEM_write_bio_PUBKEY(mem, pkey))
+        goto out;
+    len = BIO_get_mem_data(mem, &data);
+    if (len > 0)
+        pem = xstrndup(data, (size_t)len);
+out:
+    if (!pem)
+        ERR_clear_error(); /* leave no stale error for the next OpenSSL user */
+    BIO_free(mem);
+    EVP_PKEY_free(pkey);
+    EVP_PKEY_CTX_free(ctx);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    BN_free(n);
+    BN_free(e);
+    return pem;
+}
+
+/* ---- key sets ---------------------------------------------------------- */
+
+struct key {
+    char *kid;
+    char *pem;
+};
+
+struct keyset {
+    size_t count;
+    struct key keys[JWKS_KEYS_MAX];
+};
+
+static void keyset_free(struct keyset *set)
+{
+    if (!set)
+        return;
+    for (size_t i = 0; i < set->count; i++) {
+        free(set->keys[i].kid);
+        free(set->keys[i].pem);
+    }
+    free(set);
+}
+
+static const struct key *keyset_find(const struct keyset *set, const char *kid)
+{
+    for (size_t i = 0; set && i < set->count; i++)
+        if (strcmp(set->keys[i].kid, kid) == 0)
+            return &set->keys[i];
+    return NULL;
+}
+
+/* add_jwk appends jwk to set when it is a usable RS256 signing key with a
+ * kid not seen yet; anything else in a JWKS is skipped, not an error. */
+static void add_jwk(struct keyset *set, struct json_object *jwk)
+{
+    const char *kty = get_string(jwk, "kty");
+    const char *use = get_string(jwk, "use");
+    const char *alg = get_string(jwk, "alg");
+    const char *kid = get_string(jwk, "kid");
+    const char *n = get_string(jwk, "n");
+    const char *e = get_string(jwk, "e");
+    struct json_object *v;
+    char *pem;
+
+    if (!kty || strcmp(kty, "RSA") != 0 || !kid || !*kid || strlen(kid) > JWT_KID_MAX || !n || !e ||
+        keyset_find(set, kid))
+        return;
+    /* "use" and "alg" are optional in a JWK, but when present must fit. */
+    if ((json_object_object_get_ex(jwk, "use", &v) && (!use || strcmp(use, "sig") != 0)) ||
+        (json_object_object_get_ex(jwk, "alg", &v) && (!alg || strcmp(alg, JWT_ALG) != 0)))
+        return;
+    pem = rsa_pem(n, e);
+    if (!pem)
+        return;
+    set->keys[set->count].kid = xstrdup(kid);
+    set->keys[set->count].pem = pem;
+    set->count++;
+}
+
+/* parse_jwks returns the usable keys of a JWKS document (the caller frees
+ * them with keyset_free), or NULL when it is too large, not JSON, or holds
+ * no usable key. */
+static struct keyset *parse_jwks(const char *text, size_t len)
+{
+    struct json_object *root = NULL, *keys;
+    struct keyset *set = NULL;
+
+    if (len > JWKS_RESPONSE_MAX)
+        goto out;
+    root = parse_object(text, len);
+    if (!root || !json_object_object_get_ex(root, "keys", &keys) ||
+        !json_object_is_type(keys, json_type_array))
+        goto out;
+    set = xcalloc(1, sizeof(*set));
+    for (size_t i = 0; i < json_object_array_length(keys) && set->count < JWKS_KEYS_MAX; i++) {
+        struct json_object *jwk = json_object_array_get_idx(keys, i);
+        if (json_object_is_type(jwk, json_type_object))
+            add_jwk(set, jwk);
+    }
+    if (set->count == 0) {
+        keyset_free(set);
+        set = NULL;
+    }
+out:
+    json_object_put(root);
+    return set;
+}
+
+/* ---- the cache --------------------------------------------------------- */
+
+struct issuer {
+    struct issuer *next; /* hash chain */
+    char *name;
+    struct keyset *keys; /* NULL until a fetch or put succeeded */
+    time_t last_attempt; /* when the last fetch started (or a put happened) */
+    bool attempted;
+    bool last_failed;
+    bool fetching; /* a thread is fetching; others wait on fetch_done */
+};
+
+/* Lookups are a hash probe and a strdup, so a plain mutex costs readers
+ * nothing an rwlock would save, and the condition variable needs one. */
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t fetch_done = PTHREAD_COND_INITIALIZER;
+static struct issuer *buckets[ISSUER_BUCKETS];
+static size_t issuer_count;
+
+typedef int jwks_fetch_fn(const char *url, struct buf *out, char *err, size_t errlen);
+
+/* http_fetch GETs url into out; 0 on a 200 answer, else -1 with err set. */
+static int http_fetch(const char *url, struct buf *out, char *err, size_t errlen)
+{
+    static const char *const headers[] = {"Accept: application/json", NULL};
+    struct awshttp_reply reply;
+    int rc = -1;
+
+    if (awshttp_call("GET", url, headers, NULL, 0, JWKS_RESPONSE_MAX, HTTP_TOTAL_TIMEOUT_MS,
+                     &reply) != 0) {
+        snprintf(err, errlen, "%s", reply.error);
+        goto out;
+    }
+    if (reply.status != HTTP_OK) {
+        snprintf(err, errlen, "HTTP status %ld", reply.status);
+        goto out;
+    }
+    buf_append(out, reply.body.data, reply.body.len);
+    rc = 0;
+out:
+    awshttp_reply_free(&reply);
+    return rc;
+}
+
+/* The unit test, which includes this file, swaps in a counting fake. */
+static jwks_fetch_fn *fetch_jwks = http_fetch;
+
+static size_t issuer_hash(const char *s)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h % ISSUER_BUCKETS;
+}
+
+/* issuer_get returns the entry for name, adding it when missing; NULL when
+ * the cache is full. Called with cache_lock held. */
+static struct issuer *issuer_get(const char *name)
+{
+    size_t b = issuer_hash(name);
+    struct issuer *is;
+
+    for (is = buckets[b]; is; is = is->next)
+        if (strcmp(is->name, name) == 0)
+            return is;
+    if (issuer_count >= JWT_ISSUERS_MAX)
+        return NULL;
+    is = xcalloc(1, sizeof(*is));
+    is->name = xstrdup(name);
+    is->next = buckets[b];
+    buckets[b] = is;
+    issuer_count++;
+    return is;
+}
+
+/* may_fetch says whether an issuer's JWKS may be fetched at now. A clock
+ * that went backwards counts as enough time passed. */
+static bool may_fetch(const struct issuer *is, time_t now)
+{
+    time_t wait = is->last_failed ? JWKS_RETRY_S : JWKS_REFETCH_MIN_S;
+    return !is->attempted || now < is->last_attempt || now - is->last_attempt >= wait;
+}
+
+/* refresh fetches issuer's JWKS and installs it. It is entered and left
+ * with cache_lock held and drops it for the fetch itself; is->fetching keeps
+ * other threads from starting the same fetch meanwhile. */
+static void refresh(struct issuer *is, time_t now)
+{
+    struct buf url, body;
+    char err[AWSHTTP_ERROR_MAX] = "";
+    char qi[LOG_VALUE_MAX], qe[LOG_VALUE_MAX];
+    struct keyset *set = NULL;
+    const char *name = is->name; /* entries live until jwt_cache_clear */
+
+    is->fetching = true;
+    is->attempted = true;
+    is->last_attempt = now;
+    pthread_mutex_unlock(&cache_lock);
+
+    buf_init(&url);
+    buf_init(&body);
+    buf_printf(&url, "%s%s", name, JWKS_PATH);
+    if (fetch_jwks(buf_cstr(&url), &body, err, sizeof(err)) == 0) {
+        set = parse_jwks(body.data ? body.data : "", body.len);
+        if (!set)
+            snprintf(err, sizeof(err), "no usable RS256 key in the JWKS");
+    }
+    if (set)
+        log_event(LOG_INFO, "jwks_fetched", "issuer=%s keys=%zu", log_quote(qi, sizeof(qi), name),
+                  set->count);
+    else
+        log_event(LOG_WARN, "jwks_fetch_failed", "issuer=%s error=%s",
+                  log_quote(qi, sizeof(qi), name), log_quote(qe, sizeof(qe), err));
+    buf_free(&url);
+    buf_free(&body);
+
+    pthread_mutex_lock(&cache_lock);
+    if (set) {
+        keyset_free(is->keys); /* a failed fetch keeps the keys we had */
+        is->keys = set;
+    }
+    is->last_failed = !set;
+    is->fetching = false;
+    pthread_cond_broadcast(&fetch_done);
+}
+
+/* find_key copies into *pem the PEM of issuer's key kid, fetching the JWKS
+ * when the issuer has no keys yet or does not know kid and may be fetched. */
+static enum jwt_status find_key(const char *issuer, const char *kid, time_t now, char **pem)
+{
+    enum jwt_status st;
+    struct issuer *is;
+
+    *pem = NULL;
+    pthread_mutex_lock(&cache_lock);
+    is = issuer_get(issuer);
+    if (!is) {
+        st = JWT_UNAVAILABLE;
+        goto out;
+    }
+    for (bool fetched = false;;) {
+        const struct key *k = keyset_find(is->keys, kid);
+        if (k) {
+            *pem = xstrdup(k->pem);
+            st = JWT_OK;
+            break;
+        }
+        if (is->fetching) {
+            /* Whatever that fetch brings is as fresh as our own would be. */
+            while (is->fetching)
+                pthread_cond_wait(&fetch_done, &cache_lock);
+            fetched = true;
+            continue;
+        }
+        if (fetched || !may_fetch(is, now)) {
+            /* A kid we cannot know because the JWKS is unreachable is an
+             * outage, not a bad token. */
+            st = is->keys && !is->last_failed ? JWT_UNKNOWN_KEY : JWT_UNAVAILABLE;
+            break;
+        }
+        refresh(is, now);
+        fetched = true;
+    }
+out:
+    pthread_mutex_unlock(&cache_lock);
+    return st;
+}
+
+int jwt_cache_put_jwks(const char *issuer, const char *jwks, size_t len, time_t now)
+{
+    struct keyset *set = parse_jwks(jwks, len), *old = NULL;
+    struct issuer *is;
+
+    if (!set)
+        return -1;
+    pthread_mutex_lock(&cache_lock);
+    is = issuer_get(issuer);
+    if (is) {
+        old = is->keys;
+        is->keys = set;
+        is->attempted = true;
+        is->last_attempt = now;
+        is->last_failed = false;
+        set = NULL;
+    }
+    pthread_mutex_unlock(&cache_lock);
+    keyset_free(old);
+    keyset_free(set);
+    return is ? 0 : -1;
+}
+
+void jwt_cache_clear(void)
+{
+    pthread_mutex_lock(&cache_lock);
+    for (size_t b = 0; b < ISSUER_BUCKETS; b++) {
+        while (buckets[b]) {
+            struct issuer *is = buckets[b];
+            buckets[b] = is->next;
+            keyset_free(is->keys);
+            free(is->name);
+            free(is);
+        }
+    }
+    issuer_count = 0;
+    pthread_mutex_unlock(&cache_lock);
+}
+
+/* ---- verification ------------------------------------------------------ */
+
+struct parsed {
+    struct json_object *header;
+    struct json_object *claims;
+};
+
+static void parsed_cleanup(struct parsed *p)
+{
+    json_object_put(p->header);
+    json_object_put(p->claims);
+    p->header = p->claims = NULL;
+}
+
+/* decode_part base64url-decodes one token part and parses it as a JSON
+ * object; NULL when either step fails. */
+static struct json_object *decode_part(const char *s, size_t len)
+{
+    size_t n;
+    unsigned char *bytes = b64url_decode(s, len, &n);
+    struct json_object *obj = bytes ? parse_object((const char *)bytes, n) : NULL;
+    free(bytes);
+    return obj;
+}
+
+/* split_token checks the compact form header.claims.signature in base64url
+ * and parses header and claims into p. An empty signature passes here so
+ * that "alg":"none" is reported as what it is; RS256 then fails on it. */
+static enum jwt_status split_token(const char *token, struct parsed *p)
+{
+    size_t len = strnlen(token, JWT_TOKEN_MAX + 1);
+    const char *dot1, *dot2;
+
+    if (len == 0 || len > JWT_TOKEN_MAX ||
+        strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                      "abcdefghijklmnopqrstuvwxyz"
+                      "0123456789-_.") != len)
+        return JWT_MALFORMED;
+    dot1 = strchr(token, '.');
+    dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
+    if (!dot2 || strchr(dot2 + 1, '.') || dot1 == token || dot2 == dot1 + 1)
+        return JWT_MALFORMED;
+    p->header = decode_part(token, (size_t)(dot1 - token));
+    p->claims = decode_part(dot1 + 1, (size_t)(dot2 - dot1 - 1));
+    return p->header && p->claims ? JWT_OK : JWT_MALFORMED;
+}
+
+/* check_header accepts only alg RS256, an optional typ of JWT, no crit
+ * (we understand no extension) and a kid, which it stores in *kid. */
+static enum jwt_status check_header(struct json_object *header, const char **kid)
+{
+    const char *alg = get_string(header, "alg");
+    const char *typ = get_string(header, "typ");
+    struct json_object *v;
+
+    if (!alg || strcmp(alg, JWT_ALG) != 0)
+        return JWT_BAD_ALG;
+    if ((json_object_object_get_ex(header, "typ", &v) && (!typ || strcasecmp(typ, "JWT") != 0)) ||
+        json_object_object_get_ex(header, "crit", &v))
+        return JWT_MALFORMED;
+    *kid = get_string(header, "kid");
+    if (!*kid || !**kid || strlen(*kid) > JWT_KID_MAX)
+        return JWT_MALFORMED;
+    return JWT_OK;
+}
+
+static bool string_claim_is(struct json_object *claims, const char *name, const char *want)
+{
+    const char *got = get_string(claims, name);
+    return got && strcmp(got, want) == 0;
+}
+
+/* audience_has: aud is a string, or (RFC 7519) an array of strings. */
+static bool audience_has(struct json_object *claims, const char *client_id)
+{
+    struct json_object *aud;
+
+    if (!json_object_object_get_ex(claims, "aud", &aud))
+        return false;
+    if (json_object_is_type(aud, json_type_string))
+        return strcmp(json_object_get_string(aud), client_id) == 0;
+    if (!json_object_is_type(aud, json_type_array))
+        return false;
+    for (size_t i = 0; i < json_object_array_length(aud); i++) {
+        struct json_object *a = json_object_array_get_idx(aud, i);
+        if (json_object_is_type(a, json_type_string) &&
+            strcmp(json_object_get_string(a), client_id) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* time_claim reads a NumericDate claim: 1 when present as an integer, 0
+ * when absent, -1 when present with another type. */
+static int time_claim(struct json_object *claims, const char *name, int64_t *out)
+{
+    struct json_object *v;
+
+    if (!json_object_object_get_ex(claims, name, &v))
+        return 0;
+    if (!json_object_is_type(v, json_type_int))
+        return -1;
+    *out = json_object_get_int64(v);
+    return 1;
+}
+
+static const char *use_name(enum jwt_use use)
+{
+    switch (use) {
+    case JWT_USE_ID:
+        return "id";
+    case JWT_USE_ACCESS:
+        return "access";
+    default:
+        return NULL; /* not a use we know: no token can match it */
+    }
+}
+
+/* check_claims checks the verified claims against expect, most telling
+ * reason first: a token from elsewhere must not read as "expired" and make
+ * the caller try a refresh. */
+static enum jwt_status check_claims(struct json_object *claims, const struct jwt_expect *expect,
+                                    time_t now)
+{
+    const char *use = use_name(expect->use);
+    int64_t exp = 0, iat = 0, nbf = 0;
+    int has_iat, has_nbf;
+
+    if (!string_claim_is(claims, "iss", expect->issuer))
+        return JWT_WRONG_ISSUER;
+    if (!use || !string_claim_is(claims, "token_use", use))
+        return JWT_WRONG_USE;
+    if (expect->use == JWT_USE_ID ? !audience_has(claims, expect->client_id)
+                                  : !string_claim_is(claims, "client_id", expect->client_id))
+        return JWT_WRONG_AUDIENCE;
+    has_iat = time_claim(claims, "iat", &iat);
+    has_nbf = time_claim(claims, "nbf", &nbf);
+    if (time_claim(claims, "exp", &exp) != 1 || has_iat < 0 || has_nbf < 0)
+        return JWT_MALFORMED;
+    /* Written so that no sum can overflow, whatever exp holds. */
+    if (exp <= (int64_t)now - JWT_CLOCK_SKEW_S)
+        return JWT_EXPIRED;
+    if ((has_iat && iat > (int64_t)now + JWT_CLOCK_SKEW_S) ||
+        (has_nbf && nbf > (int64_t)now + JWT_CLOCK_SKEW_S))
+        return JWT_NOT_YET_VALID;
+    return JWT_OK;
+}
+
+enum jwt_status jwt_verify(const char *token, const struct jwt_expect *expect, time_t now,
+                           struct json_object **claims)
+{
+    struct parsed p = {NULL, NULL};
+    const char *kid = NULL;
+    char *pem = NULL;
+    jwt_t *lib = NULL;
+    enum jwt_status st;
+
+    *claims = NULL;
+    if (!expect || !expect->issuer || !expect->client_id) {
+        log_event(LOG_ERROR, "jwt_no_expectation", "reason=\"no issuer or client id given\"");
+        st = JWT_UNAVAILABLE; /* a configuration fault, not the user's */
+        goto out;
+    }
+    st = token ? split_token(token, &p) : JWT_MALFORMED;
+    if (st != JWT_OK)
+        goto out;
+    st = check_header(p.header, &kid);
+    if (st != JWT_OK)
+        goto out;
+    /* The key comes from the issuer we expect, never from the token. */
+    st = find_key(expect->issuer, kid, now, &pem);
+    if (st != JWT_OK)
+        goto out;
+    if (jwt_decode(&lib, token, (const unsigned char *)pem, (int)strlen(pem)) != 0) {
+        ERR_clear_error();
+        st = JWT_BAD_SIGNATURE;
+        goto out;
+    }
+    /* libjwt re-reads alg itself; make sure it verified what we checked. */
+    if (jwt_get_alg(lib) != JWT_ALG_RS256) {
+        st = JWT_BAD_ALG;
+        goto out;
+    }
+    st = check_claims(p.claims, expect, now);
+    if (st == JWT_OK) {
+        *claims = p.claims;
+        p.claims = NULL;
+    }
+out:
+    jwt_free(lib);
+    free(pem);
+    parsed_cleanup(&p);
+    return st;
+}
+
+const char *jwt_status_name(enum jwt_status status)
+{
+    switch (status) {
+    case JWT_OK:
+        return "ok";
+    case JWT_MALFORMED:
+        return "malformed";
+    case JWT_BAD_ALG:
+        return "bad_alg";
+    case JWT_UNKNOWN_KEY:
+        return "unknown_key";
+    case JWT_BAD_SIGNATURE:
+        return "bad_signature";
+    case JWT_WRONG_ISSUER:
+        return "wrong_issuer";
+    case JWT_WRONG_USE:
+        return "wrong_use";
+    case JWT_WRONG_AUDIENCE:
+        return "wrong_audience";
+    case JWT_EXPIRED:
+        return "expired";
+    case JWT_NOT_YET_VALID:
+        return "not_yet_valid";
+    case JWT_UNAVAILABLE:
+        return "unavailable";
+    default:
+        return "unknown_status"; /* a value outside the enum: say so in the log */
+    }
+}
+
+/* ---- issuers ----------------------------------------------------------- */
+
+/* only_chars: s is non-empty and made of ASCII letters, digits and extra. */
+static bool only_chars(const char *s, const char *extra)
+{
+    if (!s || !*s)
+        return false;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (!alnum && !strchr(extra, c))
+            return false;
+    }
+    return true;
+}
+
+int jwt_issuer(char *out, size_t outlen, const char *endpoint, const char *region,
+               const char *pool_id)
+{
+    int n;
+
+    /* The issuer becomes a URL we fetch: keep it to what ids can hold. */
+    if (!only_chars(pool_id, "_-"))
+        return -1;
+    if (endpoint && *endpoint) {
+        size_t len = strlen(endpoint);
+        while (len > 0 && endpoint[len - 1] == '/')
+            len--;
+        if (strncmp(endpoint, "https://", 8) != 0 && strncmp(endpoint, "http://", 7) != 0)
+            return -1;
+        n = snprintf(out, outlen, "%.*s/%s", (int)len, endpoint, pool_id);
+    } else {
+        if (!only_chars(region, "-"))
+            return -1;
+        n = snprintf(out, outlen, "https://cognito-idp.%s.amazonaws.com/%s", region, pool_id);
+    }
+    return n < 0 || (size_t)n >= outlen ? -1 : 0;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/* jwt: verification of Cognito ID and access tokens (RS256 only) against
+ * the pool's JWKS, fetched over HTTPS into a process-wide, thread-safe cache
+ * per issuer. Tokens are never logged. (libjwt's <jwt.h> is another file.) */
+#ifndef GH_JWT_H
+#define GH_JWT_H
+
+#include <stddef.h>
+#include <time.h>
+
+struct json_object;
+
+enum jwt_status {
+    JWT_OK,
+    JWT_MALFORMED,      /* not a compact JWS with JSON header and claims */
+    JWT_BAD_ALG,        /* header alg is not exactly RS256 */
+    JWT_UNKNOWN_KEY,    /* kid not in the issuer's JWKS, even after a refetch */
+    JWT_BAD_SIGNATURE,  /* the RSA signature does not verify */
+    JWT_WRONG_ISSUER,   /* iss is not the expected pool */
+    JWT_WRONG_USE,      /* token_use is not the expected one */
+    JWT_WRONG_AUDIENCE, /* aud (id) or client_id (access) is not our client */
+    JWT_EXPIRED,        /* exp + JWT_CLOCK_SKEW_S has passed: refresh */
+    JWT_NOT_YET_VALID,  /* iat or nbf lies beyond the skew in the future */
+    JWT_UNAVAILABLE,    /* the JWKS could not be fetched */
+};
+
+enum jwt_use { JWT_USE_ID, JWT_USE_ACCESS };
+
+struct jwt_expect {
+    const char *issuer;    /* from jwt_issuer; the JWKS is fetched from here */
+    const char *client_id; /* the app client the token must be issued to */
+    enum jwt_use use;
+};
+
+/* jwt_issuer writes the issuer of pool_id into out: "<endpoint>/<pool_id>"
+ * when endpoint (COGNITO_ENDPOINT, a local Cognito) is set and not empty,
+ * else "https://cognito-idp.<region>.amazonaws.com/<pool_id>". It returns 0,
+ * or -1 when a part holds characters a pool id or region cannot, or when the
+ * result does not fit in outlen bytes. */
+int jwt_issuer(char *out, size_t outlen, const char *endpoint, const char *region,
+               const char *pool_id);
+
+/* jwt_verify checks token (NUL-terminated) against expect at time now and
+ * returns JWT_OK or the first reason it fails. On JWT_OK *claims receives
+ * the token's claims (sub, email, cognito:groups, custom:*, exp, ...), which
+ * the caller owns and releases with json_object_put; on any other status
+ * *claims is NULL. It may block up to the HTTP timeout to fetch the JWKS. */
+enum jwt_status jwt_verify(const char *token, const struct jwt_expect *expect, time_t now,
+                           struct json_object **claims);
+
+/* jwt_status_name returns a constant name for logs ("expired", ...). */
+const char *jwt_status_name(enum jwt_status status);
+
+/* jwt_cache_put_jwks installs the JWKS text (len bytes) as issuer's key set
+ * as if fetched at now, replacing any earlier set; tests and fuzzers use it
+ * to run without a server. It returns 0, or -1 when no usable RS256 key is
+ * in it (the earlier set then stays). */
+int jwt_cache_put_jwks(const char *issuer, const char *jwks, size_t len, time_t now);
+
+/* jwt_cache_clear forgets every issuer and key. No verification may run. */
+void jwt_cache_clear(void);
+
+#endif

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/* visitor: tenant, session and CSRF of a request (see visitor.h).
+ *
+ * The tenant costs nothing on most requests (the tenants cache); the
+ * session costs one indexed lookup, and only when the browser sends a
+ * session cookie, so an anonymous page never touches PostgreSQL. A session
+ * cookie that names no live session is deleted from the browser at once,
+ * which is how a logged-out or expired cookie ends up on the login page
+ * rather than failing forever.
+ *
+ * CSRF: a signed-in form's token derives from the session's secret; an
+ * anonymous one from the __Host-gh_csrf cookie, which is set on the first
+ * page that needs it. A POST passes when its Origin is this site and its
+ * token matches either, so a form shown just before signing in still works. */
+#include "http/visitor.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "http/cookies.h"
+#include "http/csrf.h"
+#include "store/sessions.h"
+#include "store/tenants.h"
+
+#define DEFAULT_TENANT "default"
+
+void visitor_init_worker(const struct config *cfg)
+{
+    tenants_init_worker(cfg);
+    csrf_init_worker(cfg->session_key);
+    sess_init_worker(cfg->session_key);
+}
+
+static void send_cookie(struct response *resp, const struct cookie_attrs *attrs)
+{
+    struct buf value;
+    buf_init(&value);
+    if (cookie_format(&value, attrs) == 0)
+        resp_header(resp, "Set-Cookie", buf_cstr(&value));
+    buf_free(&value);
+}
+
+void visitor_set_session_cookie(struct response *resp, const char *id,
+                                const struct sess_session *s)
+{
+    struct cookie_attrs attrs;
+    sess_cookie(&attrs, id, s, time(NULL));
+    send_cookie(resp, &attrs);
+}
+
+void visitor_clear_session_cookie(struct response *resp)
+{
+    struct cookie_attrs attrs;
+    sess_cookie(&attrs, "", NULL, time(NULL));
+    send_cookie(resp, &attrs);
+}
+
+static int load_tenant(struct request *req)
+{
+    struct tenant *t = arena_alloc(req->arena, sizeof(*t));
+    switch (tenants_find(DEFAULT_TENANT, t)) {
+    case TENANTS_OK:
+        break;
+    case TENANTS_NOT_FOUND:
+        return HTTP_NOT_FOUND;
+    case TENANTS_UNAVAILABLE:
+        return HTTP_SERVICE_UNAVAILABLE;
+    default:
+        return HTTP_INTERNAL_ERROR;
+    }
+    if (!t->active)
+        return HTTP_NOT_FOUND;
+    req->tenant = t;
+    return 0;
+}
+
+static int load_session(struct request *req, struct response *resp)
+{
+    const char *cookie = req_cookie(req, SESS_COOKIE_NAME);
+    if (!cookie)
+        return 0;
+    struct sess_session *s = arena_alloc(req->arena, sizeof(*s));
+    switch (sess_load(cookie, req->tenant->id, time(NULL), req->arena, s)) {
+    case SESS_OK:
+        req->session = s;
+        req->session_cookie = cookie;
+        return 0;
+    case SESS_NOT_FOUND:
+        visitor_clear_session_cookie(resp);
+        return 0;
+    case SESS_UNAVAILABLE:
+        return HTTP_SERVICE_UNAVAILABLE;
+    case SESS_ERROR:
+    default:
+        return HTTP_INTERNAL_ERROR;
+    }
+}
+
+static void prepare_csrf(struct request *req, struct response *resp)
+{
+    char *token = arena_alloc(req->arena, CSRF_TOKEN_LEN + 1);
+    if (req->session) {
+        csrf_token_for_session(req->session->csrf_secret, SESS_CSRF_SECRET_BYTES, token);
+    } else {
+        char fresh[CSRF_COOKIE_LEN + 1];
+        csrf_token_for_anonymous(req_cookie(req, CSRF_COOKIE_NAME), fresh, token);
+        if (fresh[0]) {
+            struct cookie_attrs attrs;
+            csrf_cookie(&attrs, fresh);
+            send_cookie(resp, &attrs);
+        }
+    }
+    req->csrf_token = token;
+}
+
+int visitor_load(struct request *req, struct response *resp, bool page)
+{
+    int status = load_tenant(req);
+    if (status)
+        return status;
+    status = load_session(req, resp);
+    if (status)
+        return status;
+    if (page)
+        prepare_csrf(req, resp);
+    return 0;
+}
+
+bool visitor_csrf_ok(struct request *req)
+{
+    if (!csrf_origin_ok(req_env(req, "HTTP_ORIGIN"), req_env(req, "HTTP_REFERER"),
+                        req_env(req, "HTTP_HOST"))) {
+        log_event(LOG_WARN, "csrf_refused", "id=%s reason=origin", req->request_id);
+        return false;
+    }
+    const unsigned char *secret = req->session ? req->session->csrf_secret : NULL;
+    if (!csrf_request_ok(req_form(req, CSRF_FIELD), secret,
+                         secret ? SESS_CSRF_SECRET_BYTES : 0,
+                         req_cookie(req, CSRF_COOKIE_NAME))) {
+        log_event(LOG_WARN, "csrf_refused", "id=%s reason=token", req->request_id);
+        return false;
+    }
+    return true;
+}

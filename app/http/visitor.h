@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/* visitor: who is asking — the request's tenant, its signed-in session and
+ * the CSRF token its forms carry — and the guards built on them.
+ *
+ * The dispatcher calls visitor_load before every handler and visitor_csrf_ok
+ * before every form POST. Everything set on the request lives in its arena. */
+#ifndef GH_VISITOR_H
+#define GH_VISITOR_H
+
+#include <stdbool.h>
+
+#include "http/request.h"
+#include "http/response.h"
+
+struct config;
+struct sess_session;
+
+void visitor_init_worker(const struct config *cfg);
+/* visitor_load sets req->tenant, req->session (when the session cookie names
+ * a live session of that tenant; a dead one is cleared from the browser)
+ * and, for pages, req->csrf_token (setting the anonymous CSRF cookie when
+ * needed). It returns 0, or the status to answer: 404 for an unknown or
+ * disabled tenant, 503 when PostgreSQL is unavailable. */
+int visitor_load(struct request *req, struct response *resp, bool page);
+/* visitor_csrf_ok checks a form POST's Origin (or Referer) and its token. */
+bool visitor_csrf_ok(struct request *req);
+/* visitor_set_session_cookie sends the cookie of a new session id. */
+void visitor_set_session_cookie(struct response *resp, const char *id,
+                                const struct sess_session *s);
+/* visitor_clear_session_cookie tells the browser to forget its session. */
+void visitor_clear_session_cookie(struct response *resp);
+
+#endif

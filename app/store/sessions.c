@@ -1,0 +1,781 @@
+/* SPDX-License-Identifier: MIT */
+/* sessions: browser sessions in gatehouse.sessions (see sessions.h).
+ *
+ * Identity: the cookie value is 32 random bytes in base64url. The table is
+ * keyed by SHA-256 of those bytes, so a copy of the table (a backup, a
+ * replica, a log of statements) lets nobody in. A cookie of the wrong shape
+ * is "not found" before any database work: garbage costs nothing.
+ *
+ * Secrets: the refresh token (valid for days, and able to mint new access
+ * tokens) is sealed with AES-256-GCM under SESSION_KEY, with the id hash as
+ * associated data so a ciphertext copied into another row does not open.
+ * Loading a session brings the ciphertext along, so the page path stays one
+ * statement; only sess_refresh_token opens it, into the caller's buffer.
+ *
+ * Lifetimes: each row has an idle and an absolute deadline; sess_load checks
+ * both in SQL and slides the idle one, but writes at most once per
+ * SESSION_TOUCH_S (see sess_load). All times come from the caller's `now`,
+ * which keeps the rules testable. Every statement is parameterised.
+ *
+ * Ownership: loaded strings and arrays are allocated from the caller's arena
+ * and die with it; nothing here needs freeing. The worker's copy of the key
+ * is set once by sess_init_worker before threads start and wiped at cleanup. */
+#include "store/sessions.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/limits.h"
+#include "core/utf8.h"
+#include "core/xalloc.h"
+#include "http/cookies.h"
+#include "store/pg.h"
+
+#define HASH_HEX_LEN (2 * SEAL_SHA256_BYTES)
+#define CSRF_HEX_LEN (2 * SESS_CSRF_SECRET_BYTES)
+#define NUM_TEXT_MAX 24      /* a 64-bit integer in decimal, sign and NUL */
+#define USER_AGENT_MAX 512   /* bytes of User-Agent kept for the account page */
+#define CLIENT_ADDR_MAX 64   /* an IPv6 address with zone, or "unix:" */
+#define SWEEP_BATCH 1000     /* rows per DELETE: keeps each statement short */
+#define UTF8_CONTINUATION(c) (((unsigned char)(c) & 0xC0) == 0x80)
+
+/* Seconds since the epoch of a timestamptz column, as text. */
+#define EPOCH(col) "extract(epoch FROM " col ")::bigint"
+
+static unsigned char session_key[SEAL_KEY_BYTES];
+static bool key_ready;
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static char *hex_encode(const void *p, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    const unsigned char *in = p;
+
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 0x0F];
+    }
+    out[2 * n] = '\0';
+    return out;
+}
+
+/* A hex copy of n bytes: the caller frees it. */
+static char *hex_dup(const void *p, size_t n)
+{
+    return hex_encode(p, n, xmalloc(2 * n + 1));
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* Decodes exactly 2 * n lower-case hex digits into out. */
+static bool hex_decode(const char *in, size_t len, unsigned char *out, size_t n)
+{
+    if (len != 2 * n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        int hi = hex_value(in[2 * i]), lo = hex_value(in[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return false;
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return true;
+}
+
+static char *num_text(char out[NUM_TEXT_MAX], long long v)
+{
+    snprintf(out, NUM_TEXT_MAX, "%lld", v);
+    return out;
+}
+
+static const char *arena_copy(struct arena *a, const char *s)
+{
+    return s ? arena_strdup(a, s) : NULL;
+}
+
+static enum sess_result pg_failure(const struct pg_query *q)
+{
+    return q->err == PG_ERR_UNAVAILABLE ? SESS_UNAVAILABLE : SESS_ERROR;
+}
+
+/* Turns a cookie value into the table key. Anything but 43 canonical
+ * base64url characters is refused, so one session has one spelling. */
+static bool cookie_to_hash(const char *cookie, unsigned char hash[SEAL_SHA256_BYTES])
+{
+    unsigned char raw[SESS_ID_BYTES];
+    size_t n = 0;
+    bool ok;
+
+    if (!cookie || strnlen(cookie, SESS_ID_LEN + 1) != SESS_ID_LEN)
+        return false;
+    ok = seal_b64url_decode(cookie, SESS_ID_LEN, raw, sizeof raw, &n) && n == sizeof raw;
+    if (ok)
+        seal_sha256(raw, sizeof raw, hash);
+    seal_wipe(raw, sizeof raw);
+    return ok;
+}
+
+/* A text field the database will take: valid UTF-8 with no control
+ * characters, at most SESSION_FIELD_MAX bytes. NULL passes unless required. */
+static bool field_ok(const char *s, bool required)
+{
+    size_t n;
+
+    if (!s)
+        return !required;
+    n = strnlen(s, SESSION_FIELD_MAX + 1);
+    return n <= SESSION_FIELD_MAX && (!required || n > 0) && utf8_valid(s, n) &&
+           !utf8_has_control(s, n);
+}
+
+/* Request headers are whatever the client sent. Keep at most max bytes
+ * (cut on a character boundary) of a clean value, and nothing of a value
+ * that is not clean text: a strange User-Agent must never fail a login. */
+static const char *clean_header(struct arena *a, const char *s, size_t max)
+{
+    size_t n;
+
+    if (!s)
+        return NULL;
+    n = strnlen(s, max + 1);
+    if (n > max) {
+        n = max;
+        while (n > 0 && UTF8_CONTINUATION(s[n]))
+            n--;
+    }
+    if (!utf8_valid(s, n) || utf8_has_control(s, n))
+        return NULL;
+    return arena_strndup(a, s, n);
+}
+
+/* The groups as a JSON array of strings (the statements turn it into the
+ * text[] column), or NULL when there are too many or one is not clean text.
+ * JSON rather than an array literal: its quoting is json-c's problem, and
+ * group names may hold commas, quotes and braces. The caller frees it. */
+static char *groups_json(const char *const *groups, size_t n)
+{
+    struct json_object *arr;
+    char *text = NULL;
+
+    if (n > SESSION_GROUPS_MAX || (n && !groups))
+        return NULL;
+    arr = json_object_new_array();
+    for (size_t i = 0; i < n; i++) {
+        if (!field_ok(groups[i], true))
+            goto out;
+        json_object_array_add(arr, json_object_new_string(groups[i]));
+    }
+    text = xstrdup(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
+out:
+    json_object_put(arr);
+    return text;
+}
+
+/* Fills s->groups from the JSON text of a text[] column. */
+static bool parse_groups(struct arena *a, const char *json, struct sess_session *s)
+{
+    struct json_object *arr = json_tokener_parse(json);
+    size_t n;
+    bool ok = false;
+
+    s->groups = NULL;
+    s->ngroups = 0;
+    if (!arr || !json_object_is_type(arr, json_type_array))
+        goto out;
+    n = json_object_array_length(arr);
+    if (n > SESSION_GROUPS_MAX)
+        goto out;
+    s->groups = arena_alloc(a, (n ? n : 1) * sizeof *s->groups);
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *g = json_object_array_get_idx(arr, i);
+        if (!json_object_is_type(g, json_type_string))
+            goto out;
+        s->groups[s->ngroups++] = arena_strdup(a, json_object_get_string(g));
+    }
+    ok = true;
+out:
+    json_object_put(arr);
+    return ok;
+}
+
+static void copy_groups(struct arena *a, struct sess_session *s,
+                        const char *const *groups, size_t n)
+{
+    s->groups = arena_alloc(a, (n ? n : 1) * sizeof *s->groups);
+    s->ngroups = n;
+    for (size_t i = 0; i < n; i++)
+        s->groups[i] = arena_strdup(a, groups[i]);
+}
+
+static bool tokens_ok(const struct sess_tokens *t)
+{
+    return field_ok(t->id_token, false) && field_ok(t->access_token, false) &&
+           field_ok(t->refresh_token, false) && t->access_expires_at >= 0;
+}
+
+/* Seals a refresh token to the session with this id hash, as hex for a
+ * bytea parameter. Returns NULL when sealing fails; the caller frees. */
+static char *seal_refresh(const char *token, const unsigned char hash[SEAL_SHA256_BYTES],
+                          struct arena *a, struct sess_session *s)
+{
+    struct buf sealed;
+    char *hex = NULL;
+
+    buf_init(&sealed);
+    if (seal_encrypt_ad(session_key, token, strlen(token), hash, SEAL_SHA256_BYTES,
+                        &sealed) == 0) {
+        hex = hex_dup(sealed.data, sealed.len);
+        unsigned char *copy = arena_alloc(a, sealed.len);
+        memcpy(copy, sealed.data, sealed.len);
+        s->refresh_sealed = copy;
+        s->refresh_sealed_len = sealed.len;
+    }
+    buf_free(&sealed);
+    return hex;
+}
+
+/* ---- life cycle --------------------------------------------------------- */
+
+/* Keeps a copy of SESSION_KEY for sealing and opening refresh tokens. Call
+ * it once per process before the threads start. Until it is called every
+ * function that needs the key answers SESS_ERROR. */
+void sess_init_worker(const unsigned char key[SEAL_KEY_BYTES])
+{
+    memcpy(session_key, key, SEAL_KEY_BYTES);
+    key_ready = true;
+}
+
+/* Wipes the key copy; the functions needing it then fail again. */
+void sess_cleanup_worker(void)
+{
+    seal_wipe(session_key, sizeof session_key);
+    key_ready = false;
+}
+
+/* ---- create, load ------------------------------------------------------- */
+
+static const char create_sql[] =
+    "INSERT INTO gatehouse.sessions (id_hash, tenant_id, user_sub, email, name,"
+    " groups, tier, id_token, access_token, access_expires_at, refresh_token_enc,"
+    " csrf_secret, remember, user_agent, client_addr, created_at, last_seen_at,"
+    " idle_expires_at, absolute_expires_at)"
+    " VALUES (decode($1, 'hex'), $2::bigint, $3, $4, $5,"
+    " ARRAY(SELECT json_array_elements_text($6::json)), $7, $8, $9,"
+    " to_timestamp($10::bigint), decode($11, 'hex'), decode($12, 'hex'),"
+    " $13::boolean, $14, $15, to_timestamp($16::bigint), to_timestamp($16::bigint),"
+    " to_timestamp($17::bigint), to_timestamp($18::bigint))";
+
+#define DEFAULT_TIER "standard"
+
+/* Starts a session for a user who just signed in to tenant in->tenant_id:
+ * a fresh id (a new one at every login, so an id planted before login is
+ * worthless), a fresh CSRF secret, the refresh token sealed, the deadlines
+ * from now (SESSION_ABSOLUTE_S and SESSION_IDLE_S, or their remember-me
+ * forms). On SESS_OK, id holds the cookie value (43 characters and a NUL;
+ * a secret: never log it) and *out the session, its strings in a. Otherwise
+ * id is "" and *out zeroed: SESS_ERROR for a missing sub or email, a field
+ * that is not clean text or is over SESSION_FIELD_MAX, more than
+ * SESSION_GROUPS_MAX groups, a tier the table refuses, a refresh token with
+ * no key (sess_init_worker) or a random-source failure; SESS_UNAVAILABLE
+ * when PostgreSQL cannot be reached. */
+enum sess_result sess_create(const struct sess_new *in, time_t now, struct arena *a,
+                             char id[SESS_ID_LEN + 1], struct sess_session *out)
+{
+    unsigned char raw_id[SESS_ID_BYTES], hash[SEAL_SHA256_BYTES];
+    char hash_hex[HASH_HEX_LEN + 1], csrf_hex[CSRF_HEX_LEN + 1];
+    char tenant[NUM_TEXT_MAX], access_exp[NUM_TEXT_MAX], created[NUM_TEXT_MAX];
+    char idle[NUM_TEXT_MAX], absolute[NUM_TEXT_MAX];
+    char *groups = NULL, *refresh_hex = NULL;
+    const char *tier = in->tier ? in->tier : DEFAULT_TIER;
+    time_t absolute_at, idle_at;
+    struct pg_query q;
+    enum sess_result rc = SESS_ERROR;
+
+    pg_query_init(&q);
+    memset(out, 0, sizeof *out);
+    id[0] = '\0';
+    if (in->tenant_id <= 0 || now <= 0 || !field_ok(in->sub, true) ||
+        !field_ok(in->email, true) || !field_ok(in->name, false) || !field_ok(tier, true) ||
+        !tokens_ok(&in->tokens) || (in->tokens.refresh_token && !key_ready) ||
+        !(groups = groups_json(in->groups, in->ngroups)))
+        goto out;
+    if (seal_random(raw_id, sizeof raw_id) != 0 ||
+        seal_random(out->csrf_secret, sizeof out->csrf_secret) != 0)
+        goto out;
+    seal_sha256(raw_id, sizeof raw_id, hash);
+    if (in->tokens.refresh_token &&
+        !(refresh_hex = seal_refresh(in->tokens.refresh_token, hash, a, out)))
+        goto out;
+
+    absolute_at = now + (in->remember ? SESSION_REMEMBER_S : SESSION_ABSOLUTE_S);
+    idle_at = now + (in->remember ? SESSION_REMEMBER_IDLE_S : SESSION_IDLE_S);
+    if (idle_at > absolute_at)
+        idle_at = absolute_at;
+    {
+        const char *user_agent = clean_header(a, in->user_agent, USER_AGENT_MAX);
+        const char *client_addr = clean_header(a, in->client_addr, CLIENT_ADDR_MAX);
+        const char *const params[] = {
+            hex_encode(hash, sizeof hash, hash_hex),
+            num_text(tenant, in->tenant_id),
+            in->sub,
+            in->email,
+            in->name,
+            groups,
+            tier,
+            in->tokens.id_token,
+            in->tokens.access_token,
+            in->tokens.access_expires_at ? num_text(access_exp, in->tokens.access_expires_at)
+                                         : NULL,
+            refresh_hex,
+            hex_encode(out->csrf_secret, sizeof out->csrf_secret, csrf_hex),
+            in->remember ? "true" : "false",
+            user_agent,
+            client_addr,
+            num_text(created, now),
+            num_text(idle, idle_at),
+            num_text(absolute, absolute_at),
+        };
+        if (!pg_query_run(&q, create_sql, sizeof params / sizeof params[0], params)) {
+            /* A duplicate id hash would mean a broken random source. */
+            rc = pg_failure(&q);
+            goto out;
+        }
+    }
+    seal_b64url_encode(raw_id, sizeof raw_id, id, SESS_ID_LEN + 1);
+    out->tenant_id = in->tenant_id;
+    out->sub = arena_strdup(a, in->sub);
+    out->email = arena_strdup(a, in->email);
+    out->name = arena_copy(a, in->name);
+    out->tier = arena_strdup(a, tier);
+    copy_groups(a, out, in->groups, in->ngroups);
+    out->id_token = arena_copy(a, in->tokens.id_token);
+    out->access_token = arena_copy(a, in->tokens.access_token);
+    out->access_expires_at = in->tokens.access_expires_at;
+    out->remember = in->remember;
+    out->created_at = out->last_seen_at = now;
+    out->idle_expires_at = idle_at;
+    out->absolute_expires_at = absolute_at;
+    memcpy(out->id_hash, hash, sizeof hash);
+    rc = SESS_OK;
+out:
+    if (rc != SESS_OK)
+        memset(out, 0, sizeof *out);
+    seal_wipe(raw_id, sizeof raw_id);
+    pg_query_cleanup(&q);
+    free(groups);
+    free(refresh_hex);
+    return rc;
+}
+
+/* The page path: one statement, one round trip, one primary-key probe to
+ * find the row (hit) and, only when it was last touched SESSION_TOUCH_S or
+ * more ago, a second to slide it (slid). Sliding on every request would turn
+ * every page view into a write: WAL, a dead tuple for vacuum, new entries in
+ * the idle-expiry index (so not even a HOT update), and row-lock waits
+ * between a user's parallel requests. Writing at most once a minute keeps
+ * nearly every page read-only; the price is an idle deadline up to a minute
+ * early, nothing against a 30-minute timeout. The UPDATE makes this a
+ * writing statement: it must run on the primary, never a read replica. */
+static const char load_sql[] =
+    "WITH hit AS ("
+    " SELECT id_hash, user_sub, email, name, tier, array_to_json(groups)::text AS groups,"
+    "  id_token, access_token, " EPOCH("access_expires_at") " AS access_expires,"
+    "  encode(refresh_token_enc, 'hex') AS refresh, encode(csrf_secret, 'hex') AS csrf,"
+    "  remember, " EPOCH("created_at") " AS created,"
+    "  " EPOCH("last_seen_at") " AS last_seen,"
+    "  " EPOCH("idle_expires_at") " AS idle_expires,"
+    "  " EPOCH("absolute_expires_at") " AS absolute_expires"
+    " FROM gatehouse.sessions"
+    " WHERE id_hash = decode($1, 'hex') AND tenant_id = $2::bigint"
+    "  AND idle_expires_at > to_timestamp($3::bigint)"
+    "  AND absolute_expires_at > to_timestamp($3::bigint)"
+    "), slid AS ("
+    " UPDATE gatehouse.sessions s SET last_seen_at = to_timestamp($3::bigint),"
+    "  idle_expires_at = least(to_timestamp($3::bigint + CASE WHEN s.remember"
+    "   THEN $5::bigint ELSE $4::bigint END), s.absolute_expires_at)"
+    " FROM hit WHERE s.id_hash = hit.id_hash"
+    "  AND s.last_seen_at <= to_timestamp($3::bigint - $6::bigint)"
+    " RETURNING " EPOCH("s.last_seen_at") " AS last_seen,"
+    "  " EPOCH("s.idle_expires_at") " AS idle_expires"
+    ")"
+    " SELECT hit.user_sub, hit.email, hit.name, hit.tier, hit.groups, hit.id_token,"
+    "  hit.access_token, hit.access_expires, hit.refresh, hit.csrf, hit.remember,"
+    "  hit.created, coalesce(slid.last_seen, hit.last_seen),"
+    "  coalesce(slid.idle_expires, hit.idle_expires), hit.absolute_expires"
+    " FROM hit LEFT JOIN slid ON true";
+
+enum load_col {
+    COL_SUB, COL_EMAIL, COL_NAME, COL_TIER, COL_GROUPS, COL_ID_TOKEN, COL_ACCESS_TOKEN,
+    COL_ACCESS_EXPIRES, COL_REFRESH, COL_CSRF, COL_REMEMBER, COL_CREATED, COL_LAST_SEEN,
+    COL_IDLE_EXPIRES, COL_ABSOLUTE_EXPIRES,
+};
+
+static const char *text_col(const struct pg_query *q, struct arena *a, enum load_col c)
+{
+    return pg_query_is_null(q, 0, c) ? NULL : arena_strdup(a, pg_query_value(q, 0, c));
+}
+
+static time_t time_col(const struct pg_query *q, enum load_col c)
+{
+    return pg_query_is_null(q, 0, c) ? 0 : (time_t)strtoll(pg_query_value(q, 0, c), NULL, 10);
+}
+
+/* Fills s from load_sql's row. False when a stored value is malformed. */
+static bool read_row(const struct pg_query *q, struct arena *a, struct sess_session *s)
+{
+    s->sub = text_col(q, a, COL_SUB);
+    s->email = text_col(q, a, COL_EMAIL);
+    s->name = text_col(q, a, COL_NAME);
+    s->tier = text_col(q, a, COL_TIER);
+    s->id_token = text_col(q, a, COL_ID_TOKEN);
+    s->access_token = text_col(q, a, COL_ACCESS_TOKEN);
+    s->access_expires_at = time_col(q, COL_ACCESS_EXPIRES);
+    s->remember = strcmp(pg_query_value(q, 0, COL_REMEMBER), "t") == 0;
+    s->created_at = time_col(q, COL_CREATED);
+    s->last_seen_at = time_col(q, COL_LAST_SEEN);
+    s->idle_expires_at = time_col(q, COL_IDLE_EXPIRES);
+    s->absolute_expires_at = time_col(q, COL_ABSOLUTE_EXPIRES);
+    if (!parse_groups(a, pg_query_value(q, 0, COL_GROUPS), s) ||
+        !hex_decode(pg_query_value(q, 0, COL_CSRF), pg_query_len(q, 0, COL_CSRF),
+                    s->csrf_secret, sizeof s->csrf_secret))
+        return false;
+    if (!pg_query_is_null(q, 0, COL_REFRESH)) {
+        size_t hex_len = pg_query_len(q, 0, COL_REFRESH);
+        unsigned char *sealed = arena_alloc(a, hex_len / 2 + 1);
+        if (!hex_decode(pg_query_value(q, 0, COL_REFRESH), hex_len, sealed, hex_len / 2))
+            return false;
+        s->refresh_sealed = sealed;
+        s->refresh_sealed_len = hex_len / 2;
+    }
+    return true;
+}
+
+/* Finds the live session whose cookie value is `cookie` in tenant tenant_id
+ * at time now, and slides its idle deadline (see load_sql). Returns SESS_OK
+ * with *out filled (strings in a); SESS_NOT_FOUND when the cookie is
+ * malformed (no database work is done), unknown, of another tenant, or past
+ * either deadline; SESS_UNAVAILABLE when PostgreSQL cannot be reached (the
+ * caller answers 503 rather than treating the user as signed out); SESS_ERROR
+ * for a stored row that cannot be read. *out is zeroed unless SESS_OK. */
+enum sess_result sess_load(const char *cookie, long long tenant_id, time_t now,
+                           struct arena *a, struct sess_session *out)
+{
+    unsigned char hash[SEAL_SHA256_BYTES];
+    char hash_hex[HASH_HEX_LEN + 1], tenant[NUM_TEXT_MAX], at[NUM_TEXT_MAX];
+    char idle[NUM_TEXT_MAX], remember_idle[NUM_TEXT_MAX], touch[NUM_TEXT_MAX];
+    struct pg_query q;
+    enum sess_result rc = SESS_NOT_FOUND;
+
+    pg_query_init(&q);
+    memset(out, 0, sizeof *out);
+    if (tenant_id <= 0 || !cookie_to_hash(cookie, hash))
+        goto out;
+    const char *const params[] = {
+        hex_encode(hash, sizeof hash, hash_hex), num_text(tenant, tenant_id),
+        num_text(at, now), num_text(idle, SESSION_IDLE_S),
+        num_text(remember_idle, SESSION_REMEMBER_IDLE_S), num_text(touch, SESSION_TOUCH_S),
+    };
+    if (!pg_query_run(&q, load_sql, sizeof params / sizeof params[0], params)) {
+        rc = pg_failure(&q);
+        goto out;
+    }
+    if (pg_query_rows(&q) != 1)
+        goto out;
+    if (!read_row(&q, a, out)) {
+        rc = SESS_ERROR;
+        goto out;
+    }
+    out->tenant_id = tenant_id;
+    memcpy(out->id_hash, hash, sizeof hash);
+    rc = SESS_OK;
+out:
+    if (rc != SESS_OK)
+        memset(out, 0, sizeof *out);
+    pg_query_cleanup(&q);
+    return rc;
+}
+
+/* ---- updates ------------------------------------------------------------ */
+
+static const char update_tokens_sql[] =
+    "UPDATE gatehouse.sessions SET id_token = coalesce($3, id_token),"
+    " access_token = coalesce($4, access_token),"
+    " access_expires_at = CASE WHEN $4 IS NULL THEN access_expires_at"
+    "  ELSE to_timestamp($5::bigint) END,"
+    " refresh_token_enc = coalesce(decode($6, 'hex'), refresh_token_enc)"
+    " WHERE id_hash = decode($1, 'hex') AND tenant_id = $2::bigint";
+
+/* Stores the tokens of a refresh (REFRESH_TOKEN_AUTH) in session s: each
+ * token that is not NULL replaces the stored one (the access expiry goes with
+ * the access token); a new refresh token, when Cognito rotates it, is sealed
+ * like the first. On SESS_OK s is updated too, its strings copied into a.
+ * SESS_NOT_FOUND: the session was deleted meanwhile (say, a logout in another
+ * tab); SESS_UNAVAILABLE; SESS_ERROR for a field that is not clean text or a
+ * refresh token with no key. */
+enum sess_result sess_update_tokens(struct sess_session *s, struct arena *a,
+                                    const struct sess_tokens *t)
+{
+    char hash_hex[HASH_HEX_LEN + 1], tenant[NUM_TEXT_MAX], access_exp[NUM_TEXT_MAX];
+    struct sess_session sealed_into = {0};
+    char *refresh_hex = NULL;
+    struct pg_query q;
+    enum sess_result rc = SESS_ERROR;
+
+    pg_query_init(&q);
+    if (!tokens_ok(t) || (t->refresh_token && !key_ready))
+        goto out;
+    if (t->refresh_token &&
+        !(refresh_hex = seal_refresh(t->refresh_token, s->id_hash, a, &sealed_into)))
+        goto out;
+    const char *const params[] = {
+        hex_encode(s->id_hash, sizeof s->id_hash, hash_hex),
+        num_text(tenant, s->tenant_id),
+        t->id_token,
+        t->access_token,
+        t->access_expires_at ? num_text(access_exp, t->access_expires_at) : NULL,
+        refresh_hex,
+    };
+    if (!pg_query_run(&q, update_tokens_sql, sizeof params / sizeof params[0], params)) {
+        rc = pg_failure(&q);
+        goto out;
+    }
+    if (pg_query_affected(&q) != 1) {
+        rc = SESS_NOT_FOUND;
+        goto out;
+    }
+    if (t->id_token)
+        s->id_token = arena_strdup(a, t->id_token);
+    if (t->access_token) {
+        s->access_token = arena_strdup(a, t->access_token);
+        s->access_expires_at = t->access_expires_at;
+    }
+    if (refresh_hex) {
+        s->refresh_sealed = sealed_into.refresh_sealed;
+        s->refresh_sealed_len = sealed_into.refresh_sealed_len;
+    }
+    rc = SESS_OK;
+out:
+    pg_query_cleanup(&q);
+    free(refresh_hex);
+    return rc;
+}
+
+static const char update_profile_sql[] =
+    "UPDATE gatehouse.sessions SET name = coalesce($3, name), tier = coalesce($4, tier),"
+    " groups = CASE WHEN $5::json IS NULL THEN groups"
+    "  ELSE ARRAY(SELECT json_array_elements_text($5::json)) END"
+    " WHERE tenant_id = $1::bigint AND user_sub = $2";
+
+/* Applies a profile change (a new tier after an admin's decision, new
+ * groups, a new name) to every session of user sub in tenant_id, so their
+ * next page shows it without signing in again. Fields of p that are NULL,
+ * and the groups unless p->set_groups, stay as they are. Returns SESS_OK
+ * (also when the user has no session), SESS_UNAVAILABLE, or SESS_ERROR for
+ * a field that is not clean text, too many groups, or a tier the table
+ * refuses. Loaded copies in memory are the caller's to update. */
+enum sess_result sess_update_profile(long long tenant_id, const char *sub,
+                                     const struct sess_profile *p)
+{
+    char tenant[NUM_TEXT_MAX], *groups = NULL;
+    struct pg_query q;
+    enum sess_result rc = SESS_ERROR;
+
+    pg_query_init(&q);
+    if (tenant_id <= 0 || !field_ok(sub, true) || !field_ok(p->name, false) ||
+        !field_ok(p->tier, false) ||
+        (p->set_groups && !(groups = groups_json(p->groups, p->ngroups))))
+        goto out;
+    const char *const params[] = {num_text(tenant, tenant_id), sub, p->name, p->tier,
+                                  groups};
+    rc = pg_query_run(&q, update_profile_sql, sizeof params / sizeof params[0], params)
+             ? SESS_OK
+             : pg_failure(&q);
+out:
+    pg_query_cleanup(&q);
+    free(groups);
+    return rc;
+}
+
+/* ---- the refresh token -------------------------------------------------- */
+
+/* Opens s's sealed refresh token into out (outlen bytes, NUL-terminated).
+ * Returns SESS_OK; SESS_NOT_FOUND when the session has none; SESS_ERROR when
+ * it does not fit, there is no key, or it fails to open (another key, a row
+ * tampered with, a ciphertext moved from another session). No database work.
+ *
+ * The caller must seal_wipe(out, outlen) as soon as the Cognito call that
+ * needs it is made. The token is good for days and mints new access tokens,
+ * while a worker's memory can outlive the request: a reused stack or arena,
+ * a core dump, swap. Here the plaintext exists only in out: it is decrypted
+ * in place in a scratch buf that is wiped before returning. */
+enum sess_result sess_refresh_token(const struct sess_session *s, char *out,
+                                    size_t outlen)
+{
+    struct buf plain;
+    enum sess_result rc = SESS_ERROR;
+
+    if (outlen)
+        out[0] = '\0';
+    if (!s->refresh_sealed)
+        return SESS_NOT_FOUND;
+    if (!key_ready)
+        return SESS_ERROR;
+    buf_init(&plain);
+    if (seal_decrypt_ad(session_key, s->refresh_sealed, s->refresh_sealed_len, s->id_hash,
+                        sizeof s->id_hash, &plain) == 0 &&
+        plain.len < outlen && strlen(buf_cstr(&plain)) == plain.len) {
+        memcpy(out, plain.data, plain.len + 1);
+        rc = SESS_OK;
+    }
+    seal_wipe_buf(&plain);
+    return rc;
+}
+
+/* ---- deletion ----------------------------------------------------------- */
+
+/* Ends the session whose cookie value is `cookie` in tenant_id (logout).
+ * Returns SESS_OK when a row was deleted, SESS_NOT_FOUND when there was none
+ * (or the cookie is malformed: no database work), SESS_UNAVAILABLE or
+ * SESS_ERROR. An expired row is deleted too: logout must always work. */
+enum sess_result sess_delete(const char *cookie, long long tenant_id)
+{
+    unsigned char hash[SEAL_SHA256_BYTES];
+    char hash_hex[HASH_HEX_LEN + 1], tenant[NUM_TEXT_MAX];
+    struct pg_query q;
+    enum sess_result rc = SESS_NOT_FOUND;
+
+    pg_query_init(&q);
+    if (tenant_id <= 0 || !cookie_to_hash(cookie, hash))
+        goto out;
+    const char *const params[] = {hex_encode(hash, sizeof hash, hash_hex),
+                                  num_text(tenant, tenant_id)};
+    if (!pg_query_run(&q,
+                      "DELETE FROM gatehouse.sessions"
+                      " WHERE id_hash = decode($1, 'hex') AND tenant_id = $2::bigint",
+                      2, params))
+        rc = pg_failure(&q);
+    else if (pg_query_affected(&q) == 1)
+        rc = SESS_OK;
+out:
+    pg_query_cleanup(&q);
+    return rc;
+}
+
+/* Ends every session of user sub in tenant_id except keep (may be NULL):
+ * after a password change (keep = the session that changed it), or when an
+ * admin disables the user (keep = NULL). *deleted (may be NULL) gets the
+ * number of rows deleted. Returns SESS_OK, SESS_UNAVAILABLE or SESS_ERROR. */
+enum sess_result sess_delete_user(long long tenant_id, const char *sub,
+                                  const struct sess_session *keep, long long *deleted)
+{
+    char tenant[NUM_TEXT_MAX], keep_hex[HASH_HEX_LEN + 1];
+    struct pg_query q;
+    enum sess_result rc = SESS_ERROR;
+
+    if (deleted)
+        *deleted = 0;
+    if (tenant_id <= 0 || !field_ok(sub, true))
+        return SESS_ERROR;
+    pg_query_init(&q);
+    const char *const params[] = {
+        num_text(tenant, tenant_id), sub,
+        keep ? hex_encode(keep->id_hash, sizeof keep->id_hash, keep_hex) : NULL};
+    if (pg_query_run(&q,
+                     "DELETE FROM gatehouse.sessions WHERE tenant_id = $1::bigint"
+                     " AND user_sub = $2 AND ($3::text IS NULL OR id_hash <> decode($3, 'hex'))",
+                     3, params)) {
+        if (deleted)
+            *deleted = pg_query_affected(&q);
+        rc = SESS_OK;
+    } else {
+        rc = pg_failure(&q);
+    }
+    pg_query_cleanup(&q);
+    return rc;
+}
+
+/* Deletes every session past either deadline at now, in batches of
+ * SWEEP_BATCH rows so no statement runs long or holds many locks. Meant for
+ * a periodic job; sess_load never returns such rows anyway. *deleted (may be
+ * NULL) gets the total. Returns SESS_OK, SESS_UNAVAILABLE or SESS_ERROR
+ * (the batches already committed stay deleted). */
+enum sess_result sess_sweep(time_t now, long long *deleted)
+{
+    char at[NUM_TEXT_MAX], batch[NUM_TEXT_MAX];
+    const char *const params[] = {num_text(at, now), num_text(batch, SWEEP_BATCH)};
+    struct pg_query q;
+    long long total = 0, n = 0;
+    enum sess_result rc = SESS_OK;
+
+    pg_query_init(&q);
+    do {
+        if (!pg_query_run(&q,
+                          "DELETE FROM gatehouse.sessions WHERE id_hash IN"
+                          " (SELECT id_hash FROM gatehouse.sessions"
+                          "  WHERE idle_expires_at <= to_timestamp($1::bigint)"
+                          "  OR absolute_expires_at <= to_timestamp($1::bigint)"
+                          "  LIMIT $2::int)",
+                          2, params)) {
+            rc = pg_failure(&q);
+            break;
+        }
+        n = pg_query_affected(&q);
+        total += n;
+    } while (n == SWEEP_BATCH);
+    pg_query_cleanup(&q);
+    if (deleted)
+        *deleted = total;
+    return rc;
+}
+
+/* ---- for handlers ------------------------------------------------------- */
+
+/* Returns true when the session's user is in the Cognito group `group`. */
+bool sess_in_group(const struct sess_session *s, const char *group)
+{
+    for (size_t i = 0; s && group && i < s->ngroups; i++) {
+        if (strcmp(s->groups[i], group) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Fills *c for cookie_format: the session cookie carrying id for session s,
+ * or, when s is NULL, the Set-Cookie that deletes it (id is ignored). The
+ * cookie is __Host- (Secure, Path=/, no Domain), HttpOnly and SameSite=Lax.
+ * A remember-me session gets a persistent cookie that lasts until its
+ * absolute deadline (Max-Age and Expires); any other a browser-session
+ * cookie, which dies with the browser before the session row does. */
+void sess_cookie(struct cookie_attrs *c, const char *id, const struct sess_session *s,
+                 time_t now)
+{
+    memset(c, 0, sizeof *c);
+    c->name = SESS_COOKIE_NAME;
+    c->path = "/";
+    c->secure = true;
+    c->http_only = true;
+    c->same_site = COOKIE_SAMESITE_LAX;
+    if (!s) {
+        c->value = "";
+        c->max_age = COOKIE_EXPIRE_NOW;
+        return;
+    }
+    c->value = id;
+    if (s->remember) {
+        long left = (long)(s->absolute_expires_at - now);
+        c->max_age = left > 0 ? left : COOKIE_EXPIRE_NOW;
+        c->now = now;
+    }
+}

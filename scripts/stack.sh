@@ -1,0 +1,610 @@
+#!/usr/bin/env bash
+# stack.sh — the whole local gatehouse stack, on loopback only.
+#
+#   scripts/stack.sh start|stop|restart|status|wait|env
+#   STACK_PROFILE=dev (default, `make run`) or test (`make test`)
+#
+# Each profile is separate (ports, and all state under var/<profile>/), so a
+# developer's stack and a test run can live side by side:
+#   profile  https  http   postgres  cognito-local  s3rver
+#   dev      8443   8080   5433      9229           4569
+#   test     18443  18080  15433     19229          14569
+# var/<profile>/ holds pg/ (the cluster), cognito/ (cognito-local's data:
+# users, their codes), s3/, tls/, log/, run/ (sockets, pid files),
+# nginx.conf, gatehouse.env (the app's settings), admin.env (the seeded admin
+# login) and stack.env (URLs and paths, for tests).
+#
+# `start` is safe to repeat: what runs is left alone (PostgreSQL, the
+# emulators), reloaded (nginx; gatehouse on SIGHUP) or restarted when its
+# binary or settings changed. `stop` stops what the profile's pid files name,
+# then any leftover process of ours (see lib-stack.sh), and is safe when
+# nothing runs.
+#
+# Running as root (as CI and the dev machines do), PostgreSQL runs as the
+# `postgres` user and nginx's workers as `www-data`. Their data and sockets
+# stay under var/ all the same, so that one directory is the whole state of a
+# profile; the directories above it get o+x (traverse, not list) where these
+# users could not pass, which is the only change made outside var/.
+#
+# STACK_WITHOUT_APP=1 lets the stack start without app/gatehouse: the bench
+# responder then stands in for the pool on its socket (to try nginx and the
+# scripts before the app exists). Without it a missing binary is an error.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd -P)
+PROFILE=${STACK_PROFILE:-dev}
+case "$PROFILE" in
+dev)  HTTPS_PORT=8443;  HTTP_PORT=8080;  PG_PORT=5433;  COGNITO_PORT=9229;  S3_PORT=4569 ;;
+test) HTTPS_PORT=18443; HTTP_PORT=18080; PG_PORT=15433; COGNITO_PORT=19229; S3_PORT=14569 ;;
+*) echo "stack.sh: STACK_PROFILE must be dev or test, not '$PROFILE'" >&2; exit 2 ;;
+esac
+
+VAR=$REPO/var/$PROFILE
+RUN=$VAR/run
+LOG=$VAR/log
+PGDATA=$VAR/pg
+PG_SOCKET_DIR=$RUN/pg
+ENV_FILE=$VAR/gatehouse.env
+ADMIN_FILE=$VAR/admin.env
+STACK_ENV=$VAR/stack.env
+APP_BIN=$REPO/app/gatehouse
+APP_SOCKET=$RUN/gatehouse.sock
+APP_PIDFILE=$RUN/gatehouse.pid
+BENCH_SOCKET=$RUN/bench.sock
+BENCH_PIDFILE=$RUN/bench.pid
+BUILD=${BUILD:-build/rel}
+RESPONDER=$REPO/$BUILD/tests/bench-responder
+NODE_BIN=$REPO/node_modules/.bin
+
+# The pool: processes x threads; nginx keeps at most that many idle FastCGI
+# connections (one nginx worker), since with libfcgi a kept connection holds
+# a thread.
+APP_PROCESSES=2
+APP_THREADS=8
+POOL_THREADS=$((APP_PROCESSES * APP_THREADS))
+NGINX_WORKERS=1
+S3_BUCKET=gatehouse
+
+# Timeouts, seconds.
+START_TIMEOUT=30
+APP_STOP_TIMEOUT=20
+STOP_TIMEOUT=10
+
+# shellcheck source=scripts/lib-stack.sh
+. "$REPO/scripts/lib-stack.sh"
+
+pg_bin_dir() {
+    local d
+    if [ -x /usr/lib/postgresql/15/bin/postgres ]; then
+        echo /usr/lib/postgresql/15/bin
+        return
+    fi
+    d=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+    [ -x "$d/postgres" ] || d=
+    [ -n "$d" ] || die "no PostgreSQL server in /usr/lib/postgresql (run scripts/deps.sh)"
+    echo "$d"
+}
+
+# as_pg CMD... — runs CMD as the PostgreSQL user: `postgres` when we are root
+# (the server refuses to run as root), else ourselves.
+as_pg() {
+    if is_root; then (cd "$PGDATA" && runuser -u postgres -- "$@" 9>&-); else "$@" 9>&-; fi
+}
+
+nginx_user() {
+    if getent passwd www-data >/dev/null; then echo www-data; else echo nobody; fi
+}
+
+# ============================================================================
+# start
+# ============================================================================
+
+prepare_dirs() {
+    mkdir -p "$RUN" "$LOG" "$VAR/tls" "$VAR/bench" "$VAR/s3" "$VAR/cognito/.cognito" \
+        "$VAR"/nginx-tmp/{body,fastcgi,proxy,uwsgi,scgi} "$PG_SOCKET_DIR" "$PGDATA"
+    chmod 755 "$VAR" "$RUN" "$VAR/bench"
+    # A unix socket path must fit in sockaddr_un.sun_path (108 bytes with
+    # its NUL); PostgreSQL's is the longest of ours.
+    local longest="$PG_SOCKET_DIR/.s.PGSQL.$PG_PORT.lock"
+    [ "${#longest}" -lt 108 ] || die "$longest is too long for a unix socket: move the repository to a shorter path"
+    if is_root; then
+        chown postgres:postgres "$PGDATA" "$PG_SOCKET_DIR"
+        chmod 700 "$PGDATA"
+        chown -R "$(nginx_user)" "$VAR/nginx-tmp"
+        ensure_traversable postgres "$VAR"
+        ensure_traversable "$(nginx_user)" "$VAR"
+        local d
+        for d in "$REPO/static" "$REPO/node_modules/bootstrap/dist"; do
+            [ -d "$d" ] || continue
+            runuser -u "$(nginx_user)" -- test -r "$d" -a -x "$d" ||
+                warn "$(nginx_user) cannot read $d: nginx will answer 403 there"
+        done
+    fi
+}
+
+make_certificate() {
+    [ -s "$VAR/tls/cert.pem" ] && [ -s "$VAR/tls/key.pem" ] && return 0
+    say "making a self-signed certificate for localhost"
+    openssl req -x509 -nodes -days 825 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+        -keyout "$VAR/tls/key.pem" -out "$VAR/tls/cert.pem" -subj /CN=localhost \
+        -addext "subjectAltName=DNS:localhost,DNS:*.localhost,IP:127.0.0.1,IP:::1" \
+        -addext "extendedKeyUsage=serverAuth" 2>"$LOG/openssl.log" ||
+        die "openssl could not make the certificate (see $LOG/openssl.log)"
+    chmod 600 "$VAR/tls/key.pem"
+}
+
+# ---- PostgreSQL ------------------------------------------------------------
+
+pg_running() { as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; }
+
+start_postgres() {
+    PG_BIN=$(pg_bin_dir)
+    if [ ! -s "$PGDATA/PG_VERSION" ]; then
+        say "initdb $PGDATA"
+        as_pg "$PG_BIN/initdb" -D "$PGDATA" -U postgres -A trust -E UTF8 --locale=C.UTF-8 \
+            >"$LOG/initdb.log" 2>&1 || die "initdb failed (see $LOG/initdb.log)"
+        echo "include_if_exists = 'gatehouse.conf'" >>"$PGDATA/postgresql.conf"
+    fi
+    # Rewritten at every start, so a moved repository or a changed profile
+    # port is picked up. initdb's pg_hba.conf trusts local and loopback
+    # connections only, and the server listens on loopback only.
+    {
+        echo "# written by scripts/stack.sh at every start"
+        echo "listen_addresses = '127.0.0.1'"
+        echo "port = $PG_PORT"
+        echo "unix_socket_directories = '$PG_SOCKET_DIR'"
+        echo "max_connections = 100"
+        echo "synchronous_commit = off"
+        echo "log_line_prefix = '%m [%p] %q%u@%d '"
+        if [ "$PROFILE" = test ]; then
+            # Test data is thrown away: skip the disk flushes.
+            echo "fsync = off"
+            echo "full_page_writes = off"
+        fi
+    } >"$PGDATA/gatehouse.conf"
+    touch "$LOG/postgresql.log"
+    if is_root; then chown postgres:postgres "$PGDATA/gatehouse.conf" "$LOG/postgresql.log"; fi
+
+    if pg_running; then
+        as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" reload >/dev/null
+        return 0
+    fi
+    require_port_free "$PG_PORT" postgresql
+    say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+    as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$LOG/postgresql.log" -w -t "$START_TIMEOUT" start >/dev/null ||
+        die "PostgreSQL did not start (see $LOG/postgresql.log)"
+}
+
+psql_admin() {
+    psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qtAX -v ON_ERROR_STOP=1 -c "$1"
+}
+
+create_database() {
+    wait_until "$START_TIMEOUT" pg_isready -q -h 127.0.0.1 -p "$PG_PORT" ||
+        die "PostgreSQL does not answer on port $PG_PORT (see $LOG/postgresql.log)"
+    if [ "$(psql_admin "SELECT 1 FROM pg_roles WHERE rolname = 'gatehouse'")" != 1 ]; then
+        say "creating role gatehouse"
+        psql_admin "CREATE ROLE gatehouse LOGIN" >/dev/null
+    fi
+    if [ "$(psql_admin "SELECT 1 FROM pg_database WHERE datname = 'gatehouse'")" != 1 ]; then
+        say "creating database gatehouse"
+        psql_admin "CREATE DATABASE gatehouse OWNER gatehouse" >/dev/null
+    fi
+}
+
+# ---- the emulators ---------------------------------------------------------
+
+# spawn PIDFILE LOGFILE DIR CMD... — starts CMD in the background in its own
+# session (a later Ctrl-C in the terminal does not reach it), from DIR, with
+# its output appended to LOGFILE, and records its pid. Every daemon is
+# started without fd 9, the lock of this script, which it would hold forever.
+spawn() {
+    local pidfile=$1 logfile=$2 dir=$3
+    shift 3
+    (cd "$dir" && exec setsid "$@" >>"$logfile" 2>&1 </dev/null 9>&-) &
+    echo $! >"$pidfile"
+}
+
+start_cognito() {
+    # cognito-local keeps its config and data in ./.cognito: it runs from
+    # var/<profile>/cognito. The codes it "emails" are printed to its log
+    # (a "Confirmation Code Delivery" box) and kept with the user in
+    # .cognito/db/<pool id>.json.
+    cat >"$VAR/cognito/.cognito/config.json" <<EOF
+{
+  "TokenConfig": { "IssuerDomain": "http://127.0.0.1:$COGNITO_PORT" },
+  "UserPoolDefaults": { "UsernameAttributes": ["email"] }
+}
+EOF
+    pidfile_pid "$RUN/cognito-local.pid" >/dev/null && return 0
+    require_port_free "$COGNITO_PORT" cognito-local
+    say "starting cognito-local on 127.0.0.1:$COGNITO_PORT"
+    PORT=$COGNITO_PORT HOST=127.0.0.1 AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE=1 \
+        spawn "$RUN/cognito-local.pid" "$LOG/cognito-local.log" "$VAR/cognito" "$NODE_BIN/cognito-local"
+}
+
+start_s3() {
+    # CORS so that a page of the site may PUT to a presigned URL directly.
+    cat >"$VAR/s3-cors.xml" <<EOF
+<CORSConfiguration>
+  <CORSRule>
+    <AllowedOrigin>https://localhost:$HTTPS_PORT</AllowedOrigin>
+    <AllowedMethod>GET</AllowedMethod>
+    <AllowedMethod>HEAD</AllowedMethod>
+    <AllowedMethod>PUT</AllowedMethod>
+    <AllowedHeader>*</AllowedHeader>
+    <ExposeHeader>ETag</ExposeHeader>
+    <MaxAgeSeconds>3000</MaxAgeSeconds>
+  </CORSRule>
+</CORSConfiguration>
+EOF
+    pidfile_pid "$RUN/s3rver.pid" >/dev/null && return 0
+    require_port_free "$S3_PORT" s3rver
+    say "starting s3rver on 127.0.0.1:$S3_PORT"
+    spawn "$RUN/s3rver.pid" "$LOG/s3rver.log" "$VAR" "$NODE_BIN/s3rver" \
+        --directory "$VAR/s3" --address 127.0.0.1 --port "$S3_PORT" \
+        --configure-bucket "$S3_BUCKET" "$VAR/s3-cors.xml"
+}
+
+cognito_up() { curl -fsS -m 2 "http://127.0.0.1:$COGNITO_PORT/health"; }
+s3_up() { curl -sS -m 2 -o /dev/null "http://127.0.0.1:$S3_PORT/"; }
+
+wait_emulators() {
+    wait_until "$START_TIMEOUT" cognito_up ||
+        die "cognito-local does not answer on port $COGNITO_PORT (see $LOG/cognito-local.log)"
+    wait_until "$START_TIMEOUT" s3_up ||
+        die "s3rver does not answer on port $S3_PORT (see $LOG/s3rver.log)"
+}
+
+# ---- settings --------------------------------------------------------------
+
+# env_value FILE KEY — the value of KEY=... in FILE (empty when absent).
+env_value() {
+    [ -f "$1" ] || return 0
+    sed -n "s/^$2=//p" "$1" | tail -n 1
+}
+
+# The keys gatehouse.env sets. The app lets the environment win over its env
+# file, so these are removed from the environment it is started with.
+APP_KEYS=(DATABASE_URL AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+    COGNITO_USER_POOL_ID COGNITO_CLIENT_ID COGNITO_CLIENT_SECRET COGNITO_ENDPOINT
+    S3_BUCKET_NAME S3_ENDPOINT SESSION_KEY ADMIN_GROUP BASE_DOMAIN PLATFORM_ADMIN_TOKEN
+    GATEHOUSE_LISTEN GATEHOUSE_PROCESSES GATEHOUSE_THREADS GATEHOUSE_MAX_REQUESTS
+    GATEHOUSE_REQUEST_TIMEOUT GATEHOUSE_TEMPLATES GATEHOUSE_PID_FILE)
+
+write_settings() {
+    local ids session_key admin_token pool_id client_id client_secret
+    ids=$(node "$REPO/scripts/bootstrap-pool.mjs" --endpoint "http://127.0.0.1:$COGNITO_PORT" \
+        --pool-id="$(env_value "$ENV_FILE" COGNITO_USER_POOL_ID)" \
+        --client-id="$(env_value "$ENV_FILE" COGNITO_CLIENT_ID)" \
+        --admin-file "$ADMIN_FILE" 2>>"$LOG/bootstrap-pool.log") ||
+        die "could not set up the user pool in cognito-local (see $LOG/bootstrap-pool.log)"
+    pool_id=$(sed -n 's/^COGNITO_USER_POOL_ID=//p' <<<"$ids")
+    client_id=$(sed -n 's/^COGNITO_CLIENT_ID=//p' <<<"$ids")
+    client_secret=$(sed -n 's/^COGNITO_CLIENT_SECRET=//p' <<<"$ids")
+
+    # Secrets are made once and kept: changing them would end every session.
+    session_key=$(env_value "$ENV_FILE" SESSION_KEY)
+    [[ "$session_key" =~ ^[0-9a-f]{64}$ ]] || session_key=$(openssl rand -hex 32)
+    admin_token=$(env_value "$ENV_FILE" PLATFORM_ADMIN_TOKEN)
+    [ -n "$admin_token" ] || admin_token=$(openssl rand -hex 24)
+
+    local old_umask
+    old_umask=$(umask)
+    umask 077
+    # S3RVER/S3RVER is the key pair s3rver checks signatures against, so
+    # presigned URLs really verify; cognito-local accepts any key.
+    cat >"$ENV_FILE.new" <<EOF
+# gatehouse settings of the local '$PROFILE' stack, written by scripts/stack.sh
+# at every start (SESSION_KEY, PLATFORM_ADMIN_TOKEN and the pool ids are kept).
+DATABASE_URL=postgresql://gatehouse@127.0.0.1:$PG_PORT/gatehouse
+AWS_REGION=us-east-1
+AWS_ACCESS_KEY_ID=S3RVER
+AWS_SECRET_ACCESS_KEY=S3RVER
+COGNITO_USER_POOL_ID=$pool_id
+COGNITO_CLIENT_ID=$client_id
+COGNITO_CLIENT_SECRET=$client_secret
+COGNITO_ENDPOINT=http://127.0.0.1:$COGNITO_PORT
+S3_BUCKET_NAME=$S3_BUCKET
+S3_ENDPOINT=http://127.0.0.1:$S3_PORT
+SESSION_KEY=$session_key
+ADMIN_GROUP=admin
+BASE_DOMAIN=localhost
+PLATFORM_ADMIN_TOKEN=$admin_token
+GATEHOUSE_LISTEN=$APP_SOCKET
+GATEHOUSE_PROCESSES=$APP_PROCESSES
+GATEHOUSE_THREADS=$APP_THREADS
+GATEHOUSE_MAX_REQUESTS=10000
+GATEHOUSE_REQUEST_TIMEOUT=20
+GATEHOUSE_TEMPLATES=$REPO/templates
+GATEHOUSE_PID_FILE=$APP_PIDFILE
+EOF
+    umask "$old_umask"
+    if cmp -s "$ENV_FILE.new" "$ENV_FILE"; then
+        rm -f "$ENV_FILE.new"
+        SETTINGS_CHANGED=0
+    else
+        mv "$ENV_FILE.new" "$ENV_FILE"
+        SETTINGS_CHANGED=1
+    fi
+
+    local admin_email admin_password
+    admin_email=$(env_value "$ADMIN_FILE" ADMIN_EMAIL)
+    admin_password=$(env_value "$ADMIN_FILE" ADMIN_PASSWORD)
+    cat >"$STACK_ENV" <<EOF
+# The local '$PROFILE' stack, for tests and tools: set -a; . $STACK_ENV
+STACK_PROFILE=$PROFILE
+BASE_URL=https://localhost:$HTTPS_PORT
+HTTP_URL=http://localhost:$HTTP_PORT
+HTTPS_PORT=$HTTPS_PORT
+HTTP_PORT=$HTTP_PORT
+PG_PORT=$PG_PORT
+DATABASE_URL=postgresql://gatehouse@127.0.0.1:$PG_PORT/gatehouse
+COGNITO_ENDPOINT=http://127.0.0.1:$COGNITO_PORT
+COGNITO_USER_POOL_ID=$pool_id
+COGNITO_CLIENT_ID=$client_id
+COGNITO_LOG=$LOG/cognito-local.log
+COGNITO_DB_DIR=$VAR/cognito/.cognito/db
+S3_ENDPOINT=http://127.0.0.1:$S3_PORT
+S3_BUCKET_NAME=$S3_BUCKET
+TLS_CERT=$VAR/tls/cert.pem
+LOG_DIR=$LOG
+GATEHOUSE_ENV_FILE=$ENV_FILE
+GATEHOUSE_SOCKET=$APP_SOCKET
+PLATFORM_ADMIN_TOKEN=$admin_token
+ADMIN_EMAIL=$admin_email
+ADMIN_PASSWORD=$admin_password
+EOF
+    chmod 600 "$STACK_ENV"
+}
+
+# ---- the pool ----------------------------------------------------------------
+
+# app_cmd — sets APP_CMD to app/gatehouse under `env` with none of the env
+# file's keys left in its environment, so the env file is what counts.
+app_cmd() {
+    local k
+    APP_CMD=(env)
+    for k in "${APP_KEYS[@]}"; do APP_CMD+=(-u "$k"); done
+    APP_CMD+=("$APP_BIN")
+}
+
+# ensure_responder — builds the bench responder with the Makefile's own rule
+# when it is missing or older than its source. Fails when it cannot.
+ensure_responder() {
+    if [ -x "$RESPONDER" ] && [ "$RESPONDER" -nt "$REPO/tests/bench/responder.c" ]; then
+        return 0
+    fi
+    say "building ${RESPONDER#"$REPO"/}"
+    make -C "$REPO" --no-print-directory "$BUILD/tests/bench-responder" >>"$LOG/build.log" 2>&1
+}
+
+start_app() {
+    local pid
+    if [ ! -x "$APP_BIN" ]; then
+        [ "${STACK_WITHOUT_APP:-0}" = 1 ] ||
+            die "$APP_BIN is missing: build it with 'make' (or set STACK_WITHOUT_APP=1 to stand the bench responder in for it)"
+        ensure_responder || die "STACK_WITHOUT_APP=1 needs the bench responder, which did not build (see $LOG/build.log)"
+        pidfile_pid "$APP_PIDFILE" >/dev/null && return 0
+        warn "app/gatehouse is missing: the bench responder stands in for it (STACK_WITHOUT_APP=1)"
+        rm -f "$APP_SOCKET"
+        spawn "$APP_PIDFILE" "$LOG/gatehouse.log" "$VAR" "$RESPONDER" "$APP_SOCKET" "$POOL_THREADS"
+        return 0
+    fi
+
+    say "migrating the database"
+    app_cmd
+    if ! (cd "$REPO" && "${APP_CMD[@]}" migrate --env-file "$ENV_FILE") >>"$LOG/gatehouse.log" 2>&1; then
+        tail -n 20 "$LOG/gatehouse.log" >&2
+        die "gatehouse migrate failed (see $LOG/gatehouse.log)"
+    fi
+
+    if pid=$(pidfile_pid "$APP_PIDFILE"); then
+        if [ "$APP_BIN" -nt "$APP_PIDFILE" ] || [ "$SETTINGS_CHANGED" = 1 ] ||
+            ! grep -qa -- "serve" "/proc/$pid/cmdline"; then
+            say "restarting gatehouse (new binary or settings)"
+            stop_pid "$pid" gatehouse TERM "$APP_STOP_TIMEOUT"
+        else
+            say "gatehouse runs (pid $pid): reloading it"
+            kill -HUP "$pid"
+            return 0
+        fi
+    fi
+    # No stale socket, so that wait_app sees the new master's.
+    rm -f "$APP_PIDFILE" "$APP_SOCKET"
+    say "starting gatehouse ($APP_PROCESSES processes x $APP_THREADS threads)"
+    spawn "$RUN/gatehouse.launch.pid" "$LOG/gatehouse.log" "$REPO" "${APP_CMD[@]}" serve --env-file "$ENV_FILE"
+    APP_LAUNCH_PID=$(cat "$RUN/gatehouse.launch.pid")
+    rm -f "$RUN/gatehouse.launch.pid"
+}
+
+wait_app() {
+    if ! wait_until "$START_TIMEOUT" test -S "$APP_SOCKET"; then
+        tail -n 20 "$LOG/gatehouse.log" >&2
+        die "gatehouse did not open $APP_SOCKET (see $LOG/gatehouse.log)"
+    fi
+    if [ -n "${APP_LAUNCH_PID:-}" ]; then
+        wait_until 5 test -s "$APP_PIDFILE" || echo "$APP_LAUNCH_PID" >"$APP_PIDFILE"
+        pid_alive "$APP_LAUNCH_PID" || {
+            tail -n 20 "$LOG/gatehouse.log" >&2
+            die "gatehouse exited (see $LOG/gatehouse.log)"
+        }
+    fi
+}
+
+start_bench() {
+    local pid
+    if ! ensure_responder; then
+        warn "the bench responder did not build (see $LOG/build.log): /__bench/fcgi will answer 502"
+        return 0
+    fi
+    "$RESPONDER" --page >"$VAR/bench/static.html"
+    chmod 644 "$VAR/bench/static.html"
+    if pid=$(pidfile_pid "$BENCH_PIDFILE"); then
+        [ "$RESPONDER" -nt "$BENCH_PIDFILE" ] || return 0
+        stop_pid "$pid" bench-responder TERM "$STOP_TIMEOUT"
+    fi
+    rm -f "$BENCH_SOCKET"
+    spawn "$BENCH_PIDFILE" "$LOG/bench-responder.log" "$VAR" "$RESPONDER" "$BENCH_SOCKET" "$POOL_THREADS"
+    wait_until "$START_TIMEOUT" test -S "$BENCH_SOCKET" ||
+        die "the bench responder did not open $BENCH_SOCKET (see $LOG/bench-responder.log)"
+}
+
+# ---- nginx -----------------------------------------------------------------
+
+render_nginx() {
+    local conf=$VAR/nginx.conf.new
+    render_template "$REPO/nginx/gatehouse.conf.in" "$conf" \
+        "REPO=$REPO" "VAR=$VAR" "RUN=$RUN" "LOG=$LOG" \
+        "HTTPS_PORT=$HTTPS_PORT" "HTTP_PORT=$HTTP_PORT" "NGINX_WORKERS=$NGINX_WORKERS" \
+        "APP_SOCKET=$APP_SOCKET" "APP_KEEPALIVE=$POOL_THREADS" \
+        "BENCH_SOCKET=$BENCH_SOCKET"
+    if ! is_root; then
+        sed -i '/#root$/d' "$conf"
+    elif [ "$(nginx_user)" != www-data ]; then
+        sed -i "s/^user www-data www-data;/user $(nginx_user);/" "$conf"
+    fi
+    grep -q '00000000000000000000000000000001' /proc/net/if_inet6 2>/dev/null || sed -i '/#ipv6$/d' "$conf"
+}
+
+nginx_cmd() { nginx -p "$VAR/" -e "$LOG/nginx-error.log" "$@" 9>&-; }
+
+start_nginx() {
+    local pid code
+    for code in 413 429 502 503 504; do
+        [ -f "$REPO/static/errors/$code.html" ] ||
+            warn "static/errors/$code.html is missing: nginx's own $code page stands in"
+    done
+    render_nginx
+    if ! nginx_cmd -c "$VAR/nginx.conf.new" -t -q 2>"$LOG/nginx-check.log"; then
+        cat "$LOG/nginx-check.log" >&2
+        die "the rendered nginx configuration is invalid ($VAR/nginx.conf.new)"
+    fi
+    mv "$VAR/nginx.conf.new" "$VAR/nginx.conf"
+    if pid=$(pidfile_pid "$RUN/nginx.pid"); then
+        say "nginx runs (pid $pid): reloading it"
+        kill -HUP "$pid"
+        return 0
+    fi
+    require_port_free "$HTTPS_PORT" "nginx https"
+    require_port_free "$HTTP_PORT" "nginx http"
+    say "starting nginx on https://localhost:$HTTPS_PORT/"
+    (cd "$VAR" && nginx_cmd -c "$VAR/nginx.conf") || die "nginx did not start (see $LOG/nginx-error.log)"
+}
+
+nginx_up() { curl -ksS -m 2 -o /dev/null "https://127.0.0.1:$HTTPS_PORT/__bench/static.html"; }
+
+# ---- all of it -------------------------------------------------------------
+
+wait_all() {
+    local t=${1:-$START_TIMEOUT}
+    wait_until "$t" pg_isready -q -h 127.0.0.1 -p "$PG_PORT" || die "PostgreSQL does not answer on $PG_PORT"
+    wait_until "$t" cognito_up || die "cognito-local does not answer on $COGNITO_PORT"
+    wait_until "$t" s3_up || die "s3rver does not answer on $S3_PORT"
+    wait_until "$t" test -S "$APP_SOCKET" || die "no gatehouse socket at $APP_SOCKET"
+    wait_until "$t" nginx_up || die "nginx does not answer on https://127.0.0.1:$HTTPS_PORT/"
+}
+
+start() {
+    if ! command -v nginx >/dev/null || [ ! -x "$NODE_BIN/cognito-local" ]; then
+        die "nginx or node_modules is missing: run scripts/deps.sh (make deps)"
+    fi
+    mkdir -p "$VAR"
+    exec 9>"$VAR/.stack.lock"
+    flock -w 120 9 || die "another stack.sh holds $VAR/.stack.lock"
+
+    # Every port free, or held by this profile already, before anything starts.
+    require_port_free "$PG_PORT" postgresql
+    require_port_free "$COGNITO_PORT" cognito-local
+    require_port_free "$S3_PORT" s3rver
+    require_port_free "$HTTPS_PORT" "nginx https"
+    require_port_free "$HTTP_PORT" "nginx http"
+
+    prepare_dirs
+    make_certificate
+    start_cognito
+    start_s3
+    start_postgres
+    create_database
+    wait_emulators
+    write_settings
+    start_app
+    start_bench
+    wait_app
+    start_nginx
+    wait_all
+
+    # The app answers through nginx (a stand-in responder answers anything).
+    local code
+    code=$(curl -ks -m 5 -o /dev/null -w '%{http_code}' "https://127.0.0.1:$HTTPS_PORT/healthz") || code=000
+    [ "$code" = 200 ] || warn "GET /healthz through nginx answered $code (see $LOG/gatehouse.log)"
+
+    local stop_cmd="make stop"
+    [ "$PROFILE" = dev ] || stop_cmd="STACK_PROFILE=$PROFILE scripts/stack.sh stop"
+    cat <<EOF
+
+  gatehouse ($PROFILE) is up at https://localhost:$HTTPS_PORT/  (self-signed certificate: accept it once)
+  admin login:    $(env_value "$ADMIN_FILE" ADMIN_EMAIL) / $(env_value "$ADMIN_FILE" ADMIN_PASSWORD)
+  emailed codes:  ${LOG#"$REPO"/}/cognito-local.log (each in a "Confirmation Code Delivery" box),
+                  also kept with the user in ${VAR#"$REPO"/}/cognito/.cognito/db/<pool id>.json
+  logs:           ${LOG#"$REPO"/}/ (gatehouse.log, nginx-access.log, nginx-error.log, postgresql.log, ...)
+  settings:       ${ENV_FILE#"$REPO"/}
+  database:       psql postgresql://gatehouse@127.0.0.1:$PG_PORT/gatehouse
+  stop:           $stop_cmd
+
+EOF
+}
+
+# ============================================================================
+# stop / status
+# ============================================================================
+
+stop() {
+    [ -d "$VAR" ] || { say "nothing to stop"; return 0; }
+    exec 9>"$VAR/.stack.lock"
+    flock -w 120 9 || die "another stack.sh holds $VAR/.stack.lock"
+
+    stop_pidfile "$RUN/nginx.pid" nginx QUIT "$STOP_TIMEOUT"
+    stop_pidfile "$APP_PIDFILE" gatehouse TERM "$APP_STOP_TIMEOUT"
+    stop_pidfile "$BENCH_PIDFILE" bench-responder TERM "$STOP_TIMEOUT"
+    stop_pidfile "$RUN/s3rver.pid" s3rver TERM "$STOP_TIMEOUT"
+    stop_pidfile "$RUN/cognito-local.pid" cognito-local TERM "$STOP_TIMEOUT"
+    if [ -s "$PGDATA/PG_VERSION" ]; then
+        PG_BIN=$(pg_bin_dir)
+        if pg_running; then
+            say "stopping PostgreSQL"
+            as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w -t "$STOP_TIMEOUT" stop >/dev/null ||
+                warn "pg_ctl stop failed"
+        fi
+    fi
+    kill_leftovers
+    rm -f "$APP_SOCKET" "$BENCH_SOCKET"
+    say "stopped"
+}
+
+status() {
+    local all=0 pid pg=stopped
+    row() { printf '  %-16s %-8s %s\n' "$1" "$2" "$3"; }
+    check_pidfile() {
+        if pid=$(pidfile_pid "$2"); then row "$1" "pid $pid" "$3"; else row "$1" stopped "$3"; all=1; fi
+    }
+    echo "stack '$PROFILE' ($VAR):"
+    if pg_isready -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null; then pg=running; else all=1; fi
+    row postgresql "$pg" "127.0.0.1:$PG_PORT"
+    check_pidfile cognito-local "$RUN/cognito-local.pid" "http://127.0.0.1:$COGNITO_PORT"
+    check_pidfile s3rver "$RUN/s3rver.pid" "http://127.0.0.1:$S3_PORT"
+    check_pidfile gatehouse "$APP_PIDFILE" "$APP_SOCKET"
+    check_pidfile bench-responder "$BENCH_PIDFILE" "$BENCH_SOCKET"
+    check_pidfile nginx "$RUN/nginx.pid" "https://localhost:$HTTPS_PORT/ (http $HTTP_PORT)"
+    return "$all"
+}
+
+case "${1:-}" in
+start) start ;;
+stop) stop ;;
+restart) stop; start ;;
+status) status ;;
+wait) wait_all "${2:-$START_TIMEOUT}"; say "all services answer" ;;
+env) [ -f "$STACK_ENV" ] || die "no $STACK_ENV yet: start the stack first"; cat "$STACK_ENV" ;;
+*) echo "usage: STACK_PROFILE=dev|test $0 start|stop|restart|status|wait [SECONDS]|env" >&2; exit 2 ;;
+esac

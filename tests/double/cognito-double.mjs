@@ -1,0 +1,265 @@
+#!/usr/bin/env node
+// cognito-double.mjs — a fault-injecting Cognito in front of cognito-local.
+//
+// It speaks Cognito's JSON 1.1 protocol on 127.0.0.1 and by default proxies
+// every request unchanged to a real cognito-local (COGNITO_UPSTREAM), so the
+// happy paths still run against cognito-local. Tests make it misbehave per
+// operation (a named op's fault wins over the "*" one):
+//   POST /__control {"op": "InitiateAuth", "mode": "throttle"}
+//     mode "throttle" 400 TooManyRequestsException | "error5xx" `status`
+//     (default 500) InternalErrorException | "timeout" never answer | "delay"
+//     answer normally after `delayMs` | "type" 400 (or `status`) with
+//     __type = `type`, e.g. CodeDeliveryFailureException | "off" normal again;
+//     optional "count": only the next N calls; "op": "*" for every operation.
+//   POST /__control {"reset": true}   clear all faults and call counts
+//   GET  /__control                   {"faults": {...}, "calls": {op: n}}
+// It answers itself what cognito-local lacks or gets wrong:
+//   ResendConfirmationCode: cognito-local keeps one ConfirmationCode per user,
+//     checked by both ConfirmSignUp and ConfirmForgotPassword. The double
+//     checks the user is UNCONFIRMED (AdminGetUser), then asks cognito-local
+//     for ForgotPassword, which makes a new code, stores it on the user (its
+//     data folder) and prints its usual "Confirmation Code Delivery" box.
+//   GlobalSignOut: the access token is checked with GetUser and {} returned;
+//     cognito-local keeps no session list, so nothing is revoked.
+//   ChangePassword: a wrong previous password is NotAuthorizedException, as
+//     in Cognito (cognito-local says InvalidPasswordException).
+// Usage: COGNITO_UPSTREAM=http://127.0.0.1:9229 node cognito-double.mjs [port]
+//   (or COGNITO_DOUBLE_PORT; 0 picks a free port). Prints "cognito-double:
+//   listening on URL ..." once ready. Node built-ins only.
+import http from 'node:http';
+
+const HOST = '127.0.0.1';
+const PORT = Number(process.argv[2] ?? process.env.COGNITO_DOUBLE_PORT ?? 9329);
+const UPSTREAM = (process.env.COGNITO_UPSTREAM ?? 'http://127.0.0.1:9229').replace(/\/+$/, '');
+const TARGET_PREFIX = 'AWSCognitoIdentityProviderService.';
+const JSON_TYPE = 'application/x-amz-json-1.1';
+const BODY_MAX = 1024 * 1024;
+const HANG_MAX_MS = 120_000; // a "timeout" socket is dropped after this anyway
+const UPSTREAM_TIMEOUT_MS = 10_000;
+const LIST_POOLS_MAX = 60;
+const MODES = new Set(['throttle', 'error5xx', 'timeout', 'delay', 'type', 'off']);
+
+const faults = new Map(); // op or '*' → {mode, delayMs, type, status, count}
+const calls = new Map(); // op → number of calls seen
+const poolOfClientCache = new Map(); // client id → pool id
+
+const log = (msg) => console.log(`cognito-double: ${msg}`);
+
+class CognitoError extends Error {
+  constructor(status, type, message, payload) {
+    super(message);
+    this.status = status;
+    this.payload = payload ?? { __type: type, message };
+  }
+}
+
+function send(res, status, payload, type = JSON_TYPE) {
+  const body = Buffer.from(JSON.stringify(payload));
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': body.length });
+  res.end(body);
+}
+
+async function readBody(req) {
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > BODY_MAX) throw new CognitoError(413, 'RequestTooLarge', 'body too large');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+// ---- upstream ------------------------------------------------------------
+
+// proxy relays one request as it came and the answer as it comes back.
+async function proxy(req, res, body) {
+  const headers = {};
+  for (const [name, value] of Object.entries(req.headers))
+    if (!['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive'].includes(name))
+      headers[name] = value;
+  const answer = await fetch(UPSTREAM + req.url, {
+    method: req.method,
+    headers,
+    body: ['GET', 'HEAD'].includes(req.method) ? undefined : body,
+    signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
+  });
+  const payload = Buffer.from(await answer.arrayBuffer());
+  res.writeHead(answer.status, {
+    'Content-Type': answer.headers.get('content-type') ?? JSON_TYPE,
+    'Content-Length': payload.length,
+  });
+  res.end(payload);
+}
+
+// upstream makes one call of our own to cognito-local; a Cognito error is
+// thrown as a CognitoError carrying cognito-local's own answer.
+async function upstream(op, input) {
+  const answer = await fetch(UPSTREAM + '/', {
+    method: 'POST',
+    headers: { 'Content-Type': JSON_TYPE, 'X-Amz-Target': TARGET_PREFIX + op },
+    body: JSON.stringify(input),
+    signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
+  });
+  const text = await answer.text();
+  const payload = text ? JSON.parse(text) : {};
+  if (!answer.ok) throw new CognitoError(answer.status, payload.__type, payload.message, payload);
+  return payload;
+}
+
+// poolOfClient finds the pool of an app client (the public calls carry only
+// the client id; AdminGetUser needs the pool).
+async function poolOfClient(clientId) {
+  if (poolOfClientCache.has(clientId)) return poolOfClientCache.get(clientId);
+  const { UserPools = [] } = await upstream('ListUserPools', { MaxResults: LIST_POOLS_MAX });
+  for (const pool of UserPools) {
+    try {
+      await upstream('DescribeUserPoolClient', { UserPoolId: pool.Id, ClientId: clientId });
+      poolOfClientCache.set(clientId, pool.Id);
+      return pool.Id;
+    } catch (err) {
+      if (!(err instanceof CognitoError)) throw err;
+    }
+  }
+  throw new CognitoError(400, 'ResourceNotFoundException', `App client ${clientId} not found`);
+}
+
+// ---- what cognito-local lacks or gets wrong ------------------------------
+
+const local = {
+  async ResendConfirmationCode({ ClientId, Username, SecretHash }) {
+    if (!ClientId || !Username)
+      throw new CognitoError(400, 'InvalidParameterException', 'ClientId and Username are needed');
+    const pool = await poolOfClient(ClientId);
+    const user = await upstream('AdminGetUser', { UserPoolId: pool, Username });
+    if (user.UserStatus !== 'UNCONFIRMED')
+      throw new CognitoError(400, 'InvalidParameterException', 'User is already confirmed.');
+    // JSON.stringify leaves SecretHash out when there is none.
+    const sent = await upstream('ForgotPassword', { ClientId, Username, SecretHash });
+    log(`ResendConfirmationCode for ${Username}: new code made and printed by cognito-local`);
+    return { CodeDeliveryDetails: sent.CodeDeliveryDetails };
+  },
+  async GlobalSignOut(input) {
+    await upstream('GetUser', { AccessToken: input.AccessToken });
+    return {};
+  },
+  async ChangePassword(input) {
+    try {
+      return await upstream('ChangePassword', input);
+    } catch (err) {
+      // cognito-local checks no policy here: InvalidPassword is the old one.
+      if (err instanceof CognitoError && err.payload.__type === 'InvalidPasswordException')
+        throw new CognitoError(400, 'NotAuthorizedException', 'Incorrect username or password.');
+      throw err;
+    }
+  },
+};
+
+// ---- faults --------------------------------------------------------------
+
+// takeFault returns the fault for op (consuming one of its `count`), or null.
+function takeFault(op) {
+  const key = faults.has(op) ? op : faults.has('*') ? '*' : null;
+  if (!key) return null;
+  const fault = faults.get(key);
+  if (fault.count !== undefined && --fault.count <= 0) faults.delete(key);
+  return fault;
+}
+
+const whole = (n, min, max = Infinity) => Number.isInteger(n) && n >= min && n <= max;
+
+function control(req, res, body) {
+  const reply = (status, payload) => send(res, status, payload, 'application/json');
+  if (req.method === 'GET')
+    return reply(200, { faults: Object.fromEntries(faults), calls: Object.fromEntries(calls) });
+  let input;
+  try {
+    input = JSON.parse(body.toString('utf8') || '{}');
+  } catch {
+    input = null;
+  }
+  if (typeof input !== 'object' || input === null)
+    return reply(400, { error: 'body is not a JSON object' });
+  if (input.reset) {
+    faults.clear();
+    calls.clear();
+    return reply(200, { ok: true });
+  }
+  const { op, mode, delayMs = 0, type, status, count } = input;
+  const problem =
+    ((typeof op !== 'string' || !op) && 'op is required') ||
+    (!MODES.has(mode) && `mode must be one of ${[...MODES].join(', ')}`) ||
+    (mode === 'type' && typeof type !== 'string' && 'mode "type" needs a type') ||
+    (!whole(delayMs, 0) && 'delayMs must be a whole number') ||
+    (count !== undefined && !whole(count, 1) && 'count must be a positive whole number') ||
+    (status !== undefined && !whole(status, 400, 599) && 'status must be 4xx or 5xx');
+  if (problem) return reply(400, { error: problem });
+  if (mode === 'off') faults.delete(op);
+  else faults.set(op, { mode, delayMs, type, status, count });
+  log(`fault ${op}: ${mode}${count ? ` (next ${count})` : ''}`);
+  return reply(200, { ok: true });
+}
+
+// applyFault answers for the fault and returns true, or returns false when
+// the call should go on (no fault, or after a delay).
+async function applyFault(fault, op, res) {
+  switch (fault.mode) {
+    case 'throttle':
+      send(res, 400, { __type: 'TooManyRequestsException', message: 'Rate exceeded' });
+      return true;
+    case 'error5xx':
+      send(res, fault.status ?? 500, {
+        __type: 'InternalErrorException',
+        message: `Injected failure of ${op}`,
+      });
+      return true;
+    case 'type':
+      send(res, fault.status ?? 400, { __type: fault.type, message: `Injected ${fault.type}` });
+      return true;
+    case 'timeout': {
+      const timer = setTimeout(() => res.socket?.destroy(), HANG_MAX_MS);
+      res.on('close', () => clearTimeout(timer));
+      return true;
+    }
+    case 'delay':
+      await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      return false;
+    default:
+      throw new Error(`unknown mode ${fault.mode}`);
+  }
+}
+
+// ---- the server ----------------------------------------------------------
+
+async function handle(req, res) {
+  const body = await readBody(req);
+  if (req.url === '/__control') return control(req, res, body);
+  const target = req.headers['x-amz-target'];
+  if (req.method !== 'POST' || typeof target !== 'string' || !target.startsWith(TARGET_PREFIX))
+    return proxy(req, res, body); // JWKS, health, OAuth pages
+  const op = target.slice(TARGET_PREFIX.length);
+  calls.set(op, (calls.get(op) ?? 0) + 1);
+  const fault = takeFault(op);
+  if (fault && (await applyFault(fault, op, res))) return;
+  if (!local[op]) return proxy(req, res, body);
+  let input;
+  try {
+    input = JSON.parse(body.toString('utf8') || '{}');
+  } catch {
+    throw new CognitoError(400, 'SerializationException', 'body is not JSON');
+  }
+  send(res, 200, await local[op](input));
+}
+
+const server = http.createServer((req, res) => {
+  handle(req, res).catch((err) => {
+    if (res.headersSent) return res.destroy();
+    if (err instanceof CognitoError) return send(res, err.status, err.payload);
+    log(`upstream ${UPSTREAM} failed: ${err.message}`);
+    send(res, 502, { __type: 'CognitoDouble#UpstreamUnreachable', message: err.message });
+  });
+});
+server.listen(PORT, HOST, () =>
+  log(`listening on http://${HOST}:${server.address().port} upstream=${UPSTREAM}`));
+// Hung sockets would keep server.close() waiting: just go.
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(0));
