@@ -6,9 +6,15 @@
 #
 # Each profile is separate (ports, and all state under var/<profile>/), so a
 # developer's stack and a test run can live side by side:
-#   profile  https  http   postgres  cognito-local  s3rver
-#   dev      8443   8080   5433      9229           4569
-#   test     18443  18080  15433     19229          14569
+#   profile  https  http   postgres  cognito-local  s3rver  cognito shim
+#   dev      8443   8080   5433      9229           4569    9329
+#   test     18443  18080  15433     19229          14569   19329
+# The cognito shim is tests/double/cognito-double.mjs in front of
+# cognito-local: it passes every call through unchanged and answers only
+# the calls cognito-local lacks (ResendConfirmationCode, GlobalSignOut); the
+# test profile's tests also use it to inject faults. gatehouse talks to the
+# shim (COGNITO_ENDPOINT), and tokens are issued in its name, so pointing
+# COGNITO_ENDPOINT at cognito-local directly works too, minus those calls.
 # var/<profile>/ holds pg/ (the cluster), cognito/ (cognito-local's data:
 # users, their codes), s3/, tls/, log/, run/ (sockets, pid files),
 # nginx.conf, gatehouse.env (the app's settings), admin.env (the seeded admin
@@ -34,8 +40,8 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd -P)
 PROFILE=${STACK_PROFILE:-dev}
 case "$PROFILE" in
-dev)  HTTPS_PORT=8443;  HTTP_PORT=8080;  PG_PORT=5433;  COGNITO_PORT=9229;  S3_PORT=4569 ;;
-test) HTTPS_PORT=18443; HTTP_PORT=18080; PG_PORT=15433; COGNITO_PORT=19229; S3_PORT=14569 ;;
+dev)  HTTPS_PORT=8443;  HTTP_PORT=8080;  PG_PORT=5433;  COGNITO_PORT=9229;  S3_PORT=4569;  SHIM_PORT=9329 ;;
+test) HTTPS_PORT=18443; HTTP_PORT=18080; PG_PORT=15433; COGNITO_PORT=19229; S3_PORT=14569; SHIM_PORT=19329 ;;
 *) echo "stack.sh: STACK_PROFILE must be dev or test, not '$PROFILE'" >&2; exit 2 ;;
 esac
 
@@ -212,7 +218,7 @@ start_cognito() {
     # .cognito/db/<pool id>.json.
     cat >"$VAR/cognito/.cognito/config.json" <<EOF
 {
-  "TokenConfig": { "IssuerDomain": "http://127.0.0.1:$COGNITO_PORT" },
+  "TokenConfig": { "IssuerDomain": "http://127.0.0.1:$SHIM_PORT" },
   "UserPoolDefaults": { "UsernameAttributes": ["email"] }
 }
 EOF
@@ -221,6 +227,14 @@ EOF
     say "starting cognito-local on 127.0.0.1:$COGNITO_PORT"
     PORT=$COGNITO_PORT HOST=127.0.0.1 AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE=1 \
         spawn "$RUN/cognito-local.pid" "$LOG/cognito-local.log" "$VAR/cognito" "$NODE_BIN/cognito-local"
+}
+
+start_shim() {
+    pidfile_pid "$RUN/cognito-shim.pid" >/dev/null && return 0
+    require_port_free "$SHIM_PORT" "cognito shim"
+    say "starting the cognito shim on 127.0.0.1:$SHIM_PORT"
+    COGNITO_UPSTREAM=http://127.0.0.1:$COGNITO_PORT \
+        spawn "$RUN/cognito-shim.pid" "$LOG/cognito-shim.log" "$VAR" node "$REPO/tests/double/cognito-double.mjs" "$SHIM_PORT"
 }
 
 start_s3() {
@@ -247,11 +261,14 @@ EOF
 }
 
 cognito_up() { curl -fsS -m 2 "http://127.0.0.1:$COGNITO_PORT/health"; }
+shim_up() { curl -fsS -m 2 -o /dev/null "http://127.0.0.1:$SHIM_PORT/__control"; }
 s3_up() { curl -sS -m 2 -o /dev/null "http://127.0.0.1:$S3_PORT/"; }
 
 wait_emulators() {
     wait_until "$START_TIMEOUT" cognito_up ||
         die "cognito-local does not answer on port $COGNITO_PORT (see $LOG/cognito-local.log)"
+    wait_until "$START_TIMEOUT" shim_up ||
+        die "the cognito shim does not answer on port $SHIM_PORT (see $LOG/cognito-shim.log)"
     wait_until "$START_TIMEOUT" s3_up ||
         die "s3rver does not answer on port $S3_PORT (see $LOG/s3rver.log)"
 }
@@ -304,7 +321,7 @@ AWS_SECRET_ACCESS_KEY=S3RVER
 COGNITO_USER_POOL_ID=$pool_id
 COGNITO_CLIENT_ID=$client_id
 COGNITO_CLIENT_SECRET=$client_secret
-COGNITO_ENDPOINT=http://127.0.0.1:$COGNITO_PORT
+COGNITO_ENDPOINT=http://127.0.0.1:$SHIM_PORT
 S3_BUCKET_NAME=$S3_BUCKET
 S3_ENDPOINT=http://127.0.0.1:$S3_PORT
 SESSION_KEY=$session_key
@@ -340,10 +357,12 @@ HTTPS_PORT=$HTTPS_PORT
 HTTP_PORT=$HTTP_PORT
 PG_PORT=$PG_PORT
 DATABASE_URL=postgresql://gatehouse@127.0.0.1:$PG_PORT/gatehouse
-COGNITO_ENDPOINT=http://127.0.0.1:$COGNITO_PORT
+COGNITO_ENDPOINT=http://127.0.0.1:$SHIM_PORT
 COGNITO_USER_POOL_ID=$pool_id
 COGNITO_CLIENT_ID=$client_id
 COGNITO_LOG=$LOG/cognito-local.log
+COGNITO_LOCAL=http://127.0.0.1:$COGNITO_PORT
+COGNITO_DOUBLE_CONTROL=http://127.0.0.1:$SHIM_PORT/__control
 COGNITO_DB_DIR=$VAR/cognito/.cognito/db
 S3_ENDPOINT=http://127.0.0.1:$S3_PORT
 S3_BUCKET_NAME=$S3_BUCKET
@@ -471,10 +490,11 @@ nginx_cmd() { nginx -p "$VAR/" -e "$LOG/nginx-error.log" "$@" 9>&-; }
 
 start_nginx() {
     local pid code
-    for code in 413 429 502 503 504; do
-        [ -f "$REPO/static/errors/$code.html" ] ||
-            warn "static/errors/$code.html is missing: nginx's own $code page stands in"
-    done
+    # nginx's own error answers use the site's error template, rendered by
+    # the binary with the current templates (static/errors/ is not committed).
+    mkdir -p "$REPO/static/errors"
+    "$APP_BIN" error-pages "$REPO/static/errors" --env-file "$ENV_FILE" ||
+        warn "could not render static/errors: nginx's own error pages stand in"
     render_nginx
     if ! nginx_cmd -c "$VAR/nginx.conf.new" -t -q 2>"$LOG/nginx-check.log"; then
         cat "$LOG/nginx-check.log" >&2
@@ -516,6 +536,7 @@ start() {
     # Every port free, or held by this profile already, before anything starts.
     require_port_free "$PG_PORT" postgresql
     require_port_free "$COGNITO_PORT" cognito-local
+    require_port_free "$SHIM_PORT" "cognito shim"
     require_port_free "$S3_PORT" s3rver
     require_port_free "$HTTPS_PORT" "nginx https"
     require_port_free "$HTTP_PORT" "nginx http"
@@ -523,6 +544,7 @@ start() {
     prepare_dirs
     make_certificate
     start_cognito
+    start_shim
     start_s3
     start_postgres
     create_database
@@ -568,6 +590,7 @@ stop() {
     stop_pidfile "$APP_PIDFILE" gatehouse TERM "$APP_STOP_TIMEOUT"
     stop_pidfile "$BENCH_PIDFILE" bench-responder TERM "$STOP_TIMEOUT"
     stop_pidfile "$RUN/s3rver.pid" s3rver TERM "$STOP_TIMEOUT"
+    stop_pidfile "$RUN/cognito-shim.pid" "cognito shim" TERM "$STOP_TIMEOUT"
     stop_pidfile "$RUN/cognito-local.pid" cognito-local TERM "$STOP_TIMEOUT"
     if [ -s "$PGDATA/PG_VERSION" ]; then
         PG_BIN=$(pg_bin_dir)
@@ -592,6 +615,7 @@ status() {
     if pg_isready -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null; then pg=running; else all=1; fi
     row postgresql "$pg" "127.0.0.1:$PG_PORT"
     check_pidfile cognito-local "$RUN/cognito-local.pid" "http://127.0.0.1:$COGNITO_PORT"
+    check_pidfile "cognito shim" "$RUN/cognito-shim.pid" "http://127.0.0.1:$SHIM_PORT/__control"
     check_pidfile s3rver "$RUN/s3rver.pid" "http://127.0.0.1:$S3_PORT"
     check_pidfile gatehouse "$APP_PIDFILE" "$APP_SOCKET"
     check_pidfile bench-responder "$BENCH_PIDFILE" "$BENCH_SOCKET"

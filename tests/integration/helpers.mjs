@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import http from 'node:http';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -68,3 +69,139 @@ export function request(method, urlPath, opts = {}) {
     req.end();
   });
 }
+
+// ---- a browser-like client ---------------------------------------------------
+
+const ORIGIN = `https://localhost:${HTTPS_PORT}`;
+
+// Browser keeps cookies like a browser would for https://localhost (it
+// honours Max-Age and deletion; __Host- rules are the server's to get
+// right and are asserted by the tests), sends Origin on POSTs, and reads
+// the CSRF token of the last page it saw.
+export class Browser {
+  constructor() { this.jar = new Map(); this.lastCsrf = null; this.setCookies = []; }
+
+  cookieHeader() {
+    const now = Date.now();
+    const parts = [];
+    for (const [name, c] of this.jar) {
+      if (c.expires && c.expires <= now) { this.jar.delete(name); continue; }
+      parts.push(`${name}=${c.value}`);
+    }
+    return parts.join('; ');
+  }
+
+  remember(setCookie) {
+    for (const line of [].concat(setCookie || [])) {
+      this.setCookies.push(line);
+      const [pair, ...attrs] = line.split(';').map((s) => s.trim());
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq), value = pair.slice(eq + 1);
+      const c = { value, attrs: attrs.map((a) => a.toLowerCase()), raw: line };
+      const maxAge = attrs.find((a) => /^max-age=/i.test(a));
+      if (maxAge) c.expires = Date.now() + Number(maxAge.split('=')[1]) * 1000;
+      if (c.expires !== undefined && c.expires <= Date.now()) this.jar.delete(name);
+      else this.jar.set(name, c);
+    }
+  }
+
+  cookie(name) { return this.jar.get(name); }
+
+  async send(method, path, { form, headers = {}, body } = {}) {
+    const h = { host: `localhost:${HTTPS_PORT}`, ...headers };
+    const cookie = this.cookieHeader();
+    if (cookie) h.cookie = cookie;
+    if (form) {
+      body = new URLSearchParams(form).toString();
+      h['content-type'] = 'application/x-www-form-urlencoded';
+    }
+    if (method === 'POST' && h.origin === undefined) h.origin = ORIGIN;
+    if (h.origin === null) delete h.origin;
+    const res = await request(method, path, { headers: h, body });
+    this.remember(res.headers['set-cookie']);
+    const m = res.body.match(/name="csrf" value="([^"]*)"/);
+    if (m) this.lastCsrf = m[1];
+    return res;
+  }
+
+  get(path, opts) { return this.send('GET', path, opts); }
+
+  // post fills in the CSRF token of the last page unless the form has one.
+  post(path, form = {}, opts = {}) {
+    const f = { ...form };
+    if (f.csrf === undefined && this.lastCsrf) f.csrf = this.lastCsrf;
+    if (f.csrf === null) delete f.csrf;
+    return this.send('POST', path, { ...opts, form: f });
+  }
+
+  // follow answers a 303 like a browser: GET the Location.
+  async follow(res) {
+    let r = res;
+    for (let i = 0; i < 5 && [301, 302, 303].includes(r.status); i++) r = await this.get(r.headers.location);
+    return r;
+  }
+}
+
+// ---- the emulators ----------------------------------------------------------------
+
+export function stackInfo() {
+  const env = {};
+  const text = fs.readFileSync(path.join(STACK, 'stack.env'), 'utf8');
+  for (const line of text.split('\n')) {
+    const m = line.match(/^([A-Z0-9_]+)=(.*)$/);
+    if (m) env[m[1]] = m[2];
+  }
+  return env;
+}
+
+// cognitoLocal calls cognito-local itself (not through gatehouse).
+export async function cognitoLocal(op, body) {
+  const res = await fetch(stackInfo().COGNITO_LOCAL, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityProviderService.${op}` },
+    body: JSON.stringify(body),
+  });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(`${op}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+// fault tells the Cognito double how to misbehave; fault({reset: true}) ends it.
+export async function fault(control) {
+  const res = await fetch(stackInfo().COGNITO_DOUBLE_CONTROL, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(control),
+  });
+  if (!res.ok) throw new Error(`double control: ${res.status}`);
+}
+
+// emailedCode reads the code cognito-local "emailed" to email, as a person
+// would read the email: from its data folder, waiting for a code other than
+// `previous`.
+export async function emailedCode(email, previous) {
+  const info = stackInfo();
+  const file = path.join(info.COGNITO_DB_DIR, `${info.COGNITO_USER_POOL_ID}.json`);
+  let code;
+  await waitFor(() => {
+    const db = JSON.parse(fs.readFileSync(file, 'utf8'));
+    for (const u of Object.values(db.Users || {})) {
+      const mail = (u.Attributes || []).find((a) => a.Name === 'email');
+      if (mail && mail.Value.toLowerCase() === email.toLowerCase() && u.ConfirmationCode && u.ConfirmationCode !== previous) {
+        code = u.ConfirmationCode;
+        return true;
+      }
+    }
+    return false;
+  }, 5000, `an emailed code for ${email}`);
+  return code;
+}
+
+// psql runs SQL against the test stack's database and returns the rows.
+export function psql(sql) {
+  const info = stackInfo();
+  const out = execFileSync('psql', [info.DATABASE_URL, '-At', '-F', '\t', '-c', sql], { encoding: 'utf8' });
+  return out.trim() ? out.trim().split('\n').map((l) => l.split('\t')) : [];
+}
+
+let counter = 0;
+export const uniqueEmail = (tag = 'user') => `${tag}-${process.pid}-${Date.now().toString(36)}-${++counter}@example.com`;
+export const PASSWORD = 'Sturdy-Passw0rd!';

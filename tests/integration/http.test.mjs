@@ -111,7 +111,7 @@ test('pages contain no inline script or style', async () => {
 });
 
 test('plain HTTP redirects to HTTPS', async () => {
-  const res = await request('GET', '/login?x=1', { plain: true });
+  const res = await request('GET', '/login?x=1', { plain: true, headers: { host: 'localhost:18080' } });
   assert.equal(res.status, 301);
   assert.equal(res.headers.location, `https://localhost:${HTTPS_PORT}/login?x=1`);
 });
