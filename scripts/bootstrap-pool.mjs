@@ -84,9 +84,37 @@ async function lookup(action, body) {
   }
 }
 
+// The optional work details a sign-up may carry (mutable custom attributes).
+const PROFILE_ATTRIBUTES = ['company', 'department', 'role'].map((Name) => ({
+  Name, AttributeDataType: 'String', Mutable: true,
+  StringAttributeConstraints: { MinLength: '0', MaxLength: '100' },
+}));
+
+// What the app client may read and write. The tier and the tenant are
+// readable (tokens and GetUser carry them) but never writable: only
+// gatehouse, with admin calls, sets them, so no user can change their own
+// tier with their own token. gatehouse checks this at start-up too.
+const READ_ATTRIBUTES = ['email', 'email_verified', 'name', 'custom:tenant_id', 'custom:user_tier',
+  'custom:company', 'custom:department', 'custom:role'];
+const WRITE_ATTRIBUTES = ['email', 'name', 'custom:company', 'custom:department', 'custom:role'];
+const CLIENT_SETTINGS = {
+  ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+  PreventUserExistenceErrors: 'ENABLED',
+  EnableTokenRevocation: true,
+  ReadAttributes: READ_ATTRIBUTES,
+  WriteAttributes: WRITE_ATTRIBUTES,
+};
+
 async function ensurePool() {
-  if (opt['pool-id'] && (await lookup('DescribeUserPool', { UserPoolId: opt['pool-id'] }))) {
+  const known = opt['pool-id'] && (await lookup('DescribeUserPool', { UserPoolId: opt['pool-id'] }));
+  if (known) {
     log(`reusing user pool ${opt['pool-id']}`);
+    const have = new Set((known.UserPool.SchemaAttributes || []).map((a) => a.Name));
+    const missing = PROFILE_ATTRIBUTES.filter((a) => !have.has(`custom:${a.Name}`));
+    if (missing.length) {
+      await cognito('AddCustomAttributes', { UserPoolId: opt['pool-id'], CustomAttributes: missing });
+      log(`added custom attributes ${missing.map((a) => a.Name).join(', ')}`);
+    }
     return opt['pool-id'];
   }
   const { UserPool } = await cognito('CreateUserPool', {
@@ -117,6 +145,7 @@ async function ensurePool() {
         Mutable: true,
         StringAttributeConstraints: { MinLength: '1', MaxLength: '32' },
       },
+      ...PROFILE_ATTRIBUTES,
     ],
     VerificationMessageTemplate: {
       DefaultEmailOption: 'CONFIRM_WITH_CODE',
@@ -136,15 +165,19 @@ async function ensureClient(poolId) {
   }));
   if (known) {
     log(`reusing app client ${opt['client-id']}`);
-    return known.UserPoolClient;
+    const c = known.UserPoolClient;
+    if (JSON.stringify(c.WriteAttributes) !== JSON.stringify(WRITE_ATTRIBUTES) ||
+        JSON.stringify(c.ReadAttributes) !== JSON.stringify(READ_ATTRIBUTES)) {
+      await cognito('UpdateUserPoolClient', { UserPoolId: poolId, ClientId: c.ClientId, ClientName: c.ClientName, ...CLIENT_SETTINGS });
+      log('updated the app client\'s attribute permissions');
+    }
+    return c;
   }
   const { UserPoolClient } = await cognito('CreateUserPoolClient', {
     UserPoolId: poolId,
     ClientName: 'gatehouse',
     GenerateSecret: false,
-    ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
-    PreventUserExistenceErrors: 'ENABLED',
-    EnableTokenRevocation: true,
+    ...CLIENT_SETTINGS,
   });
   log(`created app client ${UserPoolClient.ClientId}`);
   return UserPoolClient;

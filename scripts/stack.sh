@@ -9,6 +9,10 @@
 #   profile  https  http   postgres  cognito-local  s3rver  cognito shim
 #   dev      8443   8080   5433      9229           4569    9329
 #   test     18443  18080  15433     19229          14569   19329
+# POSTs are rate-limited per client address: 10/s with a burst of 20 for a
+# person (dev, and production's config); the test profile allows 100/s with
+# a burst of 200, since every test client shares 127.0.0.1, and its rate-limit
+# test sends more than that.
 # The cognito shim is tests/double/cognito-double.mjs in front of
 # cognito-local: it passes every call through unchanged and answers only
 # the calls cognito-local lacks (ResendConfirmationCode, GlobalSignOut); the
@@ -40,8 +44,8 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd -P)
 PROFILE=${STACK_PROFILE:-dev}
 case "$PROFILE" in
-dev)  HTTPS_PORT=8443;  HTTP_PORT=8080;  PG_PORT=5433;  COGNITO_PORT=9229;  S3_PORT=4569;  SHIM_PORT=9329 ;;
-test) HTTPS_PORT=18443; HTTP_PORT=18080; PG_PORT=15433; COGNITO_PORT=19229; S3_PORT=14569; SHIM_PORT=19329 ;;
+dev)  POST_RATE=10r/s; POST_BURST=20; HTTPS_PORT=8443;  HTTP_PORT=8080;  PG_PORT=5433;  COGNITO_PORT=9229;  S3_PORT=4569;  SHIM_PORT=9329 ;;
+test) POST_RATE=100r/s; POST_BURST=200; HTTPS_PORT=18443; HTTP_PORT=18080; PG_PORT=15433; COGNITO_PORT=19229; S3_PORT=14569; SHIM_PORT=19329 ;;
 *) echo "stack.sh: STACK_PROFILE must be dev or test, not '$PROFILE'" >&2; exit 2 ;;
 esac
 
@@ -477,7 +481,7 @@ render_nginx() {
         "REPO=$REPO" "VAR=$VAR" "RUN=$RUN" "LOG=$LOG" \
         "HTTPS_PORT=$HTTPS_PORT" "HTTP_PORT=$HTTP_PORT" "NGINX_WORKERS=$NGINX_WORKERS" \
         "APP_SOCKET=$APP_SOCKET" "APP_KEEPALIVE=$POOL_THREADS" \
-        "BENCH_SOCKET=$BENCH_SOCKET"
+        "BENCH_SOCKET=$BENCH_SOCKET" "POST_RATE=$POST_RATE" "POST_BURST=$POST_BURST"
     if ! is_root; then
         sed -i '/#root$/d' "$conf"
     elif [ "$(nginx_user)" != www-data ]; then

@@ -115,6 +115,11 @@ static const struct override overrides[] = {
     /* Login: an unknown email must look exactly like a wrong password. */
     O(COGERR_CTX_LOGIN, COGERR_USER_NOT_FOUND, "UserNotFoundException", "not_authorized",
       HTTP_UNAUTHORIZED, NULL, MSG_BAD_LOGIN, false),
+    /* ...and so must a password Cognito calls invalid rather than wrong (a
+     * password that no longer meets the policy; cognito-local's way of
+     * saying "wrong"): at login it is told as the same bad credentials. */
+    O(COGERR_CTX_LOGIN, COGERR_INVALID_PASSWORD, "InvalidPasswordException", "not_authorized",
+      HTTP_UNAUTHORIZED, NULL, MSG_BAD_LOGIN, false),
     /* Sending a code: the answer is the same for every email, known or not,
      * confirmed or not (InvalidParameter: "already confirmed", "no verified
      * email"). */

@@ -35,6 +35,9 @@
 #include "log.h"
 #include "scoreboard.h"
 #include "worker.h"
+#include "aws/appclient.h"
+#include "aws/awshttp.h"
+#include "aws/cognito.h"
 #include "tmpl/tmpl.h"
 
 #define MASTER_HEARTBEAT_MS 250
@@ -94,6 +97,39 @@ static int install_signals(void)
 
 /* ---- settings and templates ------------------------------------------- */
 
+/* check_app_client refuses settings whose app client would let users write
+ * their own tier (see aws/appclient.h). Cognito not answering is only a
+ * warning: the pool starts, and /readyz reports it. The HTTP handle used is
+ * released before any fork. */
+static int check_app_client(const struct config *c)
+{
+    if (!c->cognito_user_pool_id || !c->cognito_client_id)
+        return 0;
+    struct cog_client client = {
+        .endpoint = c->cognito_endpoint, .region = c->aws_region,
+        .pool_id = c->cognito_user_pool_id, .client_id = c->cognito_client_id,
+        .client_secret = c->cognito_client_secret,
+        .cred = {.access_key_id = c->aws_access_key_id,
+                 .secret_access_key = c->aws_secret_access_key,
+                 .session_token = c->aws_session_token},
+    };
+    char err[512];
+    enum appclient_verdict v = appclient_check(&client, err, sizeof(err));
+    awshttp_thread_cleanup();
+    switch (v) {
+    case APPCLIENT_SAFE:
+        return 0;
+    case APPCLIENT_UNREACHABLE:
+        fprintf(stderr, "gatehouse: warning: could not check the app client: %s\n", err);
+        return 0;
+    case APPCLIENT_UNSAFE:
+        fprintf(stderr, "gatehouse: refusing to start: %s\n", err);
+        return -1;
+    default:
+        return -1;
+    }
+}
+
 /* load_generation reads settings and templates into the out-parameters;
  * on failure it explains why on stderr and returns -1, leaving nothing to
  * free. */
@@ -115,6 +151,8 @@ static int load_generation(struct config *out_cfg, struct tmpl_set **out_tmpl)
         fprintf(stderr, "gatehouse: template error: %s\n", err);
         goto fail;
     }
+    if (check_app_client(out_cfg) < 0)
+        goto fail;
     *out_tmpl = set;
     return 0;
 fail:
