@@ -46,7 +46,13 @@ PROFILE=${STACK_PROFILE:-dev}
 case "$PROFILE" in
 dev)  POST_RATE=10r/s; POST_BURST=20; HTTPS_PORT=8443;  HTTP_PORT=8080;  PG_PORT=5433;  COGNITO_PORT=9229;  S3_PORT=4569;  SHIM_PORT=9329 ;;
 test) POST_RATE=100r/s; POST_BURST=200; HTTPS_PORT=18443; HTTP_PORT=18080; PG_PORT=15433; COGNITO_PORT=19229; S3_PORT=14569; SHIM_PORT=19329 ;;
-*) echo "stack.sh: STACK_PROFILE must be dev or test, not '$PROFILE'" >&2; exit 2 ;;
+*)  # A private profile (a second developer, a parallel test run): its
+    # ports start at STACK_PORT_BASE, in the order of the table above.
+    [[ "$PROFILE" =~ ^[a-z0-9]+$ && "${STACK_PORT_BASE:-}" =~ ^[1-5][0-9]{4}$ ]] || {
+        echo "stack.sh: STACK_PROFILE is dev, test, or a name with STACK_PORT_BASE=NNNNN" >&2; exit 2; }
+    POST_RATE=100r/s; POST_BURST=200
+    HTTPS_PORT=$STACK_PORT_BASE; HTTP_PORT=$((STACK_PORT_BASE + 1)); PG_PORT=$((STACK_PORT_BASE + 2))
+    COGNITO_PORT=$((STACK_PORT_BASE + 3)); S3_PORT=$((STACK_PORT_BASE + 4)); SHIM_PORT=$((STACK_PORT_BASE + 5)) ;;
 esac
 
 VAR=$REPO/var/$PROFILE

@@ -139,35 +139,81 @@ static int cmd_error_pages(const char *dir, const char *env_file)
     return rc;
 }
 
+/* Commands take the arguments after their name (options already removed)
+ * and the --env-file path. Other modules' commands are declared in their
+ * own headers and listed here. */
+static int run_serve(int argc, char **argv, const char *env_file)
+{
+    (void)argv;
+    if (argc) {
+        fprintf(stderr, "gatehouse: serve takes no arguments\n");
+        return 2;
+    }
+    if (awshttp_global_init() < 0) {
+        fprintf(stderr, "gatehouse: cannot initialise libcurl\n");
+        return 1;
+    }
+    return master_run(env_file);
+}
+
+static int run_migrate(int argc, char **argv, const char *env_file)
+{
+    (void)argc, (void)argv;
+    return cmd_migrate(env_file);
+}
+
+static int run_check_config(int argc, char **argv, const char *env_file)
+{
+    (void)argc, (void)argv;
+    return cmd_check_config(env_file);
+}
+
+static int run_error_pages(int argc, char **argv, const char *env_file)
+{
+    if (argc != 1) {
+        fprintf(stderr, "gatehouse: error-pages takes one directory\n");
+        return 2;
+    }
+    return cmd_error_pages(argv[0], env_file);
+}
+
+static const struct command {
+    const char *name;
+    int (*run)(int argc, char **argv, const char *env_file);
+} commands[] = {
+    {"serve", run_serve},
+    {"migrate", run_migrate},
+    {"check-config", run_check_config},
+    {"error-pages", run_error_pages},
+    /* ---- commands of other modules ---- */
+};
+
 int main(int argc, char **argv)
 {
-    const char *command = NULL, *env_file = NULL, *arg = NULL;
+    const char *env_file = NULL;
+    char **args = calloc((size_t)argc + 1, sizeof(char *));
+    int nargs = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--env-file") && i + 1 < argc)
             env_file = argv[++i];
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
             return usage(stdout);
-        else if (!command)
-            command = argv[i];
-        else if (!arg)
-            arg = argv[i];
         else
-            return usage(stderr);
+            args[nargs++] = argv[i];
     }
-    if (!command)
-        return usage(stderr);
-    if (!strcmp(command, "serve")) {
-        if (awshttp_global_init() < 0) {
-            fprintf(stderr, "gatehouse: cannot initialise libcurl\n");
-            return 1;
+    int rc = 2;
+    if (nargs == 0) {
+        rc = usage(stderr);
+        goto out;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (!strcmp(args[0], commands[i].name)) {
+            rc = commands[i].run(nargs - 1, args + 1, env_file);
+            goto out;
         }
-        return master_run(env_file);
     }
-    if (!strcmp(command, "migrate"))
-        return cmd_migrate(env_file);
-    if (!strcmp(command, "check-config"))
-        return cmd_check_config(env_file);
-    if (!strcmp(command, "error-pages") && arg)
-        return cmd_error_pages(arg, env_file);
-    return usage(stderr);
+    rc = usage(stderr);
+out:
+    free(args);
+    return rc;
 }

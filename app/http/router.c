@@ -38,6 +38,10 @@ static const struct route routes[] = {
     {HTTP_POST, "/reset", reset_submit, 0, "reset_submit"},
     {GET_OR_HEAD, "/account", account_page, ROUTE_LOGIN, "account"},
     {HTTP_POST, "/account/password", account_password, ROUTE_LOGIN, "account_password"},
+    /* ---- admin panel (pages/admin) ---- */
+    /* ---- JSON API and files (api) ---- */
+    /* ---- tenants (api/tenants) ---- */
+    /* ---- operations ---- */
     {GET_OR_HEAD, "/healthz", health_live, ROUTE_JSON | ROUTE_BARE, "healthz"},
     {GET_OR_HEAD, "/readyz", health_ready, ROUTE_JSON | ROUTE_BARE, "readyz"},
 };

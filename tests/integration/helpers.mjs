@@ -9,9 +9,17 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const STACK = path.join(ROOT, 'var/test');
-export const HTTPS_PORT = 18443;
-export const HTTP_PORT = 18080;
+// The stack under test: var/test unless STACK_PROFILE names another.
+export const STACK = path.join(ROOT, 'var', process.env.STACK_PROFILE || 'test');
+const stackPorts = (() => {
+  try {
+    const text = fs.readFileSync(path.join(STACK, 'stack.env'), 'utf8');
+    const get = (k) => Number((text.match(new RegExp(`^${k}=(\\d+)$`, 'm')) || [])[1]);
+    return { https: get('HTTPS_PORT') || 18443, http: get('HTTP_PORT') || 18080 };
+  } catch { return { https: 18443, http: 18080 }; }
+})();
+export const HTTPS_PORT = stackPorts.https;
+export const HTTP_PORT = stackPorts.http;
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

@@ -3,7 +3,7 @@
 // must be on everything, and plain HTTP must go to HTTPS.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request, stackEnv, HTTPS_PORT } from './helpers.mjs';
+import { request, stackEnv, HTTPS_PORT, HTTP_PORT } from './helpers.mjs';
 import { fcgiRequest } from './fcgi.mjs';
 
 // A styled page is one rendered through the layout: it has the site's
@@ -111,7 +111,7 @@ test('pages contain no inline script or style', async () => {
 });
 
 test('plain HTTP redirects to HTTPS', async () => {
-  const res = await request('GET', '/login?x=1', { plain: true, headers: { host: 'localhost:18080' } });
+  const res = await request('GET', '/login?x=1', { plain: true, headers: { host: `localhost:${HTTP_PORT}` } });
   assert.equal(res.status, 301);
   assert.equal(res.headers.location, `https://localhost:${HTTPS_PORT}/login?x=1`);
 });
