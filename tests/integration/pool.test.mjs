@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fcgiRequest } from './fcgi.mjs';
-import { ROOT, sleep, waitFor } from './helpers.mjs';
+import { ROOT, sleep, waitFor, stackEnv } from './helpers.mjs';
 
 const BIN = path.join(ROOT, 'app/gatehouse');
 let dir;
@@ -24,7 +24,8 @@ function poolEnv(extra = {}) {
     GATEHOUSE_PROCESSES: '2', GATEHOUSE_THREADS: '2',
     GATEHOUSE_TEMPLATES: path.join(ROOT, 'templates'),
     GATEHOUSE_SQL: path.join(ROOT, 'sql'),
-    DATABASE_URL: 'host=127.0.0.1 port=1 dbname=none connect_timeout=1',
+    // The test stack's database: pages need their tenant from it.
+    DATABASE_URL: stackEnv().DATABASE_URL,
     SESSION_KEY: '00'.repeat(32),
     ASAN_OPTIONS: process.env.ASAN_OPTIONS || '',
     ...extra,
