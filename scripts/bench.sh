@@ -74,8 +74,8 @@ for t in "${targets[@]}"; do
   IFS='|' read -r name _ <<<"$t"
   r=$(med "${RPS[$name]}")
   printf '%-22s %10.0f %9.2f %9.2f %8d %11.1f%% %11.1f%%\n' "$name" "$r" "$(med "${P50[$name]}")" \
-    "$(med "${P99[$name]}")" "${ERR[$name]}" "$(awk -v a="$r" -v b="$static" 'BEGIN{print b>0?100*a/b:0}')" \
-    "$(awk -v a="$r" -v b="$responder" 'BEGIN{print b>0?100*a/b:0}')"
+    "$(med "${P99[$name]}")" "${ERR[$name]}" "$(awk -v a="$r" -v b="$static" 'BEGIN{print (b>0 ? 100*a/b : 0)}')" \
+    "$(awk -v a="$r" -v b="$responder" 'BEGIN{print (b>0 ? 100*a/b : 0)}')"
 done
 
 echo

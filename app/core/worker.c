@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* worker: FastCGI worker threads (see worker.h).
  *
- * Accepting is ours, not libfcgi's. Each thread waits in poll(2) on three
- * things: its kept-alive nginx connection (if any), the shared listening
+ * Accepting is ours, not libfcgi's. Each thread waits in its own epoll set
+ * on three things: its kept-alive nginx connection (if any), the shared listening
  * socket, and the process's quit pipe. A readable kept connection carries
  * the next request; a readable listening socket means nginx opened a new
  * connection, which the thread takes (closing an idle kept one, which nginx
  * tolerates) so that idle keep-alive connections can never starve new ones;
- * a readable quit pipe means stop. The pipe is never drained, so one byte
+ * a readable quit pipe means stop. The listening socket is registered with
+ * EPOLLEXCLUSIVE so a new connection wakes one idle thread, not the whole
+ * pool. The pipe is never drained, so one byte
  * wakes every thread, and a thread busy with a request sees it only when
  * the request is done: that is the graceful part of a graceful stop.
  *
@@ -26,7 +28,8 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <fcgiapp.h>
-#include <poll.h>
+#include <stdbool.h>
+#include <sys/epoll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -42,6 +45,8 @@
 #include "http/dispatch.h"
 #include "http/request.h"
 #include "http/response.h"
+
+#define ACCEPT_RETRY_US 10000
 
 static int quit_pipe[2] = {-1, -1};
 static atomic_long requests_served;
@@ -85,44 +90,96 @@ static void note_route(void *ctx, const char *route)
     strncpy(slot->route, route, SCOREBOARD_ROUTE_MAX - 1);
 }
 
-/* wait_for_connection blocks until conn (kept-alive, or -1) has a request or
- * a new connection is accepted. It returns the descriptor to serve, or -1
- * when the process is quitting. */
-static int wait_for_connection(int conn)
+/* The per-thread event set: the quit pipe, the listening socket (with
+ * EPOLLEXCLUSIVE, so a new connection wakes one idle thread rather than all
+ * of them) and the kept-alive connection when there is one. */
+struct waiter {
+    int epfd;
+    int conn; /* the kept connection registered in epfd, or -1 */
+};
+
+static int waiter_init(struct waiter *w)
+{
+    w->conn = -1;
+    w->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (w->epfd < 0)
+        return -1;
+    struct epoll_event quit = {.events = EPOLLIN, .data.fd = quit_pipe[0]};
+    struct epoll_event listen = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = spec->listen_fd};
+    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, quit_pipe[0], &quit) < 0 ||
+        epoll_ctl(w->epfd, EPOLL_CTL_ADD, spec->listen_fd, &listen) < 0) {
+        close(w->epfd);
+        return -1;
+    }
+    return 0;
+}
+
+/* waiter_forget drops the kept connection from the set and closes it. */
+static void waiter_forget(struct waiter *w)
+{
+    if (w->conn < 0)
+        return;
+    epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->conn, NULL);
+    close(w->conn);
+    w->conn = -1;
+}
+
+/* waiter_keep registers conn (just served, left open by nginx) in the set. */
+static void waiter_keep(struct waiter *w, int conn)
+{
+    if (conn == w->conn)
+        return;
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = conn};
+    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, conn, &ev) < 0) {
+        close(conn);
+        return;
+    }
+    w->conn = conn;
+}
+
+/* wait_for_connection blocks until the kept connection has a request or a
+ * new connection is accepted. It returns the descriptor to serve, or -1
+ * when the process is quitting (the kept connection is then closed). */
+static int wait_for_connection(struct waiter *w)
 {
     for (;;) {
-        struct pollfd fds[3] = {
-            {.fd = quit_pipe[0], .events = POLLIN},
-            {.fd = spec->listen_fd, .events = POLLIN},
-            {.fd = conn, .events = POLLIN},
-        };
-        int n = poll(fds, conn >= 0 ? 3 : 2, -1);
+        struct epoll_event events[3];
+        int n = epoll_wait(w->epfd, events, 3, -1);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            log_event(LOG_ERROR, "poll_failed", "errno=%d", errno);
+            log_event(LOG_ERROR, "epoll_failed", "errno=%d", errno);
+            waiter_forget(w);
             return -1;
         }
-        if (fds[0].revents) {
-            if (conn >= 0)
-                close(conn);
-            return -1;
+        bool conn_ready = false, listen_ready = false;
+        for (int i = 0; i < n; i++) {
+            if (events[i].data.fd == quit_pipe[0]) {
+                waiter_forget(w);
+                return -1;
+            }
+            if (events[i].data.fd == spec->listen_fd)
+                listen_ready = true;
+            else if (events[i].data.fd == w->conn)
+                conn_ready = true;
         }
-        if (conn >= 0 && fds[2].revents)
-            return conn;
-        if (fds[1].revents) {
-            int fd = accept4(spec->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-            if (fd >= 0) {
-                if (conn >= 0)
-                    close(conn);
-                return fd;
-            }
-            /* EAGAIN: another thread won the race. Anything else (EMFILE,
-             * ECONNABORTED) is transient; back off briefly rather than spin. */
-            if (errno != EAGAIN && errno != EINTR) {
-                log_event(LOG_WARN, "accept_failed", "errno=%d", errno);
-                usleep(10000);
-            }
+        if (conn_ready)
+            return w->conn;
+        if (!listen_ready)
+            continue;
+        int fd = accept4(spec->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd >= 0) {
+            /* An idle kept connection is given up for the new one: nginx
+             * copes with a closed idle upstream connection, and a thread
+             * must never sit on an idle one while a new one waits. */
+            waiter_forget(w);
+            return fd;
+        }
+        /* EAGAIN: another thread won the race. Anything else (EMFILE,
+         * ECONNABORTED) is transient; back off briefly rather than spin. */
+        if (errno != EAGAIN && errno != EINTR) {
+            log_event(LOG_WARN, "accept_failed", "errno=%d", errno);
+            usleep(ACCEPT_RETRY_US);
         }
     }
 }
@@ -150,29 +207,44 @@ static void *serve_thread(void *arg)
     FCGX_Request fcgi;
     struct arena arena;
     struct response resp;
-    int conn = -1;
+    struct waiter waiter;
+    int conn;
 
+    if (waiter_init(&waiter) < 0) {
+        log_event(LOG_ERROR, "worker_thread_failed", "errno=%d", errno);
+        return NULL;
+    }
     FCGX_InitRequest(&fcgi, -1, 0);
     arena_init(&arena);
     resp_init(&resp);
     dispatch_thread_init();
-    while ((conn = wait_for_connection(conn)) >= 0) {
+    while ((conn = wait_for_connection(&waiter)) >= 0) {
         fcgi.ipcFd = conn;
         fcgi.keepConnection = 1;
         if (FCGX_Accept_r(&fcgi) < 0) {
             /* nginx closed the connection (or sent garbage): libfcgi has
-             * closed it already. */
-            conn = -1;
+             * closed it already, so it only leaves the set. */
+            if (conn == waiter.conn) {
+                epoll_ctl(waiter.epfd, EPOLL_CTL_DEL, conn, NULL);
+                waiter.conn = -1;
+            }
             fcgi.ipcFd = -1;
             continue;
         }
         serve_one(&fcgi, &arena, &resp, slot);
+        bool same = fcgi.ipcFd == waiter.conn;
         FCGX_Finish_r(&fcgi);
-        conn = fcgi.ipcFd; /* -1 unless nginx asked to keep it */
+        if (fcgi.ipcFd >= 0) {
+            waiter_keep(&waiter, fcgi.ipcFd); /* nginx asked to keep it */
+        } else if (same) {
+            epoll_ctl(waiter.epfd, EPOLL_CTL_DEL, conn, NULL);
+            waiter.conn = -1;
+        }
         long served = atomic_fetch_add(&requests_served, 1) + 1;
         if (spec->cfg->max_requests && served == spec->cfg->max_requests)
             request_quit();
     }
+    close(waiter.epfd);
     dispatch_thread_cleanup();
     resp_free(&resp);
     arena_free(&arena);
