@@ -6,6 +6,9 @@
 #   2. a short libFuzzer run of every harness on its committed corpus
 #   3. integration tests (Node's test runner) against the real stack:
 #      nginx with TLS, PostgreSQL, cognito-local, s3rver, the pool
+#   4. end-to-end tests (Node's test runner driving Debian's headless
+#      chromium through playwright-core) against the same stack; their
+#      screenshots are kept in tests/artifacts/e2e/
 # Prints "N passed, N failed" as its last line and exits non-zero on any failure.
 set -u
 cd "$(dirname "$0")/.."
@@ -42,21 +45,27 @@ else
   cat build/fuzz-build.log; echo "fuzz: the harnesses did not build"; failed=$((failed + 1))
 fi
 
-echo "== integration tests (test stack)"
-if [ "$stack_up" = 1 ]; then
-  node_out=$(cd tests/integration && node --test --test-reporter=tap --test-concurrency=1 2>&1)
-  echo "$node_out" | grep -E '^(not ok|# (tests|pass|fail|skipped|todo))|^\s+(error|expected|actual):' | head -200
-  np=$(echo "$node_out" | sed -n 's/^# pass \([0-9]*\)$/\1/p' | tail -1)
-  nf=$(echo "$node_out" | sed -n 's/^# fail \([0-9]*\)$/\1/p' | tail -1)
-  ns=$(echo "$node_out" | sed -n 's/^# skipped \([0-9]*\)$/\1/p' | tail -1)
-  if [ -z "$np" ]; then echo "$node_out" | tail -40; nf=1; np=0; fi
-  [ "${ns:-0}" -gt 0 ] && { echo "integration: ${ns} skipped tests count as failures"; nf=$((nf + ns)); }
-  echo "integration: $np passed, $nf failed"
+# node_suite DIR LABEL: Node's test runner over DIR against the test stack,
+# its counts added to the totals (a skipped test counts as a failure).
+node_suite() {
+  local dir=$1 label=$2 out np nf ns
+  if [ "$stack_up" != 1 ]; then echo "$label: not run, the test stack is down"; failed=$((failed + 1)); return; fi
+  out=$(cd "$dir" && node --test --test-reporter=tap --test-concurrency=1 2>&1)
+  echo "$out" | grep -E '^(not ok|# (tests|pass|fail|skipped|todo))|^\s+(error|expected|actual):' | head -200
+  np=$(echo "$out" | sed -n 's/^# pass \([0-9]*\)$/\1/p' | tail -1)
+  nf=$(echo "$out" | sed -n 's/^# fail \([0-9]*\)$/\1/p' | tail -1)
+  ns=$(echo "$out" | sed -n 's/^# skipped \([0-9]*\)$/\1/p' | tail -1)
+  if [ -z "$np" ]; then echo "$out" | tail -40; nf=1; np=0; fi
+  [ "${ns:-0}" -gt 0 ] && { echo "$label: ${ns} skipped tests count as failures"; nf=$((nf + ns)); }
+  echo "$label: $np passed, $nf failed"
   passed=$((passed + np)); failed=$((failed + nf))
   if [ "$nf" -gt 0 ]; then echo "-- gatehouse log (last 40 lines)"; tail -40 var/test/log/gatehouse.log; fi
-else
-  echo "integration: not run, the test stack is down"
-fi
+}
+
+echo "== integration tests (test stack)"
+node_suite tests/integration integration
+echo "== end-to-end browser tests (test stack, headless chromium; screenshots in tests/artifacts/e2e/)"
+node_suite tests/e2e e2e
 scripts/stack.sh stop >>build/stack-test.log 2>&1
 
 echo "$passed passed, $failed failed"

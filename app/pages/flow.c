@@ -296,6 +296,11 @@ int flow_start_session(struct request *req, struct response *resp, const struct 
         status = render_error(req, resp, HTTP_BAD_GATEWAY, NULL, false);
         goto out;
     }
+    /* Some pools (and cognito-local) leave the name out of the id token;
+     * the users mirror has the one given at sign-up. */
+    struct users_user known;
+    if (!in.name && users_get(req->tenant->slug, in.sub, req->arena, &known) == USERS_OK)
+        in.name = known.name;
     enum sess_result sr = sess_create(&in, now, req->arena, id, s);
     if (sr != SESS_OK) {
         status = render_error(req, resp, sr == SESS_UNAVAILABLE ? HTTP_SERVICE_UNAVAILABLE
@@ -452,4 +457,25 @@ int flow_redirect_email(struct request *req, struct response *resp, const char *
     int status = flow_redirect(req, resp, buf_cstr(&target), flash_key);
     buf_free(&target);
     return status;
+}
+
+/* ---- sign-up attributes (shared by the sign-up page and the JSON API) ---- */
+
+/* flow_set_tier writes the tier a new user chose (user_tier is not
+ * writable by the app client, so that no user can set their own tier with
+ * their own token; gatehouse sets it with an admin call right after
+ * SignUp). A failure is logged and leaves the user on the default tier:
+ * never a lost account. Returns true when the tier was written. */
+bool flow_set_tier(const struct request *req, const struct cog_client *c, const char *email,
+                   const char *tier)
+{
+    struct cog_attr attrs[] = {{"custom:user_tier", tier}};
+    struct cog_params p = {.username = email, .attrs = attrs, .n_attrs = 1};
+    struct cog_result r;
+    bool ok = cog_run(c, COG_ADMIN_UPDATE_ATTRIBUTES, &p, &r) == 0;
+    if (!ok)
+        log_event(LOG_ERROR, "tier_not_set", "id=%s type=%s", req->request_id,
+                  r.type[0] ? r.type : "-");
+    cog_result_free(&r);
+    return ok;
 }
