@@ -8,9 +8,9 @@
 //   COGNITO_USER_POOL_ID=...  COGNITO_CLIENT_ID=...  COGNITO_CLIENT_SECRET=
 // It is idempotent: ids given with --pool-id/--client-id are reused while
 // cognito-local still knows them, and only what is missing is created. The
-// admin's email and password live in the --admin-file (KEY=VALUE, mode 600);
-// the password is made once and set again on every run, so the file and the
-// pool always agree.
+// admin's email and password live in the --admin-file (KEY=VALUE, mode 600):
+// a new admin gets a temporary password and chooses their own at the first
+// login; an admin that exists is left alone (see ensureAdmin).
 //
 // The pool is shaped as DESIGN.md's "tenant create" shapes every pool: email
 // as the username, auto-verified email, the password policy, and the custom
@@ -212,14 +212,25 @@ function newPassword() {
   return `Gh-${randomBytes(12).toString('hex')}-Aa1!`;
 }
 
+// The first admin gets a temporary password (AdminCreateUser), so the person
+// who runs the stack chooses their own at the first login (the
+// NEW_PASSWORD_REQUIRED page). An admin that exists is left alone; only a
+// temporary password this file no longer knows is replaced by a new
+// temporary one. The file says which password to use, and how, in
+// ADMIN_LOGIN, the line the stack prints.
 async function ensureAdmin(poolId) {
   const saved = readKeyValues(opt['admin-file']);
   const email = saved.ADMIN_EMAIL || ADMIN_EMAIL;
-  const password = saved.ADMIN_PASSWORD || newPassword();
-  if (!(await lookup('AdminGetUser', { UserPoolId: poolId, Username: email }))) {
+  const user = await lookup('AdminGetUser', { UserPoolId: poolId, Username: email });
+  let password = saved.ADMIN_PASSWORD || '';
+  let kind = saved.ADMIN_PASSWORD_KIND || (password ? 'permanent' : '');
+  if (!user) {
+    password = newPassword();
+    kind = 'temporary';
     await cognito('AdminCreateUser', {
       UserPoolId: poolId,
       Username: email,
+      TemporaryPassword: password,
       MessageAction: 'SUPPRESS',
       UserAttributes: [
         { Name: 'email', Value: email },
@@ -229,16 +240,25 @@ async function ensureAdmin(poolId) {
         { Name: 'custom:user_tier', Value: ADMIN_TIER },
       ],
     });
-    log(`created admin user ${email}`);
+    log(`created admin user ${email} with a temporary password`);
+  } else if (user.UserStatus === 'FORCE_CHANGE_PASSWORD' && (!password || kind !== 'temporary')) {
+    password = newPassword();
+    kind = 'temporary';
+    await cognito('AdminSetUserPassword', { UserPoolId: poolId, Username: email, Password: password, Permanent: false });
+    log(`gave admin user ${email} a new temporary password`);
+  } else if (user.UserStatus !== 'FORCE_CHANGE_PASSWORD' && kind === 'temporary') {
+    // The admin has chosen their own password: the temporary one is void.
+    password = '';
+    kind = 'chosen';
   }
-  await cognito('AdminSetUserPassword', {
-    UserPoolId: poolId,
-    Username: email,
-    Password: password,
-    Permanent: true,
-  });
   await cognito('AdminAddUserToGroup', { UserPoolId: poolId, Username: email, GroupName: ADMIN_GROUP });
-  writeFileSync(opt['admin-file'], `ADMIN_EMAIL=${email}\nADMIN_PASSWORD=${password}\n`, { mode: 0o600 });
+  const login = kind === 'temporary'
+    ? `${email} / ${password}  (temporary: you choose your own password at the first login)`
+    : kind === 'chosen' || !password ? `${email} (with the password chosen at the first login)`
+      : `${email} / ${password}`;
+  writeFileSync(opt['admin-file'],
+    `ADMIN_EMAIL=${email}\nADMIN_PASSWORD=${password}\nADMIN_PASSWORD_KIND=${kind}\nADMIN_LOGIN=${login}\n`,
+    { mode: 0o600 });
 }
 
 try {

@@ -576,7 +576,7 @@ start() {
     cat <<EOF
 
   gatehouse ($PROFILE) is up at https://localhost:$HTTPS_PORT/  (self-signed certificate: accept it once)
-  admin login:    $(env_value "$ADMIN_FILE" ADMIN_EMAIL) / $(env_value "$ADMIN_FILE" ADMIN_PASSWORD)
+  admin login:    $(env_value "$ADMIN_FILE" ADMIN_LOGIN)
   emailed codes:  ${LOG#"$REPO"/}/cognito-local.log (each in a "Confirmation Code Delivery" box),
                   also kept with the user in ${VAR#"$REPO"/}/cognito/.cognito/db/<pool id>.json
   logs:           ${LOG#"$REPO"/}/ (gatehouse.log, nginx-access.log, nginx-error.log, postgresql.log, ...)

@@ -101,6 +101,7 @@ static const struct op_spec op_specs[] = {
     {"CreateUserPoolClient", true, RETRY_NEVER, COGERR_CTX_ADMIN},
     {"DescribeUserPoolClient", true, RETRY_TRANSIENT, COGERR_CTX_ADMIN},
     {"DescribeUserPool", true, RETRY_TRANSIENT, COGERR_CTX_ADMIN},
+    {"ListUserPools", true, RETRY_TRANSIENT, COGERR_CTX_ADMIN},
     {"CreateGroup", true, RETRY_NEVER, COGERR_CTX_ADMIN},
     /* Deleting twice answers "not found": a one-shot action. */
     {"DeleteUserPool", true, RETRY_THROTTLED, COGERR_CTX_ADMIN},

@@ -17,10 +17,12 @@
 #include "core/arena.h"
 #include "core/config.h"
 #include "core/master.h"
+#include "core/tenantcmd.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "pages/render.h"
 #include "store/migrate.h"
+#include "store/usersync.h"
 #include "tmpl/tmpl.h"
 
 static int usage(FILE *out)
@@ -30,7 +32,8 @@ static int usage(FILE *out)
             "  serve               run the FastCGI worker pool in the foreground\n"
             "  migrate             apply sql/core and sql/tenant migrations\n"
             "  check-config        check the settings and templates, explain problems\n"
-            "  error-pages DIR     render static error pages for nginx into DIR\n");
+            "  error-pages DIR     render static error pages for nginx into DIR\n"
+            "  tenant create|list|delete|set ...   manage tenants (gatehouse tenant for help)\n");
     return out == stderr ? 2 : 0;
 }
 
@@ -186,6 +189,8 @@ static const struct command {
     {"check-config", run_check_config},
     {"error-pages", run_error_pages},
     /* ---- commands of other modules ---- */
+    {"tenant", tenantcmd_run},
+    {"users", usersync_command},
 };
 
 int main(int argc, char **argv)

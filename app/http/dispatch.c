@@ -4,7 +4,8 @@
  * dispatch_request reads as a list of guard clauses, each of which may
  * answer the request and jump to the single exit that logs it: malformed
  * request, a body that cannot be read or parsed (400/413/415), unknown
- * path (404), wrong method (405 + Allow), loopback-only route from
+ * path (404), wrong method (405 + Allow; an OPTIONS to an API path is a
+ * CORS preflight, answered by api/cors), loopback-only route from
  * elsewhere (404: we do not even admit it exists), a malformed query (400),
  * then the handler. Errors are answered as pages or JSON by the render
  * module, depending on the route and the Accept header. */
@@ -14,7 +15,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/api.h"
+#include "api/cors.h"
 #include "api/health.h"
+#include "api/tenants.h"
 #include "aws/awshttp.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -25,6 +29,7 @@
 #include "pages/flow.h"
 #include "pages/render.h"
 #include "store/pg.h"
+#include "store/sessions.h"
 #include "store/tenants.h"
 
 static const struct config *config;
@@ -41,6 +46,8 @@ void dispatch_init_worker(const struct config *cfg, const struct tmpl_set *templ
     render_init_worker(cfg, templates);
     visitor_init_worker(cfg);
     flow_init_worker(cfg);
+    tenantapi_init_worker(cfg);
+    api_init_worker(cfg);
     health_init_worker(cognito_url);
     char err[256], quoted[300];
     if (!pg_init_worker(cfg->database_url, err, sizeof(err)))
@@ -113,6 +120,12 @@ void dispatch_request(struct request *req, struct response *resp)
         render_error(req, resp, req->invalid_status, req->invalid_reason, false);
         goto out;
     }
+    /* The tenant a host or /t/<slug> prefix names (the prefix is stripped). */
+    int tenant_status = visitor_route_tenant(req);
+    if (tenant_status) {
+        render_error(req, resp, tenant_status, NULL, false);
+        goto out;
+    }
     switch (route_lookup(req, &route, &allowed)) {
     case ROUTE_FOUND:
         break;
@@ -120,6 +133,10 @@ void dispatch_request(struct request *req, struct response *resp)
         render_error(req, resp, HTTP_NOT_FOUND, NULL, false);
         goto out;
     case ROUTE_METHOD_NOT_ALLOWED: {
+        /* No route lists OPTIONS: for an API path, this is a browser's CORS
+         * preflight (or a client asking what the path allows). */
+        if (req->method == HTTP_OPTIONS && cors_preflight(req, resp, allowed))
+            goto out;
         char allow[96];
         route_allow_header(allowed, allow, sizeof(allow));
         render_error(req, resp, HTTP_METHOD_NOT_ALLOWED, NULL, false);
@@ -162,7 +179,7 @@ void dispatch_request(struct request *req, struct response *resp)
         goto out;
     }
     /* Pages for signed-in users send anyone else to log in first. */
-    if ((route->flags & ROUTE_LOGIN) && !req->session) {
+    if ((route->flags & (ROUTE_LOGIN | ROUTE_ADMIN)) && !req->session) {
         if (json) {
             render_error(req, resp, HTTP_UNAUTHORIZED, NULL, true);
         } else {
@@ -171,9 +188,20 @@ void dispatch_request(struct request *req, struct response *resp)
         }
         goto out;
     }
+    /* Admin pages: members of the tenant pool's admin group, as the
+     * session's verified tokens say; everyone else signed in gets 403. */
+    if ((route->flags & ROUTE_ADMIN) && !sess_in_group(req->session, config->admin_group)) {
+        log_event(LOG_WARN, "admin_refused", "id=%s tenant=%s route=%s", req->request_id,
+                  req->tenant->slug, route->name);
+        render_error(req, resp, HTTP_FORBIDDEN, NULL, json);
+        goto out;
+    }
     resp->status = route->handler(req, resp);
 
 out:
+    /* API answers, errors included, carry CORS headers for listed origins,
+     * so a cross-origin client can read why it was refused. */
+    cors_headers(req, resp);
     pg_end_request();
     long us = elapsed_us(&start);
     log_event(LOG_INFO, "request", "id=%s tenant=%s method=%s route=%s status=%d us=%ld",

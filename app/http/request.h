@@ -45,6 +45,7 @@ struct request {
     const char *path_param;      /* the {param} segment of the route, if any */
     const char *base;            /* link prefix: "" or "/t/<slug>" */
     /* filled by the visitor guard (see http/visitor.h) */
+    const char *tenant_slug;      /* from the host or the /t/<slug> prefix */
     const struct tenant *tenant;
     struct sess_session *session; /* NULL: not signed in */
     const char *session_cookie;   /* the cookie value of that session */

@@ -10,9 +10,18 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/auth.h"
 #include "api/health.h"
+#include "api/tenants.h"
+#include "api/me.h"
+#include "api/openapi.h"
+#include "api/s3files.h"
 #include "core/arena.h"
 #include "pages/account.h"
+#include "pages/admin.h"
+#include "pages/admin_audit.h"
+#include "pages/admin_user.h"
+#include "pages/admin_users.h"
 #include "pages/home.h"
 #include "pages/login.h"
 #include "pages/password.h"
@@ -39,8 +48,34 @@ static const struct route routes[] = {
     {GET_OR_HEAD, "/account", account_page, ROUTE_LOGIN, "account"},
     {HTTP_POST, "/account/password", account_password, ROUTE_LOGIN, "account_password"},
     /* ---- admin panel (pages/admin) ---- */
+    {GET_OR_HEAD, "/admin", admin_home, ROUTE_ADMIN, "admin"},
+    {GET_OR_HEAD, "/admin/users", admin_users_page, ROUTE_ADMIN, "admin_users"},
+    {GET_OR_HEAD, "/admin/users/{username}", admin_user_page, ROUTE_ADMIN, "admin_user"},
+    {HTTP_POST, "/admin/user-info", admin_user_info, ROUTE_ADMIN, "admin_user_info"},
+    {HTTP_POST, "/admin/update-tier", admin_update_tier, ROUTE_ADMIN, "admin_update_tier"},
+    {GET_OR_HEAD, "/admin/audit", admin_audit_page, ROUTE_ADMIN, "admin_audit"},
+    {GET_OR_HEAD, "/admin/audit.csv", admin_audit_csv, ROUTE_ADMIN, "admin_audit_csv"},
     /* ---- JSON API and files (api) ---- */
+    {HTTP_POST, "/api/v1/auth/register", auth_register, ROUTE_JSON, "api_register"},
+    {HTTP_POST, "/api/v1/auth/verify-otp", auth_verify_otp, ROUTE_JSON, "api_verify_otp"},
+    {HTTP_POST, "/api/v1/auth/login", auth_login, ROUTE_JSON, "api_login"},
+    {HTTP_POST, "/api/v1/auth/request-otp", auth_request_otp, ROUTE_JSON, "api_request_otp"},
+    {HTTP_POST, "/api/v1/auth/refresh", auth_refresh, ROUTE_JSON, "api_refresh"},
+    {HTTP_POST, "/api/v1/auth/logout", auth_logout, ROUTE_JSON, "api_logout"},
+    {HTTP_POST, "/api/v1/auth/forgot-password", auth_forgot_password, ROUTE_JSON, "api_forgot_password"},
+    {HTTP_POST, "/api/v1/auth/reset-password", auth_reset_password, ROUTE_JSON, "api_reset_password"},
+    {GET_OR_HEAD, "/api/v1/me", me_get, ROUTE_JSON, "api_me"},
+    {GET_OR_HEAD, "/api/v1/openapi.json", openapi_get, ROUTE_JSON | ROUTE_BARE, "api_openapi"},
+    {HTTP_POST, "/auth/signup", auth_register, ROUTE_JSON, "auth_signup"},
+    {HTTP_POST, "/auth/signin", auth_login, ROUTE_JSON, "auth_signin"},
+    {GET_OR_HEAD, "/files", s3files_page, ROUTE_LOGIN, "files"},
+    {HTTP_POST, "/files/upload-url", s3files_upload_url, ROUTE_JSON, "files_upload_url"},
+    {GET_OR_HEAD, "/files/download-url", s3files_download_url, ROUTE_JSON, "files_download_url"},
+    {GET_OR_HEAD, "/files/list", s3files_list, ROUTE_JSON, "files_list"},
     /* ---- tenants (api/tenants) ---- */
+    {HTTP_POST, "/auth/tenants", tenantapi_create, ROUTE_JSON, "tenant_create"},
+    {GET_OR_HEAD, "/api/getTenant", tenantapi_lookup_query, ROUTE_JSON, "tenant_lookup"},
+    {GET_OR_HEAD, "/api/v1/tenants/{slug}", tenantapi_lookup_path, ROUTE_JSON, "tenant_lookup"},
     /* ---- operations ---- */
     {GET_OR_HEAD, "/healthz", health_live, ROUTE_JSON | ROUTE_BARE, "healthz"},
     {GET_OR_HEAD, "/readyz", health_ready, ROUTE_JSON | ROUTE_BARE, "readyz"},

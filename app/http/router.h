@@ -17,6 +17,7 @@ enum route_flags {
     ROUTE_LOOPBACK = 1 << 1, /* only from 127.0.0.1 / ::1 */
     ROUTE_BARE = 1 << 2,     /* needs no tenant or session (health checks) */
     ROUTE_LOGIN = 1 << 3,    /* a signed-in session is required */
+    ROUTE_ADMIN = 1 << 4,    /* signed in and in the tenant pool's admin group */
 };
 
 struct route {

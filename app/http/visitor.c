@@ -14,7 +14,10 @@
  * token matches either, so a form shown just before signing in still works. */
 #include "http/visitor.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "core/arena.h"
@@ -26,13 +29,75 @@
 #include "store/sessions.h"
 #include "store/tenants.h"
 
-#define DEFAULT_TENANT "default"
+#define PATH_PREFIX "/t/"
+#define SESSION_COOKIE_TENANT_SEP "-"
+
+static const struct config *config;
 
 void visitor_init_worker(const struct config *cfg)
 {
+    config = cfg;
     tenants_init_worker(cfg);
     csrf_init_worker(cfg->session_key);
     sess_init_worker(cfg->session_key);
+}
+
+/* host_tenant returns the subdomain of BASE_DOMAIN that host (host[:port])
+ * names, in the arena, or NULL. Only one label: a.b.example.com is none. */
+static const char *host_tenant(struct request *req, const char *host)
+{
+    const char *base = config ? config->base_domain : NULL;
+    if (!base || !*base || !host)
+        return NULL;
+    size_t host_len = strcspn(host, ":"), base_len = strlen(base);
+    if (host_len <= base_len + 1 || host[host_len - base_len - 1] != '.' ||
+        strncasecmp(host + host_len - base_len, base, base_len))
+        return NULL;
+    size_t label = host_len - base_len - 1;
+    if (memchr(host, '.', label))
+        return NULL;
+    char *slug = arena_strndup(req->arena, host, label);
+    for (char *p = slug; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return slug;
+}
+
+int visitor_route_tenant(struct request *req)
+{
+    const char *from_host = host_tenant(req, req_env(req, "HTTP_HOST"));
+    if (!strncmp(req->path, PATH_PREFIX, strlen(PATH_PREFIX))) {
+        const char *slug = req->path + strlen(PATH_PREFIX);
+        size_t n = strcspn(slug, "/");
+        if (n == 0)
+            return HTTP_NOT_FOUND;
+        char *name = arena_strndup(req->arena, slug, n);
+        if (tenants_slug_problem(name) && strcmp(name, TENANT_DEFAULT))
+            return HTTP_NOT_FOUND;
+        if (from_host && strcmp(from_host, name))
+            return HTTP_NOT_FOUND; /* two different tenants named at once */
+        char *base = arena_alloc(req->arena, strlen(PATH_PREFIX) + n + 1);
+        memcpy(base, req->path, strlen(PATH_PREFIX) + n);
+        base[strlen(PATH_PREFIX) + n] = '\0';
+        req->base = base;
+        req->path = slug[n] ? slug + n : "/";
+        req->tenant_slug = name;
+        return 0;
+    }
+    req->tenant_slug = from_host;
+    return 0;
+}
+
+/* cookie_name: the default tenant's session cookie keeps the plain name;
+ * every other tenant gets its own, so that tenants sharing a host (the
+ * /t/<slug> form) never overwrite or clear each other's sessions. */
+static const char *cookie_name(struct request *req)
+{
+    if (!req->tenant || !strcmp(req->tenant->slug, TENANT_DEFAULT))
+        return SESS_COOKIE_NAME;
+    size_t n = strlen(SESS_COOKIE_NAME) + strlen(req->tenant->slug) + 2;
+    char *name = arena_alloc(req->arena, n);
+    snprintf(name, n, "%s" SESSION_COOKIE_TENANT_SEP "%s", SESS_COOKIE_NAME, req->tenant->slug);
+    return name;
 }
 
 static void send_cookie(struct response *resp, const struct cookie_attrs *attrs)
@@ -44,25 +109,35 @@ static void send_cookie(struct response *resp, const struct cookie_attrs *attrs)
     buf_free(&value);
 }
 
-void visitor_set_session_cookie(struct response *resp, const char *id,
+void visitor_set_session_cookie(struct request *req, struct response *resp, const char *id,
                                 const struct sess_session *s)
 {
     struct cookie_attrs attrs;
     sess_cookie(&attrs, id, s, time(NULL));
+    attrs.name = cookie_name(req);
     send_cookie(resp, &attrs);
 }
 
-void visitor_clear_session_cookie(struct response *resp)
+void visitor_clear_session_cookie(struct request *req, struct response *resp)
 {
     struct cookie_attrs attrs;
     sess_cookie(&attrs, "", NULL, time(NULL));
+    attrs.name = cookie_name(req);
     send_cookie(resp, &attrs);
 }
 
-static int load_tenant(struct request *req)
+static int load_tenant(struct request *req, bool page)
 {
+    const char *slug = req->tenant_slug;
+    const char *header = page ? NULL : req_env(req, "HTTP_X_TENANT_ID");
+    if (!slug && header && *header)
+        slug = header;
+    if (!slug)
+        slug = TENANT_DEFAULT;
+    if (strcmp(slug, TENANT_DEFAULT) && tenants_slug_problem(slug))
+        return HTTP_NOT_FOUND;
     struct tenant *t = arena_alloc(req->arena, sizeof(*t));
-    switch (tenants_find(DEFAULT_TENANT, t)) {
+    switch (tenants_find(slug, t)) {
     case TENANTS_OK:
         break;
     case TENANTS_NOT_FOUND:
@@ -80,7 +155,7 @@ static int load_tenant(struct request *req)
 
 static int load_session(struct request *req, struct response *resp)
 {
-    const char *cookie = req_cookie(req, SESS_COOKIE_NAME);
+    const char *cookie = req_cookie(req, cookie_name(req));
     if (!cookie)
         return 0;
     struct sess_session *s = arena_alloc(req->arena, sizeof(*s));
@@ -90,7 +165,7 @@ static int load_session(struct request *req, struct response *resp)
         req->session_cookie = cookie;
         return 0;
     case SESS_NOT_FOUND:
-        visitor_clear_session_cookie(resp);
+        visitor_clear_session_cookie(req, resp);
         return 0;
     case SESS_UNAVAILABLE:
         return HTTP_SERVICE_UNAVAILABLE;
@@ -119,7 +194,7 @@ static void prepare_csrf(struct request *req, struct response *resp)
 
 int visitor_load(struct request *req, struct response *resp, bool page)
 {
-    int status = load_tenant(req);
+    int status = load_tenant(req, page);
     if (status)
         return status;
     status = load_session(req, resp);

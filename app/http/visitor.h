@@ -16,7 +16,13 @@ struct config;
 struct sess_session;
 
 void visitor_init_worker(const struct config *cfg);
-/* visitor_load sets req->tenant, req->session (when the session cookie names
+/* visitor_route_tenant reads the tenant a request names by its host (a
+ * subdomain of BASE_DOMAIN) or its path (/t/<slug>/..., which it strips
+ * from req->path and keeps in req->base for links). Runs before routing;
+ * touches no database. Returns 0, or 404 for a malformed tenant part. */
+int visitor_route_tenant(struct request *req);
+/* visitor_load sets req->tenant (named by the host or path, else by the
+ * X-Tenant-ID header on JSON routes, else the default tenant), req->session (when the session cookie names
  * a live session of that tenant; a dead one is cleared from the browser)
  * and, for pages, req->csrf_token (setting the anonymous CSRF cookie when
  * needed). It returns 0, or the status to answer: 404 for an unknown or
@@ -25,9 +31,9 @@ int visitor_load(struct request *req, struct response *resp, bool page);
 /* visitor_csrf_ok checks a form POST's Origin (or Referer) and its token. */
 bool visitor_csrf_ok(struct request *req);
 /* visitor_set_session_cookie sends the cookie of a new session id. */
-void visitor_set_session_cookie(struct response *resp, const char *id,
+void visitor_set_session_cookie(struct request *req, struct response *resp, const char *id,
                                 const struct sess_session *s);
 /* visitor_clear_session_cookie tells the browser to forget its session. */
-void visitor_clear_session_cookie(struct response *resp);
+void visitor_clear_session_cookie(struct request *req, struct response *resp);
 
 #endif

@@ -314,7 +314,7 @@ int flow_start_session(struct request *req, struct response *resp, const struct 
         log_event(LOG_WARN, "users_mirror_failed", "id=%s", req->request_id);
     log_event(LOG_INFO, "session_started", "id=%s tenant=%s remember=%d", req->request_id,
               req->tenant->slug, remember);
-    visitor_set_session_cookie(resp, id, s);
+    visitor_set_session_cookie(req, resp, id, s);
     seal_wipe(id, sizeof(id));
     if (next && url_is_local_path(next)) {
         resp_redirect(resp, HTTP_SEE_OTHER, next);
@@ -335,7 +335,7 @@ static void end_locally(struct request *req, struct response *resp)
 {
     if (req->session_cookie)
         sess_delete(req->session_cookie, req->tenant->id);
-    visitor_clear_session_cookie(resp);
+    visitor_clear_session_cookie(req, resp);
     req->session = NULL;
 }
 

@@ -72,4 +72,9 @@ int flow_redirect(struct request *req, struct response *resp, const char *path,
 int flow_redirect_email(struct request *req, struct response *resp, const char *path,
                         const char *email, const char *flash_key);
 
+/* flow_set_tier writes a new user's tier with AdminUpdateUserAttributes
+ * right after SignUp (see flow.c); true when it was written. */
+bool flow_set_tier(const struct request *req, const struct cog_client *c, const char *email,
+                   const char *tier);
+
 #endif

@@ -6,22 +6,34 @@
  * pay an extra query, and a disabled tenant stops being served within that
  * time. The cache is a small array under a mutex; entries are copied out,
  * so no reader ever holds a pointer into it. A tenant that does not exist
- * is not cached: an unknown slug costs a query each time, which the route's
- * rate limits bound. */
+ * is not cached: an unknown slug costs a query each time, which the routes'
+ * rate limits bound.
+ *
+ * Client secrets are sealed (AES-256-GCM under SESSION_KEY) with the slug as
+ * associated data, so a sealed secret copied to another tenant's row does
+ * not open. bytea travels as "\x<hex>" text, as pg.h requires. */
 #include "store/tenants.h"
 
 #include <pthread.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/buf.h"
 #include "core/config.h"
+#include "core/seal.h"
 #include "store/pg.h"
 
 #define TENANT_CACHE_TTL_S 30
 #define TENANT_CACHE_SLOTS 64
-#define DEFAULT_SLUG "default"
+#define SLUG_MIN 3
+#define SLUG_MAX 40
+#define TENANT_COLUMNS                                                                  \
+    "id, slug, name, status, coalesce(region, ''), coalesce(user_pool_id, ''),"         \
+    " coalesce(client_id, ''), coalesce(encode(client_secret_enc, 'hex'), ''),"          \
+    " coalesce(admin_email, ''), coalesce(brand_color, ''), coalesce(logo_url, ''),"     \
+    " coalesce(provision_step, '')"
 
 struct cache_entry {
     struct tenant tenant;
@@ -32,6 +44,12 @@ static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cache_entry cache[TENANT_CACHE_SLOTS];
 static int cache_used;
 static const struct config *config;
+
+/* Words a slug may not be: they name routes, hosts or schemas of our own. */
+static const char *const reserved[] = {
+    "default", "admin", "api", "auth", "www", "static", "public", "gatehouse", "login",
+    "signup", "account", "files", "status", "metrics", "healthz", "readyz", "mail", "t",
+};
 
 void tenants_init_worker(const struct config *cfg)
 {
@@ -44,6 +62,24 @@ void tenants_forget(void)
     pthread_mutex_lock(&cache_lock);
     cache_used = 0;
     pthread_mutex_unlock(&cache_lock);
+}
+
+const char *tenants_slug_problem(const char *slug)
+{
+    size_t len = slug ? strlen(slug) : 0;
+    if (len < SLUG_MIN || len > SLUG_MAX)
+        return "a slug has 3 to 40 characters";
+    for (size_t i = 0; i < len; i++) {
+        char c = slug[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+            return "a slug has only lowercase letters, digits and hyphens";
+    }
+    if (slug[0] == '-' || slug[len - 1] == '-')
+        return "a slug starts and ends with a letter or digit";
+    for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+        if (!strcmp(slug, reserved[i]))
+            return "that slug is reserved";
+    return NULL;
 }
 
 static bool cache_get(const char *slug, time_t now, struct tenant *out)
@@ -81,10 +117,10 @@ static void copy_text(char *dst, size_t size, const char *src)
 }
 
 /* apply_settings fills what the default tenant's row leaves empty from the
- * COGNITO_* settings, which is how single-tenant use needs no set-up. */
+ * settings, which is how single-tenant use needs no set-up. */
 static void apply_settings(struct tenant *t)
 {
-    if (!config || strcmp(t->slug, DEFAULT_SLUG))
+    if (!config || strcmp(t->slug, TENANT_DEFAULT))
         return;
     if (!t->user_pool_id[0])
         copy_text(t->user_pool_id, sizeof(t->user_pool_id), config->cognito_user_pool_id);
@@ -92,21 +128,61 @@ static void apply_settings(struct tenant *t)
         copy_text(t->client_id, sizeof(t->client_id), config->cognito_client_id);
         copy_text(t->client_secret, sizeof(t->client_secret), config->cognito_client_secret);
     }
-    if (!t->region[0])
-        copy_text(t->region, sizeof(t->region), config->aws_region);
     copy_text(t->name, sizeof(t->name), config->site_name);
 }
 
-enum tenants_result tenants_find(const char *slug, struct tenant *out)
+static int hex_digit(char c)
 {
-    static const char sql[] =
-        "SELECT id, slug, name, status, coalesce(region, ''),"
-        " coalesce(user_pool_id, ''), coalesce(client_id, '')"
-        " FROM gatehouse.tenants WHERE slug = $1";
-    time_t now = time(NULL);
-    if (cache_get(slug, now, out))
-        return TENANTS_OK;
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
 
+/* open_secret decrypts the hex of a sealed client secret into t. */
+static void open_secret(struct tenant *t, const char *hex)
+{
+    size_t n = strlen(hex) / 2;
+    if (!n || !config || !config->has_session_key)
+        return;
+    unsigned char *sealed = malloc(n);
+    struct buf plain;
+    buf_init(&plain);
+    bool ok = sealed != NULL;
+    for (size_t i = 0; ok && i < n; i++) {
+        int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+        ok = hi >= 0 && lo >= 0;
+        if (ok)
+            sealed[i] = (unsigned char)(hi << 4 | lo);
+    }
+    if (ok && seal_decrypt_ad(config->session_key, sealed, n, t->slug, strlen(t->slug), &plain) == 0 &&
+        plain.len < sizeof(t->client_secret))
+        copy_text(t->client_secret, sizeof(t->client_secret), buf_cstr(&plain));
+    seal_wipe_buf(&plain);
+    buf_free(&plain);
+    free(sealed);
+}
+
+static void read_row(const struct pg_query *q, struct tenant *t)
+{
+    memset(t, 0, sizeof(*t));
+    t->id = strtoll(pg_query_value(q, 0, 0), NULL, 10);
+    copy_text(t->slug, sizeof(t->slug), pg_query_value(q, 0, 1));
+    copy_text(t->name, sizeof(t->name), pg_query_value(q, 0, 2));
+    copy_text(t->status, sizeof(t->status), pg_query_value(q, 0, 3));
+    t->active = !strcmp(t->status, "active");
+    copy_text(t->region, sizeof(t->region), pg_query_value(q, 0, 4));
+    copy_text(t->user_pool_id, sizeof(t->user_pool_id), pg_query_value(q, 0, 5));
+    copy_text(t->client_id, sizeof(t->client_id), pg_query_value(q, 0, 6));
+    open_secret(t, pg_query_value(q, 0, 7));
+    copy_text(t->admin_email, sizeof(t->admin_email), pg_query_value(q, 0, 8));
+    copy_text(t->brand_color, sizeof(t->brand_color), pg_query_value(q, 0, 9));
+    copy_text(t->logo_url, sizeof(t->logo_url), pg_query_value(q, 0, 10));
+    copy_text(t->provision_step, sizeof(t->provision_step), pg_query_value(q, 0, 11));
+    if (!t->region[0] && config)
+        copy_text(t->region, sizeof(t->region), config->aws_region);
+    apply_settings(t);
+}
+
+static enum tenants_result query_one(const char *sql, const char *slug, struct tenant *out)
+{
     struct pg_query q;
     enum tenants_result rc = TENANTS_UNAVAILABLE;
     const char *params[] = {slug};
@@ -117,18 +193,140 @@ enum tenants_result tenants_find(const char *slug, struct tenant *out)
         rc = TENANTS_NOT_FOUND;
         goto out;
     }
-    memset(out, 0, sizeof(*out));
-    out->id = strtoll(pg_query_value(&q, 0, 0), NULL, 10);
-    copy_text(out->slug, sizeof(out->slug), pg_query_value(&q, 0, 1));
-    copy_text(out->name, sizeof(out->name), pg_query_value(&q, 0, 2));
-    out->active = !strcmp(pg_query_value(&q, 0, 3), "active");
-    copy_text(out->region, sizeof(out->region), pg_query_value(&q, 0, 4));
-    copy_text(out->user_pool_id, sizeof(out->user_pool_id), pg_query_value(&q, 0, 5));
-    copy_text(out->client_id, sizeof(out->client_id), pg_query_value(&q, 0, 6));
-    apply_settings(out);
-    cache_put(out, now);
+    read_row(&q, out);
     rc = TENANTS_OK;
 out:
     pg_query_cleanup(&q);
     return rc;
+}
+
+enum tenants_result tenants_find(const char *slug, struct tenant *out)
+{
+    time_t now = time(NULL);
+    if (cache_get(slug, now, out))
+        return TENANTS_OK;
+    enum tenants_result rc = query_one(
+        "SELECT " TENANT_COLUMNS " FROM gatehouse.tenants WHERE slug = $1", slug, out);
+    if (rc == TENANTS_OK)
+        cache_put(out, now);
+    return rc;
+}
+
+/* ---- writes ---------------------------------------------------------------- */
+
+/* run runs one statement; TENANTS_NOT_FOUND when it touched no row. */
+static enum tenants_result run(const char *sql, int n, const char *const *params)
+{
+    struct pg_query q;
+    pg_query_init(&q);
+    enum tenants_result rc = TENANTS_OK;
+    if (!pg_query_run(&q, sql, n, params))
+        rc = q.err == PG_ERR_CONSTRAINT ? TENANTS_CONFLICT : TENANTS_UNAVAILABLE;
+    else if (pg_query_affected(&q) == 0)
+        rc = TENANTS_NOT_FOUND;
+    pg_query_cleanup(&q);
+    tenants_forget();
+    return rc;
+}
+
+enum tenants_result tenants_begin(const char *slug, const char *name, const char *admin_email,
+                                  const char *region, struct tenant *out)
+{
+    const char *params[] = {slug, name, admin_email, region};
+    enum tenants_result rc = run(
+        "INSERT INTO gatehouse.tenants (slug, name, admin_email, region, status, provision_step)"
+        " VALUES ($1, $2, $3, $4, 'provisioning', 'row') ON CONFLICT (slug) DO NOTHING",
+        4, params);
+    if (rc != TENANTS_OK && rc != TENANTS_NOT_FOUND)
+        return rc;
+    rc = query_one("SELECT " TENANT_COLUMNS " FROM gatehouse.tenants WHERE slug = $1", slug, out);
+    if (rc == TENANTS_OK && strcmp(out->status, "provisioning"))
+        return TENANTS_CONFLICT;
+    return rc;
+}
+
+enum tenants_result tenants_record(const char *slug, const char *step, const char *pool_id,
+                                   const char *client_id, const char *client_secret)
+{
+    char *sealed_hex = NULL;
+    if (client_secret && *client_secret) {
+        struct buf sealed;
+        buf_init(&sealed);
+        if (!config || !config->has_session_key ||
+            seal_encrypt_ad(config->session_key, client_secret, strlen(client_secret), slug,
+                            strlen(slug), &sealed) < 0) {
+            buf_free(&sealed);
+            return TENANTS_UNAVAILABLE;
+        }
+        sealed_hex = malloc(sealed.len * 2 + 3);
+        strcpy(sealed_hex, "\\x");
+        for (size_t i = 0; i < sealed.len; i++)
+            sprintf(sealed_hex + 2 + 2 * i, "%02x", (unsigned char)sealed.data[i]);
+        buf_free(&sealed);
+    }
+    const char *params[] = {slug, step, pool_id, client_id, sealed_hex};
+    enum tenants_result rc = run(
+        "UPDATE gatehouse.tenants SET provision_step = $2,"
+        " user_pool_id = coalesce($3, user_pool_id), client_id = coalesce($4, client_id),"
+        " client_secret_enc = coalesce($5::bytea, client_secret_enc), updated_at = now()"
+        " WHERE slug = $1", 5, params);
+    free(sealed_hex);
+    return rc;
+}
+
+enum tenants_result tenants_set_status(const char *slug, const char *status)
+{
+    const char *params[] = {slug, status};
+    return run("UPDATE gatehouse.tenants SET status = $2, updated_at = now() WHERE slug = $1",
+               2, params);
+}
+
+enum tenants_result tenants_set_branding(const char *slug, const char *name,
+                                         const char *brand_color, const char *logo_url)
+{
+    const char *params[] = {slug, name, brand_color, logo_url};
+    /* NULL keeps a value, "" clears it. */
+    return run("UPDATE gatehouse.tenants SET name = coalesce($2, name),"
+               " brand_color = CASE WHEN $3::text IS NULL THEN brand_color ELSE nullif($3, '') END,"
+               " logo_url = CASE WHEN $4::text IS NULL THEN logo_url ELSE nullif($4, '') END,"
+               " updated_at = now() WHERE slug = $1", 4, params);
+}
+
+enum tenants_result tenants_delete_row(const char *slug)
+{
+    const char *params[] = {slug};
+    return run("DELETE FROM gatehouse.tenants WHERE slug = $1", 1, params);
+}
+
+bool tenants_drop_schema(const char *slug)
+{
+    char schema[PG_SCHEMA_MAX], sql[PG_SCHEMA_MAX + 64];
+    /* pg_tenant_schema admits only [a-z0-9-], so the quoted name is safe. */
+    if (!pg_tenant_schema(slug, schema, sizeof(schema)))
+        return false;
+    snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS \"%s\" CASCADE", schema);
+    struct pg_query q;
+    pg_query_init(&q);
+    bool ok = pg_query_run(&q, sql, 0, NULL);
+    pg_query_cleanup(&q);
+    return ok;
+}
+
+enum tenants_result tenants_list(FILE *out)
+{
+    struct pg_query q;
+    pg_query_init(&q);
+    if (!pg_query_run(&q, "SELECT slug, status, name, coalesce(user_pool_id, '-'),"
+                          " coalesce(admin_email, '-') FROM gatehouse.tenants ORDER BY slug",
+                      0, NULL)) {
+        pg_query_cleanup(&q);
+        return TENANTS_UNAVAILABLE;
+    }
+    fprintf(out, "%-24s %-13s %-26s %-24s %s\n", "SLUG", "STATUS", "NAME", "USER POOL", "ADMIN");
+    for (int i = 0; i < pg_query_rows(&q); i++)
+        fprintf(out, "%-24s %-13s %-26s %-24s %s\n", pg_query_value(&q, i, 0),
+                pg_query_value(&q, i, 1), pg_query_value(&q, i, 2), pg_query_value(&q, i, 3),
+                pg_query_value(&q, i, 4));
+    pg_query_cleanup(&q);
+    return TENANTS_OK;
 }

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/utf8.h"
 #include "core/xalloc.h"
 #include "store/pg.h"
@@ -264,5 +265,228 @@ enum users_result users_get_by_email(const char *tenant, const char *email,
     rc = get_one(tenant, "SELECT " USER_COLUMNS " FROM users WHERE email = $1", folded, a,
                  out);
     free(folded);
+    return rc;
+}
+
+/* ---- the admin panel and `users sync` ------------------------------------- */
+
+#define SECONDS_PER_DAY 86400
+#define STATUS_CONFIRMED "CONFIRMED"
+#define STATUS_UNCONFIRMED "UNCONFIRMED"
+
+/* One statement, one round trip: tiers, statuses and sign-ups per day, each
+ * as (kind, key, count). Day keys are offsets from $1, the UTC midnight of
+ * the first day shown. */
+#define STATISTICS_SQL                                                          \
+    "SELECT 'tier', tier, count(*) FROM users GROUP BY tier"                    \
+    " UNION ALL SELECT 'status', coalesce(status, ''), count(*) FROM users"     \
+    " GROUP BY 2"                                                               \
+    " UNION ALL SELECT 'day', floor((extract(epoch FROM created_at)"            \
+    " - $1::bigint) / 86400)::bigint::text, count(*) FROM users"                \
+    " WHERE created_at >= to_timestamp($1::bigint) GROUP BY 2"
+
+/* Fills *out with the statistics of tenant's mirror as of now: users per
+ * tier, confirmed (CONFIRMED), unconfirmed (UNCONFIRMED) and other statuses,
+ * and sign-ups (by the mirror's created_at) per UTC day for the
+ * USERS_STATS_DAYS days ending today. Returns USERS_OK, USERS_UNAVAILABLE or
+ * USERS_ERROR; *out is zeroed first. */
+enum users_result users_statistics(const char *tenant, time_t now, struct users_stats *out)
+{
+    char first[NUM_TEXT_MAX];
+    struct pg_query q;
+    enum users_result rc = USERS_OK;
+
+    memset(out, 0, sizeof *out);
+    out->first_day = now - now % SECONDS_PER_DAY - (USERS_STATS_DAYS - 1) * SECONDS_PER_DAY;
+    pg_query_init(&q);
+    const char *const params[] = {num_text(first, (long long)out->first_day)};
+    if (!pg_query_run_tenant(&q, tenant, STATISTICS_SQL, 1, params)) {
+        rc = pg_failure(&q);
+        goto out;
+    }
+    for (int i = 0; i < pg_query_rows(&q); i++) {
+        const char *kind = pg_query_value(&q, i, 0), *key = pg_query_value(&q, i, 1);
+        long long n = strtoll(pg_query_value(&q, i, 2), NULL, 10);
+        if (!strcmp(kind, "tier")) {
+            out->total += n;
+            if (!strcmp(key, "premium"))
+                out->premium += n;
+            else
+                out->standard += n; /* the table allows no third tier */
+        } else if (!strcmp(kind, "status")) {
+            if (!strcmp(key, STATUS_CONFIRMED))
+                out->confirmed += n;
+            else if (!strcmp(key, STATUS_UNCONFIRMED))
+                out->unconfirmed += n;
+            else
+                out->other_status += n;
+        } else {
+            long long day = strtoll(key, NULL, 10);
+            if (day >= 0 && day < USERS_STATS_DAYS)
+                out->signups[day] += n; /* a clock ahead of ours: not shown */
+        }
+    }
+out:
+    pg_query_cleanup(&q);
+    return rc;
+}
+
+/* Appends s, lower-cased like stored emails, with LIKE's wildcards and
+ * escape character escaped, then '%': a prefix pattern matching only
+ * itself. */
+static void like_prefix(struct buf *out, const char *s)
+{
+    for (const char *c = s; *c; c++) {
+        if (*c == '%' || *c == '_' || *c == '\\')
+            buf_putc(out, '\\');
+        buf_putc(out, (*c >= 'A' && *c <= 'Z') ? (char)(*c - 'A' + 'a') : *c);
+    }
+    buf_putc(out, '%');
+}
+
+static const char *given_or_null(const char *s)
+{
+    return s && *s ? s : NULL;
+}
+
+static void fill_row(const struct pg_query *q, int row, struct arena *a, struct users_user *u)
+{
+    static const enum user_col texts[] = {COL_SUB, COL_EMAIL, COL_NAME, COL_TIER, COL_STATUS};
+    const char **fields[] = {&u->sub, &u->email, &u->name, &u->tier, &u->status};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        *fields[i] = pg_query_is_null(q, row, texts[i])
+                         ? NULL
+                         : arena_strdup(a, pg_query_value(q, row, texts[i]));
+    u->enabled = strcmp(pg_query_value(q, row, COL_ENABLED), "t") == 0;
+    static const enum user_col times[] = {COL_CREATED, COL_UPDATED, COL_SYNCED, COL_LAST_LOGIN};
+    time_t *stamps[] = {&u->created_at, &u->updated_at, &u->synced_at, &u->last_login_at};
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++)
+        *stamps[i] = pg_query_is_null(q, row, times[i])
+                         ? 0
+                         : (time_t)strtoll(pg_query_value(q, row, times[i]), NULL, 10);
+}
+
+#define LIST_WHERE                                                              \
+    " WHERE ($1::text IS NULL OR email LIKE $1 ESCAPE '\\')"                    \
+    " AND ($2::text IS NULL OR tier = $2) AND ($3::text IS NULL OR status = $3)"
+
+/* Fills *out with one page of tenant's mirror: the users matching f (an
+ * email prefix, ignoring the case of ASCII letters; a tier; a status) in
+ * email order, skipping offset and at most limit, with the total that
+ * match. Returns USERS_OK, USERS_UNAVAILABLE, or USERS_ERROR for a filter
+ * that is not clean text or a bad offset or limit. */
+enum users_result users_list(const char *tenant, const struct users_filter *f,
+                             long long offset, int limit, struct arena *a,
+                             struct users_page *out)
+{
+    char skip[NUM_TEXT_MAX], lim[NUM_TEXT_MAX];
+    struct buf pattern;
+    struct pg_query q;
+    enum users_result rc = USERS_ERROR;
+
+    memset(out, 0, sizeof *out);
+    buf_init(&pattern);
+    pg_query_init(&q);
+    const char *prefix = given_or_null(f->email_prefix);
+    if (offset < 0 || limit <= 0 || !field_ok(prefix, false) ||
+        !field_ok(f->tier, false) || !field_ok(f->status, false))
+        goto out;
+    if (prefix)
+        like_prefix(&pattern, prefix);
+    const char *const params[] = {prefix ? buf_cstr(&pattern) : NULL, given_or_null(f->tier),
+                                  given_or_null(f->status), num_text(skip, offset),
+                                  num_text(lim, limit)};
+    if (!pg_query_run_tenant(&q, tenant, "SELECT count(*) FROM users" LIST_WHERE, 3, params)) {
+        rc = pg_failure(&q);
+        goto out;
+    }
+    out->total = strtoll(pg_query_value(&q, 0, 0), NULL, 10);
+    if (!pg_query_run_tenant(&q, tenant,
+                             "SELECT " USER_COLUMNS " FROM users" LIST_WHERE
+                             " ORDER BY email OFFSET $4::bigint LIMIT $5::bigint",
+                             5, params)) {
+        rc = pg_failure(&q);
+        goto out;
+    }
+    out->n = pg_query_rows(&q);
+    out->rows = arena_alloc(a, sizeof(*out->rows) * (size_t)(out->n ? out->n : 1));
+    for (int i = 0; i < out->n; i++)
+        fill_row(&q, i, a, &out->rows[i]);
+    rc = USERS_OK;
+out:
+    pg_query_cleanup(&q);
+    buf_free(&pattern);
+    return rc;
+}
+
+/* Writes user u of tenant exactly as Cognito has it, for `users sync`: like
+ * users_upsert, except that a NULL tier is the default tier (not "keep"),
+ * and created_at, when not 0, replaces the stored creation time (Cognito's
+ * UserCreateDate, which the sign-up statistics count by). Returns USERS_OK,
+ * USERS_UNAVAILABLE or USERS_ERROR (as users_upsert). */
+enum users_result users_put(const char *tenant, const struct users_user *u, time_t now)
+{
+    char at[NUM_TEXT_MAX], created[NUM_TEXT_MAX], *email = NULL;
+    struct pg_query q;
+    enum users_result rc = USERS_ERROR;
+
+    pg_query_init(&q);
+    if (!field_ok(u->sub, true) || !field_ok(u->email, true) || !field_ok(u->name, false) ||
+        !field_ok(u->tier, false) || !field_ok(u->status, false))
+        goto out;
+    email = fold_email(u->email);
+    const char *const stale[] = {email, u->sub};
+    const char *const params[] = {u->sub, email, u->name, u->tier ? u->tier : DEFAULT_TIER,
+                                  u->status, u->enabled ? "true" : "false", num_text(at, now),
+                                  num_text(created, u->created_at ? u->created_at : now)};
+    if (!pg_begin(&q) ||
+        !pg_query_run_tenant(&q, tenant, "DELETE FROM users WHERE email = $1 AND sub <> $2",
+                             2, stale) ||
+        !pg_query_run_tenant(
+            &q, tenant,
+            "INSERT INTO users (sub, email, name, tier, status, enabled, created_at,"
+            " updated_at, synced_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6::boolean, to_timestamp($8::bigint),"
+            " to_timestamp($7::bigint), to_timestamp($7::bigint))"
+            " ON CONFLICT (sub) DO UPDATE SET email = excluded.email, name = excluded.name,"
+            " tier = excluded.tier, status = excluded.status, enabled = excluded.enabled,"
+            " created_at = excluded.created_at, updated_at = excluded.updated_at,"
+            " synced_at = excluded.synced_at",
+            8, params) ||
+        !pg_commit(&q)) {
+        rc = pg_failure(&q);
+        pg_rollback();
+        goto out;
+    }
+    rc = USERS_OK;
+out:
+    pg_query_cleanup(&q);
+    free(email);
+    return rc;
+}
+
+/* Deletes the mirror row of sub in tenant, for a user Cognito no longer
+ * has, unless the row was written at or after before (the start of the
+ * listing that missed it: a user who signed up meanwhile stays). Returns
+ * USERS_OK when it deleted the row, USERS_NOT_FOUND when there was none to
+ * delete, USERS_UNAVAILABLE or USERS_ERROR. */
+enum users_result users_delete_unseen(const char *tenant, const char *sub, time_t before)
+{
+    char at[NUM_TEXT_MAX];
+    struct pg_query q;
+    enum users_result rc;
+
+    if (!field_ok(sub, true))
+        return USERS_ERROR;
+    pg_query_init(&q);
+    const char *const params[] = {sub, num_text(at, before)};
+    if (!pg_query_run_tenant(&q, tenant,
+                             "DELETE FROM users WHERE sub = $1"
+                             " AND updated_at < to_timestamp($2::bigint)",
+                             2, params))
+        rc = pg_failure(&q);
+    else
+        rc = pg_query_affected(&q) == 1 ? USERS_OK : USERS_NOT_FOUND;
+    pg_query_cleanup(&q);
     return rc;
 }

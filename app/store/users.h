@@ -37,4 +37,32 @@ enum users_result users_get(const char *tenant, const char *sub, struct arena *a
 enum users_result users_get_by_email(const char *tenant, const char *email,
                                      struct arena *a, struct users_user *out);
 
+/* ---- the admin panel and `users sync` ---------------------------------- */
+
+#define USERS_STATS_DAYS 30
+
+struct users_stats { /* the whole mirror of one tenant, at one moment */
+    long long total, standard, premium;
+    long long confirmed, unconfirmed, other_status;
+    long long signups[USERS_STATS_DAYS]; /* per UTC day; the last is today */
+    time_t first_day;                    /* UTC midnight of signups[0] */
+};
+
+struct users_filter { /* NULL or "": any */
+    const char *email_prefix, *tier, *status;
+};
+
+struct users_page {
+    struct users_user *rows; /* in the arena */
+    int n;
+    long long total; /* rows matching the filter, all pages */
+};
+
+enum users_result users_statistics(const char *tenant, time_t now, struct users_stats *out);
+enum users_result users_list(const char *tenant, const struct users_filter *f,
+                             long long offset, int limit, struct arena *a,
+                             struct users_page *out);
+enum users_result users_put(const char *tenant, const struct users_user *u, time_t now);
+enum users_result users_delete_unseen(const char *tenant, const char *sub, time_t before);
+
 #endif

@@ -261,7 +261,7 @@ static const char *const admin_ops[] = {
     "AdminGetUser",           "AdminUpdateUserAttributes", "ListUsers",      "AdminCreateUser",
     "AdminAddUserToGroup",    "AdminListGroupsForUser",    "CreateUserPool", "CreateUserPoolClient",
     "DescribeUserPoolClient", "DescribeUserPool",          "CreateGroup",    "DeleteUserPool",
-    "AdminDeleteUser",
+    "AdminDeleteUser",        "ListUserPools",
 };
 /* Each would send a second email or create a second thing. */
 static const char *const never_retried[] = {
@@ -271,7 +271,7 @@ static const char *const never_retried[] = {
 static const char *const reads[] = {
     "GetUser",          "InitiateAuth",           "AdminGetUser",
     "ListUsers",        "AdminListGroupsForUser", "DescribeUserPoolClient",
-    "DescribeUserPool",
+    "DescribeUserPool", "ListUserPools",
 };
 
 #define COUNT(a) (sizeof(a) / sizeof(*(a)))

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/* api: shared pieces of the JSON API (see api.h).
+ *
+ * Every API error, whether it is bad input, a Cognito refusal or a missing
+ * token, goes out through api_error, so clients parse exactly one shape.
+ * Cognito's errors are never worded here: the catalogue (aws/cogerr.h)
+ * gives the code, status, field and message, as it does for the pages.
+ *
+ * Input is read field by field into a struct api_check that keeps the first
+ * problem only: a client fixes one thing at a time, and the answer names
+ * the field. Only fields a handler asks for are read, so whatever else a
+ * body carries is ignored and can never reach Cognito. Strings are borrowed
+ * from req->json, which the request owns until it ends. */
+#include "api/api.h"
+
+#include <json-c/json.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/utf8.h"
+#include "pages/render.h"
+
+#define RETRY_AFTER_S "30" /* when Cognito asks us to slow down */
+
+static const struct config *config;
+
+void api_init_worker(const struct config *cfg)
+{
+    config = cfg;
+}
+
+const struct config *api_config(void)
+{
+    return config;
+}
+
+/* ---- answers ------------------------------------------------------------ */
+
+int api_reply(struct response *resp, int status, struct json_object *obj)
+{
+    return render_json(resp, status, obj);
+}
+
+int api_message(struct response *resp, int status, const char *message)
+{
+    struct json_object *obj = json_object_new_object();
+    json_object_object_add(obj, "message", json_object_new_string(message));
+    return render_json(resp, status, obj);
+}
+
+struct json_object *api_error_object(struct request *req, const char *code, const char *message,
+                                     const char *field)
+{
+    struct json_object *obj = json_object_new_object();
+    json_object_object_add(obj, "error", json_object_new_string(code));
+    json_object_object_add(obj, "message", json_object_new_string(message));
+    json_object_object_add(obj, "field", field ? json_object_new_string(field) : NULL);
+    json_object_object_add(obj, "request_id", json_object_new_string(req->request_id));
+    return obj;
+}
+
+int api_error(struct request *req, struct response *resp, int status, const char *code,
+              const char *message, const char *field)
+{
+    return render_json(resp, status, api_error_object(req, code, message, field));
+}
+
+int api_cognito_error(struct request *req, struct response *resp, const struct cog_result *r,
+                      enum cogerr_ctx what)
+{
+    const struct cogerr_info *info = cogerr_get(r->err, what);
+    log_event(LOG_INFO, "cognito_refused", "id=%s route=%s type=%s code=%s", req->request_id,
+              req->route_name, r->type[0] ? r->type : "-", info->code);
+    if (info->status == HTTP_TOO_MANY_REQUESTS)
+        resp_header(resp, "Retry-After", RETRY_AFTER_S);
+    return api_error(req, resp, info->status, info->code, info->message, info->field);
+}
+
+/* ---- input -------------------------------------------------------------- */
+
+static void problem(struct api_check *chk, int status, const char *code, const char *field,
+                    const char *message)
+{
+    if (chk->code)
+        return;
+    chk->status = status;
+    chk->code = code;
+    chk->field = field;
+    chk->message = message;
+}
+
+bool api_body(struct request *req, struct api_check *chk, bool required)
+{
+    /* The dispatcher has refused malformed JSON and unknown types already;
+     * a form body is well-formed but not what this API speaks. */
+    if (req->body_kind == BODY_FORM)
+        problem(chk, HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", NULL,
+                "Send the request body as JSON (Content-Type: application/json).");
+    else if (req->body_kind == BODY_NONE && required)
+        problem(chk, HTTP_BAD_REQUEST, "invalid_body", NULL,
+                "The request needs a JSON object body.");
+    else if (req->body_kind == BODY_JSON && !json_object_is_type(req->json, json_type_object))
+        problem(chk, HTTP_BAD_REQUEST, "invalid_body", NULL,
+                "The request body must be a JSON object.");
+    return chk->code == NULL;
+}
+
+/* member finds name in the body; NULL when absent, null, or no object. */
+static struct json_object *member(const struct request *req, const char *name)
+{
+    struct json_object *v = NULL;
+    if (!req->json || !json_object_is_type(req->json, json_type_object) ||
+        !json_object_object_get_ex(req->json, name, &v))
+        return NULL;
+    return v;
+}
+
+const char *api_text(struct request *req, struct api_check *chk, const char *name,
+                     bool required)
+{
+    if (chk->code)
+        return NULL;
+    struct json_object *v = member(req, name);
+    if (v && !json_object_is_type(v, json_type_string)) {
+        problem(chk, HTTP_BAD_REQUEST, "invalid_type", name, "This field must be a string.");
+        return NULL;
+    }
+    const char *text = v ? json_object_get_string(v) : NULL;
+    size_t len = v ? (size_t)json_object_get_string_len(v) : 0;
+    /* json-c keeps a "\u0000" inside the string; C code would silently
+     * read a shorter one, so such a string is refused outright. */
+    if (text && strlen(text) != len) {
+        problem(chk, HTTP_BAD_REQUEST, "invalid_field", name,
+                "This field contains characters that are not allowed.");
+        return NULL;
+    }
+    if (!text || !*text) {
+        if (required)
+            problem(chk, HTTP_BAD_REQUEST, "missing_field", name, "This field is required.");
+        return NULL;
+    }
+    return text;
+}
+
+bool api_flag(struct request *req, struct api_check *chk, const char *name)
+{
+    if (chk->code)
+        return false;
+    struct json_object *v = member(req, name);
+    if (v && !json_object_is_type(v, json_type_boolean)) {
+        problem(chk, HTTP_BAD_REQUEST, "invalid_type", name, "This field must be true or false.");
+        return false;
+    }
+    return v && json_object_get_boolean(v);
+}
+
+bool api_integer(struct request *req, struct api_check *chk, const char *name, long long *out)
+{
+    *out = 0;
+    if (chk->code)
+        return false;
+    struct json_object *v = member(req, name);
+    if (!v) {
+        problem(chk, HTTP_BAD_REQUEST, "missing_field", name, "This field is required.");
+        return false;
+    }
+    if (!json_object_is_type(v, json_type_int)) {
+        problem(chk, HTTP_BAD_REQUEST, "invalid_type", name, "This field must be a whole number.");
+        return false;
+    }
+    *out = json_object_get_int64(v);
+    return true;
+}
+
+void api_invalid(struct api_check *chk, const char *field, const char *message)
+{
+    if (message)
+        problem(chk, HTTP_BAD_REQUEST, "invalid_field", field, message);
+}
+
+int api_refuse(struct request *req, struct response *resp, const struct api_check *chk)
+{
+    return api_error(req, resp, chk->status ? chk->status : HTTP_BAD_REQUEST,
+                     chk->code ? chk->code : "bad_request",
+                     chk->message ? chk->message : "The request could not be understood.",
+                     chk->field);
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/* api: what every JSON API handler shares — the worker's settings, the one
+ * error shape {"error": code, "message": text, "field": name|null,
+ * "request_id": id}, Cognito errors told in that shape, and typed reading of
+ * a JSON object body that stops at the first problem.
+ *
+ * Strings returned from a body borrow from req->json and live as long as the
+ * request. Functions that answer return the HTTP status they set. */
+#ifndef GH_API_H
+#define GH_API_H
+
+#include <stdbool.h>
+
+#include "aws/cognito.h"
+#include "http/request.h"
+#include "http/response.h"
+
+struct config;
+struct json_object;
+
+void api_init_worker(const struct config *cfg);
+/* api_config returns the settings given to api_init_worker. */
+const struct config *api_config(void);
+
+/* api_error_object builds the error shape (field may be NULL) for a caller
+ * that adds members of its own; it owns the result until api_reply. */
+struct json_object *api_error_object(struct request *req, const char *code, const char *message,
+                                     const char *field);
+/* api_error answers status with the error shape; field may be NULL. */
+int api_error(struct request *req, struct response *resp, int status, const char *code,
+              const char *message, const char *field);
+/* api_cognito_error answers a failed Cognito call as the catalogue says for
+ * what (status, code, field, message; Retry-After on 429). */
+int api_cognito_error(struct request *req, struct response *resp, const struct cog_result *r,
+                      enum cogerr_ctx what);
+/* api_reply answers obj (consumed) with status. */
+int api_reply(struct response *resp, int status, struct json_object *obj);
+/* api_message answers {"message": message} with status. */
+int api_message(struct response *resp, int status, const char *message);
+
+/* The first problem found in a request's input; zeroed: none yet. */
+struct api_check {
+    int status;          /* 400, or 415 for a body that is not JSON */
+    const char *code;    /* "missing_field", "invalid_type", "invalid_field", ... */
+    const char *field;   /* NULL: the body as a whole */
+    const char *message;
+};
+
+/* api_body checks that the request carries a JSON object (when required;
+ * else no body at all is fine too). False records why in chk. */
+bool api_body(struct request *req, struct api_check *chk, bool required);
+/* api_text returns body field name when it is a string; NULL when it is
+ * absent, null or empty (a problem if required) or of another type (always
+ * a problem). Nothing is read once chk holds a problem. */
+const char *api_text(struct request *req, struct api_check *chk, const char *name,
+                     bool required);
+/* api_flag reads a boolean field (absent: false); api_integer an integer. */
+bool api_flag(struct request *req, struct api_check *chk, const char *name);
+bool api_integer(struct request *req, struct api_check *chk, const char *name, long long *out);
+/* api_invalid records field as invalid with message, unless message is NULL
+ * (a validator's "fine") or a problem is already recorded. */
+void api_invalid(struct api_check *chk, const char *field, const char *message);
+/* api_refuse answers the recorded problem. */
+int api_refuse(struct request *req, struct response *resp, const struct api_check *chk);
+
+#endif

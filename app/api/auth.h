@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* auth: the JSON sign-up and sign-in API for single-page and mobile apps:
+ * POST /api/v1/auth/{register,verify-otp,login,request-otp,refresh,logout,
+ * forgot-password,reset-password}, and the seed-001 names /auth/signup and
+ * /auth/signin (the same handlers as register and login). JSON in, JSON
+ * out, errors in the one shape of api.h; tokens go to the client, which
+ * keeps them (nothing is stored server-side but the revocation list). */
+#ifndef GH_AUTH_H
+#define GH_AUTH_H
+
+#include "http/request.h"
+#include "http/response.h"
+
+int auth_register(struct request *req, struct response *resp);
+int auth_verify_otp(struct request *req, struct response *resp);
+int auth_login(struct request *req, struct response *resp);
+int auth_request_otp(struct request *req, struct response *resp);
+int auth_refresh(struct request *req, struct response *resp);
+int auth_logout(struct request *req, struct response *resp);
+int auth_forgot_password(struct request *req, struct response *resp);
+int auth_reset_password(struct request *req, struct response *resp);
+
+#endif

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* provision: making and removing a tenant — its Cognito user pool, app
+ * client, admin group and first admin, its row and its PostgreSQL schema.
+ *
+ * Used by the `gatehouse tenant` commands and by POST /auth/tenants. Each
+ * step is recorded in the tenant's row as it completes, so a run that
+ * failed half-way is completed by running the same request again. */
+#ifndef GH_PROVISION_H
+#define GH_PROVISION_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "store/tenants.h"
+
+struct config;
+
+struct provision_request {
+    const char *slug, *name, *admin_email;
+    bool with_secret; /* an app client with a secret (SECRET_HASH) */
+};
+
+enum provision_result {
+    PROVISION_OK,
+    PROVISION_INVALID,     /* bad slug, name or email: err says which */
+    PROVISION_EXISTS,      /* the slug belongs to a tenant already set up */
+    PROVISION_FAILED,      /* a step failed: err says which; re-run to resume */
+};
+
+/* provision_tenant runs (or resumes) every step and fills out. Progress
+ * lines go to report (may be NULL). */
+enum provision_result provision_tenant(const struct config *cfg, const struct provision_request *r,
+                                       FILE *report, struct tenant *out, char *err, size_t errlen);
+/* provision_delete removes the pool, the schema and the row (and with it
+ * the sessions). 0, or -1 with err. */
+int provision_delete(const struct config *cfg, const char *slug, FILE *report, char *err,
+                     size_t errlen);
+
+#endif

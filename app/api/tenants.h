@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* tenants API: POST /auth/tenants (the platform operator creates a tenant
+ * with the PLATFORM_ADMIN_TOKEN bearer token), and the public lookups
+ * GET /api/getTenant?tenant= and GET /api/v1/tenants/{slug}. */
+#ifndef GH_API_TENANTS_H
+#define GH_API_TENANTS_H
+
+#include "http/request.h"
+#include "http/response.h"
+
+struct config;
+
+void tenantapi_init_worker(const struct config *cfg);
+int tenantapi_create(struct request *req, struct response *resp);
+int tenantapi_lookup_query(struct request *req, struct response *resp);
+int tenantapi_lookup_path(struct request *req, struct response *resp);
+
+#endif

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/* tenantcmd: tenant administration from the command line (see tenantcmd.h).
+ *
+ *   tenant create --slug S --name N --admin-email E [--secret]
+ *   tenant list
+ *   tenant delete --slug S [--yes]      (asks to type the slug otherwise)
+ *   tenant set --slug S [--name N] [--color #rrggbb] [--logo URL]
+ *
+ * Running `create` again after a failure resumes where it stopped. The
+ * command holds its own libpq connection and curl handle, like a worker
+ * thread, and releases them before exiting. */
+#include "core/tenantcmd.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/provision.h"
+#include "aws/awshttp.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "store/pg.h"
+#include "store/tenants.h"
+
+#define CONFIRM_MAX 128
+
+struct options {
+    const char *slug, *name, *admin_email, *color, *logo;
+    bool secret, yes;
+};
+
+static int usage(void)
+{
+    fprintf(stderr,
+            "usage: gatehouse tenant create --slug S --name N --admin-email E [--secret]\n"
+            "       gatehouse tenant list\n"
+            "       gatehouse tenant delete --slug S [--yes]\n"
+            "       gatehouse tenant set --slug S [--name N] [--color #rrggbb] [--logo URL]\n");
+    return 2;
+}
+
+static int parse(int argc, char **argv, struct options *o)
+{
+    memset(o, 0, sizeof(*o));
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        const char **slot = !strcmp(a, "--slug") ? &o->slug
+                          : !strcmp(a, "--name") ? &o->name
+                          : !strcmp(a, "--admin-email") ? &o->admin_email
+                          : !strcmp(a, "--color") ? &o->color
+                          : !strcmp(a, "--logo") ? &o->logo : NULL;
+        if (slot && v) {
+            *slot = v;
+            i++;
+        } else if (!strcmp(a, "--secret")) {
+            o->secret = true;
+        } else if (!strcmp(a, "--yes")) {
+            o->yes = true;
+        } else {
+            fprintf(stderr, "gatehouse: unexpected argument %s\n", a);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int create(const struct config *cfg, const struct options *o)
+{
+    if (!o->slug || !o->name || !o->admin_email)
+        return usage();
+    struct provision_request r = {o->slug, o->name, o->admin_email, o->secret};
+    struct tenant t;
+    char err[512];
+    enum provision_result res = provision_tenant(cfg, &r, stdout, &t, err, sizeof(err));
+    if (res != PROVISION_OK) {
+        fprintf(stderr, "gatehouse: tenant %s: %s%s\n", o->slug, err,
+                res == PROVISION_FAILED ? " (run the same command again to resume)" : "");
+        return 1;
+    }
+    printf("tenant %s is ready: pool %s, client %s\n"
+           "  pages: https://%s.<BASE_DOMAIN>/ or /t/%s/ on this site\n"
+           "  first admin: %s (Cognito emails a temporary password)\n",
+           t.slug, t.user_pool_id, t.client_id, t.slug, t.slug, o->admin_email);
+    return 0;
+}
+
+static int delete(const struct config *cfg, const struct options *o)
+{
+    if (!o->slug)
+        return usage();
+    if (!o->yes) {
+        char typed[CONFIRM_MAX] = "";
+        printf("This deletes tenant %s: its user pool and every user in it, its data and its "
+               "sessions.\nType the slug to confirm: ", o->slug);
+        fflush(stdout);
+        if (!fgets(typed, sizeof(typed), stdin) || strcspn(typed, "\n") != strlen(o->slug) ||
+            strncmp(typed, o->slug, strlen(o->slug))) {
+            fprintf(stderr, "gatehouse: not confirmed; nothing deleted\n");
+            return 1;
+        }
+    }
+    char err[512];
+    if (provision_delete(cfg, o->slug, stdout, err, sizeof(err)) < 0) {
+        fprintf(stderr, "gatehouse: tenant %s: %s\n", o->slug, err);
+        return 1;
+    }
+    return 0;
+}
+
+static int set(const struct options *o)
+{
+    if (!o->slug || (!o->name && !o->color && !o->logo))
+        return usage();
+    if (o->color && o->color[0] &&
+        (strlen(o->color) != 7 || o->color[0] != '#' || strspn(o->color + 1, "0123456789abcdefABCDEF") != 6)) {
+        fprintf(stderr, "gatehouse: --color takes #rrggbb (or \"\" to clear)\n");
+        return 2;
+    }
+    if (o->logo && o->logo[0] && strncmp(o->logo, "https://", 8) && o->logo[0] != '/') {
+        fprintf(stderr, "gatehouse: --logo takes an https:// URL or a path on this site\n");
+        return 2;
+    }
+    switch (tenants_set_branding(o->slug, o->name, o->color, o->logo)) {
+    case TENANTS_OK:
+        printf("tenant %s updated\n", o->slug);
+        return 0;
+    case TENANTS_NOT_FOUND:
+        fprintf(stderr, "gatehouse: no tenant %s\n", o->slug);
+        return 1;
+    default:
+        fprintf(stderr, "gatehouse: the change was refused (PostgreSQL unavailable or a bad value)\n");
+        return 1;
+    }
+}
+
+int tenantcmd_run(int argc, char **argv, const char *env_file)
+{
+    struct config cfg;
+    struct options o;
+    char err[512];
+    if (argc < 1 || parse(argc - 1, argv + 1, &o) < 0)
+        return usage();
+    if (config_load(&cfg, env_file, err, sizeof(err)) < 0) {
+        fprintf(stderr, "gatehouse: %s\n", err);
+        return 1;
+    }
+    int rc = 1;
+    if (!cfg.database_url || !pg_init_worker(cfg.database_url, err, sizeof(err)) ||
+        awshttp_global_init() < 0) {
+        fprintf(stderr, "gatehouse: cannot reach PostgreSQL or libcurl: check DATABASE_URL\n");
+        goto out;
+    }
+    tenants_init_worker(&cfg);
+    log_set_level(LOG_WARN); /* the steps are reported on stdout */
+    if (!strcmp(argv[0], "create"))
+        rc = create(&cfg, &o);
+    else if (!strcmp(argv[0], "delete"))
+        rc = delete(&cfg, &o);
+    else if (!strcmp(argv[0], "set"))
+        rc = set(&o);
+    else if (!strcmp(argv[0], "list"))
+        rc = tenants_list(stdout) == TENANTS_OK ? 0 : 1;
+    else
+        rc = usage();
+    awshttp_thread_cleanup();
+    pg_cleanup_worker();
+out:
+    config_free(&cfg);
+    return rc;
+}

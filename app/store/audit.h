@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* audit: the tenant's record of tier changes, t_<slug>.tier_changes. Rows
+ * are only ever added; they outlive the users they name. Results live in the
+ * caller's arena. Contracts in audit.c. */
+#ifndef GH_AUDIT_H
+#define GH_AUDIT_H
+
+#include <time.h>
+
+struct arena;
+
+enum audit_result {
+    AUDIT_OK = 0,
+    AUDIT_UNAVAILABLE, /* PostgreSQL unreachable: answer 503 */
+    AUDIT_ERROR,       /* bad argument, unknown tenant schema, a bug: 500 */
+};
+
+struct audit_change {
+    long long id;                  /* read only */
+    const char *user_sub, *user_email;
+    const char *old_tier;          /* NULL: not known */
+    const char *new_tier;
+    const char *by_sub, *by_email; /* the admin; by_email may be NULL */
+    const char *request_id, *client_addr; /* may be NULL */
+    time_t at;
+};
+
+/* A page of rows, newest first. */
+struct audit_page {
+    struct audit_change *rows; /* in the arena */
+    int n;
+};
+
+enum audit_result audit_record(const char *tenant, const struct audit_change *c);
+enum audit_result audit_list(const char *tenant, long long before_id, long long offset,
+                             int limit, struct arena *a, struct audit_page *out);
+enum audit_result audit_for_user(const char *tenant, const char *sub, int limit,
+                                 struct arena *a, struct audit_page *out);
+enum audit_result audit_count(const char *tenant, long long *count);
+
+#endif
