@@ -134,9 +134,12 @@ async function ensurePool() {
     Schema: [
       { Name: 'email', AttributeDataType: 'String', Required: true, Mutable: true },
       {
+        // Not writable by the app client, and set by gatehouse (an admin
+        // call) after each sign-up: Cognito's immutable attributes can only
+        // be given at creation, which a self sign-up cannot do.
         Name: 'tenant_id',
         AttributeDataType: 'String',
-        Mutable: false,
+        Mutable: true,
         StringAttributeConstraints: { MinLength: '1', MaxLength: '64' },
       },
       {

@@ -9,6 +9,8 @@
 #   profile  https  http   postgres  cognito-local  s3rver  cognito shim
 #   dev      8443   8080   5433      9229           4569    9329
 #   test     18443  18080  15433     19229          14569   19329
+# Workers cache tenants for 30 s (dev, production); tests that delete or
+# disable a tenant want to see it at once, so their profiles use 1 s.
 # POSTs are rate-limited per client address: 10/s with a burst of 20 for a
 # person (dev, and production's config); the test profile allows 100/s with
 # a burst of 200, since every test client shares 127.0.0.1, and its rate-limit
@@ -44,13 +46,13 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd -P)
 PROFILE=${STACK_PROFILE:-dev}
 case "$PROFILE" in
-dev)  POST_RATE=10r/s; POST_BURST=20; HTTPS_PORT=8443;  HTTP_PORT=8080;  PG_PORT=5433;  COGNITO_PORT=9229;  S3_PORT=4569;  SHIM_PORT=9329 ;;
-test) POST_RATE=100r/s; POST_BURST=200; HTTPS_PORT=18443; HTTP_PORT=18080; PG_PORT=15433; COGNITO_PORT=19229; S3_PORT=14569; SHIM_PORT=19329 ;;
+dev)  TENANT_CACHE_TTL=30; POST_RATE=10r/s; POST_BURST=20; HTTPS_PORT=8443;  HTTP_PORT=8080;  PG_PORT=5433;  COGNITO_PORT=9229;  S3_PORT=4569;  SHIM_PORT=9329 ;;
+test) TENANT_CACHE_TTL=1; POST_RATE=100r/s; POST_BURST=200; HTTPS_PORT=18443; HTTP_PORT=18080; PG_PORT=15433; COGNITO_PORT=19229; S3_PORT=14569; SHIM_PORT=19329 ;;
 *)  # A private profile (a second developer, a parallel test run): its
     # ports start at STACK_PORT_BASE, in the order of the table above.
     [[ "$PROFILE" =~ ^[a-z0-9]+$ && "${STACK_PORT_BASE:-}" =~ ^[1-5][0-9]{4}$ ]] || {
         echo "stack.sh: STACK_PROFILE is dev, test, or a name with STACK_PORT_BASE=NNNNN" >&2; exit 2; }
-    POST_RATE=100r/s; POST_BURST=200
+    TENANT_CACHE_TTL=1; POST_RATE=100r/s; POST_BURST=200
     HTTPS_PORT=$STACK_PORT_BASE; HTTP_PORT=$((STACK_PORT_BASE + 1)); PG_PORT=$((STACK_PORT_BASE + 2))
     COGNITO_PORT=$((STACK_PORT_BASE + 3)); S3_PORT=$((STACK_PORT_BASE + 4)); SHIM_PORT=$((STACK_PORT_BASE + 5)) ;;
 esac
@@ -343,6 +345,7 @@ GATEHOUSE_PROCESSES=$APP_PROCESSES
 GATEHOUSE_THREADS=$APP_THREADS
 GATEHOUSE_MAX_REQUESTS=10000
 GATEHOUSE_REQUEST_TIMEOUT=20
+GATEHOUSE_TENANT_CACHE_TTL=$TENANT_CACHE_TTL
 GATEHOUSE_TEMPLATES=$REPO/templates
 GATEHOUSE_PID_FILE=$APP_PIDFILE
 EOF

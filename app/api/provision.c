@@ -4,8 +4,8 @@
  * Steps, in order, each recorded in tenants.provision_step when done:
  *   row     a 'provisioning' row holds the slug (a second run finds it)
  *   pool    the user pool: email as username, auto-verified email, the
- *           password policy, custom attributes tenant_id (immutable),
- *           user_tier and the work details (mutable), and verification and
+ *           password policy, custom attributes tenant_id, user_tier and the
+ *           work details, and verification and
  *           invitation emails in the tenant's name. Before creating one, a
  *           pool left by a run that died between "created" and "recorded"
  *           is looked for by its name (gatehouse-<slug>), so a retry never
@@ -105,7 +105,12 @@ static struct json_object *pool_request(const struct provision_request *r)
     json_object_object_add(req, "Policies", policies);
 
     struct json_object *schema = json_object_new_array();
-    json_object_array_add(schema, custom_attribute("tenant_id", false, "64"));
+    /* tenant_id is immutable for users (no app client may write it) but
+     * not in Cognito's sense: an attribute Cognito calls immutable can only
+     * be given when the user is created, and a self sign-up is created by
+     * SignUp, which may only carry what the client can write. So gatehouse
+     * writes it with an admin call right after, as it does the tier. */
+    json_object_array_add(schema, custom_attribute("tenant_id", true, "64"));
     json_object_array_add(schema, custom_attribute("user_tier", true, "32"));
     json_object_array_add(schema, custom_attribute("company", true, "100"));
     json_object_array_add(schema, custom_attribute("department", true, "100"));

@@ -22,6 +22,7 @@
 #define POOL_PROCESSES_MAX 32
 #define POOL_THREADS_MAX 64
 #define REQUEST_TIMEOUT_MAX_S 600
+#define TENANT_CACHE_TTL_MAX_S 3600
 
 struct env_entry {
     char *key;
@@ -192,6 +193,7 @@ int config_load(struct config *cfg, const char *env_file, char *err,
     cfg->max_requests = int_setting(f, "GATEHOUSE_MAX_REQUESTS", 10000);
     cfg->request_timeout_s = int_setting(f, "GATEHOUSE_REQUEST_TIMEOUT", 30);
     cfg->slow_ms = int_setting(f, "GATEHOUSE_SLOW_MS", 1000);
+    cfg->tenant_cache_ttl_s = int_setting(f, "GATEHOUSE_TENANT_CACHE_TTL", 30);
     cfg->templates_dir = string_setting(f, "GATEHOUSE_TEMPLATES", "templates");
     cfg->sql_dir = string_setting(f, "GATEHOUSE_SQL", "sql");
     cfg->pid_file = string_setting(f, "GATEHOUSE_PID_FILE", NULL);
@@ -247,6 +249,8 @@ int config_check(const struct config *cfg, FILE *report)
                             cfg->request_timeout_s, 1, REQUEST_TIMEOUT_MAX_S);
     problems += check_range(report, "GATEHOUSE_SLOW_MS", cfg->slow_ms, 1,
                             INT_MAX - 1);
+    problems += check_range(report, "GATEHOUSE_TENANT_CACHE_TTL", cfg->tenant_cache_ttl_s, 0,
+                            TENANT_CACHE_TTL_MAX_S);
     if (!cfg->database_url) {
         fprintf(report, "DATABASE_URL: not set; give a libpq conninfo such as "
                         "\"host=127.0.0.1 dbname=gatehouse user=gatehouse\"\n");

@@ -21,6 +21,7 @@ struct config {
     int max_requests;      /* GATEHOUSE_MAX_REQUESTS per process, 0 = never */
     int request_timeout_s; /* GATEHOUSE_REQUEST_TIMEOUT */
     int slow_ms;           /* GATEHOUSE_SLOW_MS */
+    int tenant_cache_ttl_s; /* GATEHOUSE_TENANT_CACHE_TTL */
     char *templates_dir;   /* GATEHOUSE_TEMPLATES */
     char *sql_dir;         /* GATEHOUSE_SQL */
     char *pid_file;        /* GATEHOUSE_PID_FILE, may be NULL */

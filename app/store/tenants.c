@@ -2,7 +2,8 @@
 /* tenants: tenant records with a per-worker cache (see tenants.h).
  *
  * Every request needs its tenant, and tenants change rarely, so a worker
- * keeps the ones it has seen for TENANT_CACHE_TTL_S seconds: a page does not
+ * keeps the ones it has seen for GATEHOUSE_TENANT_CACHE_TTL seconds (30 by
+ * default): a page does not
  * pay an extra query, and a disabled tenant stops being served within that
  * time. The cache is a small array under a mutex; entries are copied out,
  * so no reader ever holds a pointer into it. A tenant that does not exist
@@ -25,7 +26,6 @@
 #include "core/seal.h"
 #include "store/pg.h"
 
-#define TENANT_CACHE_TTL_S 30
 #define TENANT_CACHE_SLOTS 64
 #define SLUG_MIN 3
 #define SLUG_MAX 40
@@ -44,6 +44,7 @@ static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cache_entry cache[TENANT_CACHE_SLOTS];
 static int cache_used;
 static const struct config *config;
+static int cache_ttl_s = 30;
 
 /* Words a slug may not be: they name routes, hosts or schemas of our own. */
 static const char *const reserved[] = {
@@ -54,6 +55,7 @@ static const char *const reserved[] = {
 void tenants_init_worker(const struct config *cfg)
 {
     config = cfg;
+    cache_ttl_s = cfg->tenant_cache_ttl_s;
     tenants_forget();
 }
 
@@ -88,7 +90,7 @@ static bool cache_get(const char *slug, time_t now, struct tenant *out)
     pthread_mutex_lock(&cache_lock);
     for (int i = 0; i < cache_used && !found; i++) {
         if (!strcmp(cache[i].tenant.slug, slug) &&
-            now - cache[i].fetched_at < TENANT_CACHE_TTL_S) {
+            now - cache[i].fetched_at < cache_ttl_s) {
             *out = cache[i].tenant;
             found = true;
         }

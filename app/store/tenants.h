@@ -38,7 +38,7 @@ enum tenants_result { TENANTS_OK, TENANTS_NOT_FOUND, TENANTS_UNAVAILABLE, TENANT
 
 void tenants_init_worker(const struct config *cfg);
 /* tenants_find copies the tenant called slug into out, from the cache when
- * it was read less than TENANT_CACHE_TTL_S ago. */
+ * it was read less than GATEHOUSE_TENANT_CACHE_TTL seconds ago. */
 enum tenants_result tenants_find(const char *slug, struct tenant *out);
 /* tenants_forget drops every cached tenant (after a change, and in tests). */
 void tenants_forget(void);

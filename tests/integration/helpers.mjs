@@ -80,14 +80,16 @@ export function request(method, urlPath, opts = {}) {
 
 // ---- a browser-like client ---------------------------------------------------
 
-const ORIGIN = `https://localhost:${HTTPS_PORT}`;
-
 // Browser keeps cookies like a browser would for https://localhost (it
 // honours Max-Age and deletion; __Host- rules are the server's to get
 // right and are asserted by the tests), sends Origin on POSTs, and reads
 // the CSRF token of the last page it saw.
 export class Browser {
-  constructor() { this.jar = new Map(); this.lastCsrf = null; this.setCookies = []; }
+  // opts.host: the Host to visit (a tenant's subdomain, say); Origin follows it.
+  constructor(opts = {}) {
+    this.jar = new Map(); this.lastCsrf = null; this.setCookies = [];
+    this.host = opts.host || `localhost:${HTTPS_PORT}`;
+  }
 
   cookieHeader() {
     const now = Date.now();
@@ -116,14 +118,14 @@ export class Browser {
   cookie(name) { return this.jar.get(name); }
 
   async send(method, path, { form, headers = {}, body } = {}) {
-    const h = { host: `localhost:${HTTPS_PORT}`, ...headers };
+    const h = { host: this.host, ...headers };
     const cookie = this.cookieHeader();
     if (cookie) h.cookie = cookie;
     if (form) {
       body = new URLSearchParams(form).toString();
       h['content-type'] = 'application/x-www-form-urlencoded';
     }
-    if (method === 'POST' && h.origin === undefined) h.origin = ORIGIN;
+    if (method === 'POST' && h.origin === undefined) h.origin = `https://${this.host}`;
     if (h.origin === null) delete h.origin;
     const res = await request(method, path, { headers: h, body });
     this.remember(res.headers['set-cookie']);
@@ -185,9 +187,9 @@ export async function fault(control) {
 // emailedCode reads the code cognito-local "emailed" to email, as a person
 // would read the email: from its data folder, waiting for a code other than
 // `previous`.
-export async function emailedCode(email, previous) {
+export async function emailedCode(email, previous, poolId) {
   const info = stackInfo();
-  const file = path.join(info.COGNITO_DB_DIR, `${info.COGNITO_USER_POOL_ID}.json`);
+  const file = path.join(info.COGNITO_DB_DIR, `${poolId || info.COGNITO_USER_POOL_ID}.json`);
   let code;
   await waitFor(() => {
     const db = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -213,3 +215,66 @@ export function psql(sql) {
 let counter = 0;
 export const uniqueEmail = (tag = 'user') => `${tag}-${process.pid}-${Date.now().toString(36)}-${++counter}@example.com`;
 export const PASSWORD = 'Sturdy-Passw0rd!';
+
+// ---- admin sessions, the command line, CSV (tests/integration/admin.test.mjs) ----
+
+const ADMIN_TEMP_PASSWORD = 'Temp-Adm1n-Passw0rd!';
+
+// adminSession makes a new admin in a pool (the default tenant's unless
+// poolId is given) as an operator would — AdminCreateUser with a temporary
+// password, AdminAddUserToGroup — and signs them in through the real pages,
+// new-password step included, at base ('' or '/t/<slug>'). It resolves with
+// {b, email}: a Browser holding the admin's session.
+export async function adminSession({ poolId, base = '', group = 'admin', tier = 'standard' } = {}) {
+  const pool = poolId || stackInfo().COGNITO_USER_POOL_ID;
+  const email = uniqueEmail('admin');
+  await cognitoLocal('AdminCreateUser', {
+    UserPoolId: pool, Username: email, TemporaryPassword: ADMIN_TEMP_PASSWORD, MessageAction: 'SUPPRESS',
+    UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' },
+      { Name: 'name', Value: 'Test Admin' }, { Name: 'custom:user_tier', Value: tier }],
+  });
+  if (group) await cognitoLocal('AdminAddUserToGroup', { UserPoolId: pool, Username: email, GroupName: group });
+  const b = new Browser();
+  await b.get(`${base}/login`);
+  let r = await b.post(`${base}/login`, { email, password: ADMIN_TEMP_PASSWORD });
+  const challenge = (r.body.match(/name="challenge" value="([^"]*)"/) || [])[1];
+  if (r.status !== 200 || !challenge) throw new Error(`admin login: no new-password step (${r.status})`);
+  r = await b.post(`${base}/login/new-password`, { email, challenge, password: PASSWORD, confirm_password: PASSWORD });
+  if (r.status !== 303) throw new Error(`admin new password: ${r.status} ${r.body.slice(0, 200)}`);
+  return { b, email };
+}
+
+// gatehouseCli runs app/gatehouse with the stack's settings file and an
+// environment holding nothing but PATH, so the file is what counts. It
+// resolves with {status, stdout, stderr}.
+export function gatehouseCli(args) {
+  try {
+    const stdout = execFileSync(path.join(ROOT, 'app/gatehouse'), [...args, '--env-file', stackInfo().GATEHOUSE_ENV_FILE],
+      { env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: 120000, stdio: ['ignore', 'pipe', 'pipe'] });
+    return { status: 0, stdout, stderr: '' };
+  } catch (e) {
+    return { status: e.status ?? -1, stdout: String(e.stdout ?? ''), stderr: String(e.stderr ?? '') };
+  }
+}
+
+// parseCsv reads RFC 4180 text (quoted fields, doubled quotes, CRLF or LF)
+// into an array of rows of strings.
+export function parseCsv(text) {
+  const rows = [];
+  let row = [], field = '', quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(field); field = ''; }
+    else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field); rows.push(row); row = []; field = '';
+    } else field += c;
+  }
+  if (field || row.length) { row.push(field); rows.push(row); }
+  return rows;
+}
