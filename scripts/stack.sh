@@ -585,6 +585,9 @@ start() {
   logs:           ${LOG#"$REPO"/}/ (gatehouse.log, nginx-access.log, nginx-error.log, postgresql.log, ...)
   settings:       ${ENV_FILE#"$REPO"/}
   database:       psql postgresql://gatehouse@127.0.0.1:$PG_PORT/gatehouse
+  another tenant: app/gatehouse tenant create --slug acme --name "Acme Corp" --admin-email you@example.com \\
+                    --env-file ${ENV_FILE#"$REPO"/}
+                  then https://localhost:$HTTPS_PORT/t/acme/ (or https://acme.localhost:$HTTPS_PORT/)
   stop:           $stop_cmd
 
 EOF

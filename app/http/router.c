@@ -18,6 +18,7 @@
 #include "api/s3files.h"
 #include "core/arena.h"
 #include "pages/account.h"
+#include "pages/brand.h"
 #include "pages/admin.h"
 #include "pages/admin_audit.h"
 #include "pages/admin_user.h"
@@ -31,6 +32,7 @@
 
 static const struct route routes[] = {
     {GET_OR_HEAD, "/", home_page, 0, "home"},
+    {GET_OR_HEAD, "/brand.css", brand_css, 0, "brand_css"},
     {GET_OR_HEAD, "/signup", signup_form, 0, "signup"},
     {HTTP_POST, "/signup", signup_submit, 0, "signup_submit"},
     {GET_OR_HEAD, "/confirm", confirm_form, 0, "confirm"},

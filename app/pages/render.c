@@ -72,6 +72,11 @@ struct json_object *render_context(struct request *req, const char *title)
     json_object_object_add(tenant, "name", json_object_new_string(name));
     json_object_object_add(tenant, "slug",
                            json_object_new_string(req->tenant ? req->tenant->slug : "default"));
+    if (req->tenant && req->tenant->brand_color[0])
+        json_object_object_add(tenant, "brand_color",
+                               json_object_new_string(req->tenant->brand_color));
+    if (req->tenant && req->tenant->logo_url[0])
+        json_object_object_add(tenant, "logo_url", json_object_new_string(req->tenant->logo_url));
     json_object_object_add(ctx, "tenant", tenant);
     json_object_object_add(ctx, "title", json_object_new_string(title));
     json_object_object_add(ctx, "base", json_object_new_string(req->base));

@@ -188,6 +188,14 @@ test('the tenant commands list tenants and change their branding', async () => {
   assert.match(gatehouse(['tenant', 'list']), new RegExp(`${A}\\s+active\\s+Tenant Alpha`));
   gatehouse(['tenant', 'set', '--slug', A, '--name', 'Alpha Renamed', '--color', '#123abc']);
   assert.deepEqual(psql(`SELECT name, brand_color FROM gatehouse.tenants WHERE slug = '${A}'`), [['Alpha Renamed', '#123abc']]);
+  await waitFor(async () => /Alpha Renamed/.test((await request('GET', `/t/${A}/login`)).body), 5000, 'the new name');
+  const page = await request('GET', `/t/${A}/login`);
+  assert.match(page.body, new RegExp(`<link rel="stylesheet" href="/t/${A}/brand.css">`));
+  const css = await request('GET', `/t/${A}/brand.css`);
+  assert.equal(css.status, 200);
+  assert.match(css.headers['content-type'], /text\/css/);
+  assert.match(css.body, /--gh-primary: #123abc;/);
+  assert.doesNotMatch((await request('GET', `/t/${B}/login`)).body, /brand\.css/, 'other tenants keep the default');
   assert.throws(() => gatehouse(['tenant', 'set', '--slug', A, '--color', 'red']));
   assert.throws(() => gatehouse(['tenant', 'delete', '--slug', 'default', '--yes']));
 });
