@@ -46,8 +46,7 @@ $(LIB): $(APP_OBJ)
 $(BUILD)/gatehouse: $(BUILD)/app/core/main.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# The binary the stack runs is always app/gatehouse; with SANITIZE=1 it is the
-# instrumented build.
+# app/gatehouse is the binary `make run` and operators use.
 $(BIN): $(BUILD)/gatehouse
 	cp $< $@.tmp && mv -f $@.tmp $@
 
@@ -67,8 +66,10 @@ run: deps $(BIN)
 stop:
 	@scripts/stack.sh stop
 
-test: deps $(BIN) $(UNIT_BIN) $(BUILD)/tests/bench-responder
-	@SANITIZE=$(SANITIZE) BUILD=$(BUILD) scripts/test.sh $(UNIT_BIN)
+# The stack and the tests run $(BUILD)/gatehouse: with SANITIZE=1 that is the
+# instrumented build, and app/gatehouse stays the release one.
+test: deps $(BUILD)/gatehouse $(UNIT_BIN) $(BUILD)/tests/bench-responder
+	@SANITIZE=$(SANITIZE) BUILD=$(BUILD) GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/gatehouse scripts/test.sh $(UNIT_BIN)
 
 bench: deps $(BIN) $(BUILD)/tests/bench-responder
 	@BUILD=$(BUILD) scripts/bench.sh

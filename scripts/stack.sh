@@ -65,7 +65,9 @@ PG_SOCKET_DIR=$RUN/pg
 ENV_FILE=$VAR/gatehouse.env
 ADMIN_FILE=$VAR/admin.env
 STACK_ENV=$VAR/stack.env
-APP_BIN=$REPO/app/gatehouse
+# The binary: app/gatehouse, or GATEHOUSE_BIN (make test SANITIZE=1 runs the
+# instrumented build this way, leaving app/gatehouse the release one).
+APP_BIN=${GATEHOUSE_BIN:-$REPO/app/gatehouse}
 APP_SOCKET=$RUN/gatehouse.sock
 APP_PIDFILE=$RUN/gatehouse.pid
 BENCH_SOCKET=$RUN/bench.sock

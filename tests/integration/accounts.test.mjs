@@ -5,7 +5,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Browser, emailedCode, uniqueEmail, PASSWORD, psql, cognitoLocal, fault, stackInfo,
+  Browser, emailedCode, uniqueEmail, PASSWORD, psql, cognitoLocal, fault, stackInfo, BIN,
 } from './helpers.mjs';
 
 after(async () => { await fault({ reset: true }); });
@@ -421,7 +421,7 @@ test('gatehouse refuses to start against an app client that lets users write the
     });
     let status = 0, stderr = '';
     try {
-      execFileSync(path.join(process.cwd(), '../../app/gatehouse'), ['serve', '--env-file', info.GATEHOUSE_ENV_FILE], {
+      execFileSync(BIN, ['serve', '--env-file', info.GATEHOUSE_ENV_FILE], {
         env: { PATH: process.env.PATH, COGNITO_CLIENT_ID: c.ClientId,
           GATEHOUSE_LISTEN: path.join(os.tmpdir(), `gh-unsafe-${process.pid}.sock`), GATEHOUSE_PID_FILE: '' },
         stdio: 'pipe', timeout: 15000,

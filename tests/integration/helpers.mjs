@@ -9,6 +9,10 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+// The gatehouse binary the tests run (make test SANITIZE=1 names the
+// instrumented one in GATEHOUSE_BIN).
+export const BIN = process.env.GATEHOUSE_BIN || path.join(ROOT, 'app/gatehouse');
+
 // The stack under test: var/test unless STACK_PROFILE names another.
 export const STACK = path.join(ROOT, 'var', process.env.STACK_PROFILE || 'test');
 const stackPorts = (() => {
@@ -245,12 +249,13 @@ export async function adminSession({ poolId, base = '', group = 'admin', tier = 
 }
 
 // gatehouseCli runs app/gatehouse with the stack's settings file and an
-// environment holding nothing but PATH, so the file is what counts. It
-// resolves with {status, stdout, stderr}.
+// environment holding nothing but PATH, so the file is what counts, from the
+// repository (where sql/ and templates/ are). It returns {status, stdout,
+// stderr}.
 export function gatehouseCli(args) {
   try {
-    const stdout = execFileSync(path.join(ROOT, 'app/gatehouse'), [...args, '--env-file', stackInfo().GATEHOUSE_ENV_FILE],
-      { env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: 120000, stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdout = execFileSync(BIN, [...args, '--env-file', stackInfo().GATEHOUSE_ENV_FILE],
+      { cwd: ROOT, env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: 120000, stdio: ['ignore', 'pipe', 'pipe'] });
     return { status: 0, stdout, stderr: '' };
   } catch (e) {
     return { status: e.status ?? -1, stdout: String(e.stdout ?? ''), stderr: String(e.stderr ?? '') };

@@ -9,9 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fcgiRequest } from './fcgi.mjs';
-import { ROOT, sleep, waitFor, stackEnv } from './helpers.mjs';
+import { ROOT, BIN, sleep, waitFor, stackEnv } from './helpers.mjs';
 
-const BIN = path.join(ROOT, 'app/gatehouse');
 let dir;
 
 before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-pool-')); });

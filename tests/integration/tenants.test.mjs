@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import {
   Browser, request, emailedCode, uniqueEmail, PASSWORD, psql, cognitoLocal, fault, stackInfo,
-  ROOT, HTTPS_PORT, waitFor,
+  BIN, HTTPS_PORT, waitFor,
 } from './helpers.mjs';
 
 const run = Date.now().toString(36);
@@ -27,7 +27,7 @@ function psqlAdmin(sql) {
 }
 
 function gatehouse(args) {
-  return execFileSync(path.join(ROOT, 'app/gatehouse'), [...args, '--env-file', stackInfo().GATEHOUSE_ENV_FILE],
+  return execFileSync(BIN, [...args, '--env-file', stackInfo().GATEHOUSE_ENV_FILE],
     { encoding: 'utf8', stdio: 'pipe', env: { PATH: process.env.PATH } });
 }
 
