@@ -30,6 +30,7 @@
 #include "core/buf.h"
 #include "core/limits.h"
 #include "core/log.h"
+#include "core/metrics.h"
 
 #define TARGET_PREFIX "AWSCognitoIdentityProviderService."
 #define CONTENT_TYPE "application/x-amz-json-1.1"
@@ -631,6 +632,9 @@ static void log_call(const struct cog_client *c, const struct op_spec *spec,
     bool trouble = out->err == COGERR_UNAVAILABLE || out->err == COGERR_UNKNOWN ||
                    out->http_status >= HTTP_SERVER_ERROR_MIN;
     const struct cogerr_info *generic = cogerr_get(out->err, COGERR_CTX_GENERIC);
+    metrics_observe("cognito", spec->name, generic ? generic->code : "none",
+                    (int64_t)out->latency_ms * 1000);
+    metrics_phase_add(PHASE_COGNITO, (int64_t)out->latency_ms * 1000);
     log_event(trouble ? LOG_WARN : LOG_INFO, "cognito_call",
               "op=%s pool=%s status=%ld error=%s type=%s attempts=%d latency_ms=%ld%s%s",
               spec->name, given(c->pool_id) ? c->pool_id : "-", out->http_status,

@@ -29,10 +29,12 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "scoreboard.h"
 #include "worker.h"
 #include "aws/appclient.h"
@@ -229,6 +231,7 @@ static int spawn_worker(void)
         return -1;
     }
     procs[seat] = (struct worker_proc){.pid = pid, .generation = generation};
+    scoreboard_seat_set(seat, pid, generation);
     log_event(LOG_INFO, "worker_spawned", "pid=%d seat=%d generation=%d", (int)pid,
               seat, generation);
     return 0;
@@ -272,6 +275,12 @@ static void note_exit(struct worker_proc *p, int status, int64_t now)
         last_crash_us = now;
         next_spawn_us = now + backoff_us;
     }
+    const char *reason = p->timed_out ? "timeout"
+                         : p->quitting || p->generation != generation ? NULL
+                         : clean ? "recycled" : "crashed";
+    if (reason)
+        metrics_observe("worker_restart", reason, NULL, -1);
+    scoreboard_seat_clear((int)(p - procs));
     memset(p, 0, sizeof(*p));
 }
 
@@ -409,7 +418,7 @@ int master_run(const char *env_file)
     log_set_process("master");
     if (load_generation(&cfg, &templates) < 0)
         return 1;
-    if (scoreboard_create() < 0 || install_signals() < 0) {
+    if (scoreboard_create() < 0 || metrics_create() < 0 || install_signals() < 0) {
         fprintf(stderr, "gatehouse: cannot set up the master: %s\n", strerror(errno));
         goto out;
     }
@@ -420,6 +429,7 @@ int master_run(const char *env_file)
         goto out;
     }
     write_pid_file();
+    scoreboard_set_started((int64_t)time(NULL));
     log_event(LOG_INFO, "pool_started", "processes=%d threads=%d max_requests=%d",
               cfg.processes, cfg.threads, cfg.max_requests);
     respawn_missing(scoreboard_monotonic_us());

@@ -12,19 +12,54 @@
 #include <sys/mman.h>
 #include <time.h>
 
+struct header {
+    volatile int64_t started; /* unix time of the pool's start */
+    struct seat seats[SCOREBOARD_SEATS_MAX];
+};
+
 static struct slot *slots;
+static struct header *header;
 
 int scoreboard_create(void)
 {
     if (slots)
         return 0;
-    size_t size = sizeof(struct slot) * SCOREBOARD_SEATS_MAX * SCOREBOARD_THREADS_MAX;
+    size_t size = sizeof(struct header) +
+                  sizeof(struct slot) * SCOREBOARD_SEATS_MAX * SCOREBOARD_THREADS_MAX;
     void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
                    -1, 0);
     if (p == MAP_FAILED)
         return -1;
-    slots = p;
+    header = p;
+    slots = (struct slot *)(header + 1);
     return 0;
+}
+
+void scoreboard_seat_set(int seat, int pid, int generation)
+{
+    header->seats[seat].generation = generation;
+    header->seats[seat].started_us = scoreboard_monotonic_us();
+    __atomic_store_n(&header->seats[seat].pid, pid, __ATOMIC_RELEASE);
+}
+
+void scoreboard_seat_clear(int seat)
+{
+    __atomic_store_n(&header->seats[seat].pid, 0, __ATOMIC_RELEASE);
+}
+
+const struct seat *scoreboard_seat(int seat)
+{
+    return &header->seats[seat];
+}
+
+void scoreboard_set_started(int64_t unix_time)
+{
+    header->started = unix_time;
+}
+
+int64_t scoreboard_started(void)
+{
+    return header ? header->started : 0;
 }
 
 struct slot *scoreboard_slot(int seat, int thread)

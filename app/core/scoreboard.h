@@ -25,12 +25,26 @@ struct slot {
     char route[SCOREBOARD_ROUTE_MAX];    /* route of the current/last request */
 };
 
+/* A seat: which worker process holds it (written by the master). */
+struct seat {
+    volatile int pid;            /* 0: free */
+    volatile int generation;
+    volatile int64_t started_us; /* monotonic */
+};
+
 /* scoreboard_create maps the shared area; call once in the master. 0 or -1. */
 int scoreboard_create(void);
 /* scoreboard_slot returns the slot of a thread; the caller writes only its own. */
 struct slot *scoreboard_slot(int seat, int thread);
 /* scoreboard_clear_seat resets a seat's slots before a new worker takes it. */
 void scoreboard_clear_seat(int seat);
+/* scoreboard_seat_set/clear record who holds a seat (master side). */
+void scoreboard_seat_set(int seat, int pid, int generation);
+void scoreboard_seat_clear(int seat);
+const struct seat *scoreboard_seat(int seat);
+/* The pool's start (wall clock), for /status. */
+void scoreboard_set_started(int64_t unix_time);
+int64_t scoreboard_started(void);
 /* scoreboard_slot_begin/end mark a request on a slot (worker side). */
 void scoreboard_slot_begin(struct slot *slot, const char *route);
 void scoreboard_slot_end(struct slot *slot);

@@ -18,10 +18,12 @@
 #include "api/api.h"
 #include "api/cors.h"
 #include "api/health.h"
+#include "api/status.h"
 #include "api/tenants.h"
 #include "aws/awshttp.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "http/router.h"
 #include "http/url.h"
 #include "http/visitor.h"
@@ -47,6 +49,7 @@ void dispatch_init_worker(const struct config *cfg, const struct tmpl_set *templ
     visitor_init_worker(cfg);
     flow_init_worker(cfg);
     tenantapi_init_worker(cfg);
+    status_init_worker(cfg);
     api_init_worker(cfg);
     health_init_worker(cognito_url);
     char err[256], quoted[300];
@@ -107,6 +110,7 @@ void dispatch_request(struct request *req, struct response *resp)
     const struct route *route = NULL;
     unsigned allowed = 0;
     clock_gettime(CLOCK_MONOTONIC, &start);
+    metrics_phase_reset();
 
     /* The request line itself is unusable. */
     if (req->invalid_status) {
@@ -207,7 +211,17 @@ out:
     log_event(LOG_INFO, "request", "id=%s tenant=%s method=%s route=%s status=%d us=%ld",
               req->request_id, req->tenant ? req->tenant->slug : "-", req->method_name, req->route_name,
               resp->status, us);
-    if (config && us / 1000 >= config->slow_ms)
-        log_event(LOG_WARN, "slow_request", "id=%s route=%s us=%ld", req->request_id,
-                  req->route_name, us);
+    char status[8];
+    snprintf(status, sizeof(status), "%d", resp->status);
+    metrics_observe("request", req->route_name, status, us);
+    if (config && us / 1000 >= config->slow_ms) {
+        metrics_observe("slow_request", req->route_name, NULL, -1);
+        log_event(LOG_WARN, "slow_request",
+                  "id=%s tenant=%s route=%s status=%d us=%ld cognito_us=%lld postgres_us=%lld "
+                  "render_us=%lld",
+                  req->request_id, req->tenant ? req->tenant->slug : "-", req->route_name,
+                  resp->status, us, (long long)metrics_phase_get(PHASE_COGNITO),
+                  (long long)metrics_phase_get(PHASE_POSTGRES),
+                  (long long)metrics_phase_get(PHASE_RENDER));
+    }
 }

@@ -12,6 +12,7 @@
 
 #include "api/auth.h"
 #include "api/health.h"
+#include "api/status.h"
 #include "api/tenants.h"
 #include "api/me.h"
 #include "api/openapi.h"
@@ -21,6 +22,7 @@
 #include "pages/brand.h"
 #include "pages/admin.h"
 #include "pages/admin_audit.h"
+#include "pages/admin_tier.h"
 #include "pages/admin_user.h"
 #include "pages/admin_users.h"
 #include "pages/home.h"
@@ -81,6 +83,8 @@ static const struct route routes[] = {
     /* ---- operations ---- */
     {GET_OR_HEAD, "/healthz", health_live, ROUTE_JSON | ROUTE_BARE, "healthz"},
     {GET_OR_HEAD, "/readyz", health_ready, ROUTE_JSON | ROUTE_BARE, "readyz"},
+    {GET_OR_HEAD, "/status", status_page, ROUTE_JSON | ROUTE_BARE | ROUTE_LOOPBACK, "status"},
+    {GET_OR_HEAD, "/metrics", status_metrics, ROUTE_JSON | ROUTE_BARE | ROUTE_LOOPBACK, "metrics"},
 };
 
 /* match compares path with pattern; a "{…}" segment matches one non-empty

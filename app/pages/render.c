@@ -14,6 +14,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "pages/flash.h"
 #include "store/sessions.h"
 #include "store/tenants.h"
@@ -104,8 +105,10 @@ int render_page(struct request *req, struct response *resp, int status,
     char err[256];
     flash_take(req, resp, ctx);
     buf_reset(&resp->body);
+    int64_t start = metrics_now_us();
     int rc = templates ? tmpl_render(templates, name, ctx, &resp->body, err, sizeof(err))
                        : -1;
+    metrics_phase_add(PHASE_RENDER, metrics_now_us() - start);
     json_object_put(ctx);
     if (rc < 0) {
         char quoted[300];

@@ -35,6 +35,7 @@
 
 #include <libpq-fe.h>
 
+#include "core/metrics.h"
 #include "core/xalloc.h"
 
 #define CONNECT_TIMEOUT_S "2"       /* unless the conninfo sets one */
@@ -533,6 +534,20 @@ void pg_query_init(struct pg_query *q)
     memset(q, 0, sizeof *q);
 }
 
+/* account adds a statement's time to the request's PostgreSQL phase and
+ * counts its failure by class; it returns ok. */
+static bool account(const struct pg_query *q, int64_t start, bool ok)
+{
+    static const char *const classes[] = {
+        [PG_OK] = "ok", [PG_ERR_UNAVAILABLE] = "unavailable",
+        [PG_ERR_CONSTRAINT] = "constraint", [PG_ERR_QUERY] = "query",
+    };
+    metrics_phase_add(PHASE_POSTGRES, metrics_now_us() - start);
+    if (!ok)
+        metrics_observe("postgres_error", classes[q->err], NULL, -1);
+    return ok;
+}
+
 /* Runs one statement with text parameters $1..$nparams on this thread's
  * connection (params[i] NULL = SQL NULL; the caller keeps them). Outside
  * pg_begin it commits at once. A previous result in q is freed first.
@@ -545,12 +560,13 @@ bool pg_query_run(struct pg_query *q, const char *sql, int nparams,
 {
     struct pg_thread *st;
     PGconn *conn;
+    int64_t start = metrics_now_us();
 
     clear_result(q);
     if (!check_args(q, sql, nparams, params) || !(conn = ready_conn(q, &st)))
-        return false;
-    return take_result(
-        q, st, PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0));
+        return account(q, start, false);
+    return account(q, start, take_result(q, st, PQexecParams(conn, sql, nparams, NULL, params,
+                                                              NULL, NULL, 0)));
 }
 
 /* Like pg_query_run, with unqualified table names resolved only in the
@@ -559,9 +575,19 @@ bool pg_query_run(struct pg_query *q, const char *sql, int nparams,
  * setting ends with it. Inside pg_begin the path holds until the transaction
  * ends (a later call for another tenant replaces it). An invalid slug is
  * PG_ERR_QUERY and nothing is sent. */
+static bool run_tenant(struct pg_query *q, const char *tenant_slug, const char *sql,
+                       int nparams, const char *const params[]);
+
 bool pg_query_run_tenant(struct pg_query *q, const char *tenant_slug,
                          const char *sql, int nparams,
                          const char *const params[])
+{
+    int64_t start = metrics_now_us();
+    return account(q, start, run_tenant(q, tenant_slug, sql, nparams, params));
+}
+
+static bool run_tenant(struct pg_query *q, const char *tenant_slug, const char *sql,
+                       int nparams, const char *const params[])
 {
     char schema[PG_SCHEMA_MAX], setup[SETUP_SQL_MAX];
     struct pg_thread *st;
