@@ -69,6 +69,7 @@ STACK_ENV=$VAR/stack.env
 # instrumented build this way, leaving app/gatehouse the release one).
 APP_BIN=${GATEHOUSE_BIN:-$REPO/app/gatehouse}
 APP_SOCKET=$RUN/gatehouse.sock
+APP_SLOW_SOCKET=$RUN/gatehouse-slow.sock
 APP_PIDFILE=$RUN/gatehouse.pid
 BENCH_SOCKET=$RUN/bench.sock
 BENCH_PIDFILE=$RUN/bench.pid
@@ -80,8 +81,10 @@ NODE_BIN=$REPO/node_modules/.bin
 # connections (one nginx worker), since with libfcgi a kept connection holds
 # a thread.
 APP_PROCESSES=2
-APP_THREADS=8
+APP_THREADS=8       # per process, for pages (GETs)
+APP_SLOW_THREADS=16 # per process, for the slow lane (POSTs, which wait on Cognito)
 POOL_THREADS=$((APP_PROCESSES * APP_THREADS))
+POOL_SLOW_THREADS=$((APP_PROCESSES * APP_SLOW_THREADS))
 NGINX_WORKERS=1
 S3_BUCKET=gatehouse
 
@@ -345,6 +348,8 @@ PLATFORM_ADMIN_TOKEN=$admin_token
 GATEHOUSE_LISTEN=$APP_SOCKET
 GATEHOUSE_PROCESSES=$APP_PROCESSES
 GATEHOUSE_THREADS=$APP_THREADS
+GATEHOUSE_LISTEN_SLOW=$APP_SLOW_SOCKET
+GATEHOUSE_SLOW_THREADS=$APP_SLOW_THREADS
 GATEHOUSE_MAX_REQUESTS=10000
 GATEHOUSE_REQUEST_TIMEOUT=20
 GATEHOUSE_TENANT_CACHE_TTL=$TENANT_CACHE_TTL
@@ -492,6 +497,7 @@ render_nginx() {
         "REPO=$REPO" "VAR=$VAR" "RUN=$RUN" "LOG=$LOG" \
         "HTTPS_PORT=$HTTPS_PORT" "HTTP_PORT=$HTTP_PORT" "NGINX_WORKERS=$NGINX_WORKERS" \
         "APP_SOCKET=$APP_SOCKET" "APP_KEEPALIVE=$POOL_THREADS" \
+        "APP_SLOW_SOCKET=$APP_SLOW_SOCKET" "APP_SLOW_KEEPALIVE=$POOL_SLOW_THREADS" \
         "BENCH_SOCKET=$BENCH_SOCKET" "POST_RATE=$POST_RATE" "POST_BURST=$POST_BURST"
     if ! is_root; then
         sed -i '/#root$/d' "$conf"

@@ -63,7 +63,8 @@ static struct json_object *snapshot(void)
         json_object_object_add(w, "pid", json_object_new_int(pid));
         json_object_object_add(w, "generation", json_object_new_int(st->generation));
         json_object_object_add(w, "age_s", json_object_new_int64((now - st->started_us) / 1000000));
-        for (int t = 0; t < config->threads && t < SCOREBOARD_THREADS_MAX; t++)
+        int nthreads = config->threads + (config->listen_slow ? config->slow_threads : 0);
+        for (int t = 0; t < nthreads && t < SCOREBOARD_THREADS_MAX; t++)
             json_object_array_add(threads, thread_view(scoreboard_slot(seat, t), t, now, &pool));
         json_object_object_add(w, "threads", threads);
         json_object_array_add(workers, w);
@@ -77,7 +78,9 @@ static struct json_object *snapshot(void)
     json_object_object_add(obj, "start_time", json_object_new_string(when));
     json_object_object_add(obj, "uptime_s", json_object_new_int64((int64_t)time(NULL) - started));
     json_object_object_add(obj, "processes", json_object_new_int(pool.processes));
-    json_object_object_add(obj, "threads_per_process", json_object_new_int(config->threads));
+    json_object_object_add(obj, "threads_per_process",
+                           json_object_new_int(config->threads +
+                                               (config->listen_slow ? config->slow_threads : 0)));
     json_object_object_add(obj, "idle_threads", json_object_new_int(pool.idle));
     json_object_object_add(obj, "busy_threads", json_object_new_int(pool.busy));
     /* Counted since the pool started (the slots restart with their workers). */

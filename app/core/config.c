@@ -188,6 +188,8 @@ int config_load(struct config *cfg, const char *env_file, char *err,
         goto out;
 
     cfg->listen = string_setting(f, "GATEHOUSE_LISTEN", "var/run/gatehouse.sock");
+    cfg->listen_slow = string_setting(f, "GATEHOUSE_LISTEN_SLOW", NULL);
+    cfg->slow_threads = int_setting(f, "GATEHOUSE_SLOW_THREADS", 8);
     cfg->processes = int_setting(f, "GATEHOUSE_PROCESSES", 2);
     cfg->threads = int_setting(f, "GATEHOUSE_THREADS", 8);
     cfg->max_requests = int_setting(f, "GATEHOUSE_MAX_REQUESTS", 10000);
@@ -243,6 +245,14 @@ int config_check(const struct config *cfg, FILE *report)
                             POOL_PROCESSES_MAX);
     problems += check_range(report, "GATEHOUSE_THREADS", cfg->threads, 1,
                             POOL_THREADS_MAX);
+    problems += check_range(report, "GATEHOUSE_SLOW_THREADS", cfg->slow_threads, 1,
+                            POOL_THREADS_MAX);
+    if (cfg->listen_slow && cfg->threads > 0 && cfg->slow_threads > 0 &&
+        cfg->threads + cfg->slow_threads > POOL_THREADS_MAX) {
+        fprintf(report, "GATEHOUSE_THREADS + GATEHOUSE_SLOW_THREADS: at most %d per process\n",
+                POOL_THREADS_MAX);
+        problems++;
+    }
     problems += check_range(report, "GATEHOUSE_MAX_REQUESTS",
                             cfg->max_requests, 0, INT_MAX - 1);
     problems += check_range(report, "GATEHOUSE_REQUEST_TIMEOUT",
@@ -282,7 +292,7 @@ int config_check(const struct config *cfg, FILE *report)
 void config_free(struct config *cfg)
 {
     char **strings[] = {
-        &cfg->listen, &cfg->templates_dir, &cfg->sql_dir, &cfg->pid_file,
+        &cfg->listen, &cfg->listen_slow, &cfg->templates_dir, &cfg->sql_dir, &cfg->pid_file,
         &cfg->site_name, &cfg->database_url, &cfg->aws_region,
         &cfg->aws_access_key_id, &cfg->aws_secret_access_key,
         &cfg->aws_session_token, &cfg->cognito_user_pool_id,

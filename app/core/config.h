@@ -16,6 +16,8 @@
 struct config {
     /* the pool */
     char *listen;          /* GATEHOUSE_LISTEN: FastCGI unix socket path */
+    char *listen_slow;     /* GATEHOUSE_LISTEN_SLOW: socket of the slow lane, or NULL */
+    int slow_threads;      /* GATEHOUSE_SLOW_THREADS per process on that socket */
     int processes;         /* GATEHOUSE_PROCESSES */
     int threads;           /* GATEHOUSE_THREADS per process */
     int max_requests;      /* GATEHOUSE_MAX_REQUESTS per process, 0 = never */

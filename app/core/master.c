@@ -63,7 +63,7 @@ static struct worker_proc procs[SCOREBOARD_SEATS_MAX];
 static struct config cfg;
 static struct tmpl_set *templates;
 static const char *env_path;
-static int listen_fd = -1;
+static int listen_fd = -1, listen_slow_fd = -1;
 static int generation;
 static enum master_state state = MASTER_RUNNING;
 static int64_t stop_deadline_us;
@@ -221,7 +221,8 @@ static int spawn_worker(void)
         close(signal_pipe[0]);
         close(signal_pipe[1]);
         struct worker_spec spec = {
-            .listen_fd = listen_fd, .seat = seat, .cfg = &cfg, .templates = templates,
+            .listen_fd = listen_fd, .listen_slow_fd = listen_slow_fd, .seat = seat,
+            .cfg = &cfg, .templates = templates,
         };
         worker_main(&spec); /* unblocks signals itself */
     }
@@ -333,11 +334,17 @@ static void reload(void)
                                                "the running pool is unchanged\"");
         return;
     }
-    if (strcmp(next_cfg.listen, cfg.listen))
+    if (strcmp(next_cfg.listen, cfg.listen) ||
+        !next_cfg.listen_slow != !cfg.listen_slow ||
+        (cfg.listen_slow && strcmp(next_cfg.listen_slow, cfg.listen_slow)))
         log_event(LOG_WARN, "listen_unchanged", "reason=\"a new socket needs a restart\"");
+    /* The sockets stay those the pool opened. */
     free(next_cfg.listen);
+    free(next_cfg.listen_slow);
     next_cfg.listen = cfg.listen;
+    next_cfg.listen_slow = cfg.listen_slow;
     cfg.listen = NULL;
+    cfg.listen_slow = NULL;
     config_free(&cfg);
     tmpl_set_free(templates);
     cfg = next_cfg;
@@ -428,6 +435,14 @@ int master_run(const char *env_file)
                 strerror(errno));
         goto out;
     }
+    if (cfg.listen_slow) {
+        listen_slow_fd = open_listener(cfg.listen_slow);
+        if (listen_slow_fd < 0) {
+            fprintf(stderr, "gatehouse: cannot listen on %s: %s\n", cfg.listen_slow,
+                    strerror(errno));
+            goto out;
+        }
+    }
     write_pid_file();
     scoreboard_set_started((int64_t)time(NULL));
     log_event(LOG_INFO, "pool_started", "processes=%d threads=%d max_requests=%d",
@@ -454,6 +469,10 @@ out:
     if (listen_fd >= 0) {
         close(listen_fd);
         unlink(cfg.listen);
+    }
+    if (listen_slow_fd >= 0) {
+        close(listen_slow_fd);
+        unlink(cfg.listen_slow);
     }
     if (cfg.pid_file)
         unlink(cfg.pid_file);

@@ -95,19 +95,21 @@ static void note_route(void *ctx, const char *route)
  * of them) and the kept-alive connection when there is one. */
 struct waiter {
     int epfd;
-    int conn; /* the kept connection registered in epfd, or -1 */
+    int listen_fd; /* the lane's listening socket */
+    int conn;      /* the kept connection registered in epfd, or -1 */
 };
 
-static int waiter_init(struct waiter *w)
+static int waiter_init(struct waiter *w, int listen_fd)
 {
     w->conn = -1;
+    w->listen_fd = listen_fd;
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (w->epfd < 0)
         return -1;
     struct epoll_event quit = {.events = EPOLLIN, .data.fd = quit_pipe[0]};
-    struct epoll_event listen = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = spec->listen_fd};
+    struct epoll_event listen = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = listen_fd};
     if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, quit_pipe[0], &quit) < 0 ||
-        epoll_ctl(w->epfd, EPOLL_CTL_ADD, spec->listen_fd, &listen) < 0) {
+        epoll_ctl(w->epfd, EPOLL_CTL_ADD, listen_fd, &listen) < 0) {
         close(w->epfd);
         return -1;
     }
@@ -158,7 +160,7 @@ static int wait_for_connection(struct waiter *w)
                 waiter_forget(w);
                 return -1;
             }
-            if (events[i].data.fd == spec->listen_fd)
+            if (events[i].data.fd == w->listen_fd)
                 listen_ready = true;
             else if (events[i].data.fd == w->conn)
                 conn_ready = true;
@@ -167,7 +169,7 @@ static int wait_for_connection(struct waiter *w)
             return w->conn;
         if (!listen_ready)
             continue;
-        int fd = accept4(spec->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        int fd = accept4(w->listen_fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd >= 0) {
             /* An idle kept connection is given up for the new one: nginx
              * copes with a closed idle upstream connection, and a thread
@@ -210,7 +212,10 @@ static void *serve_thread(void *arg)
     struct waiter waiter;
     int conn;
 
-    if (waiter_init(&waiter) < 0) {
+    /* Threads past cfg->threads serve the slow lane (see worker.h). */
+    int lane_fd = index >= spec->cfg->threads && spec->listen_slow_fd >= 0 ? spec->listen_slow_fd
+                                                                         : spec->listen_fd;
+    if (waiter_init(&waiter, lane_fd) < 0) {
         log_event(LOG_ERROR, "worker_thread_failed", "errno=%d", errno);
         return NULL;
     }
@@ -282,7 +287,7 @@ void worker_main(const struct worker_spec *worker_spec)
     FCGX_Init();
     dispatch_init_worker(spec->cfg, spec->templates);
 
-    int nthreads = spec->cfg->threads;
+    int nthreads = spec->cfg->threads + (spec->listen_slow_fd >= 0 ? spec->cfg->slow_threads : 0);
     pthread_t threads[SCOREBOARD_THREADS_MAX];
     pthread_attr_t attr;
     pthread_attr_init(&attr);
