@@ -86,6 +86,25 @@ for pid in $(pgrep -P "${master:-0}"); do
   echo "worker $pid resident: $(( ${kb:-0} / 1024 )).$(( (${kb:-0} % 1024) * 10 / 1024 )) MB"
   [ "${kb:-0}" -gt "$max_kb" ] && max_kb=${kb:-0}
 done
+# ---- GET /login while 200 logins wait on a slow Cognito -------------------
+# The Cognito double answers InitiateAuth after 300 ms; login-storm.mjs keeps
+# 200 logins in flight on the slow lane while wrk measures GET /login.
+echo
+STORM_CONCURRENCY=${BENCH_STORM:-200}
+control=$(sed -n 's/^COGNITO_DOUBLE_CONTROL=//p' "$VAR/stack.env")
+curl -fsS -X POST "$control" -H 'content-type: application/json' \
+  -d '{"op":"InitiateAuth","mode":"delay","delayMs":300}' >/dev/null
+node tests/bench/login-storm.mjs "$VAR/run/gatehouse-slow.sock" "$VAR/run/gatehouse.sock" \
+  "$STORM_CONCURRENCY" $((SECONDS_PER_RUN + 4)) >"$tmp/storm.json" &
+storm=$!
+sleep 2
+read -r s_rps s_p50 s_p99 s_errs < <(run_wrk /login)
+wait "$storm"
+curl -fsS -X POST "$control" -H 'content-type: application/json' -d '{"reset":true}' >/dev/null
+printf 'GET /login during %d slow logins: %.0f req/s, p50 %.2f ms, p99 %.2f ms, errors %d; storm %s\n' \
+  "$STORM_CONCURRENCY" "$s_rps" "$s_p50" "$s_p99" "$s_errs" "$(cat "$tmp/storm.json")"
+echo "GET /login p99 under 50 ms during the storm: $(awk -v p="$s_p99" 'BEGIN{print (p < 50) ? "yes" : "NO"}')"
+
 page=$(med "${RPS[GET /]}")
 verdict() { if [ "$1" = 1 ]; then echo "yes"; else echo "NO"; fi; }
 echo "GET / reaches 80% of the responder: $(verdict "$(awk -v a="$page" -v b="$responder" 'BEGIN{print (b>0 && a>=0.8*b)?1:0}')")"

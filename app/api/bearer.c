@@ -22,7 +22,8 @@
  *
  * The profile (email, name, tier) is not in an access token. It comes from
  * the users mirror, which sign-in, sign-up and admin tier changes keep
- * current; a user the mirror does not know yet (signed in elsewhere) is
+ * current, read in the same statement as the denylist (one round trip per
+ * call); a user the mirror does not know yet (signed in elsewhere) is
  * fetched once with GetUser and mirrored. Tokens are never logged. */
 #include "api/bearer.h"
 
@@ -193,27 +194,6 @@ out:
     return status;
 }
 
-static int load_profile(struct request *req, struct response *resp, struct bearer *b)
-{
-    struct users_user u;
-    switch (users_get(req->tenant->slug, b->sub, req->arena, &u)) {
-    case USERS_OK:
-        b->email = u.email;
-        b->name = u.name;
-        b->tier = known_tier(u.tier) ? u.tier : TIER_DEFAULT;
-        return 0;
-    case USERS_NOT_FOUND:
-        return profile_from_cognito(req, resp, b);
-    case USERS_UNAVAILABLE:
-        return api_error(req, resp, HTTP_SERVICE_UNAVAILABLE, "service_unavailable",
-                         "The service is briefly unavailable. Please try again shortly.", NULL);
-    case USERS_ERROR:
-    default:
-        return api_error(req, resp, HTTP_INTERNAL_ERROR, "internal_error",
-                         "Something went wrong on our side. Please try again.", NULL);
-    }
-}
-
 int bearer_authenticate(struct request *req, struct response *resp, struct bearer *b,
                         bool want_profile)
 {
@@ -251,7 +231,9 @@ int bearer_authenticate(struct request *req, struct response *resp, struct beare
     }
     struct revoked_token t = {.sub = b->sub, .jti = b->jti, .origin_jti = b->origin_jti,
                               .iat = b->iat, .exp = b->exp};
-    switch (revoked_check(req->tenant->slug, &t, time(NULL))) {
+    struct revoked_profile profile = {0};
+    switch (want_profile ? revoked_check_user(req->tenant->slug, &t, req->arena, &profile)
+                         : revoked_check(req->tenant->slug, &t)) {
     case REVOKED_NO:
         break;
     case REVOKED_YES:
@@ -269,8 +251,13 @@ int bearer_authenticate(struct request *req, struct response *resp, struct beare
                            "Something went wrong on our side. Please try again.", NULL);
         goto out;
     }
-    if (want_profile)
-        status = load_profile(req, resp, b);
+    if (want_profile && profile.found) {
+        b->email = profile.email;
+        b->name = profile.name;
+        b->tier = known_tier(profile.tier) ? profile.tier : TIER_DEFAULT;
+    } else if (want_profile) {
+        status = profile_from_cognito(req, resp, b);
+    }
 out:
     json_object_put(claims);
     return status;

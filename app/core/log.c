@@ -4,14 +4,25 @@
  * Each line is formatted into a stack buffer of LOG_LINE_MAX bytes and
  * written with one write(2); a longer line is cut and marked "truncated=1".
  * Timestamps are UTC with microseconds. State is two process-wide settings
- * that are set before threads start and only read afterwards. */
+ * that are set before threads start and only read afterwards.
+ *
+ * A log must never stop the service: when stderr is a pipe or a socket
+ * (systemd's journal, a `| logger`) whose reader stalls, a plain write
+ * would block every worker thread once the buffer fills. There a line that
+ * would wait is dropped instead. A regular file keeps plain writes (a full
+ * disk fails at once with ENOSPC anyway). */
 #include "log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +32,41 @@ static const char *process_kind = "main";
 static enum log_level min_level = LOG_INFO;
 
 static const char *level_names[] = {"debug", "info", "warn", "error"};
+
+static pthread_once_t stderr_kind_once = PTHREAD_ONCE_INIT;
+static bool stderr_is_socket; /* send without waiting */
+
+/* prepare_stderr runs once, in the master before any fork or thread. A pipe
+ * is reopened through /proc as a private non-blocking description (setting
+ * O_NONBLOCK on the inherited one would change it for whoever shares it); a
+ * socket is written with MSG_DONTWAIT instead. */
+static void prepare_stderr(void)
+{
+    struct stat st;
+    if (fstat(STDERR_FILENO, &st) < 0)
+        return;
+    stderr_is_socket = S_ISSOCK(st.st_mode);
+    if (!S_ISFIFO(st.st_mode))
+        return;
+    int fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return; /* no reader, or no /proc: writes fail or block as before */
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+}
+
+/* write_line writes one line to stderr. On a pipe or socket it gives up
+ * rather than wait for room (EAGAIN), so a stalled reader costs lines, not
+ * service; a line is shorter than PIPE_BUF, so it is written whole or not. */
+static void write_line(const char *line, size_t len)
+{
+    pthread_once(&stderr_kind_once, prepare_stderr);
+    ssize_t w;
+    do {
+        w = stderr_is_socket ? send(STDERR_FILENO, line, len, MSG_DONTWAIT | MSG_NOSIGNAL)
+                             : write(STDERR_FILENO, line, len);
+    } while (w < 0 && errno == EINTR);
+}
 
 void log_set_process(const char *kind)
 {
@@ -66,10 +112,7 @@ void log_event(enum log_level level, const char *event, const char *fmt, ...)
         n += (int)sizeof(mark) - 1;
     }
     line[n++] = '\n';
-    ssize_t w;
-    do {
-        w = write(STDERR_FILENO, line, (size_t)n);
-    } while (w < 0 && errno == EINTR);
+    write_line(line, (size_t)n);
 }
 
 const char *log_quote(char *out, unsigned outlen, const char *s)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* admin: the admin tier panel's home page (tier statistics) and what every
  * admin page shares: the membership check after a token refresh, the page
- * context, the action log line and the statistics cache.
+ * context and the action log line.
  *
  * Every admin route carries ROUTE_ADMIN, so the dispatcher has already sent
  * anonymous visitors to log in and refused (403) signed-in non-admins. */
@@ -30,8 +30,5 @@ struct json_object *admin_begin(struct request *req, struct response *resp, cons
  * key=value pairs (values through log_quote when they may hold spaces). */
 void admin_log(const struct request *req, const char *action, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* admin_statistics_changed drops this worker's cached statistics of tenant,
- * after a change it made itself (other workers catch up within the TTL). */
-void admin_statistics_changed(const char *tenant);
 
 #endif

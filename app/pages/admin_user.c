@@ -1,23 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* admin_user: one user's page and the tier change (see admin_user.h).
+/* admin_user: one user's page (see admin_user.h).
  *
  * The page reads Cognito live (the truth: status, enabled, attributes,
  * groups) and the database for what only gatehouse knows (the tier history,
  * the last sign-in). Every later call uses the username AdminGetUser
  * answered with, whatever the admin typed (an email is an alias).
  *
- * A tier change is ordered so that no outcome lies: Cognito first, since a
- * refusal there must leave nothing written; then one transaction for the
- * mirror row, its audit record and the user's sessions, so the record never
- * exists without the change or the change without its record. If that
- * transaction fails after Cognito said yes, the tier has changed (Cognito is
- * the truth, and the user's next token carries it): the failure is logged
- * with everything the audit row would have held, the admin is told, and
- * `gatehouse users sync` brings the mirror back. The old tier recorded is
- * the mirror's, read under the row lock of the update, so two admins
- * changing one user at once each record what they really replaced.
- *
- * After a change the browser is redirected (303) to the user's page with
+ * After a tier change (admin_tier) the browser comes back here with
  * ?done=<key>; the key picks a message from the table below, so the address
  * can never make the page say anything else. */
 #include "pages/admin_user.h"
@@ -26,24 +15,18 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/arena.h"
-#include "core/buf.h"
 #include "core/log.h"
-#include "http/url.h"
 #include "pages/admin.h"
 #include "pages/admintext.h"
 #include "pages/flow.h"
 #include "pages/render.h"
 #include "store/audit.h"
-#include "store/pg.h"
-#include "store/sessions.h"
 #include "store/tenants.h"
 #include "store/users.h"
 #include "store/usersync.h"
 
 #define HISTORY_MAX 50
 #define LOG_VALUE_MAX 300
-#define TIER_STANDARD "standard"
 #define TIER_PREMIUM "premium"
 
 static const struct {
@@ -57,16 +40,13 @@ static const struct {
      "date."},
 };
 
-static const char *check_username(const char *username)
+const char *admin_user_name_problem(const char *username)
 {
     if (!username || !*username)
         return "Enter the email address or username of a user.";
+    if (strpbrk(username, "\t\r\n"))
+        return "This contains characters that are not allowed.";
     return flow_check_text(username, FLOW_EMAIL_MAX, true);
-}
-
-static bool valid_tier(const char *tier)
-{
-    return tier && (!strcmp(tier, TIER_STANDARD) || !strcmp(tier, TIER_PREMIUM));
 }
 
 static void add_str(struct json_object *obj, const char *key, const char *value)
@@ -175,9 +155,7 @@ static void add_mirror(struct request *req, struct json_object *account, const c
         add_str(account, "last_login", admintext_date(when, m.last_login_at, false));
 }
 
-/* show_user answers with the page of username (ctx consumed): status when
- * Cognito knows the user, with tier_error on the tier form if not NULL. */
-static int show_user(struct request *req, struct response *resp, struct json_object *ctx,
+int admin_user_show(struct request *req, struct response *resp, struct json_object *ctx,
                      const char *username, int status, const char *tier_error)
 {
     struct cog_client c;
@@ -231,13 +209,13 @@ int admin_user_page(struct request *req, struct response *resp)
     if (!ctx)
         return status;
     const char *username = req->path_param;
-    if (check_username(username)) {
+    if (admin_user_name_problem(username)) {
         json_object_put(ctx);
         return render_error(req, resp, HTTP_NOT_FOUND, NULL, false);
     }
     char quoted[LOG_VALUE_MAX];
     admin_log(req, "user_info", "target=%s", log_quote(quoted, sizeof(quoted), username));
-    return show_user(req, resp, ctx, username, HTTP_OK, NULL);
+    return admin_user_show(req, resp, ctx, username, HTTP_OK, NULL);
 }
 
 int admin_user_info(struct request *req, struct response *resp)
@@ -246,7 +224,7 @@ int admin_user_info(struct request *req, struct response *resp)
     struct json_object *ctx = admin_begin(req, resp, "User", "users", &status);
     if (!ctx)
         return status;
-    const char *username = req_form(req, "username"), *problem = check_username(username);
+    const char *username = req_form(req, "username"), *problem = admin_user_name_problem(username);
     if (problem) {
         add_lookup_form(ctx, NULL);
         flow_field_error(ctx, "username", problem);
@@ -254,134 +232,5 @@ int admin_user_info(struct request *req, struct response *resp)
     }
     char quoted[LOG_VALUE_MAX];
     admin_log(req, "user_info", "target=%s", log_quote(quoted, sizeof(quoted), username));
-    return show_user(req, resp, ctx, username, HTTP_OK, NULL);
-}
-
-/* ---- the tier change ------------------------------------------------------------ */
-
-/* record writes the change of user u (as Cognito had it before) to tier
- * into the mirror, the audit log and u's sessions, in one transaction.
- * *old gets the tier it replaced. Returns false when nothing was written. */
-static bool record(struct request *req, const struct users_user *u, const char *tier,
-                   time_t now, const char **old)
-{
-    const char *tenant = req->tenant->slug;
-    struct users_user had;
-    struct pg_query q;
-    *old = u->tier;
-    /* A user the mirror has not seen yet (created elsewhere, a missed
-     * write) gets their row as Cognito had it, so the change below has a
-     * row to lock and a true "before". */
-    if (users_get(tenant, u->sub, req->arena, &had) == USERS_NOT_FOUND &&
-        users_upsert(tenant, u, now) != USERS_OK)
-        log_event(LOG_WARN, "users_mirror_failed", "id=%s", req->request_id);
-    struct audit_change change = {
-        .user_sub = u->sub, .user_email = u->email, .new_tier = tier,
-        .by_sub = req->session->sub, .by_email = req->session->email,
-        .request_id = req->request_id, .client_addr = req->client_addr, .at = now,
-    };
-    struct sess_profile profile = {.tier = tier};
-    pg_query_init(&q);
-    bool ok = pg_begin(&q) &&
-              users_set_tier(tenant, u->sub, tier, now, req->arena, &change.old_tier) ==
-                  USERS_OK &&
-              audit_record(tenant, &change) == AUDIT_OK &&
-              sess_update_profile(req->tenant->id, u->sub, &profile) == SESS_OK &&
-              pg_commit(&q);
-    if (!ok)
-        pg_rollback();
-    else
-        *old = change.old_tier;
-    pg_query_cleanup(&q);
-    return ok;
-}
-
-static int redirect_done(struct request *req, struct response *resp, const char *username,
-                         const char *done)
-{
-    struct buf path;
-    buf_init(&path);
-    buf_puts(&path, "/admin/users/");
-    url_encode(&path, username);
-    buf_printf(&path, "?done=%s", done);
-    int status = flow_redirect(req, resp, buf_cstr(&path), NULL);
-    buf_free(&path);
-    return status;
-}
-
-int admin_update_tier(struct request *req, struct response *resp)
-{
-    int status;
-    struct json_object *ctx = admin_begin(req, resp, "User", "users", &status);
-    if (!ctx)
-        return status;
-    const char *username = req_form(req, "username"), *tier = req_form(req, "tier");
-    if (check_username(username)) {
-        json_object_put(ctx);
-        return render_error(req, resp, HTTP_BAD_REQUEST,
-                            "Choose a user first: open their page from the list of users.",
-                            false);
-    }
-    if (!valid_tier(tier)) {
-        admin_log(req, "update_tier_refused", "reason=invalid_tier");
-        return show_user(req, resp, ctx, username, HTTP_BAD_REQUEST,
-                         "Choose Standard or Premium.");
-    }
-
-    struct cog_client c;
-    struct cog_result r;
-    struct users_user u;
-    const char *canonical, *old;
-    char quoted[LOG_VALUE_MAX];
-    add_lookup_form(ctx, username);
-    flow_client(req, &c);
-    struct cog_params get = {.username = username};
-    if (cog_run(&c, COG_ADMIN_GET_USER, &get, &r) < 0) {
-        status = flow_cognito_error(req, resp, &r, COGERR_CTX_ADMIN, "admin_user", ctx);
-        goto out;
-    }
-    if (!usersync_user(r.reply, &u, &canonical)) {
-        json_object_put(ctx);
-        status = render_error(req, resp, HTTP_BAD_GATEWAY, NULL, false);
-        goto out;
-    }
-    /* Copies: the strings belong to the answer, which the next call reuses. */
-    u.sub = arena_strdup(req->arena, u.sub);
-    u.email = arena_strdup(req->arena, u.email);
-    u.name = u.name ? arena_strdup(req->arena, u.name) : NULL;
-    u.tier = arena_strdup(req->arena, u.tier);
-    u.status = u.status ? arena_strdup(req->arena, u.status) : NULL;
-    canonical = arena_strdup(req->arena, canonical);
-    cog_result_free(&r);
-    if (!strcmp(u.tier, tier)) {
-        json_object_put(ctx);
-        return redirect_done(req, resp, canonical, "tier_unchanged");
-    }
-
-    struct cog_attr attrs[] = {{"custom:user_tier", tier}};
-    struct cog_params set = {.username = canonical, .attrs = attrs, .n_attrs = 1};
-    if (cog_run(&c, COG_ADMIN_UPDATE_ATTRIBUTES, &set, &r) < 0) {
-        admin_log(req, "update_tier_failed", "user_sub=%s cognito=%s", u.sub,
-                  r.error ? r.error->code : "-");
-        status = flow_cognito_error(req, resp, &r, COGERR_CTX_ADMIN, "admin_user", ctx);
-        goto out;
-    }
-    cog_result_free(&r);
-    json_object_put(ctx);
-    time_t now = time(NULL);
-    if (!record(req, &u, tier, now, &old)) {
-        log_event(LOG_ERROR, "tier_change_unrecorded",
-                  "id=%s tenant=%s admin_sub=%s user_sub=%s user=%s old=%s new=%s client=%s"
-                  " repair=users_sync",
-                  req->request_id, req->tenant->slug, req->session->sub, u.sub,
-                  log_quote(quoted, sizeof(quoted), u.email), u.tier, tier, req->client_addr);
-        return redirect_done(req, resp, canonical, "tier_unrecorded");
-    }
-    admin_statistics_changed(req->tenant->slug);
-    admin_log(req, "update_tier", "user_sub=%s user=%s old=%s new=%s", u.sub,
-              log_quote(quoted, sizeof(quoted), u.email), old ? old : "-", tier);
-    return redirect_done(req, resp, canonical, "tier_changed");
-out:
-    cog_result_free(&r);
-    return status;
+    return admin_user_show(req, resp, ctx, username, HTTP_OK, NULL);
 }

@@ -1,23 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /* admin_user: one user in the admin panel — what Cognito knows of them
  * (AdminGetUser: status, enabled, attributes; AdminListGroupsForUser), their
- * tier history from the audit log, and the tier change.
- *
- * POST /admin/update-tier accepts exactly "standard" or "premium". The new
- * tier goes to Cognito first (custom:user_tier); only then, in one
- * PostgreSQL transaction, to the users mirror, the audit log and the user's
- * live sessions, so their next page shows it. */
+ * tier history from the audit log, and the form that changes the tier (see
+ * admin_tier). */
 #ifndef GH_ADMIN_USER_H
 #define GH_ADMIN_USER_H
 
 #include "http/request.h"
 #include "http/response.h"
 
+struct json_object;
+
 /* GET /admin/users/{username} */
 int admin_user_page(struct request *req, struct response *resp);
 /* POST /admin/user-info: the same page for the username (or email) typed */
 int admin_user_info(struct request *req, struct response *resp);
-/* POST /admin/update-tier: username, tier */
-int admin_update_tier(struct request *req, struct response *resp);
+
+/* admin_user_show answers with the page of username (ctx, an admin page
+ * context, consumed): status when Cognito knows the user (404 or the
+ * catalogue's status when it does not), with tier_error on the tier form
+ * when not NULL. */
+int admin_user_show(struct request *req, struct response *resp, struct json_object *ctx,
+                    const char *username, int status, const char *tier_error);
+/* admin_user_name_problem says why username cannot name a user, or NULL. */
+const char *admin_user_name_problem(const char *username);
 
 #endif

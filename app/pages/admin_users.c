@@ -37,7 +37,7 @@
 #define USERS_PER_PAGE USERSYNC_PAGE_MAX /* 60: ListUsers' own maximum */
 #define PAGE_MAX 100000L                 /* 6 million users */
 #define SKIP_MAX (PAGE_MAX * USERS_PER_PAGE)
-#define TOKEN_MAX 2048                   /* a PaginationToken in a link */
+#define TOKEN_MAX 1024 /* a PaginationToken in a link (x3 encoded < REQ_QUERY_MAX) */
 #define TIER_STANDARD "standard"
 #define TIER_PREMIUM "premium"
 
@@ -136,7 +136,7 @@ static const char *read_listing(struct request *req, struct listing *l)
     l->token = given(req_query(req, "token"));
     l->skip = number_param(req, "skip", 0, SKIP_MAX, &ok);
     l->page = number_param(req, "page", 1, PAGE_MAX, &ok);
-    if (l->q && flow_check_text(l->q, FLOW_EMAIL_MAX, false)) {
+    if (l->q && (flow_check_text(l->q, FLOW_EMAIL_MAX, false) || strpbrk(l->q, "\t\r\n"))) {
         l->q = NULL;
         return "Search by the start of an email address (at most 254 characters, no "
                "control characters).";
@@ -190,7 +190,8 @@ static void add_row(struct request *req, struct json_object *rows, const struct 
     if (u->name)
         json_object_object_add(row, "name", json_object_new_string(u->name));
     json_object_object_add(row, "tier", json_object_new_string(u->tier ? u->tier : TIER_STANDARD));
-    json_object_object_add(row, "status", json_object_new_string(admintext_status_label(u->status)));
+    json_object_object_add(row, "status",
+                           json_object_new_string(admintext_status_label(u->status)));
     if (!u->enabled)
         json_object_object_add(row, "disabled", json_object_new_boolean(1));
     json_object_object_add(row, "created",
@@ -249,10 +250,17 @@ static int from_cognito(struct request *req, struct response *resp, const struct
     struct json_object *users;
     int status;
     buf_init(&filter);
-    if (l->q)
-        admintext_list_filter(&filter, "email", "^=", l->q);
-    else if (l->status)
-        admintext_list_filter(&filter, "cognito:user_status", "=", l->status);
+    memset(&r, 0, sizeof(r));
+    /* read_listing vetted both, so a refusal here would be a bug; it must
+     * never turn into an unfiltered listing all the same. */
+    if ((l->q && !admintext_list_filter(&filter, "email", "^=", l->q)) ||
+        (!l->q && l->status &&
+         !admintext_list_filter(&filter, "cognito:user_status", "=", l->status))) {
+        json_object_object_add(ctx, "form_error",
+                               json_object_new_string("That search cannot be used."));
+        status = render_page(req, resp, HTTP_BAD_REQUEST, "admin_users", ctx);
+        goto out;
+    }
     flow_client(req, &c);
     if (usersync_list_page(&c, buf_cstr(&filter), l->token, USERS_PER_PAGE, &r) < 0) {
         status = flow_cognito_error(req, resp, &r, COGERR_CTX_ADMIN, "admin_users", ctx);

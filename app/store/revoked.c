@@ -7,24 +7,45 @@
  * happens in the same second), its origin_jti (every access token refreshed
  * from the same sign-in, as Cognito's RevokeToken does), and a per-user
  * cut-off (every token of the user issued before now, as GlobalSignOut
- * does). The same statement deletes rows whose tokens have all expired, so
- * the table stays as small as the set of tokens that could still be used,
- * without a sweeper (rows about to be upserted are spared, as one statement
- * may not both delete and update a row). A check is one indexed SELECT.
+ * does). Each row says "refuse a token carrying my id if its iat is before
+ * issued_before", so the check is one primary-key probe for three ids and a
+ * max(), with no per-kind logic in SQL: planning, not execution, is what a
+ * statement this small costs, and the check runs on every bearer call. It
+ * needs no expiry test either: a row outlives no token it can match, and
+ * expired tokens are refused by verification before the check. The same
+ * sign-out statement deletes rows whose tokens have all expired (sparing
+ * the ids it is about to upsert: one statement may not delete and update a
+ * row), so the table stays as small as the set of usable tokens, with no
+ * sweeper.
  *
- * Statements run through pg_query_run_tenant: the table is the request's
- * tenant's own. Nothing is allocated beyond the query's result. */
+ * Writes run through pg_query_run_tenant: the table is the request's
+ * tenant's own. The check is the one exception, because it runs on every
+ * bearer call: instead of BEGIN, SET LOCAL search_path, the statement and
+ * COMMIT (three round trips, and a search_path change that defeats the
+ * server's caches), it names "t_<slug>".revoked_tokens and "t_<slug>".users
+ * explicitly, from pg_tenant_schema as tenants_drop_schema does, and is one
+ * statement outside any transaction: nothing is set that could outlive it,
+ * and it can read no other tenant's rows. It also reads the user's row of
+ * the users mirror (owned by store/users), since a bearer call needs both.
+ * Nothing is allocated beyond the query's result and, for a profile, its
+ * copies in the caller's arena. */
 #include "store/revoked.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/arena.h"
 #include "core/limits.h"
 #include "core/utf8.h"
 #include "store/pg.h"
 
 #define REVOKED_FIELD_MAX 256 /* bytes of a sub or token id */
 #define NUM_TEXT_MAX 24       /* a 64-bit integer in decimal, sign and NUL */
+#define CHECK_SQL_MAX 512     /* a check statement with the schema named twice */
+#define ALWAYS "9223372036854775807" /* issued_before of a token row: any iat */
+
+enum check_col { COL_EMAIL, COL_NAME, COL_TIER, COL_BEFORE };
 
 static enum revoked_result pg_failure(const struct pg_query *q)
 {
@@ -40,37 +61,98 @@ static bool field_ok(const char *s, bool required)
            !utf8_has_control(s, n);
 }
 
+static bool token_ok(const struct revoked_token *t)
+{
+    return field_ok(t->sub, true) && field_ok(t->jti, true) && field_ok(t->origin_jti, false);
+}
+
 static char *num_text(char out[NUM_TEXT_MAX], long long v)
 {
     snprintf(out, NUM_TEXT_MAX, "%lld", v);
     return out;
 }
 
-/* Says whether the access token t of tenant is revoked at time now: its jti
- * or origin_jti is listed, or its user signed out after it was issued.
+/* verdict compares the largest issued_before of the rows matching the token
+ * (a NULL max: none) with its iat. */
+static enum revoked_result verdict(const struct pg_query *q, int col, const struct revoked_token *t)
+{
+    if (pg_query_is_null(q, 0, col))
+        return REVOKED_NO;
+    long long before = strtoll(pg_query_value(q, 0, col), NULL, 10);
+    return (long long)t->iat < before ? REVOKED_YES : REVOKED_NO;
+}
+
+#define MAX_BEFORE                                                             \
+    "(SELECT max(issued_before) FROM \"%s\".revoked_tokens WHERE id IN ($1, $2, $3))"
+
+/* run_check runs the check for t, with the user's mirror row when
+ * with_user; the token's three ids are $1..$3. */
+static bool run_check(struct pg_query *q, const char *tenant, bool with_user,
+                      const struct revoked_token *t)
+{
+    char schema[PG_SCHEMA_MAX], sql[CHECK_SQL_MAX];
+    /* pg_tenant_schema admits only [a-z0-9-] after "t_": the quoted name is
+     * safe in the statement's text. */
+    if (!pg_tenant_schema(tenant, schema, sizeof(schema)))
+        return false;
+    int n = with_user ? snprintf(sql, sizeof(sql),
+                                 "SELECT u.email, u.name, u.tier, " MAX_BEFORE
+                                 " FROM \"%s\".users u WHERE u.sub = $3",
+                                 schema, schema)
+                      : snprintf(sql, sizeof(sql), "SELECT " MAX_BEFORE, schema);
+    if (n < 0 || (size_t)n >= sizeof(sql))
+        return false;
+    const char *const params[] = {t->jti, t->origin_jti, t->sub};
+    return pg_query_run(q, sql, 3, params);
+}
+
+/* Says whether the access token t of tenant is revoked: its jti or
+ * origin_jti is listed, or its user signed out after it was issued.
  * Returns REVOKED_NO, REVOKED_YES, REVOKED_UNAVAILABLE, or REVOKED_ERROR for
  * a token without a clean sub and jti, or an invalid or unmigrated tenant. */
-enum revoked_result revoked_check(const char *tenant, const struct revoked_token *t, time_t now)
+enum revoked_result revoked_check(const char *tenant, const struct revoked_token *t)
 {
-    char iat[NUM_TEXT_MAX], at[NUM_TEXT_MAX];
     struct pg_query q;
     enum revoked_result rc;
-
-    if (!field_ok(t->sub, true) || !field_ok(t->jti, true) || !field_ok(t->origin_jti, false))
+    if (!token_ok(t))
         return REVOKED_ERROR;
-    const char *const params[] = {t->jti, t->origin_jti, t->sub, num_text(iat, t->iat),
-                                  num_text(at, now)};
     pg_query_init(&q);
-    if (!pg_query_run_tenant(&q, tenant,
-                             "SELECT 1 FROM revoked_tokens"
-                             " WHERE expires_at > to_timestamp($5::bigint)"
-                             " AND ((kind = 'token' AND id IN ($1, $2))"
-                             " OR (kind = 'user' AND id = $3 AND $4::bigint < issued_before))"
-                             " LIMIT 1",
-                             5, params))
-        rc = pg_failure(&q);
+    if (!run_check(&q, tenant, false, t))
+        rc = q.err == PG_OK ? REVOKED_ERROR : pg_failure(&q);
     else
-        rc = pg_query_rows(&q) > 0 ? REVOKED_YES : REVOKED_NO;
+        rc = pg_query_rows(&q) == 1 ? verdict(&q, 0, t) : REVOKED_ERROR;
+    pg_query_cleanup(&q);
+    return rc;
+}
+
+/* Like revoked_check, and it also fills *out with the users mirror's row of
+ * t->sub (strings copied into a), in the same statement when the mirror has
+ * the user (the usual case: one round trip). *out is zeroed unless
+ * REVOKED_NO or REVOKED_YES. */
+enum revoked_result revoked_check_user(const char *tenant, const struct revoked_token *t,
+                                       struct arena *a, struct revoked_profile *out)
+{
+    struct pg_query q;
+    enum revoked_result rc;
+    memset(out, 0, sizeof(*out));
+    if (!token_ok(t))
+        return REVOKED_ERROR;
+    pg_query_init(&q);
+    if (!run_check(&q, tenant, true, t)) {
+        rc = q.err == PG_OK ? REVOKED_ERROR : pg_failure(&q);
+        goto out;
+    }
+    if (pg_query_rows(&q) != 1) { /* not mirrored (yet): the check alone */
+        pg_query_cleanup(&q);
+        return revoked_check(tenant, t);
+    }
+    rc = verdict(&q, COL_BEFORE, t);
+    out->found = true;
+    out->email = arena_strdup(a, pg_query_value(&q, 0, COL_EMAIL));
+    out->name = pg_query_is_null(&q, 0, COL_NAME) ? NULL
+                                                   : arena_strdup(a, pg_query_value(&q, 0, COL_NAME));
+    out->tier = arena_strdup(a, pg_query_value(&q, 0, COL_TIER));
+out:
     pg_query_cleanup(&q);
     return rc;
 }
@@ -87,13 +169,15 @@ enum revoked_result revoked_sign_out(const char *tenant, const struct revoked_to
     struct pg_query q;
     enum revoked_result rc = REVOKED_NO;
 
-    if (!field_ok(t->sub, true) || !field_ok(t->jti, true) || !field_ok(t->origin_jti, false))
+    if (!token_ok(t))
         return REVOKED_ERROR;
     /* A token is accepted up to JWT_CLOCK_SKEW_S past its exp; anything from
      * before now lives at most a day (plus that skew). */
     long long last = (long long)now + REVOKED_ACCESS_LIFETIME_MAX_S + JWT_CLOCK_SKEW_S;
     long long own = (long long)t->exp + JWT_CLOCK_SKEW_S;
-    const char *const params[] = {t->jti, t->origin_jti, t->sub, num_text(at, now),
+    /* One VALUES list may not upsert the same id twice. */
+    const char *origin = t->origin_jti && strcmp(t->origin_jti, t->jti) ? t->origin_jti : NULL;
+    const char *const params[] = {t->jti, origin, t->sub, num_text(at, now),
                                   num_text(token_until, own < last ? own : last),
                                   num_text(user_until, last)};
     pg_query_init(&q);
@@ -101,14 +185,14 @@ enum revoked_result revoked_sign_out(const char *tenant, const struct revoked_to
             &q, tenant,
             "WITH gone AS (DELETE FROM revoked_tokens"
             " WHERE expires_at <= to_timestamp($4::bigint)"
-            " AND NOT ((kind = 'token' AND id IN ($1, $2)) OR (kind = 'user' AND id = $3)))"
-            " INSERT INTO revoked_tokens (kind, id, issued_before, expires_at)"
-            " SELECT kind, id, before, to_timestamp(until) FROM (VALUES"
-            " ('token', $1::text, NULL::bigint, $5::bigint),"
-            " ('token', $2::text, NULL::bigint, $6::bigint),"
-            " ('user', $3::text, $4::bigint, $6::bigint)) AS v (kind, id, before, until)"
+            " AND id NOT IN ($1, coalesce($2, $1), $3))"
+            " INSERT INTO revoked_tokens (id, kind, issued_before, expires_at)"
+            " SELECT id, kind, before, to_timestamp(until) FROM (VALUES"
+            " ($1::text, 'token', " ALWAYS "::bigint, $5::bigint),"
+            " ($2::text, 'token', " ALWAYS "::bigint, $6::bigint),"
+            " ($3::text, 'user', $4::bigint, $6::bigint)) AS v (id, kind, before, until)"
             " WHERE id IS NOT NULL"
-            " ON CONFLICT (kind, id) DO UPDATE SET"
+            " ON CONFLICT (id) DO UPDATE SET"
             " issued_before = greatest(revoked_tokens.issued_before, excluded.issued_before),"
             " expires_at = greatest(revoked_tokens.expires_at, excluded.expires_at)",
             6, params))

@@ -6,7 +6,10 @@
 #ifndef GH_REVOKED_H
 #define GH_REVOKED_H
 
+#include <stdbool.h>
 #include <time.h>
+
+struct arena;
 
 /* Cognito's longest access-token lifetime (one day): no token issued before
  * a sign-out can outlive this. */
@@ -25,7 +28,16 @@ struct revoked_token { /* from a verified access token; borrowed */
     time_t iat, exp;
 };
 
-enum revoked_result revoked_check(const char *tenant, const struct revoked_token *t, time_t now);
+/* What the users mirror says of the token's user, read in the same
+ * statement as the check (a bearer call needs both). */
+struct revoked_profile {
+    bool found; /* false: the mirror has no row for the sub */
+    const char *email, *name, *tier; /* in the caller's arena; name may be NULL */
+};
+
+enum revoked_result revoked_check(const char *tenant, const struct revoked_token *t);
+enum revoked_result revoked_check_user(const char *tenant, const struct revoked_token *t,
+                                       struct arena *a, struct revoked_profile *out);
 enum revoked_result revoked_sign_out(const char *tenant, const struct revoked_token *t,
                                      time_t now);
 

@@ -11,6 +11,12 @@
 //     answer normally after `delayMs` | "type" 400 (or `status`) with
 //     __type = `type`, e.g. CodeDeliveryFailureException | "off" normal again;
 //     optional "count": only the next N calls; "op": "*" for every operation.
+//   POST /__control {"op": "GET /.well-known/jwks.json", "mode": "error5xx"}
+//     an op "GET <suffix>" is a fault for GET requests (which are otherwise
+//     passed through: the JWKS, health) whose path ends in <suffix>; the
+//     modes above apply, plus "addKeys": answer with cognito-local's JSON
+//     whose `keys` array gets the given `keys` appended (a signing key the
+//     test holds, as after a key rotation). GETs are counted as "GET <path>".
 //   POST /__control {"reset": true}   clear all faults and call counts
 //   GET  /__control                   {"faults": {...}, "calls": {op: n}}
 // It answers itself what cognito-local lacks or gets wrong:
@@ -37,7 +43,7 @@ const BODY_MAX = 1024 * 1024;
 const HANG_MAX_MS = 120_000; // a "timeout" socket is dropped after this anyway
 const UPSTREAM_TIMEOUT_MS = 10_000;
 const LIST_POOLS_MAX = 60;
-const MODES = new Set(['throttle', 'error5xx', 'timeout', 'delay', 'type', 'off']);
+const MODES = new Set(['throttle', 'error5xx', 'timeout', 'delay', 'type', 'addKeys', 'off']);
 
 const faults = new Map(); // op or '*' → {mode, delayMs, type, status, count}
 const calls = new Map(); // op → number of calls seen
@@ -185,17 +191,19 @@ function control(req, res, body) {
     calls.clear();
     return reply(200, { ok: true });
   }
-  const { op, mode, delayMs = 0, type, status, count } = input;
+  const { op, mode, delayMs = 0, type, status, count, keys } = input;
   const problem =
     ((typeof op !== 'string' || !op) && 'op is required') ||
     (!MODES.has(mode) && `mode must be one of ${[...MODES].join(', ')}`) ||
     (mode === 'type' && typeof type !== 'string' && 'mode "type" needs a type') ||
+    (mode === 'addKeys' && (!op.startsWith('GET ') || !Array.isArray(keys)) &&
+      'mode "addKeys" needs a "GET <path>" op and a keys array') ||
     (!whole(delayMs, 0) && 'delayMs must be a whole number') ||
     (count !== undefined && !whole(count, 1) && 'count must be a positive whole number') ||
     (status !== undefined && !whole(status, 400, 599) && 'status must be 4xx or 5xx');
   if (problem) return reply(400, { error: problem });
   if (mode === 'off') faults.delete(op);
-  else faults.set(op, { mode, delayMs, type, status, count });
+  else faults.set(op, { mode, delayMs, type, status, count, keys });
   log(`fault ${op}: ${mode}${count ? ` (next ${count})` : ''}`);
   return reply(200, { ok: true });
 }
@@ -229,12 +237,35 @@ async function applyFault(fault, op, res) {
   }
 }
 
+// getFault returns the fault of a GET for path (consuming one of its
+// `count`), or null: the first "GET <suffix>" fault whose suffix ends path.
+function getFault(path) {
+  for (const key of faults.keys())
+    if (key.startsWith('GET ') && path.endsWith(key.slice(4))) return takeFault(key);
+  return null;
+}
+
+// addKeys proxies a GET and appends fault.keys to the `keys` of its JSON.
+async function addKeys(req, res, fault) {
+  const answer = await fetch(UPSTREAM + req.url, { signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS) });
+  const doc = await answer.json();
+  doc.keys = [...(doc.keys ?? []), ...fault.keys];
+  send(res, answer.status, doc, 'application/json');
+}
+
 // ---- the server ----------------------------------------------------------
 
 async function handle(req, res) {
   const body = await readBody(req);
   if (req.url === '/__control') return control(req, res, body);
   const target = req.headers['x-amz-target'];
+  if (req.method === 'GET') {
+    const path = req.url.replace(/\?.*$/, '');
+    calls.set(`GET ${path}`, (calls.get(`GET ${path}`) ?? 0) + 1);
+    const fault = getFault(path);
+    if (fault?.mode === 'addKeys') return addKeys(req, res, fault);
+    if (fault && (await applyFault(fault, `GET ${path}`, res))) return;
+  }
   if (req.method !== 'POST' || typeof target !== 'string' || !target.startsWith(TARGET_PREFIX))
     return proxy(req, res, body); // JWKS, health, OAuth pages
   const op = target.slice(TARGET_PREFIX.length);

@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: MIT */
+/* admin_stats: the overview's statistics (see admin_stats.h).
+ *
+ * Statistics are cached per worker process, per tenant, for STATS_TTL_S
+ * seconds. Counting a 10,000-user mirror is one statement of a few
+ * milliseconds (tens on a busy machine): cheap once, not on every view of a
+ * page an admin keeps reloading (the bench target). A summary table kept by
+ * triggers would be exact at every moment, but it would put a hot row under
+ * every sign-up and every tier change, and the migration and the triggers
+ * would be one more thing to keep right. Figures a few seconds old are fine
+ * for a dashboard, so a view costs a mutex and a copy; the page says when
+ * the figures were counted, and a tier change drops its own worker's entry
+ * so the admin who made it sees it at once. When a count is due, one thread
+ * recounts while the others keep serving the previous figures.
+ *
+ * The charts are laid out here (bar lengths, positions) and drawn by the
+ * template as inline SVG: no script, no style attribute, numbers beside the
+ * bars. Ownership: the cache holds fixed-size values (no pointers) and
+ * copies them out under its lock; the json-c objects added to the context
+ * belong to it. */
+#include "pages/admin_stats.h"
+
+#include <json-c/json.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "pages/admintext.h"
+#include "store/tenants.h"
+
+#define STATS_TTL_S 10
+#define STATS_SLOTS 16
+
+/* Chart geometry, in SVG user units (the SVG scales to its column). */
+#define HBAR_LABEL_W 120  /* left column: the bar's name */
+#define HBAR_MAX_W 300    /* the longest bar */
+#define HBAR_ROW_H 34
+#define HBAR_H 22
+#define HBAR_COUNT_GAP 8  /* between a bar's end and its number */
+#define HBAR_CHART_W 520
+#define DAY_SLOT_W 20     /* one day's column */
+#define DAY_BAR_W 14
+#define DAY_PLOT_TOP 16   /* room for the count above the tallest bar */
+#define DAY_PLOT_H 140
+#define DAY_AXIS_H 22     /* date labels under the bars */
+#define DAY_LABEL_EVERY 5 /* a date under every fifth day, and today */
+#define DAY_AXIS_MARGIN 14 /* each side: room for the first and last date */
+#define SECONDS_PER_DAY 86400
+#define PERCENT 100
+
+#define COLOR_PRIMARY "#4f46e5"
+#define COLOR_PREMIUM "#b45309"
+#define COLOR_CONFIRMED "#15803d"
+#define COLOR_UNCONFIRMED "#9ca3af"
+#define COLOR_OTHER "#6b7280"
+
+/* ---- the statistics cache ---------------------------------------------- */
+
+struct stats_slot {
+    char tenant[TENANT_SLUG_MAX];
+    struct users_stats stats;
+    time_t counted_at; /* 0: must be counted again */
+    bool refreshing;   /* a thread is counting it now */
+};
+
+static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct stats_slot slots[STATS_SLOTS];
+
+/* find_slot returns tenant's slot, or NULL; the caller holds stats_lock. */
+static struct stats_slot *find_slot(const char *tenant)
+{
+    for (size_t i = 0; i < STATS_SLOTS; i++)
+        if (slots[i].tenant[0] && !strcmp(slots[i].tenant, tenant))
+            return &slots[i];
+    return NULL;
+}
+
+/* claim_slot returns a free slot or the one counted longest ago (not one
+ * being counted); the caller holds stats_lock. */
+static struct stats_slot *claim_slot(void)
+{
+    struct stats_slot *oldest = NULL;
+    for (size_t i = 0; i < STATS_SLOTS; i++) {
+        if (!slots[i].tenant[0])
+            return &slots[i];
+        if (!slots[i].refreshing && (!oldest || slots[i].counted_at < oldest->counted_at))
+            oldest = &slots[i];
+    }
+    return oldest;
+}
+
+/* statistics copies tenant's figures into *out and when they were counted
+ * into *at: from the cache when fresh (or while another thread recounts),
+ * else counted now. On a failed count the previous figures, if any, are
+ * served rather than an error page. */
+static enum users_result statistics(const char *tenant, time_t now, struct users_stats *out,
+                                    time_t *at)
+{
+    pthread_mutex_lock(&stats_lock);
+    struct stats_slot *slot = find_slot(tenant);
+    if (slot && slot->counted_at &&
+        (now - slot->counted_at < STATS_TTL_S || slot->refreshing)) {
+        *out = slot->stats;
+        *at = slot->counted_at;
+        pthread_mutex_unlock(&stats_lock);
+        return USERS_OK;
+    }
+    if (slot)
+        slot->refreshing = true;
+    pthread_mutex_unlock(&stats_lock);
+
+    enum users_result rc = users_statistics(tenant, now, out);
+
+    pthread_mutex_lock(&stats_lock);
+    slot = find_slot(tenant);
+    if (rc == USERS_OK) {
+        if (!slot && (slot = claim_slot()))
+            snprintf(slot->tenant, sizeof(slot->tenant), "%s", tenant);
+        if (slot) {
+            slot->stats = *out;
+            slot->counted_at = now;
+        }
+        *at = now;
+    } else if (slot && slot->tenant[0] && slot->stats.first_day) {
+        *out = slot->stats;
+        *at = slot->counted_at;
+        rc = USERS_OK;
+    }
+    if (slot)
+        slot->refreshing = false;
+    pthread_mutex_unlock(&stats_lock);
+    return rc;
+}
+
+void admin_stats_changed(const char *tenant)
+{
+    pthread_mutex_lock(&stats_lock);
+    struct stats_slot *slot = find_slot(tenant);
+    if (slot)
+        slot->counted_at = 0;
+    pthread_mutex_unlock(&stats_lock);
+}
+
+/* ---- charts ----------------------------------------------------------------- */
+
+static void add_int(struct json_object *obj, const char *key, long long v)
+{
+    json_object_object_add(obj, key, json_object_new_int64(v));
+}
+
+static long long percent(long long part, long long whole)
+{
+    return whole > 0 ? (part * PERCENT + whole / 2) / whole : 0;
+}
+
+struct hbar {
+    const char *label, *color;
+    long long count;
+};
+
+/* hbar_chart lays out horizontal bars, the longest HBAR_MAX_W long, each
+ * with its name on the left and its count and share after it. */
+static struct json_object *hbar_chart(const struct hbar *bars, size_t n, long long total)
+{
+    long long max = 0;
+    for (size_t i = 0; i < n; i++)
+        if (bars[i].count > max)
+            max = bars[i].count;
+    struct json_object *chart = json_object_new_object(), *list = json_object_new_array();
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *b = json_object_new_object();
+        long long w = max ? bars[i].count * HBAR_MAX_W / max : 0;
+        if (bars[i].count > 0 && w < 2)
+            w = 2; /* a user is never drawn as nothing */
+        long long y = (long long)i * HBAR_ROW_H;
+        json_object_object_add(b, "label", json_object_new_string(bars[i].label));
+        json_object_object_add(b, "color", json_object_new_string(bars[i].color));
+        add_int(b, "count", bars[i].count);
+        add_int(b, "percent", percent(bars[i].count, total));
+        add_int(b, "y", y);
+        add_int(b, "text_y", y + HBAR_H / 2);
+        add_int(b, "bar_x", HBAR_LABEL_W);
+        add_int(b, "width", w);
+        add_int(b, "height", HBAR_H);
+        add_int(b, "count_x", HBAR_LABEL_W + w + HBAR_COUNT_GAP);
+        json_object_array_add(list, b);
+    }
+    json_object_object_add(chart, "bars", list);
+    add_int(chart, "width", HBAR_CHART_W);
+    add_int(chart, "height", (long long)n * HBAR_ROW_H);
+    return chart;
+}
+
+/* day_chart lays out one column per day, the tallest DAY_PLOT_H high, with
+ * its count above it and a date under every DAY_LABEL_EVERY-th one. Each day
+ * is an SVG group moved to its column, so a day needs only its own x, top
+ * and height; what all days share (bar width, centre, baselines) is said
+ * once on the chart: this page is the bench's statistics target, and every
+ * json-c object is an allocation. */
+static struct json_object *day_chart(const struct users_stats *st)
+{
+    long long max = 0, sum = 0;
+    for (int i = 0; i < USERS_STATS_DAYS; i++) {
+        sum += st->signups[i];
+        if (st->signups[i] > max)
+            max = st->signups[i];
+    }
+    struct json_object *chart = json_object_new_object(), *days = json_object_new_array();
+    for (int i = 0; i < USERS_STATS_DAYS; i++) {
+        struct json_object *d = json_object_new_object();
+        long long n = st->signups[i], h = max ? n * DAY_PLOT_H / max : 0;
+        if (n > 0 && h < 2)
+            h = 2;
+        time_t day = st->first_day + (time_t)i * SECONDS_PER_DAY;
+        char date[ADMINTEXT_DATE_MAX];
+        struct tm tm;
+        gmtime_r(&day, &tm);
+        strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+        json_object_object_add(d, "date", json_object_new_string(date));
+        add_int(d, "count", n);
+        add_int(d, "x", (long long)i * DAY_SLOT_W + (DAY_SLOT_W - DAY_BAR_W) / 2);
+        add_int(d, "y", DAY_PLOT_TOP + DAY_PLOT_H - h);
+        add_int(d, "height", h);
+        if (n > 0)
+            json_object_object_add(d, "shown", json_object_new_boolean(1));
+        if (i % DAY_LABEL_EVERY == 0 || i == USERS_STATS_DAYS - 1)
+            json_object_object_add(d, "axis_label", json_object_new_string(date + 5)); /* MM-DD */
+        json_object_array_add(days, d);
+    }
+    json_object_object_add(chart, "days", days);
+    add_int(chart, "width", (long long)USERS_STATS_DAYS * DAY_SLOT_W);
+    add_int(chart, "view_x", -DAY_AXIS_MARGIN);
+    add_int(chart, "view_width", (long long)USERS_STATS_DAYS * DAY_SLOT_W + 2 * DAY_AXIS_MARGIN);
+    add_int(chart, "height", DAY_PLOT_TOP + DAY_PLOT_H + DAY_AXIS_H);
+    add_int(chart, "bar_width", DAY_BAR_W);
+    add_int(chart, "center", DAY_BAR_W / 2);
+    add_int(chart, "axis_y", DAY_PLOT_TOP + DAY_PLOT_H);
+    add_int(chart, "label_y", DAY_PLOT_TOP + DAY_PLOT_H + DAY_AXIS_H - 6);
+    add_int(chart, "total", sum);
+    return chart;
+}
+
+static void add_statistics(struct json_object *ctx, const struct users_stats *st, time_t at)
+{
+    const struct hbar tiers[] = {
+        {"Standard", COLOR_PRIMARY, st->standard},
+        {"Premium", COLOR_PREMIUM, st->premium},
+    };
+    const struct hbar statuses[] = {
+        {"Confirmed", COLOR_CONFIRMED, st->confirmed},
+        {"Unconfirmed", COLOR_UNCONFIRMED, st->unconfirmed},
+        {"Other", COLOR_OTHER, st->other_status},
+    };
+    /* "Other" (an invited user who has not chosen a password yet, a reset
+     * in progress) only takes a row when there is someone in it. */
+    size_t nstatuses = st->other_status ? 3 : 2;
+    struct json_object *stats = json_object_new_object();
+    char when[ADMINTEXT_DATE_MAX];
+    add_int(stats, "total", st->total);
+    add_int(stats, "standard", st->standard);
+    add_int(stats, "premium", st->premium);
+    add_int(stats, "confirmed", st->confirmed);
+    add_int(stats, "unconfirmed", st->unconfirmed);
+    add_int(stats, "other_status", st->other_status);
+    json_object_object_add(stats, "tiers", hbar_chart(tiers, 2, st->total));
+    json_object_object_add(stats, "statuses", hbar_chart(statuses, nstatuses, st->total));
+    json_object_object_add(stats, "signups", day_chart(st));
+    json_object_object_add(stats, "counted_at",
+                           json_object_new_string(admintext_date(when, at, true)));
+    json_object_object_add(ctx, "stats", stats);
+}
+
+enum users_result admin_stats_add(struct json_object *ctx, const char *tenant, time_t now)
+{
+    struct users_stats st;
+    time_t at = 0;
+    enum users_result rc = statistics(tenant, now, &st, &at);
+    if (rc == USERS_OK)
+        add_statistics(ctx, &st, at);
+    return rc;
+}

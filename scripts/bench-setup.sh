@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# bench-setup.sh BASE — the targets of `make bench` that need data or a session.
+#
+# Called by scripts/bench.sh with BASE (https://127.0.0.1:<port>) and
+# STACK_PROFILE in the environment, once the stack runs. It prints one target
+# per line, as bench.sh reads them: "name|path|Header: value".
+#   GET /login, GET /signup        anonymous pages
+#   GET /account                   a plain user's session
+#   GET /admin                     an admin's session, with 10,000 users in the
+#                                  default tenant's users mirror (the statistics)
+# It is idempotent: the 10,000 mirror rows (subs bench-00001 ...) are inserted
+# only when missing; the two users (bench-admin@bench.example in the admin
+# group, bench-user@bench.example) are made in cognito-local only when
+# missing, with a permanent password, and each run signs them in afresh
+# through the real pages (GET /login for the CSRF token, POST /login), as a
+# browser would. Progress and problems go to stderr; a target whose set-up
+# failed is left out rather than measured wrong.
+#
+# The password below is for the local emulator only: these users exist in no
+# real pool.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+BASE=${1:?usage: scripts/bench-setup.sh https://127.0.0.1:PORT}
+PROFILE=${STACK_PROFILE:-dev}
+STACK_ENV=var/$PROFILE/stack.env
+MIRROR_USERS=10000
+BENCH_PASSWORD='Bench-Passw0rd!'
+ADMIN_EMAIL=bench-admin@bench.example
+USER_EMAIL=bench-user@bench.example
+SESSION_COOKIE=__Host-gh_session
+CURL_TIMEOUT=10
+
+say() { echo "bench-setup: $*" >&2; }
+
+[ -r "$STACK_ENV" ] || { say "no $STACK_ENV: is the '$PROFILE' stack running?"; exit 1; }
+env_value() { sed -n "s/^$1=//p" "$STACK_ENV" | tail -n 1; }
+DATABASE_URL=$(env_value DATABASE_URL)
+COGNITO_LOCAL=$(env_value COGNITO_LOCAL)
+POOL_ID=$(env_value COGNITO_USER_POOL_ID)
+ORIGIN=${BASE%/}
+
+# The anonymous pages need nothing.
+echo "GET /login|/login"
+echo "GET /signup|/signup"
+
+# ---- 10,000 users in the mirror ---------------------------------------------
+
+seed_mirror() {
+  # Mixed tiers and statuses, created over the last 60 days, so every chart
+  # of the statistics page has something to draw.
+  psql "$DATABASE_URL" -qtAX -v ON_ERROR_STOP=1 -c "
+    INSERT INTO t_default.users (sub, email, name, tier, status, enabled, created_at, updated_at)
+    SELECT 'bench-' || lpad(g::text, 5, '0'), 'bench-' || lpad(g::text, 5, '0') || '@bench.example',
+           'Bench User ' || g,
+           CASE WHEN g % 4 = 0 THEN 'premium' ELSE 'standard' END,
+           CASE WHEN g % 7 = 0 THEN 'UNCONFIRMED' WHEN g % 31 = 0 THEN 'FORCE_CHANGE_PASSWORD'
+                ELSE 'CONFIRMED' END,
+           true, now() - (g % 60) * interval '1 day' - (g % 86400) * interval '1 second', now()
+    FROM generate_series(1, $MIRROR_USERS) g
+    ON CONFLICT DO NOTHING" >/dev/null
+}
+
+# ---- users in cognito-local and their sessions ------------------------------
+
+cognito() { # OPERATION JSON → the answer on stdout; fails on an error status
+  curl -fsS -m "$CURL_TIMEOUT" -X POST "$COGNITO_LOCAL" \
+    -H 'Content-Type: application/x-amz-json-1.1' \
+    -H "X-Amz-Target: AWSCognitoIdentityProviderService.$1" -d "$2"
+}
+
+ensure_user() { # EMAIL [GROUP]
+  local email=$1 group=${2:-}
+  if ! cognito AdminGetUser "{\"UserPoolId\":\"$POOL_ID\",\"Username\":\"$email\"}" >/dev/null 2>&1; then
+    cognito AdminCreateUser "{\"UserPoolId\":\"$POOL_ID\",\"Username\":\"$email\",\"MessageAction\":\"SUPPRESS\",
+      \"UserAttributes\":[{\"Name\":\"email\",\"Value\":\"$email\"},{\"Name\":\"email_verified\",\"Value\":\"true\"},
+      {\"Name\":\"name\",\"Value\":\"Bench\"}]}" >/dev/null || return 1
+    cognito AdminSetUserPassword "{\"UserPoolId\":\"$POOL_ID\",\"Username\":\"$email\",
+      \"Password\":\"$BENCH_PASSWORD\",\"Permanent\":true}" >/dev/null || return 1
+    say "created $email in cognito-local"
+  fi
+  if [ -n "$group" ]; then
+    cognito AdminAddUserToGroup "{\"UserPoolId\":\"$POOL_ID\",\"Username\":\"$email\",\"GroupName\":\"$group\"}" \
+      >/dev/null || return 1
+  fi
+}
+
+# login EMAIL → the session cookie's value on stdout, signed in through the
+# pages exactly as a browser: the login form's CSRF token and cookie, then
+# the POST with our Origin.
+login() {
+  local email=$1 jar page csrf cookie
+  jar=$(mktemp)
+  page=$(curl -ksS -m "$CURL_TIMEOUT" -c "$jar" -b "$jar" "$BASE/login") || { rm -f "$jar"; return 1; }
+  csrf=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' <<<"$page" | head -n 1)
+  curl -ksS -m "$CURL_TIMEOUT" -o /dev/null -c "$jar" -b "$jar" -H "Origin: $ORIGIN" \
+    --data-urlencode "email=$email" --data-urlencode "password=$BENCH_PASSWORD" \
+    --data-urlencode "csrf=$csrf" "$BASE/login" || { rm -f "$jar"; return 1; }
+  cookie=$(awk -v name="$SESSION_COOKIE" '$6 == name {print $7}' "$jar" | tail -n 1)
+  rm -f "$jar"
+  [ -n "$cookie" ] && echo "$cookie"
+}
+
+if ensure_user "$USER_EMAIL" && cookie=$(login "$USER_EMAIL"); then
+  echo "GET /account|/account|Cookie: $SESSION_COOKIE=$cookie"
+else
+  say "could not sign in $USER_EMAIL: GET /account is left out"
+fi
+
+if ! seed_mirror; then
+  say "could not seed the users mirror: GET /admin is left out"
+elif ensure_user "$ADMIN_EMAIL" admin && cookie=$(login "$ADMIN_EMAIL"); then
+  say "users in the mirror: $(psql "$DATABASE_URL" -qtAX -c 'SELECT count(*) FROM t_default.users')"
+  echo "GET /admin|/admin|Cookie: $SESSION_COOKIE=$cookie"
+else
+  say "could not sign in $ADMIN_EMAIL: GET /admin is left out"
+fi
+
+# ---- JSON API and files (api, issue 6): appended by the API's engineer; others append theirs below ----
+# GET /api/v1/me with a bearer access token (the token is verified on every
+# call), and POST /files/upload-url with the same token and a JSON body from
+# tests/bench/upload-url.lua. The user is premium (files need it), made in
+# cognito-local when missing and signed in afresh through POST
+# /api/v1/auth/login. The upload-url target has a fourth field, the wrk
+# script; it is printed only when bench.sh reads one (else it would be sent
+# as a GET and measure a 405), and each run first forgets the bench user's
+# file rows so that they do not pile up. Mind that nginx rate-limits POSTs
+# per client address, and wrk is one address: that target measures mostly
+# nginx's 429 until the limit is lifted for the run.
+API_EMAIL=bench-api@bench.example
+API_SCRIPT=tests/bench/upload-url.lua
+
+ensure_premium_user() {
+  local email=$1 tier='{"Name":"custom:user_tier","Value":"premium"}'
+  if cognito AdminGetUser "{\"UserPoolId\":\"$POOL_ID\",\"Username\":\"$email\"}" >/dev/null 2>&1; then
+    cognito AdminUpdateUserAttributes "{\"UserPoolId\":\"$POOL_ID\",\"Username\":\"$email\",
+      \"UserAttributes\":[$tier]}" >/dev/null
+    return
+  fi
+  cognito AdminCreateUser "{\"UserPoolId\":\"$POOL_ID\",\"Username\":\"$email\",\"MessageAction\":\"SUPPRESS\",
+    \"UserAttributes\":[{\"Name\":\"email\",\"Value\":\"$email\"},{\"Name\":\"email_verified\",\"Value\":\"true\"},
+    {\"Name\":\"name\",\"Value\":\"Bench Api\"},$tier]}" >/dev/null || return 1
+  cognito AdminSetUserPassword "{\"UserPoolId\":\"$POOL_ID\",\"Username\":\"$email\",
+    \"Password\":\"$BENCH_PASSWORD\",\"Permanent\":true}" >/dev/null || return 1
+  say "created $email (premium) in cognito-local"
+}
+
+api_token() { # EMAIL → an access token on stdout
+  curl -ksS -m "$CURL_TIMEOUT" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"$1\",\"password\":\"$BENCH_PASSWORD\"}" "$BASE/api/v1/auth/login" |
+    sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p'
+}
+
+if ensure_premium_user "$API_EMAIL" && token=$(api_token "$API_EMAIL") && [ -n "$token" ]; then
+  echo "GET /api/v1/me|/api/v1/me|Authorization: Bearer $token"
+  psql "$DATABASE_URL" -qtAX -c "DELETE FROM t_default.files WHERE owner_sub IN
+    (SELECT sub FROM t_default.users WHERE email = '$API_EMAIL')" >/dev/null 2>&1
+  if grep -q 'read -r name path header script' scripts/bench.sh; then
+    echo "POST /files/upload-url|/files/upload-url|Authorization: Bearer $token|$API_SCRIPT"
+  else
+    say "bench.sh passes no wrk script yet: POST /files/upload-url is left out"
+  fi
+else
+  say "could not sign in $API_EMAIL through the API: the API targets are left out"
+fi

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: MIT */
+/* test_adminstore: what the admin panel and `users sync` add to the stores —
+ * users_list, users_statistics, users_put, users_delete_unseen and the audit
+ * log — against a real PostgreSQL.
+ *
+ * Without a server: bad arguments are refused before any database work.
+ * With one (GH_TEST_DATABASE_URL, see scratch_db.h): a scratch database with
+ * tenants 'default' and 'other' is made, used and dropped. Checked: LIKE wildcards
+ * in a search are literal and the search ignores ASCII case, filters and
+ * paging with totals, the statistics' day boundaries, sync writes with
+ * Cognito's creation time, the "written since" guard of a sync's deletes,
+ * audit rows inside a rolled-back and a committed transaction, newest-first
+ * paging by offset and by id, and tenant isolation. Without the variable it
+ * says so and counts one failure: never a silent pass. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "store/audit.h"
+#include "store/pg.h"
+#include "store/users.h"
+#include "test.h"
+#include "scratch_db.h"
+
+#define DAY 86400L
+#define T0 1700006400L /* 2023-11-15 00:00:00 UTC: a midnight */
+#define NOON (T0 + DAY / 2)
+
+static struct arena arena;
+
+static bool is(const char *got, const char *want)
+{
+    return got && want && strcmp(got, want) == 0;
+}
+
+static struct users_user user(const char *sub, const char *email, const char *tier,
+                              const char *status, time_t created)
+{
+    struct users_user u = {.sub = sub, .email = email, .name = "Some One", .tier = tier,
+                           .status = status, .enabled = true, .created_at = created};
+    return u;
+}
+
+/* ---- without a server -------------------------------------------------- */
+
+static void test_without_server(void)
+{
+    struct users_page page;
+    struct audit_page rows;
+    struct users_filter none = {0};
+    struct audit_change empty = {0};
+    test_cond("list: negative offset", users_list("default", &none, -1, 10, &arena, &page) ==
+                                           USERS_ERROR);
+    test_cond("list: no limit", users_list("default", &none, 0, 0, &arena, &page) == USERS_ERROR);
+    struct users_filter control = {.email_prefix = "a\x01b"};
+    test_cond("list: a control character",
+              users_list("default", &control, 0, 10, &arena, &page) == USERS_ERROR);
+    test_cond("delete: no sub", users_delete_unseen("default", "", T0) == USERS_ERROR);
+    struct users_user nameless = user("s", "", NULL, NULL, 0);
+    test_cond("put: no email", users_put("default", &nameless, T0) == USERS_ERROR);
+    test_cond("audit: required fields", audit_record("default", &empty) == AUDIT_ERROR);
+    test_cond("audit list: no limit",
+              audit_list("default", 0, 0, 0, &arena, &rows) == AUDIT_ERROR && rows.n == 0);
+    test_cond("audit for user: no sub",
+              audit_for_user("default", "", 10, &arena, &rows) == AUDIT_ERROR);
+}
+
+/* ---- users --------------------------------------------------------------- */
+
+static int list_count(const char *prefix, const char *tier, const char *status,
+                      long long *total)
+{
+    struct users_filter f = {.email_prefix = prefix, .tier = tier, .status = status};
+    struct users_page page;
+    if (users_list("default", &f, 0, 100, &arena, &page) != USERS_OK)
+        return -1;
+    *total = page.total;
+    return page.n;
+}
+
+static void test_list(void)
+{
+    static const char *const emails[] = {"a_b@x.example", "axb@x.example", "a%c@x.example",
+                                         "ABC@x.example", "zed@x.example"};
+    bool ok = true;
+    for (size_t i = 0; i < sizeof(emails) / sizeof(emails[0]); i++) {
+        char sub[16];
+        snprintf(sub, sizeof(sub), "l-%zu", i);
+        struct users_user u = user(sub, emails[i], i % 2 ? "premium" : "standard",
+                                   i == 4 ? "UNCONFIRMED" : "CONFIRMED", T0);
+        u.sub = arena_strdup(&arena, sub);
+        ok &= users_put("default", &u, T0) == USERS_OK;
+    }
+    test_cond("seed the list", ok);
+    long long total = 0;
+    test_cond("everyone", list_count(NULL, NULL, NULL, &total) == 5 && total == 5);
+    test_cond("an underscore is literal", list_count("a_", NULL, NULL, &total) == 1);
+    test_cond("a percent sign is literal", list_count("a%", NULL, NULL, &total) == 1);
+    test_cond("a backslash is literal", list_count("a\\", NULL, NULL, &total) == 0);
+    test_cond("case is ignored", list_count("A", NULL, NULL, &total) == 4 && total == 4);
+    test_cond("tier", list_count(NULL, "premium", NULL, &total) == 2);
+    test_cond("status", list_count(NULL, NULL, "UNCONFIRMED", &total) == 1);
+    test_cond("prefix, tier and status", list_count("a", "standard", "CONFIRMED", &total) == 2);
+    test_cond("empty filters are none", list_count("", "", "", &total) == 5);
+
+    struct users_filter all = {0};
+    struct users_page page, whole;
+    bool sorted = users_list("default", &all, 0, 5, &arena, &whole) == USERS_OK && whole.n == 5;
+    for (int i = 1; sorted && i < whole.n; i++)
+        sorted = strcmp(whole.rows[i - 1].email, whole.rows[i].email) < 0 ||
+                 strcoll(whole.rows[i - 1].email, whole.rows[i].email) < 0;
+    test_cond("in email order, lower-cased",
+              sorted && !strcmp(whole.rows[4].email, "zed@x.example"));
+    test_cond("a page: offset, limit, total",
+              users_list("default", &all, 1, 2, &arena, &page) == USERS_OK && page.n == 2 &&
+                  page.total == 5 && is(page.rows[0].email, whole.rows[1].email) &&
+                  is(page.rows[1].email, whole.rows[2].email) && page.rows[0].created_at == T0);
+    test_cond("past the end", users_list("default", &all, 10, 2, &arena, &page) == USERS_OK &&
+                                  page.n == 0 && page.total == 5);
+    test_cond("another tenant sees none", users_list("other", &all, 0, 10, &arena, &page) ==
+                                              USERS_OK &&
+                                              page.total == 0);
+}
+
+static void test_put_and_delete(void)
+{
+    struct users_user u = user("p-1", "Put@Example.com", NULL, "FORCE_CHANGE_PASSWORD",
+                               T0 - 5 * DAY), got;
+    test_cond("put: a new user with Cognito's creation time",
+              users_put("default", &u, T0) == USERS_OK &&
+                  users_get("default", "p-1", &arena, &got) == USERS_OK &&
+                  is(got.email, "put@example.com") && is(got.tier, "standard") &&
+                  got.created_at == T0 - 5 * DAY && got.synced_at == T0);
+    u.name = NULL;
+    u.tier = "premium";
+    u.enabled = false;
+    test_cond("put: every field as given, a NULL name included",
+              users_put("default", &u, T0 + 10) == USERS_OK &&
+                  users_get("default", "p-1", &arena, &got) == USERS_OK && got.name == NULL &&
+                  is(got.tier, "premium") && !got.enabled && got.updated_at == T0 + 10);
+    struct users_user reborn = user("p-2", "put@example.com", "standard", "CONFIRMED", 0);
+    test_cond("put: a re-created user takes the email over",
+              users_put("default", &reborn, T0 + 20) == USERS_OK &&
+                  users_get("default", "p-1", &arena, &got) == USERS_NOT_FOUND &&
+                  users_get("default", "p-2", &arena, &got) == USERS_OK &&
+                  got.created_at == T0 + 20);
+    /* p-2 was written at T0 + 20: a sync that began then or earlier keeps it. */
+    test_cond("delete: not a row written since the listing began",
+              users_delete_unseen("default", "p-2", T0 + 20) == USERS_NOT_FOUND &&
+                  users_get("default", "p-2", &arena, &got) == USERS_OK);
+    test_cond("delete: a row older than the listing",
+              users_delete_unseen("default", "p-2", T0 + 21) == USERS_OK &&
+                  users_get("default", "p-2", &arena, &got) == USERS_NOT_FOUND);
+    test_cond("delete: nothing left", users_delete_unseen("default", "p-2", T0 + 21) ==
+                                          USERS_NOT_FOUND);
+}
+
+static void test_statistics(void)
+{
+    /* In tenant 'other', so the list's users do not count. */
+    struct {
+        const char *sub, *tier, *status;
+        time_t created;
+    } seed[] = {
+        {"s-today", "premium", "CONFIRMED", NOON},
+        {"s-today2", "standard", "UNCONFIRMED", T0},
+        {"s-29", "standard", "CONFIRMED", T0 - 29 * DAY},      /* the first day shown */
+        {"s-30", "premium", "CONFIRMED", T0 - 29 * DAY - 1},   /* the day before it */
+        {"s-old", "standard", "FORCE_CHANGE_PASSWORD", T0 - 400 * DAY},
+        {"s-null", "standard", NULL, T0 - DAY},
+        {"s-future", "standard", "CONFIRMED", T0 + 3 * DAY},  /* a clock ahead of ours */
+    };
+    bool ok = true;
+    for (size_t i = 0; i < sizeof(seed) / sizeof(seed[0]); i++) {
+        char email[64];
+        snprintf(email, sizeof(email), "%s@stats.example", seed[i].sub);
+        struct users_user u = user(seed[i].sub, email, seed[i].tier, seed[i].status,
+                                   seed[i].created);
+        ok &= users_put("other", &u, NOON) == USERS_OK;
+    }
+    test_cond("seed the statistics", ok);
+    struct users_stats st;
+    test_cond("statistics", users_statistics("other", NOON, &st) == USERS_OK);
+    test_cond("totals and tiers", st.total == 7 && st.premium == 2 && st.standard == 5);
+    test_cond("statuses", st.confirmed == 4 && st.unconfirmed == 1 && st.other_status == 2);
+    test_cond("the first day is 29 days before today", st.first_day == T0 - 29 * DAY);
+    long long shown = 0;
+    for (int i = 0; i < USERS_STATS_DAYS; i++)
+        shown += st.signups[i];
+    test_cond("sign-ups per day", st.signups[USERS_STATS_DAYS - 1] == 2 && st.signups[0] == 1 &&
+                                      st.signups[USERS_STATS_DAYS - 2] == 1 && shown == 4);
+    test_cond("each tenant its own", users_statistics("default", NOON, &st) == USERS_OK &&
+                                         st.total == 5 && st.premium == 2);
+    test_cond("an unknown tenant", users_statistics("nosuchtenant", NOON, &st) == USERS_ERROR);
+}
+
+/* ---- audit ---------------------------------------------------------------- */
+
+static struct audit_change change(const char *sub, const char *old_tier, const char *new_tier,
+                                  time_t at)
+{
+    struct audit_change c = {.user_sub = sub, .user_email = "who@example.com",
+                             .old_tier = old_tier, .new_tier = new_tier,
+                             .by_sub = "admin-sub", .by_email = "admin@example.com",
+                             .request_id = "req-1", .client_addr = "127.0.0.1", .at = at};
+    return c;
+}
+
+static void test_audit(void)
+{
+    struct pg_query q;
+    struct audit_page page;
+    long long count = -1;
+    struct audit_change c = change("a-1", "standard", "premium", T0);
+    pg_query_init(&q);
+    bool rolled = pg_begin(&q) && audit_record("default", &c) == AUDIT_OK;
+    pg_rollback();
+    test_cond("a record in a rolled-back transaction is gone",
+              rolled && audit_count("default", &count) == AUDIT_OK && count == 0);
+    bool committed = pg_begin(&q) && audit_record("default", &c) == AUDIT_OK && pg_commit(&q);
+    pg_query_cleanup(&q);
+    test_cond("a committed one stays", committed && audit_count("default", &count) == AUDIT_OK &&
+                                           count == 1);
+    struct audit_change gold = change("a-1", "standard", "gold", T0);
+    test_cond("a tier the table refuses", audit_record("default", &gold) == AUDIT_ERROR);
+    struct audit_change unknown_old = change("a-2", NULL, "standard", T0 + 1);
+    unknown_old.by_email = unknown_old.request_id = unknown_old.client_addr = NULL;
+    test_cond("optional fields may be NULL", audit_record("default", &unknown_old) == AUDIT_OK);
+    for (int i = 0; i < 3; i++) {
+        struct audit_change more = change("a-1", i % 2 ? "premium" : "standard",
+                                          i % 2 ? "standard" : "premium", T0 + 10 + i);
+        audit_record("default", &more);
+    }
+    test_cond("count", audit_count("default", &count) == AUDIT_OK && count == 5);
+    test_cond("newest first",
+              audit_list("default", 0, 0, 10, &arena, &page) == AUDIT_OK && page.n == 5 &&
+                  page.rows[0].at == T0 + 12 && page.rows[4].at == T0 &&
+                  page.rows[0].id > page.rows[1].id && page.rows[3].old_tier == NULL &&
+                  page.rows[3].by_email == NULL && is(page.rows[4].by_sub, "admin-sub") &&
+                  is(page.rows[4].client_addr, "127.0.0.1"));
+    long long third = page.rows[2].id;
+    test_cond("by offset", audit_list("default", 0, 3, 10, &arena, &page) == AUDIT_OK &&
+                               page.n == 2 && page.rows[0].at == T0 + 1);
+    test_cond("by id", audit_list("default", third, 0, 10, &arena, &page) == AUDIT_OK &&
+                           page.n == 2 && page.rows[0].id < third);
+    test_cond("one user's history",
+              audit_for_user("default", "a-1", 10, &arena, &page) == AUDIT_OK && page.n == 4 &&
+                  page.rows[0].at == T0 + 12 && is(page.rows[0].new_tier, "premium"));
+    test_cond("another tenant's log is its own",
+              audit_count("other", &count) == AUDIT_OK && count == 0 &&
+                  audit_for_user("other", "a-1", 10, &arena, &page) == AUDIT_OK && page.n == 0);
+    test_cond("an unknown tenant", audit_count("nosuchtenant", &count) == AUDIT_ERROR);
+}
+
+/* ---- main ------------------------------------------------------------------- */
+
+int main(void)
+{
+    struct scratch_db db;
+    arena_init(&arena);
+    test_without_server();
+    if (scratch_db_open(&db, "adminstore")) {
+        test_list();
+        test_put_and_delete();
+        test_statistics();
+        test_audit();
+    }
+    scratch_db_close(&db);
+    arena_free(&arena);
+    return test_report();
+}
