@@ -17,11 +17,13 @@
 #include "core/seal.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -188,11 +190,26 @@ int seal_random(void *out, size_t n)
 }
 
 /* Writes the SHA-256 digest of len bytes at data to out. */
+/* OpenSSL 3 looks algorithms up in a locked table on every implicit use
+ * (EVP_sha256(), HMAC()); on the request path (a session cookie's hash, a
+ * CSRF token) that lock is contended by every thread. The algorithms are
+ * therefore fetched once per process and reused. */
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sha256_md;
+static EVP_MAC *hmac_mac;
+
+static void fetch_algorithms(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    hmac_mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
 void seal_sha256(const void *data, size_t len, unsigned char out[SEAL_SHA256_BYTES])
 {
     unsigned int n = 0;
 
-    if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1 ||
+    pthread_once(&fetch_once, fetch_algorithms);
+    if (!sha256_md || EVP_Digest(data, len, out, &n, sha256_md, NULL) != 1 ||
         n != SEAL_SHA256_BYTES)
         crypto_failed();
 }
@@ -203,11 +220,20 @@ void seal_hmac_sha256(const void *key, size_t key_len, const void *msg,
                       size_t len, unsigned char out[SEAL_SHA256_BYTES])
 {
     static const unsigned char no_key; /* HMAC wants a pointer even for "" */
-    unsigned int n = 0;
+    size_t n = 0;
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+        OSSL_PARAM_construct_end(),
+    };
 
-    if (key_len > INT_MAX ||
-        !HMAC(EVP_sha256(), key_len ? key : &no_key, (int)key_len, msg, len, out, &n) ||
-        n != SEAL_SHA256_BYTES)
+    pthread_once(&fetch_once, fetch_algorithms);
+    EVP_MAC_CTX *ctx = hmac_mac && key_len <= INT_MAX ? EVP_MAC_CTX_new(hmac_mac) : NULL;
+    bool ok = ctx && EVP_MAC_init(ctx, key_len ? key : &no_key, key_len, params) == 1 &&
+              EVP_MAC_update(ctx, msg, len) == 1 &&
+              EVP_MAC_final(ctx, out, &n, SEAL_SHA256_BYTES) == 1 && n == SEAL_SHA256_BYTES;
+    EVP_MAC_CTX_free(ctx);
+    if (!ok)
         crypto_failed();
 }
 

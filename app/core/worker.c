@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <fcgiapp.h>
+#include <malloc.h>
 #include <stdbool.h>
 #include <sys/epoll.h>
 #include <pthread.h>
@@ -47,6 +48,8 @@
 #include "http/response.h"
 
 #define ACCEPT_RETRY_US 10000
+#define WORKER_THREAD_STACK (256 * 1024) /* no deep recursion anywhere */
+#define WORKER_MALLOC_ARENAS 2
 
 static int quit_pipe[2] = {-1, -1};
 static atomic_long requests_served;
@@ -284,6 +287,10 @@ void worker_main(const struct worker_spec *worker_spec)
         _exit(1);
     }
     install_signals();
+    /* Every thread would otherwise get a malloc arena of its own; requests
+     * allocate little outside their arena, and a few shared malloc arenas
+     * keep a worker's resident memory small. */
+    mallopt(M_ARENA_MAX, WORKER_MALLOC_ARENAS);
     FCGX_Init();
     dispatch_init_worker(spec->cfg, spec->templates);
 
@@ -291,6 +298,7 @@ void worker_main(const struct worker_spec *worker_spec)
     pthread_t threads[SCOREBOARD_THREADS_MAX];
     pthread_attr_t attr;
     pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, WORKER_THREAD_STACK);
     int started = 0;
     for (int i = 0; i < nthreads; i++) {
         if (pthread_create(&threads[i], &attr, serve_thread, (void *)(intptr_t)i))

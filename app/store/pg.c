@@ -49,6 +49,8 @@
 #define SLUG_MAX 40
 #define SCHEMA_PREFIX "t_"
 #define SETUP_SQL_MAX 128
+#define PREPARED_MAX 64 /* statements prepared per connection; more run unprepared */
+#define PREPARED_NAME_MAX 16
 
 /* Empty search_path: see the design comment. The statement timeout is only a
  * default: one set for the role or in the conninfo options is kept. */
@@ -64,8 +66,16 @@ enum tx_state {
     TX_LOST, /* the connection died inside it: fail until pg_rollback */
 };
 
+/* A statement this connection has prepared: its text and its name. */
+struct prepared {
+    char *sql;
+    unsigned hash;
+};
+
 struct pg_thread {
     PGconn *conn;
+    struct prepared prepared[PREPARED_MAX]; /* named gh_<index> on conn */
+    int nprepared;
     pid_t pid; /* process that made conn: a connection never crosses fork */
     enum tx_state tx;
     unsigned failures;      /* consecutive failed connects */
@@ -144,11 +154,14 @@ static void clear_result(struct pg_query *q)
 
 /* ---- the thread's connection -------------------------------------------- */
 
+static void forget_prepared(struct pg_thread *st);
+
 static void thread_free(void *p)
 {
     struct pg_thread *st = p;
     if (st->conn && st->pid == getpid())
         PQfinish(st->conn);
+    forget_prepared(st);
     free(st);
 }
 
@@ -158,11 +171,19 @@ static void make_thread_key(void)
     thread_key_ready = thread_key_status == 0;
 }
 
+static void forget_prepared(struct pg_thread *st)
+{
+    for (int i = 0; i < st->nprepared; i++)
+        free(st->prepared[i].sql);
+    st->nprepared = 0;
+}
+
 static void drop_conn(struct pg_thread *st)
 {
     if (st->conn)
         PQfinish(st->conn);
     st->conn = NULL;
+    forget_prepared(st);
     if (st->tx == TX_OPEN)
         st->tx = TX_LOST;
 }
@@ -191,6 +212,7 @@ static struct pg_thread *thread_state(struct pg_query *q)
          * a path that only a misuse reaches) and connect afresh. */
         st->conn = NULL;
         st->tx = TX_NONE;
+        forget_prepared(st);
     }
     return st;
 }
@@ -534,6 +556,48 @@ void pg_query_init(struct pg_query *q)
     memset(q, 0, sizeof *q);
 }
 
+static unsigned text_hash(const char *s)
+{
+    unsigned h = 2166136261u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* exec_cached runs sql as a statement prepared once per connection: the
+ * server parses and plans it the first time only, which is most of the
+ * cost of a short indexed lookup such as loading a session. Only
+ * statements on the shared schema come here: they name their tables in
+ * full, so a prepared plan means the same thing whatever the search_path.
+ * Tenant statements never do (see pg_query_run_tenant): a plan prepared
+ * under one tenant's search_path would keep that tenant's tables. When the
+ * cache is full, or preparing fails, the statement simply runs unprepared. */
+static PGresult *exec_cached(struct pg_thread *st, PGconn *conn, const char *sql, int nparams,
+                             const char *const params[])
+{
+    char name[PREPARED_NAME_MAX];
+    unsigned hash = text_hash(sql);
+    int found = -1;
+    for (int i = 0; i < st->nprepared && found < 0; i++)
+        if (st->prepared[i].hash == hash && !strcmp(st->prepared[i].sql, sql))
+            found = i;
+    if (found < 0 && st->nprepared < PREPARED_MAX) {
+        snprintf(name, sizeof name, "gh_%d", st->nprepared);
+        PGresult *res = PQprepare(conn, name, sql, nparams, NULL);
+        bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+        PQclear(res);
+        if (ok) {
+            st->prepared[st->nprepared].sql = xstrdup(sql);
+            st->prepared[st->nprepared].hash = hash;
+            found = st->nprepared++;
+        }
+    }
+    if (found < 0)
+        return PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    snprintf(name, sizeof name, "gh_%d", found);
+    return PQexecPrepared(conn, name, nparams, params, NULL, NULL, 0);
+}
+
 /* account adds a statement's time to the request's PostgreSQL phase and
  * counts its failure by class; it returns ok. */
 static bool account(const struct pg_query *q, int64_t start, bool ok)
@@ -565,8 +629,7 @@ bool pg_query_run(struct pg_query *q, const char *sql, int nparams,
     clear_result(q);
     if (!check_args(q, sql, nparams, params) || !(conn = ready_conn(q, &st)))
         return account(q, start, false);
-    return account(q, start, take_result(q, st, PQexecParams(conn, sql, nparams, NULL, params,
-                                                              NULL, NULL, 0)));
+    return account(q, start, take_result(q, st, exec_cached(st, conn, sql, nparams, params)));
 }
 
 /* Like pg_query_run, with unqualified table names resolved only in the

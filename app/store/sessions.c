@@ -388,33 +388,30 @@ out:
  * nearly every page read-only; the price is an idle deadline up to a minute
  * early, nothing against a 30-minute timeout. The UPDATE makes this a
  * writing statement: it must run on the primary, never a read replica. */
+/* The lookup every signed-in page makes: one row by primary key, checked
+ * against the tenant and both deadlines, read-only so that it can run as a
+ * prepared plan with nothing to lock. */
 static const char load_sql[] =
-    "WITH hit AS ("
-    " SELECT id_hash, user_sub, email, name, tier, array_to_json(groups)::text AS groups,"
-    "  id_token, access_token, " EPOCH("access_expires_at") " AS access_expires,"
-    "  encode(refresh_token_enc, 'hex') AS refresh, encode(csrf_secret, 'hex') AS csrf,"
-    "  remember, " EPOCH("created_at") " AS created,"
-    "  " EPOCH("last_seen_at") " AS last_seen,"
-    "  " EPOCH("idle_expires_at") " AS idle_expires,"
-    "  " EPOCH("absolute_expires_at") " AS absolute_expires"
+    "SELECT user_sub, email, name, tier, array_to_json(groups)::text,"
+    " id_token, access_token, " EPOCH("access_expires_at") ","
+    " encode(refresh_token_enc, 'hex'), encode(csrf_secret, 'hex'),"
+    " remember, " EPOCH("created_at") ", " EPOCH("last_seen_at") ","
+    " " EPOCH("idle_expires_at") ", " EPOCH("absolute_expires_at")
     " FROM gatehouse.sessions"
     " WHERE id_hash = decode($1, 'hex') AND tenant_id = $2::bigint"
     "  AND idle_expires_at > to_timestamp($3::bigint)"
-    "  AND absolute_expires_at > to_timestamp($3::bigint)"
-    "), slid AS ("
-    " UPDATE gatehouse.sessions s SET last_seen_at = to_timestamp($3::bigint),"
-    "  idle_expires_at = least(to_timestamp($3::bigint + CASE WHEN s.remember"
-    "   THEN $5::bigint ELSE $4::bigint END), s.absolute_expires_at)"
-    " FROM hit WHERE s.id_hash = hit.id_hash"
-    "  AND s.last_seen_at <= to_timestamp($3::bigint - $6::bigint)"
-    " RETURNING " EPOCH("s.last_seen_at") " AS last_seen,"
-    "  " EPOCH("s.idle_expires_at") " AS idle_expires"
-    ")"
-    " SELECT hit.user_sub, hit.email, hit.name, hit.tier, hit.groups, hit.id_token,"
-    "  hit.access_token, hit.access_expires, hit.refresh, hit.csrf, hit.remember,"
-    "  hit.created, coalesce(slid.last_seen, hit.last_seen),"
-    "  coalesce(slid.idle_expires, hit.idle_expires), hit.absolute_expires"
-    " FROM hit LEFT JOIN slid ON true";
+    "  AND absolute_expires_at > to_timestamp($3::bigint)";
+
+/* Sliding the idle deadline, at most once per SESSION_TOUCH_S for a
+ * session: a write on every page would cost a row version, WAL and vacuum
+ * for a deadline that moves by seconds. The deadline is therefore up to
+ * SESSION_TOUCH_S early, which is the price of the saving. */
+static const char touch_sql[] =
+    "UPDATE gatehouse.sessions SET last_seen_at = to_timestamp($3::bigint),"
+    " idle_expires_at = least(to_timestamp($3::bigint + CASE WHEN remember"
+    "  THEN $5::bigint ELSE $4::bigint END), absolute_expires_at)"
+    " WHERE id_hash = decode($1, 'hex') AND tenant_id = $2::bigint"
+    " RETURNING " EPOCH("last_seen_at") ", " EPOCH("idle_expires_at");
 
 enum load_col {
     COL_SUB, COL_EMAIL, COL_NAME, COL_TIER, COL_GROUPS, COL_ID_TOKEN, COL_ACCESS_TOKEN,
@@ -463,7 +460,7 @@ static bool read_row(const struct pg_query *q, struct arena *a, struct sess_sess
 }
 
 /* Finds the live session whose cookie value is `cookie` in tenant tenant_id
- * at time now, and slides its idle deadline (see load_sql). Returns SESS_OK
+ * at time now, and slides its idle deadline when due (see touch_sql). Returns SESS_OK
  * with *out filled (strings in a); SESS_NOT_FOUND when the cookie is
  * malformed (no database work is done), unknown, of another tenant, or past
  * either deadline; SESS_UNAVAILABLE when PostgreSQL cannot be reached (the
@@ -474,7 +471,7 @@ enum sess_result sess_load(const char *cookie, long long tenant_id, time_t now,
 {
     unsigned char hash[SEAL_SHA256_BYTES];
     char hash_hex[HASH_HEX_LEN + 1], tenant[NUM_TEXT_MAX], at[NUM_TEXT_MAX];
-    char idle[NUM_TEXT_MAX], remember_idle[NUM_TEXT_MAX], touch[NUM_TEXT_MAX];
+    char idle[NUM_TEXT_MAX], remember_idle[NUM_TEXT_MAX];
     struct pg_query q;
     enum sess_result rc = SESS_NOT_FOUND;
 
@@ -485,9 +482,9 @@ enum sess_result sess_load(const char *cookie, long long tenant_id, time_t now,
     const char *const params[] = {
         hex_encode(hash, sizeof hash, hash_hex), num_text(tenant, tenant_id),
         num_text(at, now), num_text(idle, SESSION_IDLE_S),
-        num_text(remember_idle, SESSION_REMEMBER_IDLE_S), num_text(touch, SESSION_TOUCH_S),
+        num_text(remember_idle, SESSION_REMEMBER_IDLE_S),
     };
-    if (!pg_query_run(&q, load_sql, sizeof params / sizeof params[0], params)) {
+    if (!pg_query_run(&q, load_sql, 3, params)) {
         rc = pg_failure(&q);
         goto out;
     }
@@ -496,6 +493,17 @@ enum sess_result sess_load(const char *cookie, long long tenant_id, time_t now,
     if (!read_row(&q, a, out)) {
         rc = SESS_ERROR;
         goto out;
+    }
+    if (now - out->last_seen_at >= SESSION_TOUCH_S) {
+        /* A failed slide is not a failed page: the session is valid now,
+         * and the next page tries again. */
+        pg_query_cleanup(&q);
+        pg_query_init(&q);
+        if (pg_query_run(&q, touch_sql, sizeof params / sizeof params[0], params) &&
+            pg_query_rows(&q) == 1) {
+            out->last_seen_at = (time_t)strtoll(pg_query_value(&q, 0, 0), NULL, 10);
+            out->idle_expires_at = (time_t)strtoll(pg_query_value(&q, 0, 1), NULL, 10);
+        }
     }
     out->tenant_id = tenant_id;
     memcpy(out->id_hash, hash, sizeof hash);
