@@ -5,6 +5,7 @@
 #   make test SANITIZE=1   the same with ASan + UBSan
 #   make bench        wrk against the running stack, ratios to two ceilings
 #   make fuzz         longer libFuzzer runs of every parser
+#   make install      binary, data and deploy files under PREFIX (/usr/local); DESTDIR stages
 #   make deps         install what is missing (apt-get, npm ci)
 
 CC       ?= cc
@@ -93,5 +94,46 @@ fuzz: $(FUZZ_BIN)
 
 clean:
 	rm -rf build $(BIN)
+
+# make install: the binary to $(PREFIX)/bin; the templates, static files,
+# migrations, Bootstrap's dist/ (node_modules/bootstrap, see docs/DEPLOY.md),
+# the docs and the deployment files (systemd units, nginx site) to
+# $(PREFIX)/share/gatehouse. static/errors is made empty: each site renders
+# its own pages into it with `gatehouse error-pages`, and an upgrade must not
+# overwrite them. DESTDIR stages everything under another root (packaging).
+# Nothing here chowns or touches the running system, so with DESTDIR it needs
+# no root: the units and the nginx site are copies for the operator to put in
+# place (docs/DEPLOY.md), with /usr/local in them rewritten to $(PREFIX).
+PREFIX         = /usr/local
+SHARE_DIR      = $(PREFIX)/share/gatehouse
+BOOTSTRAP_DIST = node_modules/bootstrap/dist
+DEPLOY_FILES   = $(wildcard deploy/systemd/* deploy/nginx/*)
+DOC_FILES      = docs/DEPLOY.md docs/SCALING.md
+
+.PHONY: install
+install: $(BIN)
+	@test -f $(BOOTSTRAP_DIST)/css/bootstrap.min.css || \
+	  { echo "install: $(BOOTSTRAP_DIST) is missing: see docs/DEPLOY.md, section 2" >&2; exit 1; }
+	install -d -m 755 $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SHARE_DIR)/deploy $(DESTDIR)$(SHARE_DIR)/doc
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/gatehouse
+	@set -e; \
+	copy_tree() { \
+	  find "$$1" -path static/errors -prune -o -type d -print | \
+	    while read -r d; do install -d -m 755 "$$2$${d#"$$1"}"; done; \
+	  find "$$1" -path static/errors -prune -o -type f -print | \
+	    while read -r f; do install -m 644 "$$f" "$$2$${f#"$$1"}"; done; \
+	  echo "installed $$1/ in $$2/"; \
+	}; \
+	copy_tree templates $(DESTDIR)$(SHARE_DIR)/templates; \
+	copy_tree static $(DESTDIR)$(SHARE_DIR)/static; \
+	install -d -m 755 $(DESTDIR)$(SHARE_DIR)/static/errors; \
+	copy_tree sql $(DESTDIR)$(SHARE_DIR)/sql; \
+	copy_tree $(BOOTSTRAP_DIST) $(DESTDIR)$(SHARE_DIR)/vendor/bootstrap; \
+	for f in $(DEPLOY_FILES); do \
+	  sed 's|/usr/local|$(PREFIX)|g' "$$f" >"$(DESTDIR)$(SHARE_DIR)/deploy/$${f##*/}"; \
+	  chmod 644 "$(DESTDIR)$(SHARE_DIR)/deploy/$${f##*/}"; \
+	done; \
+	echo "installed $(DEPLOY_FILES) in $(DESTDIR)$(SHARE_DIR)/deploy/"; \
+	install -m 644 $(DOC_FILES) $(DESTDIR)$(SHARE_DIR)/doc/
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -420,7 +420,7 @@ test('the production site serves the installed tree and the installed pool', asy
     SESSION_KEY: '11'.repeat(32),
     GATEHOUSE_SITE_NAME: 'Deploy Test',
   };
-  fs.mkdirSync(path.join(share, 'static/errors'));
+  assert.deepEqual(fs.readdirSync(path.join(share, 'static/errors')), [], 'make install leaves static/errors empty');
   // From the share directory, as the unit's WorkingDirectory: the default
   // "templates" setting must find the installed templates.
   const pages = run(bin, ['error-pages', path.join(share, 'static/errors')], { cwd: share, env: appEnv });
