@@ -83,7 +83,9 @@ master=$(cat "$VAR/run/gatehouse.pid" 2>/dev/null)
 max_kb=0
 for pid in $(pgrep -P "${master:-0}"); do
   kb=$(awk '/^VmRSS:/ {print $2}' /proc/"$pid"/status 2>/dev/null)
-  echo "worker $pid resident: $(( ${kb:-0} / 1024 )).$(( (${kb:-0} % 1024) * 10 / 1024 )) MB"
+  anon=$(awk '/^RssAnon:/ {print $2}' /proc/"$pid"/status 2>/dev/null)
+  echo "worker $pid resident: $(( ${kb:-0} / 1024 )).$(( (${kb:-0} % 1024) * 10 / 1024 )) MB" \
+       "(of which private: $(( ${anon:-0} / 1024 )).$(( (${anon:-0} % 1024) * 10 / 1024 )) MB; the rest is shared libraries)"
   [ "${kb:-0}" -gt "$max_kb" ] && max_kb=${kb:-0}
 done
 # ---- GET /login while 200 logins wait on a slow Cognito -------------------

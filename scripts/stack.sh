@@ -82,7 +82,7 @@ NODE_BIN=$REPO/node_modules/.bin
 # a thread.
 APP_PROCESSES=2
 APP_THREADS=8       # per process, for pages (GETs)
-APP_SLOW_THREADS=16 # per process, for the slow lane (POSTs, which wait on Cognito)
+APP_SLOW_THREADS=8  # per process, for the slow lane (POSTs, which wait on Cognito)
 POOL_THREADS=$((APP_PROCESSES * APP_THREADS))
 POOL_SLOW_THREADS=$((APP_PROCESSES * APP_SLOW_THREADS))
 NGINX_WORKERS=1

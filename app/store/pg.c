@@ -245,10 +245,13 @@ static bool idle_conn_alive(PGconn *conn)
 static bool connect_thread(struct pg_thread *st, struct pg_query *q)
 {
     static const char *const keys[] = {
-        "connect_timeout", "fallback_application_name", "dbname", NULL};
+        "connect_timeout", "fallback_application_name", "gssencmode", "dbname", NULL};
     /* Entries before the expanded dbname are defaults the conninfo (a URI or
-     * key=value string) may override. */
-    const char *const values[] = {CONNECT_TIMEOUT_S, "gatehouse",
+     * key=value string) may override. GSS encryption is off unless asked
+     * for: trying it costs every connection a Kerberos library start-up,
+     * about a megabyte of each worker's memory, for a feature an application
+     * database rarely uses (gssencmode=prefer in DATABASE_URL restores it). */
+    const char *const values[] = {CONNECT_TIMEOUT_S, "gatehouse", "disable",
                                   worker_conninfo, NULL};
     long long now = now_ms();
     PGconn *conn = NULL;
