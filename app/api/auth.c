@@ -7,9 +7,9 @@
  * told through the shared catalogue (aws/cogerr.h), so a code means the
  * same thing on a page and in the API: at login an unknown email reads as
  * a wrong password, and sending a code answers the same whether or not the
- * email has an account. As on the sign-up page the tier is written by
- * gatehouse with an admin call after SignUp (flow_set_tier), never by the
- * app client.
+ * email has an account. As on the sign-up page the tier and the tenant are
+ * written by gatehouse with admin calls after SignUp
+ * (flow_set_signup_attributes), never by the app client.
  *
  * Tokens from a login are verified (issuer, audience, signature) before
  * they are handed out, like a session's, so a misconfigured pool fails
@@ -178,7 +178,7 @@ int auth_register(struct request *req, struct response *resp)
         return status;
     }
     const char *sub = cog_get(&r, "UserSub");
-    flow_set_tier(req, &c, email, tier);
+    flow_set_signup_attributes(req, &c, email, tier);
     if (sub) {
         struct users_user u = {.sub = sub, .email = email, .name = name, .tier = tier,
                                .status = STATUS_UNCONFIRMED, .enabled = true};

@@ -461,21 +461,31 @@ int flow_redirect_email(struct request *req, struct response *resp, const char *
 
 /* ---- sign-up attributes (shared by the sign-up page and the JSON API) ---- */
 
-/* flow_set_tier writes the tier a new user chose (user_tier is not
- * writable by the app client, so that no user can set their own tier with
- * their own token; gatehouse sets it with an admin call right after
- * SignUp). A failure is logged and leaves the user on the default tier:
- * never a lost account. Returns true when the tier was written. */
-bool flow_set_tier(const struct request *req, const struct cog_client *c, const char *email,
-                   const char *tier)
+static bool set_attribute(const struct request *req, const struct cog_client *c,
+                          const char *email, const char *name, const char *value)
 {
-    struct cog_attr attrs[] = {{"custom:user_tier", tier}};
+    struct cog_attr attrs[] = {{name, value}};
     struct cog_params p = {.username = email, .attrs = attrs, .n_attrs = 1};
     struct cog_result r;
     bool ok = cog_run(c, COG_ADMIN_UPDATE_ATTRIBUTES, &p, &r) == 0;
     if (!ok)
-        log_event(LOG_ERROR, "tier_not_set", "id=%s type=%s", req->request_id,
-                  r.type[0] ? r.type : "-");
+        log_event(LOG_ERROR, "attribute_not_set", "id=%s attribute=%s type=%s", req->request_id,
+                  name, r.type[0] ? r.type : "-");
     cog_result_free(&r);
     return ok;
+}
+
+/* flow_set_signup_attributes writes, with admin calls right after SignUp,
+ * what the app client may not write (so that no user can ever set them
+ * with their own token): custom:user_tier, the tier chosen, and
+ * custom:tenant_id, the request's tenant. They go one by one: on real
+ * Cognito an immutable tenant_id the pool already holds refuses a change,
+ * and that must not cost the tier. A failure is logged and leaves the
+ * default, never a lost account. Returns true when both were written. */
+bool flow_set_signup_attributes(const struct request *req, const struct cog_client *c,
+                                const char *email, const char *tier)
+{
+    bool tier_set = set_attribute(req, c, email, "custom:user_tier", tier);
+    bool tenant_set = set_attribute(req, c, email, "custom:tenant_id", req->tenant->slug);
+    return tier_set && tenant_set;
 }

@@ -72,9 +72,9 @@ int flow_redirect(struct request *req, struct response *resp, const char *path,
 int flow_redirect_email(struct request *req, struct response *resp, const char *path,
                         const char *email, const char *flash_key);
 
-/* flow_set_tier writes a new user's tier with AdminUpdateUserAttributes
- * right after SignUp (see flow.c); true when it was written. */
-bool flow_set_tier(const struct request *req, const struct cog_client *c, const char *email,
-                   const char *tier);
+/* flow_set_signup_attributes writes a new user's tier and tenant with admin
+ * calls right after SignUp (see flow.c); true when both were written. */
+bool flow_set_signup_attributes(const struct request *req, const struct cog_client *c,
+                                const char *email, const char *tier);
 
 #endif

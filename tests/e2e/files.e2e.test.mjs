@@ -45,7 +45,7 @@ test('a premium user uploads a file on /files and downloads it back', TEST, asyn
     await v.check('empty files page');
 
     await page.getByLabel('File to upload', { exact: true }).setInputFiles({ name: 'notes from e2e.txt', mimeType: 'text/plain', buffer: Buffer.from(content) });
-    await page.getByRole('button', { name: 'Upload' }).click();
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
     await page.getByRole('status').getByText('Uploaded notes from e2e.txt.').waitFor();
     const row = page.getByRole('row', { name: /notes from e2e\.txt/ });
     await row.waitFor();
@@ -60,7 +60,7 @@ test('a premium user uploads a file on /files and downloads it back', TEST, asyn
     assert.equal(url.hostname, '127.0.0.1');
     assert.match(url.pathname, /-notes-from-e2e\.txt$/);
     assert.ok(url.searchParams.get('X-Amz-Signature'), 'a presigned URL');
-    assert.equal(await page.evaluate(() => document.body.innerText), content.trimEnd());
+    assert.equal((await page.evaluate(() => document.body.innerText)).trimEnd(), content.trimEnd());
     assert.deepEqual(v.problems, [], 'no console errors, failed requests or CSP violations');
   } finally {
     await v.close();

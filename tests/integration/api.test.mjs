@@ -390,6 +390,7 @@ test('issue6-api-unknown-fields: fields the API does not name are ignored and ne
   const user = await cognitoUser(email);
   const attrs = Object.fromEntries(user.UserAttributes.map((a) => [a.Name, a.Value]));
   assert.equal(attrs['custom:user_tier'], 'standard');
+  assert.equal(attrs['custom:tenant_id'], 'default', 'gatehouse writes the tenant, as on the sign-up page');
   assert.equal(attrs.email, email);
   assert.equal(attrs.name, 'Extra');
   assert.equal(attrs['custom:company'], undefined);

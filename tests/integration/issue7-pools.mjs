@@ -20,6 +20,10 @@ import { fcgiRequest } from './fcgi.mjs';
 
 // Ports of private nginx servers: past the six the stack profile uses.
 const PRIVATE_PORT_OFFSET = 10;
+
+// idle resolves after ms without keeping the process alive meanwhile (for
+// races against something that normally ends first).
+export const idle = (ms, value) => new Promise((resolve) => setTimeout(resolve, ms, value).unref());
 let nextPort = 0;
 
 export function privatePort() {
@@ -40,11 +44,15 @@ export function tempDir(tag) {
 // startPool runs a master with the stack's settings and env overrides, on
 // socket (a path), and waits until it answers /healthz. stderr: 'pipe' (the
 // log is collected in pool.log), or a file descriptor to write it to.
-export async function startPool({ socket, env = {}, stderr = 'pipe', processes = 2, threads = 4 } = {}) {
+// slowSocket: the slow lane's socket (POSTs), or none (the stack's is never
+// taken: opening a socket replaces the file).
+export async function startPool({ socket, slowSocket, env = {}, stderr = 'pipe', processes = 2, threads = 4 } = {}) {
   const info = stackInfo();
   const childEnv = {
     PATH: process.env.PATH,
     GATEHOUSE_LISTEN: socket,
+    GATEHOUSE_LISTEN_SLOW: slowSocket || '',
+    GATEHOUSE_SLOW_THREADS: String(threads),
     GATEHOUSE_PID_FILE: '',
     GATEHOUSE_PROCESSES: String(processes),
     GATEHOUSE_THREADS: String(threads),
@@ -59,6 +67,7 @@ export async function startPool({ socket, env = {}, stderr = 'pipe', processes =
   if (stderr === 'pipe') child.stderr.on('data', (d) => { child.log += d; });
   child.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   child.socket = socket;
+  child.slowSocket = slowSocket;
   try {
     await waitFor(async () => {
       if (child.exitCode !== null) throw new Error(`the pool exited: ${child.log.slice(-2000)}`);
@@ -78,7 +87,7 @@ export async function stopPool(child) {
   if (child.exitCode === null && child.signalCode === null) {
     try { process.kill(child.pid, 'SIGTERM'); } catch { /* gone */ }
   }
-  const timeout = sleep(30000).then(() => 'timeout');
+  const timeout = idle(30000, 'timeout');
   if (await Promise.race([child.exited, timeout]) === 'timeout') killPool(child);
   await child.exited;
 }
@@ -145,10 +154,11 @@ const FASTCGI_PARAMS = `
         fastcgi_param REQUEST_ID        $request_id;`;
 
 // startNginx runs an nginx of our own on 127.0.0.1:port (TLS with the
-// stack's certificate) whose one upstream is the given pool sockets, with
-// keep-alive FastCGI connections as the stack's. It resolves with
+// stack's certificate) whose upstream is the given pool sockets, with
+// keep-alive FastCGI connections as the stack's; with `slow` sockets, POSTs
+// go to those (the slow lane), as in the stack. It resolves with
 // {port, dir, stop()}.
-export async function startNginx(sockets, { port = privatePort() } = {}) {
+export async function startNginx(sockets, { port = privatePort(), slow = [] } = {}) {
   const dir = tempDir('nginx');
   const tls = path.join(STACK, 'tls');
   const root = process.getuid && process.getuid() === 0;
@@ -172,6 +182,14 @@ http {
 ${sockets.map((s) => `        server unix:${s};`).join('\n')}
         keepalive 16;
     }
+    upstream pools_slow {
+${(slow.length ? slow : sockets).map((sock) => `        server unix:${sock};`).join('\n')}
+        keepalive 16;
+    }
+    map $request_method $lane {
+        POST    pools_slow;
+        default pools;
+    }
     server {
         listen 127.0.0.1:${port} ssl;
         ssl_certificate ${tls}/cert.pem;
@@ -180,7 +198,7 @@ ${FASTCGI_PARAMS}
         fastcgi_keep_conn on;
         fastcgi_connect_timeout 2s;
         fastcgi_read_timeout 30s;
-        location / { fastcgi_pass pools; }
+        location / { fastcgi_pass $lane; }
     }
 }
 `;
@@ -192,7 +210,7 @@ ${FASTCGI_PARAMS}
   const exited = new Promise((resolve) => child.on('exit', resolve));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGQUIT');
-    await Promise.race([exited, sleep(10000)]);
+    await Promise.race([exited, idle(10000)]);
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
   };
@@ -317,6 +335,17 @@ export async function apiCall(port, method, urlPath, { json, token, headers = {}
   return res;
 }
 
+// codeFor is emailedCode, read again when cognito-local was caught
+// rewriting its data file (a torn read is a JSON syntax error).
+async function codeFor(email) {
+  for (let attempt = 1; ; attempt++) {
+    try { return await emailedCode(email); } catch (e) {
+      if (!(e instanceof SyntaxError) || attempt >= 10) throw e;
+      await sleep(50);
+    }
+  }
+}
+
 // confirmedUser registers and confirms a user through the API of the site
 // on port and returns its email.
 export async function confirmedUser(port, { tag = 'i7', tier = 'standard' } = {}) {
@@ -325,7 +354,7 @@ export async function confirmedUser(port, { tag = 'i7', tier = 'standard' } = {}
     { json: { email, password: PASSWORD, name: 'Issue Seven', tier, accept_terms: true } });
   if (r.status !== 201) throw new Error(`register: ${r.status} ${r.body.slice(0, 200)}`);
   r = await apiCall(port, 'POST', '/api/v1/auth/verify-otp',
-    { json: { email, code: await emailedCode(email), purpose: 'email_verification' } });
+    { json: { email, code: await codeFor(email), purpose: 'email_verification' } });
   if (r.status !== 200) throw new Error(`verify-otp: ${r.status} ${r.body.slice(0, 200)}`);
   return email;
 }
@@ -359,4 +388,11 @@ export function logSince(file, offset) {
 
 export function fileSize(file) {
   try { return fs.statSync(file).size; } catch { return 0; }
+}
+
+// closeClients drops the kept-alive TLS connections of siteRequest, so the
+// test process can exit as soon as its tests are done.
+export function closeClients() {
+  for (const a of agents.values()) a.destroy();
+  agents.clear();
 }
