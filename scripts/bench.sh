@@ -15,13 +15,14 @@ CONNECTIONS=${BENCH_CONNECTIONS:-32}
 THREADS=${BENCH_THREADS:-2}
 export STACK_PROFILE=${STACK_PROFILE:-dev}
 VAR=var/$STACK_PROFILE
-PORT=$([ "$STACK_PROFILE" = test ] && echo 18443 || echo 8443)
+PORT=$(sed -n 's/^HTTPS_PORT=//p' "$VAR/stack.env" 2>/dev/null)
+PORT=${PORT:-8443}
 BASE=https://127.0.0.1:$PORT
 
 command -v wrk >/dev/null || { echo "bench: wrk is missing (make deps)"; exit 1; }
 scripts/stack.sh start >/dev/null || { echo "bench: the stack did not start"; exit 1; }
 
-# Targets: name|path|extra wrk args. Authenticated pages are added by the
+# Targets: name|path|header|wrk script (the last two optional). Authenticated pages are added by the
 # bench setup script when it exists (a session cookie, a bearer token).
 targets=(
   "static|/__bench/static.html"
@@ -35,11 +36,12 @@ fi
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-# run_wrk PATH [HEADER] → "rps p50_ms p99_ms errors"
+# run_wrk PATH [HEADER] [SCRIPT] → "rps p50_ms p99_ms errors"
 run_wrk() {
-  local path=$1 header=${2:-}
+  local path=$1 header=${2:-} script=${3:-}
   local args=(-t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency --timeout 5s)
   [ -n "$header" ] && args+=(-H "$header")
+  [ -n "$script" ] && args+=(-s "$script")
   local out; out=$(wrk "${args[@]}" "$BASE$path" 2>&1)
   local rps p50 p99 non2xx errors
   rps=$(echo "$out" | awk '/^Requests\/sec:/ {print $2}')
@@ -61,8 +63,8 @@ median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 declare -A RPS P50 P99 ERR
 for round in $(seq "$ROUNDS"); do
   for t in "${targets[@]}"; do
-    IFS='|' read -r name path header <<<"$t"
-    read -r rps p50 p99 errs < <(run_wrk "$path" "$header")
+    IFS='|' read -r name path header script <<<"$t"
+    read -r rps p50 p99 errs < <(run_wrk "$path" "$header" "$script")
     RPS[$name]+="$rps "; P50[$name]+="$p50 "; P99[$name]+="$p99 "; ERR[$name]=$(( ${ERR[$name]:-0} + errs ))
   done
 done

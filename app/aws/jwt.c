@@ -36,6 +36,7 @@
 #include "core/buf.h"
 #include "core/limits.h"
 #include "core/log.h"
+#include "core/seal.h"
 #include "core/xalloc.h"
 
 #define JWT_ALG "RS256"
@@ -477,8 +478,56 @@ int jwt_cache_put_jwks(const char *issuer, const char *jwks, size_t len, time_t 
     return is ? 0 : -1;
 }
 
+/* ---- verified-signature cache --------------------------------------------
+ *
+ * libjwt reads the key's PEM text on every call, which costs OpenSSL 3 a
+ * millisecond or more; a bearer client sends the same access token on
+ * every call for an hour. So a token whose signature libjwt has verified is
+ * remembered — the SHA-256 of issuer and token, in a direct-mapped table —
+ * and the same bytes from the same issuer skip the signature check. Only
+ * the signature is skipped: the header, the claims and the expiry are
+ * checked on every call, and a changed byte misses the cache. */
+#define VERIFIED_SLOTS 1024
+
+static pthread_mutex_t verified_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned char verified[VERIFIED_SLOTS][SEAL_SHA256_BYTES];
+
+static void verified_hash(const char *issuer, const char *token, unsigned char out[SEAL_SHA256_BYTES])
+{
+    struct buf text;
+    buf_init(&text);
+    buf_puts(&text, issuer);
+    buf_putc(&text, '\n');
+    buf_puts(&text, token);
+    seal_sha256(text.data, text.len, out);
+    buf_free(&text);
+}
+
+static size_t verified_slot(const unsigned char h[SEAL_SHA256_BYTES])
+{
+    return ((size_t)h[0] << 8 | h[1]) % VERIFIED_SLOTS;
+}
+
+static bool verified_has(const unsigned char h[SEAL_SHA256_BYTES])
+{
+    pthread_mutex_lock(&verified_lock);
+    bool hit = !memcmp(verified[verified_slot(h)], h, SEAL_SHA256_BYTES);
+    pthread_mutex_unlock(&verified_lock);
+    return hit;
+}
+
+static void verified_add(const unsigned char h[SEAL_SHA256_BYTES])
+{
+    pthread_mutex_lock(&verified_lock);
+    memcpy(verified[verified_slot(h)], h, SEAL_SHA256_BYTES);
+    pthread_mutex_unlock(&verified_lock);
+}
+
 void jwt_cache_clear(void)
 {
+    pthread_mutex_lock(&verified_lock);
+    memset(verified, 0, sizeof(verified));
+    pthread_mutex_unlock(&verified_lock);
     pthread_mutex_lock(&cache_lock);
     for (size_t b = 0; b < ISSUER_BUCKETS; b++) {
         while (buckets[b]) {
@@ -644,6 +693,7 @@ static enum jwt_status check_claims(struct json_object *claims, const struct jwt
 enum jwt_status jwt_verify(const char *token, const struct jwt_expect *expect, time_t now,
                            struct json_object **claims)
 {
+    unsigned char token_hash[SEAL_SHA256_BYTES];
     struct parsed p = {NULL, NULL};
     const char *kid = NULL;
     char *pem = NULL;
@@ -662,19 +712,23 @@ enum jwt_status jwt_verify(const char *token, const struct jwt_expect *expect, t
     st = check_header(p.header, &kid);
     if (st != JWT_OK)
         goto out;
-    /* The key comes from the issuer we expect, never from the token. */
-    st = find_key(expect->issuer, kid, now, &pem);
-    if (st != JWT_OK)
-        goto out;
-    if (jwt_decode(&lib, token, (const unsigned char *)pem, (int)strlen(pem)) != 0) {
-        ERR_clear_error();
-        st = JWT_BAD_SIGNATURE;
-        goto out;
-    }
-    /* libjwt re-reads alg itself; make sure it verified what we checked. */
-    if (jwt_get_alg(lib) != JWT_ALG_RS256) {
-        st = JWT_BAD_ALG;
-        goto out;
+    verified_hash(expect->issuer, token, token_hash);
+    if (!verified_has(token_hash)) {
+        /* The key comes from the issuer we expect, never from the token. */
+        st = find_key(expect->issuer, kid, now, &pem);
+        if (st != JWT_OK)
+            goto out;
+        if (jwt_decode(&lib, token, (const unsigned char *)pem, (int)strlen(pem)) != 0) {
+            ERR_clear_error();
+            st = JWT_BAD_SIGNATURE;
+            goto out;
+        }
+        /* libjwt re-reads alg itself; make sure it verified what we checked. */
+        if (jwt_get_alg(lib) != JWT_ALG_RS256) {
+            st = JWT_BAD_ALG;
+            goto out;
+        }
+        verified_add(token_hash);
     }
     st = check_claims(p.claims, expect, now);
     if (st == JWT_OK) {
@@ -686,6 +740,19 @@ out:
     free(pem);
     parsed_cleanup(&p);
     return st;
+}
+
+struct json_object *jwt_stored_claims(const char *token)
+{
+    struct parsed p = {NULL, NULL};
+    if (!token || split_token(token, &p) != JWT_OK) {
+        parsed_cleanup(&p);
+        return NULL;
+    }
+    struct json_object *claims = p.claims;
+    p.claims = NULL;
+    parsed_cleanup(&p);
+    return claims;
 }
 
 const char *jwt_status_name(enum jwt_status status)

@@ -48,6 +48,11 @@ int jwt_issuer(char *out, size_t outlen, const char *endpoint, const char *regio
 enum jwt_status jwt_verify(const char *token, const struct jwt_expect *expect, time_t now,
                            struct json_object **claims);
 
+/* jwt_stored_claims parses the claims of a token WITHOUT verifying it, for
+ * tokens this server verified before it stored them (a session's). The
+ * caller owns the result (json_object_put); NULL when it is malformed. */
+struct json_object *jwt_stored_claims(const char *token);
+
 /* jwt_status_name returns a constant name for logs ("expired", ...). */
 const char *jwt_status_name(enum jwt_status status);
 

@@ -15,14 +15,12 @@
 #include <string.h>
 
 #include "aws/cognito.h"
+#include "aws/jwt.h"
 #include "core/log.h"
-#include "core/seal.h"
 #include "pages/flow.h"
 #include "pages/render.h"
 #include "store/sessions.h"
 #include "store/tenants.h"
-
-#define ID_TOKEN_CLAIMS_MAX 8192
 
 static const struct {
     const char *claim, *label;
@@ -35,19 +33,9 @@ static const struct {
 /* add_profile lists the optional attributes in the stored id token. */
 static void add_profile(struct json_object *ctx, const char *id_token)
 {
-    const char *dot1 = id_token ? strchr(id_token, '.') : NULL;
-    const char *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
-    unsigned char payload[ID_TOKEN_CLAIMS_MAX];
-    size_t len = 0;
-    if (!dot2 || !seal_b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), payload,
-                                     sizeof(payload) - 1, &len))
+    struct json_object *claims = jwt_stored_claims(id_token);
+    if (!claims)
         return;
-    payload[len] = '\0';
-    struct json_object *claims = json_tokener_parse((const char *)payload);
-    if (!claims || !json_object_is_type(claims, json_type_object)) {
-        json_object_put(claims);
-        return;
-    }
     struct json_object *list = json_object_new_array();
     for (size_t i = 0; i < sizeof(profile_claims) / sizeof(profile_claims[0]); i++) {
         struct json_object *v;

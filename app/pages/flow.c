@@ -30,6 +30,7 @@
 #include "http/visitor.h"
 #include "pages/flash.h"
 #include "pages/render.h"
+#include "store/revoked.h"
 #include "store/sessions.h"
 #include "store/tenants.h"
 #include "store/users.h"
@@ -404,10 +405,30 @@ out:
     return result;
 }
 
+/* deny_api_tokens records the sign-out in the revocation list the JSON API
+ * checks, so that the user's bearer tokens issued before now stop working
+ * here too, as GlobalSignOut makes them stop at Cognito. */
+static void deny_api_tokens(struct request *req, const struct sess_session *s)
+{
+    struct json_object *claims = jwt_stored_claims(s->access_token), *v;
+    if (!claims)
+        return;
+    struct revoked_token t = {.sub = s->sub, .jti = claim(claims, "jti"),
+                              .origin_jti = claim(claims, "origin_jti")};
+    if (json_object_object_get_ex(claims, "iat", &v))
+        t.iat = (time_t)json_object_get_int64(v);
+    if (json_object_object_get_ex(claims, "exp", &v))
+        t.exp = (time_t)json_object_get_int64(v);
+    if (t.jti && revoked_sign_out(req->tenant->slug, &t, time(NULL)) != REVOKED_NO)
+        log_event(LOG_WARN, "revocation_not_recorded", "id=%s", req->request_id);
+    json_object_put(claims);
+}
+
 void flow_end_session(struct request *req, struct response *resp)
 {
     struct sess_session *s = req->session;
     if (s) {
+        deny_api_tokens(req, s);
         /* GlobalSignOut invalidates every token of the user's sign-in; when
          * the access token is already dead, revoking the refresh token does
          * the same for this session. Either way the row goes. */

@@ -154,6 +154,7 @@ int render_error(struct request *req, struct response *resp, int status,
         struct json_object *obj = json_object_new_object();
         json_object_object_add(obj, "error", json_object_new_string(code));
         json_object_object_add(obj, "message", json_object_new_string(message));
+        json_object_object_add(obj, "field", NULL); /* the API's one error shape */
         json_object_object_add(obj, "request_id", json_object_new_string(req->request_id));
         return render_json(resp, status, obj);
     }

@@ -108,23 +108,6 @@ static bool valid_signup(struct request *req, struct json_object *ctx, const cha
     return ok;
 }
 
-/* set_attribute writes one attribute the app client may not write (the
- * tier, the tenant) with an admin call; a failure is logged and leaves the
- * default, never a lost sign-up. They go one by one: on real Cognito an
- * immutable custom:tenant_id the pool already holds refuses a change, and
- * that must not cost the tier. */
-static void set_attribute(struct request *req, const struct cog_client *c, const char *email,
-                          const char *name, const char *value)
-{
-    struct cog_attr attrs[] = {{name, value}};
-    struct cog_params p = {.username = email, .attrs = attrs, .n_attrs = 1};
-    struct cog_result r;
-    if (cog_run(c, COG_ADMIN_UPDATE_ATTRIBUTES, &p, &r) < 0)
-        log_event(LOG_ERROR, "attribute_not_set", "id=%s attribute=%s type=%s", req->request_id,
-                  name, r.type[0] ? r.type : "-");
-    cog_result_free(&r);
-}
-
 int signup_submit(struct request *req, struct response *resp)
 {
     struct json_object *ctx = signup_context(req, true);
@@ -154,8 +137,7 @@ int signup_submit(struct request *req, struct response *resp)
     }
     json_object_put(ctx);
     const char *sub = cog_get(&r, "UserSub");
-    set_attribute(req, &c, email, "custom:user_tier", tier);
-    set_attribute(req, &c, email, "custom:tenant_id", req->tenant->slug);
+    flow_set_signup_attributes(req, &c, email, tier);
     if (sub) {
         struct users_user u = {.sub = sub, .email = email, .name = req_form(req, "name"),
                                .tier = tier, .status = "UNCONFIRMED", .enabled = true};
