@@ -155,11 +155,10 @@ if ensure_premium_user "$API_EMAIL" && token=$(api_token "$API_EMAIL") && [ -n "
   echo "GET /api/v1/me|/api/v1/me|Authorization: Bearer $token"
   psql "$DATABASE_URL" -qtAX -c "DELETE FROM t_default.files WHERE owner_sub IN
     (SELECT sub FROM t_default.users WHERE email = '$API_EMAIL')" >/dev/null 2>&1
-  if grep -q 'read -r name path header script' scripts/bench.sh; then
-    echo "POST /files/upload-url|/files/upload-url|Authorization: Bearer $token|$API_SCRIPT"
-  else
-    say "bench.sh passes no wrk script yet: POST /files/upload-url is left out"
-  fi
+  # POST /files/upload-url is not a target: nginx limits POSTs to 10 a
+  # second per address (the dev profile, as in production), so wrk from one
+  # address measures the rate limit, not the pool. Its cost inside the pool
+  # shows in the slow-request log and /metrics instead.
 else
   say "could not sign in $API_EMAIL through the API: the API targets are left out"
 fi
