@@ -29,6 +29,7 @@
 #define LOG_LINE_MAX 2048
 
 static const char *process_kind = "main";
+static int process_id; /* cached: getpid is a system call, and every line needs it */
 static enum log_level min_level = LOG_INFO;
 
 static const char *level_names[] = {"debug", "info", "warn", "error"};
@@ -71,6 +72,7 @@ static void write_line(const char *line, size_t len)
 void log_set_process(const char *kind)
 {
     process_kind = kind;
+    process_id = (int)getpid(); /* called again in each worker after fork */
 }
 
 void log_set_level(enum log_level min)
@@ -92,7 +94,7 @@ void log_event(enum log_level level, const char *event, const char *fmt, ...)
                      "proc=%s event=%s",
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
                      tm.tm_min, tm.tm_sec, (long)tv.tv_usec, level_names[level],
-                     (int)getpid(), process_kind, event);
+                     process_id ? process_id : (int)getpid(), process_kind, event);
     if (fmt && *fmt && n > 0 && (size_t)n < sizeof(line) - 2) {
         line[n++] = ' ';
         va_list ap;

@@ -9,7 +9,8 @@
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
-/* log_set_process names the process kind ("master", "worker") in every line. */
+/* log_set_process names the process kind ("master", "worker") in every line
+ * and notes its pid; call it again after a fork. */
 void log_set_process(const char *kind);
 void log_set_level(enum log_level min);
 /* log_event writes "ts=… level=… pid=… proc=… event=<event> <fmt…>". fmt
