@@ -3,8 +3,9 @@
 # master and worker run under valgrind's memcheck; fails on any memory error
 # or definite leak.
 #
-#   scripts/valgrind.sh [TEST_FILE...]   (default: VALGRIND_TESTS, or
-#                                         accounts.test.mjs api.test.mjs)
+#   scripts/valgrind.sh [TEST_FILE...]   (default: VALGRIND_TESTS, or the
+#       flows that need no second worker process: accounts, api, admin,
+#       http and tenants .test.mjs of tests/integration)
 #   STACK_PROFILE (default valgrind) and STACK_PORT_BASE (default 27400)
 #   name a private stack of its own, started here and stopped at the end.
 #   GATEHOUSE_BIN is the binary to check (make valgrind passes its build).
@@ -32,7 +33,7 @@ LOG=$VAR/log
 WRAPPER=$VAR/valgrind-gatehouse
 VALGRIND_ERROR_STATUS=99
 STOP_TIMEOUT=180 # valgrind's leak check at exit takes a while
-read -r -a TESTS <<<"${*:-${VALGRIND_TESTS:-accounts.test.mjs api.test.mjs}}"
+read -r -a TESTS <<<"${*:-${VALGRIND_TESTS:-accounts.test.mjs api.test.mjs admin.test.mjs http.test.mjs tenants.test.mjs}}"
 
 die() { echo "valgrind.sh: $*" >&2; exit 1; }
 command -v valgrind >/dev/null || die "valgrind is not installed (apt-get install valgrind)"

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { adminSession, psql, sleep, waitFor, STACK, HTTPS_PORT, PASSWORD } from './helpers.mjs';
 import {
-  SiteBrowser, apiCall, confirmedUser, signedIn, apiTokens, loop, closeClients,
+  SiteBrowser, apiCall, confirmedUsers, signedIn, apiTokens, loop, closeClients,
 } from './issue7-pools.mjs';
 
 const PORT = HTTPS_PORT;
@@ -62,10 +62,10 @@ const outcome = (r, okStatus) => ({
 test('issue7-pg-restart: 503s while PostgreSQL is down, full recovery within seconds, no worker restart, nothing half-written', async (t) => {
   // The cast: signed-in users, an API client, a visitor who logs in, an
   // admin, and two users whose tier the admin keeps changing.
-  const emails = await Promise.all([0, 1, 2].map(() => confirmedUser(PORT, { tag: 'pgload' })));
+  const emails = await confirmedUsers(PORT, 3, { tag: 'pgload' });
   const users = await Promise.all(emails.map((e) => signedIn(PORT, e)));
   const token = (await apiTokens(PORT, emails[0])).access_token;
-  const targets = await Promise.all([0, 1].map(() => confirmedUser(PORT, { tag: 'pgtier' })));
+  const targets = await confirmedUsers(PORT, 2, { tag: 'pgtier' });
   await Promise.all(targets.map((e) => signedIn(PORT, e))); // sessions whose tier must follow
   const admin = await adminSession();
   assert.equal((await admin.b.get('/admin')).status, 200);

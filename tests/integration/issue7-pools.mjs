@@ -14,21 +14,23 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, execFileSync } from 'node:child_process';
 import {
-  Browser, BIN, ROOT, STACK, sleep, waitFor, stackInfo, uniqueEmail, PASSWORD, emailedCode,
+  Browser, BIN, ROOT, STACK, sleep, waitFor, stackInfo, uniqueEmail, PASSWORD,
 } from './helpers.mjs';
 import { fcgiRequest } from './fcgi.mjs';
 
 // Ports of private nginx servers: past the six the stack profile uses.
 const PRIVATE_PORT_OFFSET = 10;
+const PRIVATE_PORTS = 40;
+let nextPort = 0;
 
 // idle resolves after ms without keeping the process alive meanwhile (for
 // races against something that normally ends first).
 export const idle = (ms, value) => new Promise((resolve) => setTimeout(resolve, ms, value).unref());
-let nextPort = 0;
 
+// privatePort is the next port for an nginx of our own.
 export function privatePort() {
   const base = Number(stackInfo().HTTPS_PORT);
-  return base + PRIVATE_PORT_OFFSET + (nextPort++ % 40);
+  return base + PRIVATE_PORT_OFFSET + (nextPort++ % PRIVATE_PORTS);
 }
 
 // tempDir makes a directory other users may traverse (nginx's workers run
@@ -158,6 +160,13 @@ const FASTCGI_PARAMS = `
 // keep-alive FastCGI connections as the stack's; with `slow` sockets, POSTs
 // go to those (the slow lane), as in the stack. It resolves with
 // {port, dir, stop()}.
+//
+// Servers are listed with max_fails=0. A worker thread gives up an idle
+// kept connection when a new one arrives (app/core/worker.c), and nginx
+// counts the failed reuse of a cached connection against that server: with
+// the default max_fails=1 a healthy pool would be set aside for 10 s now
+// and then, which would skew the split the scale-out test relies on. A dead
+// pool costs a refused connect() and the next server is tried at once.
 export async function startNginx(sockets, { port = privatePort(), slow = [] } = {}) {
   const dir = tempDir('nginx');
   const tls = path.join(STACK, 'tls');
@@ -179,11 +188,11 @@ http {
     client_max_body_size 64k;
     client_body_buffer_size 64k;
     upstream pools {
-${sockets.map((s) => `        server unix:${s};`).join('\n')}
+${sockets.map((sock) => `        server unix:${sock} max_fails=0;`).join('\n')}
         keepalive 16;
     }
     upstream pools_slow {
-${(slow.length ? slow : sockets).map((sock) => `        server unix:${sock};`).join('\n')}
+${(slow.length ? slow : sockets).map((sock) => `        server unix:${sock} max_fails=0;`).join('\n')}
         keepalive 16;
     }
     map $request_method $lane {
@@ -335,15 +344,37 @@ export async function apiCall(port, method, urlPath, { json, token, headers = {}
   return res;
 }
 
-// codeFor is emailedCode, read again when cognito-local was caught
-// rewriting its data file (a torn read is a JSON syntax error).
-async function codeFor(email) {
-  for (let attempt = 1; ; attempt++) {
-    try { return await emailedCode(email); } catch (e) {
-      if (!(e instanceof SyntaxError) || attempt >= 10) throw e;
-      await sleep(50);
-    }
+// readJsonFile parses a JSON file that another process rewrites in place:
+// cognito-local writes its data file over the old one, so a read may catch
+// the new document followed by the tail of a longer old one (or a torn one).
+// The leading complete document is taken; null until there is one.
+function readJsonFile(file) {
+  const text = fs.readFileSync(file, 'utf8');
+  try { return JSON.parse(text); } catch (e) {
+    const m = /after JSON at position (\d+)/.exec(e.message);
+    if (m) { try { return JSON.parse(text.slice(0, Number(m[1]))); } catch { /* torn */ } }
+    return null;
   }
+}
+
+// codeFor is helpers' emailedCode, tolerant of cognito-local's rewrites: the
+// code cognito-local "emailed" to email, read from its data folder.
+async function codeFor(email) {
+  const info = stackInfo();
+  const file = path.join(info.COGNITO_DB_DIR, `${info.COGNITO_USER_POOL_ID}.json`);
+  let code;
+  await waitFor(() => {
+    const db = readJsonFile(file);
+    for (const u of Object.values((db && db.Users) || {})) {
+      const mail = (u.Attributes || []).find((a) => a.Name === 'email');
+      if (mail && mail.Value.toLowerCase() === email.toLowerCase() && u.ConfirmationCode) {
+        code = u.ConfirmationCode;
+        return true;
+      }
+    }
+    return false;
+  }, 5000, `an emailed code for ${email}`);
+  return code;
 }
 
 // confirmedUser registers and confirms a user through the API of the site
@@ -357,6 +388,14 @@ export async function confirmedUser(port, { tag = 'i7', tier = 'standard' } = {}
     { json: { email, code: await codeFor(email), purpose: 'email_verification' } });
   if (r.status !== 200) throw new Error(`verify-otp: ${r.status} ${r.body.slice(0, 200)}`);
   return email;
+}
+
+// confirmedUsers makes count users one after the other (cognito-local
+// handles concurrent writes of its data file poorly).
+export async function confirmedUsers(port, count, opts) {
+  const emails = [];
+  for (let i = 0; i < count; i++) emails.push(await confirmedUser(port, opts));
+  return emails;
 }
 
 // signedIn logs email in with a SiteBrowser at port and returns it.

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { sleep } from './helpers.mjs';
 import {
-  startPool, stopPool, killPool, startNginx, tempDir, SiteBrowser, sameSessionAt, apiCall, confirmedUser,
+  startPool, stopPool, killPool, startNginx, tempDir, SiteBrowser, sameSessionAt, apiCall, confirmedUser, confirmedUsers,
   signedIn, apiTokens, loop, poolStatus, closeClients,
 } from './issue7-pools.mjs';
 
@@ -60,7 +60,7 @@ test('issue7-scaleout-session: a session or token made on one pool is served by 
 });
 
 test('issue7-scaleout-kill: one pool killed outright; signed-in users notice nothing beyond requests in flight', async (t) => {
-  const emails = await Promise.all(Array.from({ length: USERS }, () => confirmedUser(both.port, { tag: 'scalekill' })));
+  const emails = await confirmedUsers(both.port, USERS, { tag: 'scalekill' });
   const users = await Promise.all(emails.map((e) => signedIn(both.port, e)));
   const token = (await apiTokens(both.port, emails[0])).access_token;
   const servedBefore = (await poolStatus(poolB.socket)).requests;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make soak: ten minutes (SOAK_SECONDS) of mixed traffic at SOAK_RATE
 # requests/s against the local stack of STACK_PROFILE (default: test, on its
-# own ports, as make test uses it), then the figures: requests and errors
+# own ports, as make test uses it; a private profile also needs
+# STACK_PORT_BASE, as scripts/stack.sh says), then the figures: requests and errors
 # per operation, worker memory and descriptors after warm-up. The stack is
 # started first and stopped afterwards, as make test does. Exit status 0
 # when the run had no error, flat memory and no descriptor growth.
