@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include <fcgiapp.h>
 #include <malloc.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <sys/epoll.h>
 #include <pthread.h>
@@ -129,6 +130,12 @@ static void waiter_forget(struct waiter *w)
     w->conn = -1;
 }
 
+static bool readable_now(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
 /* waiter_keep registers conn (just served, left open by nginx) in the set. */
 static void waiter_keep(struct waiter *w, int conn)
 {
@@ -160,6 +167,11 @@ static int wait_for_connection(struct waiter *w)
         bool conn_ready = false, listen_ready = false;
         for (int i = 0; i < n; i++) {
             if (events[i].data.fd == quit_pipe[0]) {
+                /* A request nginx already sent on the kept connection is
+                 * served before the connection closes: nginx would not
+                 * retry a POST it has sent. */
+                if (w->conn >= 0 && readable_now(w->conn))
+                    return w->conn;
                 waiter_forget(w);
                 return -1;
             }

@@ -196,7 +196,9 @@ export async function emailedCode(email, previous, poolId) {
   const file = path.join(info.COGNITO_DB_DIR, `${poolId || info.COGNITO_USER_POOL_ID}.json`);
   let code;
   await waitFor(() => {
-    const db = JSON.parse(fs.readFileSync(file, 'utf8'));
+    let db;
+    // cognito-local rewrites the file in place: a half-written one is read again.
+    try { db = JSON.parse(fs.readFileSync(file, 'utf8')); } catch { return false; }
     for (const u of Object.values(db.Users || {})) {
       const mail = (u.Attributes || []).find((a) => a.Name === 'email');
       if (mail && mail.Value.toLowerCase() === email.toLowerCase() && u.ConfirmationCode && u.ConfirmationCode !== previous) {
