@@ -162,3 +162,16 @@ if ensure_premium_user "$API_EMAIL" && token=$(api_token "$API_EMAIL") && [ -n "
 else
   say "could not sign in $API_EMAIL through the API: the API targets are left out"
 fi
+
+# ---- a second tenant (tenants) ------------------------------------------------
+# GET /login at a tenant named by the /t/<slug> prefix, to compare with the
+# default tenant's: resolving the tenant must cost nothing noticeable.
+BENCH_TENANT=benchco
+if app/gatehouse tenant list --env-file "var/$PROFILE/gatehouse.env" 2>/dev/null |
+     grep -q "^$BENCH_TENANT  *active" ||
+   app/gatehouse tenant create --slug "$BENCH_TENANT" --name "Bench Co" \
+     --admin-email "admin@$BENCH_TENANT.example" --env-file "var/$PROFILE/gatehouse.env" >/dev/null 2>&1; then
+  echo "GET /t/$BENCH_TENANT/login|/t/$BENCH_TENANT/login"
+else
+  say "could not create tenant $BENCH_TENANT: its target is left out"
+fi

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import {
   Browser, request, emailedCode, uniqueEmail, PASSWORD, psql, cognitoLocal, fault, stackInfo,
-  BIN, HTTPS_PORT, waitFor,
+  BIN, HTTPS_PORT, waitFor, adminSession,
 } from './helpers.mjs';
 
 const run = Date.now().toString(36);
@@ -198,4 +198,50 @@ test('the tenant commands list tenants and change their branding', async () => {
   assert.doesNotMatch((await request('GET', `/t/${B}/login`)).body, /brand\.css/, 'other tenants keep the default');
   assert.throws(() => gatehouse(['tenant', 'set', '--slug', A, '--color', 'red']));
   assert.throws(() => gatehouse(['tenant', 'delete', '--slug', 'default', '--yes']));
+});
+
+test("A's access token is refused as a bearer at B, and accepted at A", async () => {
+  const email = uniqueEmail('bearer');
+  await signUpAt(A, 'path', email);
+  const login = await request('POST', `/t/${A}/api/v1/auth/login`, {
+    headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }),
+  });
+  assert.equal(login.status, 200, login.body);
+  const token = JSON.parse(login.body).access_token;
+  const at = (base, extra = {}) => request('GET', `${base}/api/v1/me`, { headers: { authorization: `Bearer ${token}`, ...extra } });
+  assert.equal((await at(`/t/${A}`)).status, 200);
+  assert.equal((await at(`/t/${B}`)).status, 401, 'by path');
+  assert.equal((await at('', { 'x-tenant-id': B })).status, 401, 'by X-Tenant-ID');
+  assert.equal((await at('', { host: `${B}.localhost:${HTTPS_PORT}` })).status, 401, 'by host');
+  assert.equal((await at('')).status, 401, 'at the default tenant');
+});
+
+test("an admin of A can neither list nor change the users of B", async () => {
+  const victim = uniqueEmail('victim');
+  await signUpAt(B, 'path', victim);
+  const { b: adminA } = await adminSession({ poolId: pools[A], base: `/t/${A}` });
+  // At B, A's admin is nobody: every admin page sends them to log in.
+  for (const url of [`/t/${B}/admin`, `/t/${B}/admin/users`]) {
+    const r = await adminA.get(url);
+    assert.equal(r.status, 303, url);
+    assert.match(r.headers.location, new RegExp(`^/t/${B}/login`));
+  }
+  // Even with A's session id presented under B's cookie name.
+  const stolen = new Browser();
+  stolen.jar.set(`__Host-gh_session-${B}`, { value: adminA.cookie(`__Host-gh_session-${A}`).value });
+  assert.equal((await stolen.get(`/t/${B}/admin/users`)).status, 303);
+  // At A, the list is A's pool only: B's user is not there, and changing
+  // B's user through A's panel finds no such user.
+  const list = await adminA.get(`/t/${A}/admin/users?q=${encodeURIComponent(victim)}`);
+  assert.equal(list.status, 200);
+  const rows = list.body.replace(/value="[^"]*"/g, ''); // the search box echoes the query
+  assert.doesNotMatch(rows, new RegExp(victim.replace(/[.+]/g, '\\$&')));
+  await adminA.get(`/t/${A}/admin/users`);
+  const change = await adminA.post(`/t/${A}/admin/update-tier`, { username: victim, tier: 'premium' });
+  assert.notEqual(change.status, 303, 'no change was made');
+  assert.equal(psql(`SELECT tier FROM "t_${B}".users WHERE email = '${victim}'`)[0][0], 'standard');
+  const { b: adminB } = await adminSession({ poolId: pools[B], base: `/t/${B}` });
+  const own = await adminB.get(`/t/${B}/admin/users?q=${encodeURIComponent(victim)}`);
+  assert.equal(own.status, 200);
+  assert.match(own.body, new RegExp(victim.replace(/[.+]/g, '\\$&')), "B's admin sees B's user");
 });
