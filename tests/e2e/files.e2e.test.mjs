@@ -61,7 +61,10 @@ test('a premium user uploads a file on /files and downloads it back', TEST, asyn
     assert.match(url.pathname, /-notes-from-e2e\.txt$/);
     assert.ok(url.searchParams.get('X-Amz-Signature'), 'a presigned URL');
     assert.equal((await page.evaluate(() => document.body.innerText)).trimEnd(), content.trimEnd());
-    assert.deepEqual(v.problems, [], 'no console errors, failed requests or CSP violations');
+    // On the object's own page (s3rver's origin, not the site) Chromium may
+    // ask s3rver for a /favicon.ico it does not have: that is not ours.
+    const ours = v.problems.filter((p) => !(p.url && new URL(p.url).origin === url.origin && /\/favicon\.ico$/.test(p.url)));
+    assert.deepEqual(ours, [], 'no console errors, failed requests or CSP violations');
   } finally {
     await v.close();
   }
