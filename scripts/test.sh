@@ -51,7 +51,8 @@ node_suite() {
   local dir=$1 label=$2 out np nf ns
   if [ "$stack_up" != 1 ]; then echo "$label: not run, the test stack is down"; failed=$((failed + 1)); return; fi
   out=$(cd "$dir" && node --test --test-reporter=tap --test-concurrency=1 2>&1)
-  echo "$out" | grep -E '^(not ok|# (tests|pass|fail|skipped|todo))|^\s+(error|expected|actual):' | head -200
+  # Failures with their reasons, the totals, and the soak's own figures.
+  echo "$out" | grep -E '^(not ok|# (tests|pass|fail|skipped|todo|soak))|^#   |^\s+(error|expected|actual):' | head -200
   np=$(echo "$out" | sed -n 's/^# pass \([0-9]*\)$/\1/p' | tail -1)
   nf=$(echo "$out" | sed -n 's/^# fail \([0-9]*\)$/\1/p' | tail -1)
   ns=$(echo "$out" | sed -n 's/^# skipped \([0-9]*\)$/\1/p' | tail -1)
