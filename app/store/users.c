@@ -210,10 +210,11 @@ enum users_result users_set_tier(const char *tenant, const char *sub,
     return rc;
 }
 
-/* Records that user sub of tenant signed in at now. Returns USERS_OK,
- * USERS_NOT_FOUND (no mirror row yet: upsert first), USERS_UNAVAILABLE or
- * USERS_ERROR. */
-enum users_result users_touch_login(const char *tenant, const char *sub, time_t now)
+/* run_for_sub runs sql, whose parameters are $1 the sub and $2 a time in
+ * seconds, on tenant's users and tells whether it touched that user's row:
+ * USERS_OK, USERS_NOT_FOUND, USERS_UNAVAILABLE or USERS_ERROR. */
+static enum users_result run_for_sub(const char *tenant, const char *sql, const char *sub,
+                                     time_t t)
 {
     char at[NUM_TEXT_MAX];
     struct pg_query q;
@@ -222,16 +223,23 @@ enum users_result users_touch_login(const char *tenant, const char *sub, time_t 
     if (!field_ok(sub, true))
         return USERS_ERROR;
     pg_query_init(&q);
-    const char *const params[] = {sub, num_text(at, now)};
-    if (!pg_query_run_tenant(&q, tenant,
-                             "UPDATE users SET last_login_at = to_timestamp($2::bigint)"
-                             " WHERE sub = $1",
-                             2, params))
+    const char *const params[] = {sub, num_text(at, t)};
+    if (!pg_query_run_tenant(&q, tenant, sql, 2, params))
         rc = pg_failure(&q);
     else
         rc = pg_query_affected(&q) == 1 ? USERS_OK : USERS_NOT_FOUND;
     pg_query_cleanup(&q);
     return rc;
+}
+
+/* Records that user sub of tenant signed in at now. Returns USERS_OK,
+ * USERS_NOT_FOUND (no mirror row yet: upsert first), USERS_UNAVAILABLE or
+ * USERS_ERROR. */
+enum users_result users_touch_login(const char *tenant, const char *sub, time_t now)
+{
+    return run_for_sub(tenant,
+                       "UPDATE users SET last_login_at = to_timestamp($2::bigint) WHERE sub = $1",
+                       sub, now);
 }
 
 /* ---- reads -------------------------------------------------------------- */
@@ -472,21 +480,7 @@ out:
  * delete, USERS_UNAVAILABLE or USERS_ERROR. */
 enum users_result users_delete_unseen(const char *tenant, const char *sub, time_t before)
 {
-    char at[NUM_TEXT_MAX];
-    struct pg_query q;
-    enum users_result rc;
-
-    if (!field_ok(sub, true))
-        return USERS_ERROR;
-    pg_query_init(&q);
-    const char *const params[] = {sub, num_text(at, before)};
-    if (!pg_query_run_tenant(&q, tenant,
-                             "DELETE FROM users WHERE sub = $1"
-                             " AND updated_at < to_timestamp($2::bigint)",
-                             2, params))
-        rc = pg_failure(&q);
-    else
-        rc = pg_query_affected(&q) == 1 ? USERS_OK : USERS_NOT_FOUND;
-    pg_query_cleanup(&q);
-    return rc;
+    return run_for_sub(tenant,
+                       "DELETE FROM users WHERE sub = $1 AND updated_at < to_timestamp($2::bigint)",
+                       sub, before);
 }
