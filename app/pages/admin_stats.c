@@ -8,16 +8,20 @@
  * triggers would be exact at every moment, but it would put a hot row under
  * every sign-up and every tier change, and the migration and the triggers
  * would be one more thing to keep right. Figures a few seconds old are fine
- * for a dashboard, so a view costs a mutex and a copy; the page says when
- * the figures were counted, and a tier change drops its own worker's entry
- * so the admin who made it sees it at once. When a count is due, one thread
- * recounts while the others keep serving the previous figures.
+ * for a dashboard; the page says when the figures were counted, and a tier
+ * change drops its own worker's entry so the admin who made it sees it at
+ * once. When a count is due, one thread recounts while the others keep
+ * serving the previous figures.
  *
  * The charts are laid out here (bar lengths, positions) and drawn by the
- * template as inline SVG: no script, no style attribute, numbers beside the
- * bars. Ownership: the cache holds fixed-size values (no pointers) and
- * copies them out under its lock; the json-c objects added to the context
- * belong to it. */
+ * admin_stats template as inline SVG: no script, no style attribute, numbers
+ * beside the bars. What is cached is that template's output, rendered once
+ * per count: a view then costs a mutex and a copy of the HTML, not the
+ * hundreds of values and lookups the charts are made of.
+ *
+ * Ownership: each slot owns its HTML (malloc'd, replaced and freed under
+ * stats_lock); a view gets its own copy in a json-c string added to the page
+ * context, which owns it from then on. */
 #include "pages/admin_stats.h"
 
 #include <json-c/json.h>
@@ -26,7 +30,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/buf.h"
+#include "core/xalloc.h"
 #include "pages/admintext.h"
+#include "pages/render.h"
 #include "store/tenants.h"
 
 #define STATS_TTL_S 10
@@ -59,7 +66,7 @@
 
 struct stats_slot {
     char tenant[TENANT_SLUG_MAX];
-    struct users_stats stats;
+    char *html;        /* the admin_stats template's output; NULL: none yet */
     time_t counted_at; /* 0: must be counted again */
     bool refreshing;   /* a thread is counting it now */
 };
@@ -90,47 +97,78 @@ static struct stats_slot *claim_slot(void)
     return oldest;
 }
 
-/* statistics copies tenant's figures into *out and when they were counted
- * into *at: from the cache when fresh (or while another thread recounts),
- * else counted now. On a failed count the previous figures, if any, are
- * served rather than an error page. */
-static enum users_result statistics(const char *tenant, time_t now, struct users_stats *out,
-                                    time_t *at)
+static struct json_object *draw(const struct users_stats *st);
+
+/* count_and_draw counts tenant's figures and renders them; *html (malloc'd,
+ * the caller's) is NULL unless USERS_OK. */
+static enum users_result count_and_draw(const char *tenant, time_t now, char **html)
 {
+    struct users_stats st;
+    struct buf out;
+    *html = NULL;
+    enum users_result rc = users_statistics(tenant, now, &st);
+    if (rc != USERS_OK)
+        return rc;
+    buf_init(&out);
+    if (render_fragment("admin_stats", draw(&st), &out) == 0)
+        *html = xstrdup(buf_cstr(&out));
+    else
+        rc = USERS_ERROR;
+    buf_free(&out);
+    return rc;
+}
+
+/* statistics returns tenant's figures as HTML (a new json-c string) and when
+ * they were counted in *at: from the cache when fresh (or while another
+ * thread recounts), else counted now. On a failed count the previous
+ * figures, if any, are served rather than an error page. NULL: none. */
+static struct json_object *statistics(const char *tenant, time_t now, time_t *at,
+                                      enum users_result *rc)
+{
+    struct json_object *html = NULL;
+    *rc = USERS_OK;
     pthread_mutex_lock(&stats_lock);
     struct stats_slot *slot = find_slot(tenant);
-    if (slot && slot->counted_at &&
+    if (slot && slot->html && slot->counted_at &&
         (now - slot->counted_at < STATS_TTL_S || slot->refreshing)) {
-        *out = slot->stats;
+        html = json_object_new_string(slot->html);
         *at = slot->counted_at;
         pthread_mutex_unlock(&stats_lock);
-        return USERS_OK;
+        return html;
     }
     if (slot)
         slot->refreshing = true;
     pthread_mutex_unlock(&stats_lock);
 
-    enum users_result rc = users_statistics(tenant, now, out);
+    char *drawn = NULL;
+    *rc = count_and_draw(tenant, now, &drawn);
 
     pthread_mutex_lock(&stats_lock);
     slot = find_slot(tenant);
-    if (rc == USERS_OK) {
-        if (!slot && (slot = claim_slot()))
+    if (*rc == USERS_OK) {
+        if (!slot && (slot = claim_slot())) {
+            free(slot->html);
+            slot->html = NULL;
             snprintf(slot->tenant, sizeof(slot->tenant), "%s", tenant);
-        if (slot) {
-            slot->stats = *out;
-            slot->counted_at = now;
         }
+        html = json_object_new_string(drawn);
         *at = now;
-    } else if (slot && slot->tenant[0] && slot->stats.first_day) {
-        *out = slot->stats;
+        if (slot) {
+            free(slot->html);
+            slot->html = drawn;
+            slot->counted_at = now;
+            drawn = NULL;
+        }
+    } else if (slot && slot->html) {
+        html = json_object_new_string(slot->html);
         *at = slot->counted_at;
-        rc = USERS_OK;
+        *rc = USERS_OK;
     }
     if (slot)
         slot->refreshing = false;
     pthread_mutex_unlock(&stats_lock);
-    return rc;
+    free(drawn);
+    return html;
 }
 
 void admin_stats_changed(const char *tenant)
@@ -241,7 +279,8 @@ static struct json_object *day_chart(const struct users_stats *st)
     return chart;
 }
 
-static void add_statistics(struct json_object *ctx, const struct users_stats *st, time_t at)
+/* draw lays out the figures and charts of st for the admin_stats template. */
+static struct json_object *draw(const struct users_stats *st)
 {
     const struct hbar tiers[] = {
         {"Standard", COLOR_PRIMARY, st->standard},
@@ -256,7 +295,6 @@ static void add_statistics(struct json_object *ctx, const struct users_stats *st
      * in progress) only takes a row when there is someone in it. */
     size_t nstatuses = st->other_status ? 3 : 2;
     struct json_object *stats = json_object_new_object();
-    char when[ADMINTEXT_DATE_MAX];
     add_int(stats, "total", st->total);
     add_int(stats, "standard", st->standard);
     add_int(stats, "premium", st->premium);
@@ -266,17 +304,21 @@ static void add_statistics(struct json_object *ctx, const struct users_stats *st
     json_object_object_add(stats, "tiers", hbar_chart(tiers, 2, st->total));
     json_object_object_add(stats, "statuses", hbar_chart(statuses, nstatuses, st->total));
     json_object_object_add(stats, "signups", day_chart(st));
-    json_object_object_add(stats, "counted_at",
-                           json_object_new_string(admintext_date(when, at, true)));
+    struct json_object *ctx = json_object_new_object();
     json_object_object_add(ctx, "stats", stats);
+    return ctx;
 }
 
 enum users_result admin_stats_add(struct json_object *ctx, const char *tenant, time_t now)
 {
-    struct users_stats st;
+    char when[ADMINTEXT_DATE_MAX];
     time_t at = 0;
-    enum users_result rc = statistics(tenant, now, &st, &at);
-    if (rc == USERS_OK)
-        add_statistics(ctx, &st, at);
-    return rc;
+    enum users_result rc;
+    struct json_object *html = statistics(tenant, now, &at, &rc);
+    if (!html)
+        return rc == USERS_OK ? USERS_ERROR : rc;
+    json_object_object_add(ctx, "stats_html", html);
+    json_object_object_add(ctx, "counted_at",
+                           json_object_new_string(admintext_date(when, at, true)));
+    return USERS_OK;
 }

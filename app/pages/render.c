@@ -123,6 +123,22 @@ int render_page(struct request *req, struct response *resp, int status,
     return status;
 }
 
+int render_fragment(const char *name, struct json_object *ctx, struct buf *out)
+{
+    char err[256];
+    int64_t start = metrics_now_us();
+    int rc = templates ? tmpl_render(templates, name, ctx, out, err, sizeof(err)) : -1;
+    metrics_phase_add(PHASE_RENDER, metrics_now_us() - start);
+    json_object_put(ctx);
+    if (rc < 0) {
+        char quoted[300];
+        log_event(LOG_ERROR, "render_failed", "template=%s error=%s", name,
+                  log_quote(quoted, sizeof(quoted), templates ? err : "no templates"));
+        return -1;
+    }
+    return 0;
+}
+
 int render_json(struct response *resp, int status, struct json_object *obj)
 {
     size_t len;

@@ -25,6 +25,11 @@ struct json_object *render_context(struct request *req, const char *title);
  * returns status, or 500 if the template fails. */
 int render_page(struct request *req, struct response *resp, int status,
                 const char *name, struct json_object *ctx);
+/* render_fragment renders template name with ctx (consumed) into out, for a
+ * piece of a page that is worth keeping and reusing (the admin statistics).
+ * Returns 0, or -1 (logged) when the template fails. */
+struct buf;
+int render_fragment(const char *name, struct json_object *ctx, struct buf *out);
 /* render_error answers status as an error page, or as JSON when json is set,
  * the route is under /api/ or the client asked for JSON. message may be
  * NULL for the status's standard explanation. Returns status. */
