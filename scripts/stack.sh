@@ -84,7 +84,6 @@ APP_PROCESSES=2
 APP_THREADS=8       # per process, for pages (GETs)
 APP_SLOW_THREADS=8  # per process, for the slow lane (POSTs, which wait on Cognito)
 POOL_THREADS=$((APP_PROCESSES * APP_THREADS))
-POOL_SLOW_THREADS=$((APP_PROCESSES * APP_SLOW_THREADS))
 NGINX_WORKERS=1
 S3_BUCKET=gatehouse
 
@@ -332,7 +331,8 @@ write_settings() {
     cat >"$ENV_FILE.new" <<EOF
 # gatehouse settings of the local '$PROFILE' stack, written by scripts/stack.sh
 # at every start (SESSION_KEY, PLATFORM_ADMIN_TOKEN and the pool ids are kept).
-DATABASE_URL=postgresql://gatehouse@127.0.0.1:$PG_PORT/gatehouse
+# The app reaches PostgreSQL over its unix socket, as in production (DEPLOY.md).
+DATABASE_URL=postgresql://gatehouse@/gatehouse?host=$PG_SOCKET_DIR&port=$PG_PORT
 AWS_REGION=us-east-1
 AWS_ACCESS_KEY_ID=S3RVER
 AWS_SECRET_ACCESS_KEY=S3RVER
@@ -352,7 +352,7 @@ GATEHOUSE_PROCESSES=$APP_PROCESSES
 GATEHOUSE_THREADS=$APP_THREADS
 GATEHOUSE_LISTEN_SLOW=$APP_SLOW_SOCKET
 GATEHOUSE_SLOW_THREADS=$APP_SLOW_THREADS
-GATEHOUSE_MAX_REQUESTS=10000
+GATEHOUSE_MAX_REQUESTS=100000
 GATEHOUSE_REQUEST_TIMEOUT=20
 GATEHOUSE_TENANT_CACHE_TTL=$TENANT_CACHE_TTL
 GATEHOUSE_TEMPLATES=$REPO/templates
@@ -499,7 +499,7 @@ render_nginx() {
         "REPO=$REPO" "VAR=$VAR" "RUN=$RUN" "LOG=$LOG" \
         "HTTPS_PORT=$HTTPS_PORT" "HTTP_PORT=$HTTP_PORT" "NGINX_WORKERS=$NGINX_WORKERS" \
         "APP_SOCKET=$APP_SOCKET" "APP_KEEPALIVE=$POOL_THREADS" \
-        "APP_SLOW_SOCKET=$APP_SLOW_SOCKET" "APP_SLOW_KEEPALIVE=$POOL_SLOW_THREADS" \
+        "APP_SLOW_SOCKET=$APP_SLOW_SOCKET" \
         "BENCH_SOCKET=$BENCH_SOCKET" "POST_RATE=$POST_RATE" "POST_BURST=$POST_BURST"
     if ! is_root; then
         sed -i '/#root$/d' "$conf"

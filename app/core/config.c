@@ -192,7 +192,7 @@ int config_load(struct config *cfg, const char *env_file, char *err,
     cfg->slow_threads = int_setting(f, "GATEHOUSE_SLOW_THREADS", 8);
     cfg->processes = int_setting(f, "GATEHOUSE_PROCESSES", 2);
     cfg->threads = int_setting(f, "GATEHOUSE_THREADS", 8);
-    cfg->max_requests = int_setting(f, "GATEHOUSE_MAX_REQUESTS", 10000);
+    cfg->max_requests = int_setting(f, "GATEHOUSE_MAX_REQUESTS", 100000);
     cfg->request_timeout_s = int_setting(f, "GATEHOUSE_REQUEST_TIMEOUT", 30);
     cfg->slow_ms = int_setting(f, "GATEHOUSE_SLOW_MS", 1000);
     cfg->tenant_cache_ttl_s = int_setting(f, "GATEHOUSE_TENANT_CACHE_TTL", 30);
@@ -201,6 +201,7 @@ int config_load(struct config *cfg, const char *env_file, char *err,
     cfg->pid_file = string_setting(f, "GATEHOUSE_PID_FILE", NULL);
     cfg->site_name = string_setting(f, "GATEHOUSE_SITE_NAME", "gatehouse");
     cfg->database_url = string_setting(f, "DATABASE_URL", NULL);
+    cfg->database_listen_url = string_setting(f, "DATABASE_LISTEN_URL", NULL);
     cfg->aws_region = string_setting(f, "AWS_REGION", "us-east-1");
     cfg->aws_access_key_id = string_setting(f, "AWS_ACCESS_KEY_ID", NULL);
     cfg->aws_secret_access_key = string_setting(f, "AWS_SECRET_ACCESS_KEY", NULL);
@@ -293,7 +294,7 @@ void config_free(struct config *cfg)
 {
     char **strings[] = {
         &cfg->listen, &cfg->listen_slow, &cfg->templates_dir, &cfg->sql_dir, &cfg->pid_file,
-        &cfg->site_name, &cfg->database_url, &cfg->aws_region,
+        &cfg->site_name, &cfg->database_url, &cfg->database_listen_url, &cfg->aws_region,
         &cfg->aws_access_key_id, &cfg->aws_secret_access_key,
         &cfg->aws_session_token, &cfg->cognito_user_pool_id,
         &cfg->cognito_client_id, &cfg->cognito_client_secret,

@@ -30,6 +30,7 @@ struct config {
     char *site_name;       /* GATEHOUSE_SITE_NAME: the default tenant's name */
     /* outside services */
     char *database_url;
+    char *database_listen_url; /* DATABASE_LISTEN_URL: for LISTEN; NULL: DATABASE_URL */
     char *aws_region, *aws_access_key_id, *aws_secret_access_key;
     char *aws_session_token;
     char *cognito_user_pool_id, *cognito_client_id, *cognito_client_secret;

@@ -33,6 +33,7 @@
 #define SESSION_ABSOLUTE_S (12 * 60 * 60)            /* absolute lifetime */
 #define SESSION_REMEMBER_S (30L * 24 * 60 * 60)      /* absolute, remember me */
 #define SESSION_TOUCH_S 60     /* last_seen is written at most this often */
+#define BEARER_CACHE_S 60      /* a bearer token's check is cached this long */
 #define SESSION_GROUPS_MAX 100 /* Cognito groups kept per session */
 #define SESSION_FIELD_MAX (16 * 1024) /* one token or profile field, bytes */
 

@@ -36,6 +36,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "scoreboard.h"
+#include "shcache.h"
 #include "worker.h"
 #include "aws/appclient.h"
 #include "aws/awshttp.h"
@@ -425,7 +426,8 @@ int master_run(const char *env_file)
     log_set_process("master");
     if (load_generation(&cfg, &templates) < 0)
         return 1;
-    if (scoreboard_create() < 0 || metrics_create() < 0 || install_signals() < 0) {
+    if (scoreboard_create() < 0 || metrics_create() < 0 || shcache_create() < 0 ||
+        install_signals() < 0) {
         fprintf(stderr, "gatehouse: cannot set up the master: %s\n", strerror(errno));
         goto out;
     }

@@ -11,6 +11,7 @@
  * module, depending on the route and the Accept header. */
 #include "http/dispatch.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -30,6 +31,7 @@
 #include "pages/flash.h"
 #include "pages/flow.h"
 #include "pages/render.h"
+#include "store/cachesync.h"
 #include "store/pg.h"
 #include "store/sessions.h"
 #include "store/tenants.h"
@@ -56,10 +58,13 @@ void dispatch_init_worker(const struct config *cfg, const struct tmpl_set *templ
     if (!pg_init_worker(cfg->database_url, err, sizeof(err)))
         log_event(LOG_ERROR, "database_settings_unusable", "error=%s",
                   log_quote(quoted, sizeof(quoted), err));
+    else if (!cachesync_start(cfg->database_listen_url))
+        log_event(LOG_WARN, "cache_listener_not_started", "errno=%d", errno);
 }
 
 void dispatch_cleanup_worker(void)
 {
+    cachesync_stop();
     pg_cleanup_worker();
     config = NULL;
 }

@@ -4,8 +4,8 @@
  * GET /account needs nothing but the session the dispatcher already loaded:
  * one indexed lookup and no Cognito call. The profile comes from the
  * session (kept current by token refreshes and admin changes) and, for the
- * optional work attributes, from the id token the session holds, which was
- * verified when it was stored. When the access token has expired it is
+ * optional work attributes, from what the session kept of the id token,
+ * which was verified when it was stored. When the access token has expired it is
  * refreshed first, so the page shows what a refresh says now (tier, groups).
  * A changed password signs the user out everywhere else: the user's other
  * sessions in this tenant are deleted, the current one stays. */
@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "aws/cognito.h"
-#include "aws/jwt.h"
 #include "core/log.h"
 #include "pages/flow.h"
 #include "pages/render.h"
@@ -30,12 +29,15 @@ static const struct {
     {"custom:role", "Role"},
 };
 
-/* add_profile lists the optional attributes in the stored id token. */
-static void add_profile(struct json_object *ctx, const char *id_token)
+/* add_profile lists the optional attributes the session kept from the id
+ * token (a JSON object of claims). */
+static void add_profile(struct json_object *ctx, const char *attributes)
 {
-    struct json_object *claims = jwt_stored_claims(id_token);
-    if (!claims)
+    struct json_object *claims = attributes ? json_tokener_parse(attributes) : NULL;
+    if (!claims || !json_object_is_type(claims, json_type_object)) {
+        json_object_put(claims);
         return;
+    }
     struct json_object *list = json_object_new_array();
     for (size_t i = 0; i < sizeof(profile_claims) / sizeof(profile_claims[0]); i++) {
         struct json_object *v;
@@ -65,7 +67,7 @@ static struct json_object *account_context(struct request *req)
     flow_field(fields, "confirm_password", "Confirm new password", "password", NULL,
                "new-password", true, NULL);
     json_object_object_add(ctx, "fields", fields);
-    add_profile(ctx, req->session->id_token);
+    add_profile(ctx, req->session->attributes);
     return ctx;
 }
 
@@ -103,6 +105,9 @@ int account_password(struct request *req, struct response *resp)
         return render_page(req, resp, HTTP_BAD_REQUEST, "account", ctx);
 
     int status = fresh_or_answer(req, resp);
+    if (!status && !req->session->access_token &&
+        sess_load_tokens(req->session, req->arena) != SESS_OK)
+        status = render_error(req, resp, HTTP_SERVICE_UNAVAILABLE, NULL, false);
     if (status) {
         json_object_put(ctx);
         return status;

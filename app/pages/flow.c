@@ -257,6 +257,25 @@ static const char *claim_tier(struct json_object *claims)
     return tier && (!strcmp(tier, "premium") || !strcmp(tier, "standard")) ? tier : "standard";
 }
 
+/* profile_attributes keeps what the account page shows from the id token:
+ * its custom attributes (company, department, role...) other than the two
+ * gatehouse manages itself, as a JSON object in the request's arena. The
+ * session stores it so that pages need not read the token again. */
+static const char *profile_attributes(struct request *req, struct json_object *claims)
+{
+    struct json_object *attributes = json_object_new_object();
+    json_object_object_foreach(claims, name, value) {
+        if (strncmp(name, "custom:", 7) || !strcmp(name, "custom:user_tier") ||
+            !strcmp(name, "custom:tenant_id") || !json_object_is_type(value, json_type_string))
+            continue;
+        json_object_object_add(attributes, name, json_object_get(value));
+    }
+    const char *text = arena_strdup(
+        req->arena, json_object_to_json_string_ext(attributes, JSON_C_TO_STRING_PLAIN));
+    json_object_put(attributes);
+    return text;
+}
+
 static long expires_in(const struct cog_result *auth)
 {
     const char *text = cog_get(auth, "AuthenticationResult.ExpiresIn");
@@ -285,6 +304,7 @@ int flow_start_session(struct request *req, struct response *resp, const struct 
         .groups = groups,
         .ngroups = claim_groups(claims, groups),
         .tokens = {.id_token = id_token, .access_token = access, .refresh_token = refresh,
+                   .attributes = profile_attributes(req, claims),
                    .access_expires_at = now + expires_in(auth)},
         .remember = remember,
         .user_agent = req_env(req, "HTTP_USER_AGENT"),
@@ -349,8 +369,11 @@ enum flow_fresh flow_fresh_tokens(struct request *req, struct response *resp)
     if (s->access_expires_at > now + ACCESS_EARLY_REFRESH_S)
         return FLOW_FRESH_OK;
 
+    enum sess_result loaded = sess_load_tokens(s, req->arena);
+    if (loaded == SESS_UNAVAILABLE)
+        return FLOW_FRESH_UNAVAILABLE;
     char refresh[REFRESH_TOKEN_MAX];
-    if (sess_refresh_token(s, refresh, sizeof(refresh)) != SESS_OK) {
+    if (loaded != SESS_OK || sess_refresh_token(s, refresh, sizeof(refresh)) != SESS_OK) {
         end_locally(req, resp);
         return FLOW_FRESH_ENDED;
     }
@@ -382,6 +405,7 @@ enum flow_fresh flow_fresh_tokens(struct request *req, struct response *resp)
     }
     struct sess_tokens t = {.id_token = id_token, .access_token = access,
                             .refresh_token = cog_get(&r, "AuthenticationResult.RefreshToken"),
+                            .attributes = profile_attributes(req, claims),
                             .access_expires_at = now + expires_in(&r)};
     const char *groups[GROUPS_MAX];
     struct sess_profile profile = {.name = claim(claims, "name"), .tier = claim_tier(claims),
@@ -427,7 +451,9 @@ static void deny_api_tokens(struct request *req, const struct sess_session *s)
 void flow_end_session(struct request *req, struct response *resp)
 {
     struct sess_session *s = req->session;
-    if (s) {
+    /* Without its tokens (the row is already gone, or the database is
+     * down) there is nothing to revoke, but the cookie still goes. */
+    if (s && (s->access_token || sess_load_tokens(s, req->arena) == SESS_OK)) {
         deny_api_tokens(req, s);
         /* GlobalSignOut invalidates every token of the user's sign-in; when
          * the access token is already dead, revoking the refresh token does

@@ -432,6 +432,79 @@ static bool check_args(struct pg_query *q, const char *sql, int nparams,
     return true;
 }
 
+/* ---- listeners ---------------------------------------------------------- */
+
+struct pg_listener {
+    PGconn *conn;
+};
+
+/* pg_listen opens a connection like the threads' (same defaults; the same
+ * conninfo unless another is given: LISTEN needs a real session, so behind
+ * a transaction-pooling PgBouncer it must go to PostgreSQL itself) that
+ * does nothing but LISTEN on channel, a fixed identifier of
+ * the caller's (never user input: it is part of the statement's text). */
+struct pg_listener *pg_listen(const char *conninfo, const char *channel, char *err,
+                              size_t errlen)
+{
+    static const char *const keys[] = {
+        "connect_timeout", "fallback_application_name", "gssencmode", "dbname", NULL};
+    const char *const values[] = {CONNECT_TIMEOUT_S, "gatehouse", "disable",
+                                  conninfo           ? conninfo
+                                  : worker_conninfo ? worker_conninfo
+                                                    : "",
+                                  NULL};
+    char sql[PG_NAME_MAX + 16];
+    struct pg_listener *l = NULL;
+    PGresult *res = NULL;
+
+    PGconn *conn = PQconnectdbParams(keys, values, 1);
+    if (PQstatus(conn) != CONNECTION_OK)
+        goto fail;
+    PQsetNoticeProcessor(conn, ignore_notice, NULL);
+    snprintf(sql, sizeof sql, "LISTEN %s", channel);
+    res = PQexec(conn, sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK || PQsetnonblocking(conn, 1) != 0)
+        goto fail;
+    PQclear(res);
+    l = xcalloc(1, sizeof *l);
+    l->conn = conn;
+    return l;
+fail:
+    copy_line(err, errlen, PQerrorMessage(conn));
+    PQclear(res);
+    PQfinish(conn);
+    return NULL;
+}
+
+int pg_listen_fd(const struct pg_listener *l)
+{
+    return PQsocket(l->conn);
+}
+
+int pg_listen_next(struct pg_listener *l, char *payload, size_t cap)
+{
+    PGnotify *n = PQnotifies(l->conn);
+    if (!n) {
+        /* Read what the socket holds, then look again. */
+        if (!PQconsumeInput(l->conn) || PQstatus(l->conn) != CONNECTION_OK)
+            return -1;
+        n = PQnotifies(l->conn);
+    }
+    if (!n)
+        return 0;
+    snprintf(payload, cap, "%s", n->extra);
+    PQfreemem(n);
+    return 1;
+}
+
+void pg_listen_close(struct pg_listener *l)
+{
+    if (l) {
+        PQfinish(l->conn);
+        free(l);
+    }
+}
+
 /* ---- public API --------------------------------------------------------- */
 
 /* Remembers conninfo (a libpq key=value string or URI; a copy is kept) for

@@ -52,6 +52,19 @@ bool pg_query_is_null(const struct pg_query *q, int row, int col);
 long long pg_query_affected(const struct pg_query *q);
 void pg_query_cleanup(struct pg_query *q);
 
+/* A connection of its own that waits for NOTIFY on one channel (a cache
+ * listener): pg_listen connects (to conninfo, or NULL: the workers' one)
+ * and LISTENs, or returns NULL with err set;
+ * pg_listen_fd is the socket to poll; pg_listen_next copies the next payload
+ * received into payload (cap bytes; a longer one is cut) and returns 1, 0
+ * when none is waiting, -1 when the connection is lost (close it). */
+struct pg_listener;
+struct pg_listener *pg_listen(const char *conninfo, const char *channel, char *err,
+                              size_t errlen);
+int pg_listen_fd(const struct pg_listener *l);
+int pg_listen_next(struct pg_listener *l, char *payload, size_t cap);
+void pg_listen_close(struct pg_listener *l);
+
 /* A transaction on this thread's connection (no nesting). */
 bool pg_begin(struct pg_query *q);
 bool pg_commit(struct pg_query *q);

@@ -27,6 +27,13 @@
  * statement outside any transaction: nothing is set that could outlive it,
  * and it can read no other tenant's rows. It also reads the user's row of
  * the users mirror (owned by store/users), since a bearer call needs both.
+ *
+ * The answer for a token (its verdict and its user's row) is kept in the
+ * pool-wide shcache (SHCACHE_BEARER) for up to BEARER_CACHE_S, keyed by the
+ * token's ids, so a client polling with one token costs one query a minute.
+ * A sign-out and every change to a user's mirror row evict that user's
+ * answers (revoked_forget_user) before the caller answers.
+ *
  * Nothing is allocated beyond the query's result and, for a profile, its
  * copies in the caller's arena. */
 #include "store/revoked.h"
@@ -37,6 +44,8 @@
 
 #include "core/arena.h"
 #include "core/limits.h"
+#include "core/seal.h"
+#include "core/shcache.h"
 #include "core/utf8.h"
 #include "store/pg.h"
 
@@ -46,6 +55,101 @@
 #define ALWAYS "9223372036854775807" /* issued_before of a token row: any iat */
 
 enum check_col { COL_EMAIL, COL_NAME, COL_TIER, COL_BEFORE };
+
+/* ---- the cache ---------------------------------------------------------- */
+
+/* A cached answer: the verdict, whether the mirror had the user, then (if
+ * so) email, name, tier, NUL-terminated, with the name empty when NULL. */
+struct cached_answer {
+    unsigned char verdict, found, has_name;
+};
+
+static void owner_of(char out[SHCACHE_OWNER_MAX], const char *tenant, const char *sub)
+{
+    snprintf(out, SHCACHE_OWNER_MAX, "%s/%s", tenant, sub);
+}
+
+/* key_of hashes what the answer depends on: the tenant, the user and the
+ * token's own ids. Fields are clean text (token_ok), so a newline parts them
+ * unambiguously. */
+static void key_of(unsigned char key[SHCACHE_KEY_BYTES], const char *tenant,
+                   const struct revoked_token *t)
+{
+    char text[4 * REVOKED_FIELD_MAX + PG_SCHEMA_MAX];
+    int n = snprintf(text, sizeof(text), "%s\n%s\n%s\n%s", tenant, t->sub, t->jti,
+                     t->origin_jti ? t->origin_jti : "");
+    seal_sha256(text, n > 0 && (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1, key);
+}
+
+static const char *take_string(const unsigned char *in, size_t len, size_t *at, struct arena *a)
+{
+    const unsigned char *end = *at < len ? memchr(in + *at, '\0', len - *at) : NULL;
+    if (!end)
+        return NULL;
+    const char *s = arena_strdup(a, (const char *)in + *at);
+    *at = (size_t)(end - in) + 1;
+    return s;
+}
+
+static bool from_cache(const unsigned char key[SHCACHE_KEY_BYTES], struct arena *a,
+                       struct revoked_profile *out, enum revoked_result *rc)
+{
+    unsigned char packed[SHCACHE_VALUE_MAX];
+    struct cached_answer h;
+    size_t len = 0, at = sizeof h;
+    if (!shcache_get(SHCACHE_BEARER, key, time(NULL), BEARER_CACHE_S, packed, sizeof packed,
+                     &len) ||
+        len < sizeof h)
+        return false;
+    memcpy(&h, packed, sizeof h);
+    if (h.found) {
+        const char *name;
+        if (!(out->email = take_string(packed, len, &at, a)) ||
+            !(name = take_string(packed, len, &at, a)) ||
+            !(out->tier = take_string(packed, len, &at, a))) {
+            memset(out, 0, sizeof(*out));
+            return false;
+        }
+        out->name = h.has_name ? name : NULL;
+    }
+    out->found = h.found;
+    *rc = h.verdict ? REVOKED_YES : REVOKED_NO;
+    return true;
+}
+
+static void to_cache(const unsigned char key[SHCACHE_KEY_BYTES], uint64_t epoch,
+                     const char *tenant, const char *sub, const struct revoked_profile *p,
+                     enum revoked_result rc)
+{
+    unsigned char packed[SHCACHE_VALUE_MAX];
+    struct cached_answer h = {rc == REVOKED_YES, p->found, p->name != NULL};
+    char owner[SHCACHE_OWNER_MAX];
+    size_t at = sizeof h;
+    memcpy(packed, &h, sizeof h);
+    if (p->found) {
+        const char *const fields[] = {p->email, p->name ? p->name : "", p->tier};
+        for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+            size_t n = strlen(fields[i]) + 1;
+            if (n > sizeof(packed) - at)
+                return;
+            memcpy(packed + at, fields[i], n);
+            at += n;
+        }
+    }
+    owner_of(owner, tenant, sub);
+    shcache_put(SHCACHE_BEARER, key, epoch, time(NULL), owner, packed, at);
+}
+
+/* revoked_forget_user drops the cached answers for user sub of tenant: after
+ * a sign-out, and after any change to the user's row in the users mirror. */
+void revoked_forget_user(const char *tenant, const char *sub)
+{
+    char owner[SHCACHE_OWNER_MAX];
+    owner_of(owner, tenant, sub);
+    shcache_forget_owner(SHCACHE_BEARER, owner);
+}
+
+/* ---- checks ------------------------------------------------------------- */
 
 static enum revoked_result pg_failure(const struct pg_query *q)
 {
@@ -132,19 +236,24 @@ enum revoked_result revoked_check(const char *tenant, const struct revoked_token
 enum revoked_result revoked_check_user(const char *tenant, const struct revoked_token *t,
                                        struct arena *a, struct revoked_profile *out)
 {
+    unsigned char key[SHCACHE_KEY_BYTES];
     struct pg_query q;
     enum revoked_result rc;
     memset(out, 0, sizeof(*out));
     if (!token_ok(t))
         return REVOKED_ERROR;
+    key_of(key, tenant, t);
+    if (from_cache(key, a, out, &rc))
+        return rc;
+    uint64_t epoch = shcache_epoch(SHCACHE_BEARER);
     pg_query_init(&q);
     if (!run_check(&q, tenant, true, t)) {
         rc = q.err == PG_OK ? REVOKED_ERROR : pg_failure(&q);
         goto out;
     }
     if (pg_query_rows(&q) != 1) { /* not mirrored (yet): the check alone */
-        pg_query_cleanup(&q);
-        return revoked_check(tenant, t);
+        rc = revoked_check(tenant, t);
+        goto out;
     }
     rc = verdict(&q, COL_BEFORE, t);
     out->found = true;
@@ -153,6 +262,8 @@ enum revoked_result revoked_check_user(const char *tenant, const struct revoked_
                                                    : arena_strdup(a, pg_query_value(&q, 0, COL_NAME));
     out->tier = arena_strdup(a, pg_query_value(&q, 0, COL_TIER));
 out:
+    if (rc == REVOKED_NO || rc == REVOKED_YES)
+        to_cache(key, epoch, tenant, t->sub, out, rc);
     pg_query_cleanup(&q);
     return rc;
 }
@@ -197,6 +308,7 @@ enum revoked_result revoked_sign_out(const char *tenant, const struct revoked_to
             " expires_at = greatest(revoked_tokens.expires_at, excluded.expires_at)",
             6, params))
         rc = pg_failure(&q);
+    revoked_forget_user(tenant, t->sub);
     pg_query_cleanup(&q);
     return rc;
 }

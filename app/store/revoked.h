@@ -40,5 +40,6 @@ enum revoked_result revoked_check_user(const char *tenant, const struct revoked_
                                        struct arena *a, struct revoked_profile *out);
 enum revoked_result revoked_sign_out(const char *tenant, const struct revoked_token *t,
                                      time_t now);
+void revoked_forget_user(const char *tenant, const char *sub);
 
 #endif

@@ -9,8 +9,22 @@
  * Secrets: the refresh token (valid for days, and able to mint new access
  * tokens) is sealed with AES-256-GCM under SESSION_KEY, with the id hash as
  * associated data so a ciphertext copied into another row does not open.
- * Loading a session brings the ciphertext along, so the page path stays one
- * statement; only sess_refresh_token opens it, into the caller's buffer.
+ *
+ * Two loads: the page path (sess_load) reads only the small columns a page
+ * shows or checks. The tokens are kilobytes each, which PostgreSQL stores
+ * out of line (TOAST): fetching them would add an index probe, a decompression
+ * and kilobytes of copying to every page view, for the few requests that use
+ * them (a refresh, a password change, a logout). Those call sess_load_tokens;
+ * only sess_refresh_token opens the sealed token, into the caller's buffer.
+ * What the account page shows from the id token (the custom attributes) is
+ * kept beside it, small, as `attributes`.
+ *
+ * The page path's cache: a live session is kept in the pool-wide shcache
+ * (SHCACHE_SESSIONS, keyed by the id hash) for up to SESSION_TOUCH_S, so a
+ * browser's pages in the same minute cost no query. Every statement that
+ * ends or changes a session evicts it after it ran (by id hash, or by
+ * "<tenant>/<sub>" for a user's sessions), before the caller answers: a
+ * logout in one worker stops the cookie in every worker of the pool.
  *
  * Lifetimes: each row has an idle and an absolute deadline; sess_load checks
  * both in SQL and slides the idle one, but writes at most once per
@@ -31,6 +45,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/limits.h"
+#include "core/shcache.h"
 #include "core/utf8.h"
 #include "core/xalloc.h"
 #include "http/cookies.h"
@@ -222,7 +237,8 @@ static void copy_groups(struct arena *a, struct sess_session *s,
 static bool tokens_ok(const struct sess_tokens *t)
 {
     return field_ok(t->id_token, false) && field_ok(t->access_token, false) &&
-           field_ok(t->refresh_token, false) && t->access_expires_at >= 0;
+           field_ok(t->refresh_token, false) && field_ok(t->attributes, false) &&
+           t->access_expires_at >= 0;
 }
 
 /* Seals a refresh token to the session with this id hash, as hex for a
@@ -244,6 +260,141 @@ static char *seal_refresh(const char *token, const unsigned char hash[SEAL_SHA25
     }
     buf_free(&sealed);
     return hex;
+}
+
+/* ---- the cache ---------------------------------------------------------- */
+
+/* A cached session: this header, then its strings, each NUL-terminated: sub,
+ * email, name (if CACHED_NAME), tier, attributes (if CACHED_ATTRIBUTES), then
+ * ngroups groups. */
+struct cached_session {
+    long long tenant_id;
+    time_t access_expires_at, created_at, last_seen_at, idle_expires_at, absolute_expires_at;
+    unsigned char csrf_secret[SESS_CSRF_SECRET_BYTES];
+    unsigned ngroups;
+    bool remember;
+    unsigned char present; /* CACHED_NAME | CACHED_ATTRIBUTES */
+};
+#define CACHED_NAME 1
+#define CACHED_ATTRIBUTES 2
+
+static void owner_of(char out[SHCACHE_OWNER_MAX], long long tenant_id, const char *sub)
+{
+    snprintf(out, SHCACHE_OWNER_MAX, "%lld/%s", tenant_id, sub);
+}
+
+static bool pack_string(unsigned char *out, size_t cap, size_t *at, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    if (n > cap - *at)
+        return false;
+    memcpy(out + *at, s, n);
+    *at += n;
+    return true;
+}
+
+/* pack flattens s into out; 0 when it does not fit. */
+static size_t pack(const struct sess_session *s, unsigned char *out, size_t cap)
+{
+    struct cached_session h = {
+        .tenant_id = s->tenant_id, .access_expires_at = s->access_expires_at,
+        .created_at = s->created_at, .last_seen_at = s->last_seen_at,
+        .idle_expires_at = s->idle_expires_at, .absolute_expires_at = s->absolute_expires_at,
+        .ngroups = (unsigned)s->ngroups, .remember = s->remember,
+        .present = (s->name ? CACHED_NAME : 0) | (s->attributes ? CACHED_ATTRIBUTES : 0),
+    };
+    size_t at = sizeof h;
+    if (cap < sizeof h)
+        return 0;
+    memcpy(h.csrf_secret, s->csrf_secret, sizeof h.csrf_secret);
+    memcpy(out, &h, sizeof h);
+    if (!pack_string(out, cap, &at, s->sub) || !pack_string(out, cap, &at, s->email) ||
+        (s->name && !pack_string(out, cap, &at, s->name)) ||
+        !pack_string(out, cap, &at, s->tier) ||
+        (s->attributes && !pack_string(out, cap, &at, s->attributes)))
+        return 0;
+    for (size_t i = 0; i < s->ngroups; i++)
+        if (!pack_string(out, cap, &at, s->groups[i]))
+            return 0;
+    return at;
+}
+
+/* next_string returns the string at *at in the packed value and moves past
+ * it, or NULL when the value ends first. */
+static const char *next_string(const unsigned char *in, size_t len, size_t *at, struct arena *a)
+{
+    const unsigned char *end = *at < len ? memchr(in + *at, '\0', len - *at) : NULL;
+    if (!end)
+        return NULL;
+    const char *s = arena_strdup(a, (const char *)in + *at);
+    *at = (size_t)(end - in) + 1;
+    return s;
+}
+
+/* unpack fills s from a packed value; false when it is malformed. */
+static bool unpack(const unsigned char *in, size_t len, struct arena *a, struct sess_session *s)
+{
+    struct cached_session h;
+    size_t at = sizeof h;
+    if (len < sizeof h)
+        return false;
+    memcpy(&h, in, sizeof h);
+    if (h.ngroups > SESSION_GROUPS_MAX)
+        return false;
+    s->tenant_id = h.tenant_id;
+    s->access_expires_at = h.access_expires_at;
+    s->created_at = h.created_at;
+    s->last_seen_at = h.last_seen_at;
+    s->idle_expires_at = h.idle_expires_at;
+    s->absolute_expires_at = h.absolute_expires_at;
+    s->remember = h.remember;
+    memcpy(s->csrf_secret, h.csrf_secret, sizeof s->csrf_secret);
+    if (!(s->sub = next_string(in, len, &at, a)) || !(s->email = next_string(in, len, &at, a)) ||
+        ((h.present & CACHED_NAME) && !(s->name = next_string(in, len, &at, a))) ||
+        !(s->tier = next_string(in, len, &at, a)) ||
+        ((h.present & CACHED_ATTRIBUTES) && !(s->attributes = next_string(in, len, &at, a))))
+        return false;
+    s->groups = arena_alloc(a, (h.ngroups ? h.ngroups : 1) * sizeof *s->groups);
+    for (s->ngroups = 0; s->ngroups < h.ngroups; s->ngroups++)
+        if (!(s->groups[s->ngroups] = next_string(in, len, &at, a)))
+            return false;
+    return true;
+}
+
+/* from_cache fills out from the cache when the session is there, of this
+ * tenant, live at now and not due for its idle slide. */
+static bool from_cache(const unsigned char hash[SEAL_SHA256_BYTES], long long tenant_id,
+                       time_t now, struct arena *a, struct sess_session *out)
+{
+    unsigned char packed[SHCACHE_VALUE_MAX];
+    size_t len = 0;
+    if (!shcache_get(SHCACHE_SESSIONS, hash, now, SESSION_TOUCH_S, packed, sizeof packed, &len))
+        return false;
+    if (!unpack(packed, len, a, out) || out->tenant_id != tenant_id ||
+        out->idle_expires_at <= now || out->absolute_expires_at <= now ||
+        now - out->last_seen_at >= SESSION_TOUCH_S) {
+        memset(out, 0, sizeof *out);
+        return false;
+    }
+    return true;
+}
+
+static void to_cache(const struct sess_session *s, uint64_t epoch, time_t now)
+{
+    unsigned char packed[SHCACHE_VALUE_MAX];
+    char owner[SHCACHE_OWNER_MAX];
+    size_t len = pack(s, packed, sizeof packed);
+    if (!len)
+        return;
+    owner_of(owner, s->tenant_id, s->sub);
+    shcache_put(SHCACHE_SESSIONS, s->id_hash, epoch, now, owner, packed, len);
+}
+
+static void forget_user(long long tenant_id, const char *sub)
+{
+    char owner[SHCACHE_OWNER_MAX];
+    owner_of(owner, tenant_id, sub);
+    shcache_forget_owner(SHCACHE_SESSIONS, owner);
 }
 
 /* ---- life cycle --------------------------------------------------------- */
@@ -270,12 +421,12 @@ static const char create_sql[] =
     "INSERT INTO gatehouse.sessions (id_hash, tenant_id, user_sub, email, name,"
     " groups, tier, id_token, access_token, access_expires_at, refresh_token_enc,"
     " csrf_secret, remember, user_agent, client_addr, created_at, last_seen_at,"
-    " idle_expires_at, absolute_expires_at)"
+    " idle_expires_at, absolute_expires_at, attributes)"
     " VALUES (decode($1, 'hex'), $2::bigint, $3, $4, $5,"
     " ARRAY(SELECT json_array_elements_text($6::json)), $7, $8, $9,"
     " to_timestamp($10::bigint), decode($11, 'hex'), decode($12, 'hex'),"
     " $13::boolean, $14, $15, to_timestamp($16::bigint), to_timestamp($16::bigint),"
-    " to_timestamp($17::bigint), to_timestamp($18::bigint))";
+    " to_timestamp($17::bigint), to_timestamp($18::bigint), $19)";
 
 #define DEFAULT_TIER "standard"
 
@@ -346,6 +497,7 @@ enum sess_result sess_create(const struct sess_new *in, time_t now, struct arena
             num_text(created, now),
             num_text(idle, idle_at),
             num_text(absolute, absolute_at),
+            in->tokens.attributes,
         };
         if (!pg_query_run(&q, create_sql, sizeof params / sizeof params[0], params)) {
             /* A duplicate id hash would mean a broken random source. */
@@ -360,6 +512,7 @@ enum sess_result sess_create(const struct sess_new *in, time_t now, struct arena
     out->name = arena_copy(a, in->name);
     out->tier = arena_strdup(a, tier);
     copy_groups(a, out, in->groups, in->ngroups);
+    out->attributes = arena_copy(a, in->tokens.attributes);
     out->id_token = arena_copy(a, in->tokens.id_token);
     out->access_token = arena_copy(a, in->tokens.access_token);
     out->access_expires_at = in->tokens.access_expires_at;
@@ -392,9 +545,8 @@ out:
  * against the tenant and both deadlines, read-only so that it can run as a
  * prepared plan with nothing to lock. */
 static const char load_sql[] =
-    "SELECT user_sub, email, name, tier, array_to_json(groups)::text,"
-    " id_token, access_token, " EPOCH("access_expires_at") ","
-    " encode(refresh_token_enc, 'hex'), encode(csrf_secret, 'hex'),"
+    "SELECT user_sub, email, name, tier, array_to_json(groups)::text, attributes,"
+    " " EPOCH("access_expires_at") ", encode(csrf_secret, 'hex'),"
     " remember, " EPOCH("created_at") ", " EPOCH("last_seen_at") ","
     " " EPOCH("idle_expires_at") ", " EPOCH("absolute_expires_at")
     " FROM gatehouse.sessions"
@@ -414,12 +566,12 @@ static const char touch_sql[] =
     " RETURNING " EPOCH("last_seen_at") ", " EPOCH("idle_expires_at");
 
 enum load_col {
-    COL_SUB, COL_EMAIL, COL_NAME, COL_TIER, COL_GROUPS, COL_ID_TOKEN, COL_ACCESS_TOKEN,
-    COL_ACCESS_EXPIRES, COL_REFRESH, COL_CSRF, COL_REMEMBER, COL_CREATED, COL_LAST_SEEN,
-    COL_IDLE_EXPIRES, COL_ABSOLUTE_EXPIRES,
+    COL_SUB, COL_EMAIL, COL_NAME, COL_TIER, COL_GROUPS, COL_ATTRIBUTES, COL_ACCESS_EXPIRES,
+    COL_CSRF, COL_REMEMBER, COL_CREATED, COL_LAST_SEEN, COL_IDLE_EXPIRES,
+    COL_ABSOLUTE_EXPIRES,
 };
 
-static const char *text_col(const struct pg_query *q, struct arena *a, enum load_col c)
+static const char *text_col(const struct pg_query *q, struct arena *a, int c)
 {
     return pg_query_is_null(q, 0, c) ? NULL : arena_strdup(a, pg_query_value(q, 0, c));
 }
@@ -436,8 +588,7 @@ static bool read_row(const struct pg_query *q, struct arena *a, struct sess_sess
     s->email = text_col(q, a, COL_EMAIL);
     s->name = text_col(q, a, COL_NAME);
     s->tier = text_col(q, a, COL_TIER);
-    s->id_token = text_col(q, a, COL_ID_TOKEN);
-    s->access_token = text_col(q, a, COL_ACCESS_TOKEN);
+    s->attributes = text_col(q, a, COL_ATTRIBUTES);
     s->access_expires_at = time_col(q, COL_ACCESS_EXPIRES);
     s->remember = strcmp(pg_query_value(q, 0, COL_REMEMBER), "t") == 0;
     s->created_at = time_col(q, COL_CREATED);
@@ -448,14 +599,6 @@ static bool read_row(const struct pg_query *q, struct arena *a, struct sess_sess
         !hex_decode(pg_query_value(q, 0, COL_CSRF), pg_query_len(q, 0, COL_CSRF),
                     s->csrf_secret, sizeof s->csrf_secret))
         return false;
-    if (!pg_query_is_null(q, 0, COL_REFRESH)) {
-        size_t hex_len = pg_query_len(q, 0, COL_REFRESH);
-        unsigned char *sealed = arena_alloc(a, hex_len / 2 + 1);
-        if (!hex_decode(pg_query_value(q, 0, COL_REFRESH), hex_len, sealed, hex_len / 2))
-            return false;
-        s->refresh_sealed = sealed;
-        s->refresh_sealed_len = hex_len / 2;
-    }
     return true;
 }
 
@@ -479,6 +622,12 @@ enum sess_result sess_load(const char *cookie, long long tenant_id, time_t now,
     memset(out, 0, sizeof *out);
     if (tenant_id <= 0 || !cookie_to_hash(cookie, hash))
         goto out;
+    if (from_cache(hash, tenant_id, now, a, out)) {
+        memcpy(out->id_hash, hash, sizeof hash);
+        rc = SESS_OK;
+        goto out;
+    }
+    uint64_t epoch = shcache_epoch(SHCACHE_SESSIONS);
     const char *const params[] = {
         hex_encode(hash, sizeof hash, hash_hex), num_text(tenant, tenant_id),
         num_text(at, now), num_text(idle, SESSION_IDLE_S),
@@ -507,10 +656,56 @@ enum sess_result sess_load(const char *cookie, long long tenant_id, time_t now,
     }
     out->tenant_id = tenant_id;
     memcpy(out->id_hash, hash, sizeof hash);
+    to_cache(out, epoch, now);
     rc = SESS_OK;
 out:
     if (rc != SESS_OK)
         memset(out, 0, sizeof *out);
+    pg_query_cleanup(&q);
+    return rc;
+}
+
+static const char load_tokens_sql[] =
+    "SELECT id_token, access_token, encode(refresh_token_enc, 'hex')"
+    " FROM gatehouse.sessions WHERE id_hash = decode($1, 'hex') AND tenant_id = $2::bigint";
+
+/* Adds the stored tokens to s, a session from sess_load: the id and access
+ * tokens (strings in a) and the sealed refresh token for sess_refresh_token.
+ * Returns SESS_OK, SESS_NOT_FOUND when the row is gone (a logout in another
+ * tab), SESS_UNAVAILABLE, or SESS_ERROR for a stored value that cannot be
+ * read. s is left as it was unless SESS_OK. */
+enum sess_result sess_load_tokens(struct sess_session *s, struct arena *a)
+{
+    char hash_hex[HASH_HEX_LEN + 1], tenant[NUM_TEXT_MAX];
+    struct pg_query q;
+    enum sess_result rc = SESS_NOT_FOUND;
+    unsigned char *sealed = NULL;
+    size_t sealed_len = 0;
+
+    pg_query_init(&q);
+    const char *const params[] = {hex_encode(s->id_hash, sizeof s->id_hash, hash_hex),
+                                  num_text(tenant, s->tenant_id)};
+    if (!pg_query_run(&q, load_tokens_sql, 2, params)) {
+        rc = pg_failure(&q);
+        goto out;
+    }
+    if (pg_query_rows(&q) != 1)
+        goto out;
+    if (!pg_query_is_null(&q, 0, 2)) {
+        size_t hex_len = pg_query_len(&q, 0, 2);
+        sealed_len = hex_len / 2;
+        sealed = arena_alloc(a, sealed_len + 1);
+        if (!hex_decode(pg_query_value(&q, 0, 2), hex_len, sealed, sealed_len)) {
+            rc = SESS_ERROR;
+            goto out;
+        }
+    }
+    s->id_token = text_col(&q, a, 0);
+    s->access_token = text_col(&q, a, 1);
+    s->refresh_sealed = sealed;
+    s->refresh_sealed_len = sealed_len;
+    rc = SESS_OK;
+out:
     pg_query_cleanup(&q);
     return rc;
 }
@@ -522,7 +717,8 @@ static const char update_tokens_sql[] =
     " access_token = coalesce($4, access_token),"
     " access_expires_at = CASE WHEN $4 IS NULL THEN access_expires_at"
     "  ELSE to_timestamp($5::bigint) END,"
-    " refresh_token_enc = coalesce(decode($6, 'hex'), refresh_token_enc)"
+    " refresh_token_enc = coalesce(decode($6, 'hex'), refresh_token_enc),"
+    " attributes = coalesce($7, attributes)"
     " WHERE id_hash = decode($1, 'hex') AND tenant_id = $2::bigint";
 
 /* Stores the tokens of a refresh (REFRESH_TOKEN_AUTH) in session s: each
@@ -554,17 +750,21 @@ enum sess_result sess_update_tokens(struct sess_session *s, struct arena *a,
         t->access_token,
         t->access_expires_at ? num_text(access_exp, t->access_expires_at) : NULL,
         refresh_hex,
+        t->attributes,
     };
     if (!pg_query_run(&q, update_tokens_sql, sizeof params / sizeof params[0], params)) {
         rc = pg_failure(&q);
         goto out;
     }
+    shcache_forget(SHCACHE_SESSIONS, s->id_hash);
     if (pg_query_affected(&q) != 1) {
         rc = SESS_NOT_FOUND;
         goto out;
     }
     if (t->id_token)
         s->id_token = arena_strdup(a, t->id_token);
+    if (t->attributes)
+        s->attributes = arena_strdup(a, t->attributes);
     if (t->access_token) {
         s->access_token = arena_strdup(a, t->access_token);
         s->access_expires_at = t->access_expires_at;
@@ -610,6 +810,7 @@ enum sess_result sess_update_profile(long long tenant_id, const char *sub,
     rc = pg_query_run(&q, update_profile_sql, sizeof params / sizeof params[0], params)
              ? SESS_OK
              : pg_failure(&q);
+    forget_user(tenant_id, sub);
 out:
     pg_query_cleanup(&q);
     free(groups);
@@ -618,7 +819,8 @@ out:
 
 /* ---- the refresh token -------------------------------------------------- */
 
-/* Opens s's sealed refresh token into out (outlen bytes, NUL-terminated).
+/* Opens s's sealed refresh token (loaded by sess_load_tokens) into out
+ * (outlen bytes, NUL-terminated).
  * Returns SESS_OK; SESS_NOT_FOUND when the session has none; SESS_ERROR when
  * it does not fit, there is no key, or it fails to open (another key, a row
  * tampered with, a ciphertext moved from another session). No database work.
@@ -676,6 +878,7 @@ enum sess_result sess_delete(const char *cookie, long long tenant_id)
         rc = pg_failure(&q);
     else if (pg_query_affected(&q) == 1)
         rc = SESS_OK;
+    shcache_forget(SHCACHE_SESSIONS, hash);
 out:
     pg_query_cleanup(&q);
     return rc;
@@ -710,6 +913,7 @@ enum sess_result sess_delete_user(long long tenant_id, const char *sub,
     } else {
         rc = pg_failure(&q);
     }
+    forget_user(tenant_id, sub);
     pg_query_cleanup(&q);
     return rc;
 }

@@ -29,6 +29,7 @@ enum sess_result {
 
 struct sess_tokens { /* NULL: none (create) or keep the stored one (update) */
     const char *id_token, *access_token, *refresh_token;
+    const char *attributes;   /* the id token's profile claims as a JSON object */
     time_t access_expires_at; /* 0: unknown */
 };
 
@@ -51,7 +52,8 @@ struct sess_profile { /* NULL fields and !set_groups leave a value as it is */
 
 struct sess_session { /* strings in the caller's arena; NULL when absent */
     long long tenant_id;
-    const char *sub, *email, *name, *tier, *id_token, *access_token;
+    const char *sub, *email, *name, *tier, *attributes;
+    const char *id_token, *access_token; /* after sess_load_tokens (or create) */
     const char **groups;
     size_t ngroups;
     time_t access_expires_at, created_at, last_seen_at, idle_expires_at,
@@ -69,6 +71,7 @@ enum sess_result sess_create(const struct sess_new *in, time_t now, struct arena
                              char id[SESS_ID_LEN + 1], struct sess_session *out);
 enum sess_result sess_load(const char *cookie, long long tenant_id, time_t now,
                            struct arena *a, struct sess_session *out);
+enum sess_result sess_load_tokens(struct sess_session *s, struct arena *a);
 enum sess_result sess_update_tokens(struct sess_session *s, struct arena *a,
                                     const struct sess_tokens *t);
 enum sess_result sess_update_profile(long long tenant_id, const char *sub,

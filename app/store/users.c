@@ -12,6 +12,10 @@
  * means that user was deleted and re-created: the stale row gives way, in
  * the same transaction.
  *
+ * Every write that can change what a bearer call reads of a user (email,
+ * name, tier, the row itself) drops the answers cached for that user
+ * (revoked_forget_user) once it has committed.
+ *
  * Ownership: strings handed back are copies in the caller's arena; inputs
  * stay the caller's. Everything else is freed before returning. */
 #include "store/users.h"
@@ -25,6 +29,7 @@
 #include "core/utf8.h"
 #include "core/xalloc.h"
 #include "store/pg.h"
+#include "store/revoked.h"
 
 #define USERS_FIELD_MAX 2048 /* bytes of a sub, email, name, tier or status */
 #define NUM_TEXT_MAX 24      /* a 64-bit integer in decimal, sign and NUL */
@@ -166,6 +171,7 @@ enum users_result users_upsert(const char *tenant, const struct users_user *u,
         pg_rollback(); /* a no-op when the transaction is already over */
         goto out;
     }
+    revoked_forget_user(tenant, u->sub);
     rc = USERS_OK;
 out:
     pg_query_cleanup(&q);
@@ -204,6 +210,7 @@ enum users_result users_set_tier(const char *tenant, const char *sub,
     } else {
         if (old_tier)
             *old_tier = arena_strdup(a, pg_query_value(&q, 0, 0));
+        revoked_forget_user(tenant, sub);
         rc = USERS_OK;
     }
     pg_query_cleanup(&q);
@@ -466,6 +473,7 @@ enum users_result users_put(const char *tenant, const struct users_user *u, time
         pg_rollback();
         goto out;
     }
+    revoked_forget_user(tenant, u->sub);
     rc = USERS_OK;
 out:
     pg_query_cleanup(&q);
@@ -480,7 +488,10 @@ out:
  * delete, USERS_UNAVAILABLE or USERS_ERROR. */
 enum users_result users_delete_unseen(const char *tenant, const char *sub, time_t before)
 {
-    return run_for_sub(tenant,
-                       "DELETE FROM users WHERE sub = $1 AND updated_at < to_timestamp($2::bigint)",
-                       sub, before);
+    enum users_result rc = run_for_sub(
+        tenant, "DELETE FROM users WHERE sub = $1 AND updated_at < to_timestamp($2::bigint)", sub,
+        before);
+    if (rc == USERS_OK)
+        revoked_forget_user(tenant, sub);
+    return rc;
 }

@@ -193,7 +193,6 @@ ${sockets.map((sock) => `        server unix:${sock} max_fails=0;`).join('\n')}
     }
     upstream pools_slow {
 ${(slow.length ? slow : sockets).map((sock) => `        server unix:${sock} max_fails=0;`).join('\n')}
-        keepalive 16;
     }
     map $request_method $lane {
         POST    pools_slow;

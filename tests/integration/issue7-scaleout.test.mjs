@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { sleep } from './helpers.mjs';
+import { sleep, waitFor, psql } from './helpers.mjs';
 import {
   startPool, stopPool, killPool, startNginx, tempDir, SiteBrowser, sameSessionAt, apiCall, confirmedUser, confirmedUsers,
   signedIn, apiTokens, loop, poolStatus, closeClients,
@@ -18,6 +18,9 @@ import {
 const USERS = 4;
 const BEFORE_KILL_MS = 2000;
 const AFTER_KILL_MS = 3000;
+// How long a change may take to reach another pool's cache: a notification's
+// trip through PostgreSQL, normally well under a millisecond.
+const CROSS_POOL_MS = 2000;
 
 let dir, poolA, poolB, both, onlyA, onlyB;
 
@@ -52,11 +55,36 @@ test('issue7-scaleout-session: a session or token made on one pool is served by 
     const me = await apiCall(used.port, 'GET', '/api/v1/me', { token });
     assert.equal(me.status, 200);
     assert.equal(me.json.email, email);
-    // Logging out on the other pool ends the session everywhere.
+    // Logging out on the other pool ends the session everywhere. The pool
+    // that made it has it cached: it hears of the logout through PostgreSQL
+    // (NOTIFY, to each worker's cache listener), a moment after the other
+    // pool answered. Within one pool the eviction is done before answering.
     await elsewhere.get('/account');
+    assert.equal((await b.get('/account')).status, 200, 'cached where it was made');
     assert.equal((await elsewhere.post('/logout', {})).status, 303);
-    assert.notEqual((await b.get('/account')).status, 200, 'logged out on the other pool');
+    await waitFor(async () => (await b.get('/account')).status !== 200, CROSS_POOL_MS,
+      'logged out on the other pool');
   }
+});
+
+test('issue7-scaleout-revoke: a token revoked or a tier changed on one pool is seen by the other', async () => {
+  const email = await confirmedUser(onlyA.port, { tag: 'scalerev' });
+  const tokens = await apiTokens(onlyA.port, email);
+  const me = (port, token = tokens.access_token) => apiCall(port, 'GET', '/api/v1/me', { token });
+  // Pool B answers twice: the second answer comes from its cache.
+  assert.equal((await me(onlyB.port)).status, 200);
+  assert.equal((await me(onlyB.port)).json.tier, 'standard');
+  // A change behind every pool's back (an operator, `users sync`): the users
+  // mirror's trigger tells them.
+  psql(`UPDATE t_default.users SET tier = 'premium' WHERE email = '${email}'`);
+  await waitFor(async () => (await me(onlyB.port)).json.tier === 'premium', CROSS_POOL_MS,
+    'pool B shows the tier changed in the database');
+  const out = await apiCall(onlyA.port, 'POST', '/api/v1/auth/logout', {
+    token: tokens.access_token, json: { refresh_token: tokens.refresh_token } });
+  assert.equal(out.status, 200);
+  await waitFor(async () => (await me(onlyB.port)).status === 401, CROSS_POOL_MS,
+    'pool B refuses the token pool A revoked');
+  assert.equal((await me(onlyA.port)).status, 401, 'pool A refuses it at once');
 });
 
 test('issue7-scaleout-kill: one pool killed outright; signed-in users notice nothing beyond requests in flight', async (t) => {

@@ -78,6 +78,7 @@ static struct sess_new new_session(const char *sub, bool remember)
         .ngroups = NGROUPS,
         .tokens = {.id_token = "id.token.value", .access_token = "access.token.value",
                    .refresh_token = "refresh-token-SECRET-value-0123456789",
+                   .attributes = "{\"custom:company\":\"Acme\"}",
                    .access_expires_at = T0 + HOUR},
         .remember = remember,
         .user_agent = "Mozilla/5.0 (test)",
@@ -97,6 +98,13 @@ static bool create_at(const char *sub, bool remember, time_t at, char id[SESS_ID
 static enum sess_result load_at(const char *id, time_t at, struct sess_session *s)
 {
     return sess_load(id, tenant_default, at, &arena, s);
+}
+
+/* The page load, then the tokens, as a refresh or a logout does. */
+static enum sess_result load_tokens_at(const char *id, time_t at, struct sess_session *s)
+{
+    enum sess_result rc = load_at(id, at, s);
+    return rc == SESS_OK ? sess_load_tokens(s, &arena) : rc;
 }
 
 /* The hex SHA-256 of the bytes a cookie value encodes. */
@@ -258,14 +266,19 @@ static void test_create_load(void)
     test_cond("loaded fields",
               l.tenant_id == tenant_default && is(l.sub, "sub-create") &&
                   is(l.email, "alice@example.com") && is(l.name, "Alice Liddell") &&
-                  is(l.tier, "standard") && is(l.id_token, "id.token.value") &&
-                  is(l.access_token, "access.token.value") &&
+                  is(l.tier, "standard") && is(l.attributes, "{\"custom:company\":\"Acme\"}") &&
                   l.access_expires_at == T0 + HOUR && !l.remember && l.created_at == T0 &&
                   l.absolute_expires_at == T0 + SESSION_ABSOLUTE_S);
     test_cond("loaded csrf secret is the created one",
               memcmp(l.csrf_secret, s.csrf_secret, sizeof s.csrf_secret) == 0);
     test_cond("in_group", sess_in_group(&l, "admin") && sess_in_group(&l, "a,b") &&
                               !sess_in_group(&l, "a") && !sess_in_group(&l, "Admin"));
+    test_cond("the page load leaves the tokens out",
+              !l.id_token && !l.access_token &&
+                  sess_refresh_token(&l, token, sizeof token) == SESS_NOT_FOUND);
+    test_cond("the tokens load on demand",
+              sess_load_tokens(&l, &arena) == SESS_OK && is(l.id_token, "id.token.value") &&
+                  is(l.access_token, "access.token.value"));
     test_cond("refresh token opens",
               sess_refresh_token(&l, token, sizeof token) == SESS_OK && is(token, refresh));
     test_cond("refresh token that does not fit is an error, nothing written",
@@ -321,7 +334,7 @@ static void test_headers_and_nulls(void)
                      " AND user_agent IS NULL AND client_addr IS NULL",
                      hex, NULL) == 1);
     test_cond("absent values load as NULL, tier defaults to standard",
-              load_at(id, T0 + 1, &l) == SESS_OK && l.name == NULL && l.id_token == NULL &&
+              load_tokens_at(id, T0 + 1, &l) == SESS_OK && l.name == NULL && l.id_token == NULL &&
                   l.access_expires_at == 0 && l.ngroups == 0 && is(l.tier, "standard"));
     test_cond("no refresh token: not found",
               sess_refresh_token(&l, token, sizeof token) == SESS_NOT_FOUND);
@@ -486,7 +499,7 @@ static void test_tampering(void)
 
     sess_init_worker(other_key);
     test_cond("another key does not open it",
-              load_at(a, T0 + 1, &l) == SESS_OK &&
+              load_tokens_at(a, T0 + 1, &l) == SESS_OK &&
                   sess_refresh_token(&l, token, sizeof token) == SESS_ERROR && token[0] == '\0');
     sess_init_worker(key);
 
@@ -496,10 +509,10 @@ static void test_tampering(void)
                        " WHERE id_hash = decode($1, 'hex')",
                        ha, NULL));
     test_cond("tampered ciphertext fails to open",
-              load_at(a, T0 + 1, &l) == SESS_OK &&
+              load_tokens_at(a, T0 + 1, &l) == SESS_OK &&
                   sess_refresh_token(&l, token, sizeof token) == SESS_ERROR && token[0] == '\0');
     test_cond("the untouched session still opens",
-              load_at(b, T0 + 1, &l) == SESS_OK &&
+              load_tokens_at(b, T0 + 1, &l) == SESS_OK &&
                   sess_refresh_token(&l, token, sizeof token) == SESS_OK);
     test_cond("transplant b's ciphertext into a",
               exec_sql("UPDATE gatehouse.sessions SET refresh_token_enc ="
@@ -508,7 +521,7 @@ static void test_tampering(void)
                        " WHERE id_hash = decode($1, 'hex')",
                        ha, hb));
     test_cond("a ciphertext moved to another session fails (associated data)",
-              load_at(a, T0 + 1, &l) == SESS_OK &&
+              load_tokens_at(a, T0 + 1, &l) == SESS_OK &&
                   sess_refresh_token(&l, token, sizeof token) == SESS_ERROR);
     arena_reset(&arena);
 }
@@ -520,7 +533,7 @@ static void test_update_tokens(void)
     char id[SESS_ID_LEN + 1], token[TOKEN_MAX];
     struct sess_session s, l;
     struct sess_tokens fresh = {.access_token = "access.2", .id_token = "id.2",
-                                .access_expires_at = T0 + 2 * HOUR};
+                                .attributes = "{}", .access_expires_at = T0 + 2 * HOUR};
     struct sess_tokens rotated = {.refresh_token = "refresh-2-ROTATED"};
 
     create_at("sub-tokens", false, T0, id, &s);
@@ -528,8 +541,8 @@ static void test_update_tokens(void)
                                    is(s.access_token, "access.2") &&
                                    s.access_expires_at == T0 + 2 * HOUR);
     test_cond("stored tokens replaced, refresh kept",
-              load_at(id, T0 + 1, &l) == SESS_OK && is(l.access_token, "access.2") &&
-                  is(l.id_token, "id.2") && l.access_expires_at == T0 + 2 * HOUR &&
+              load_tokens_at(id, T0 + 1, &l) == SESS_OK && is(l.access_token, "access.2") &&
+                  is(l.id_token, "id.2") && is(l.attributes, "{}") && l.access_expires_at == T0 + 2 * HOUR &&
                   sess_refresh_token(&l, token, sizeof token) == SESS_OK &&
                   is(token, "refresh-token-SECRET-value-0123456789"));
     test_cond("rotate the refresh token", sess_update_tokens(&l, &arena, &rotated) == SESS_OK &&
@@ -537,12 +550,14 @@ static void test_update_tokens(void)
                                                   SESS_OK &&
                                               is(token, "refresh-2-ROTATED"));
     test_cond("rotated token stored, access token kept",
-              load_at(id, T0 + 2, &l) == SESS_OK && is(l.access_token, "access.2") &&
+              load_tokens_at(id, T0 + 2, &l) == SESS_OK && is(l.access_token, "access.2") &&
                   sess_refresh_token(&l, token, sizeof token) == SESS_OK &&
                   is(token, "refresh-2-ROTATED"));
     sess_delete(id, tenant_default);
     test_cond("update of a deleted session: not found",
               sess_update_tokens(&l, &arena, &fresh) == SESS_NOT_FOUND);
+    test_cond("tokens of a deleted session: not found",
+              sess_load_tokens(&l, &arena) == SESS_NOT_FOUND);
     arena_reset(&arena);
 }
 
