@@ -118,17 +118,11 @@ fi
 
 # ---- JSON API and files (api, issue 6): appended by the API's engineer; others append theirs below ----
 # GET /api/v1/me with a bearer access token (the token is verified on every
-# call), and POST /files/upload-url with the same token and a JSON body from
-# tests/bench/upload-url.lua. The user is premium (files need it), made in
-# cognito-local when missing and signed in afresh through POST
-# /api/v1/auth/login. The upload-url target has a fourth field, the wrk
-# script; it is printed only when bench.sh reads one (else it would be sent
-# as a GET and measure a 405), and each run first forgets the bench user's
-# file rows so that they do not pile up. Mind that nginx rate-limits POSTs
-# per client address, and wrk is one address: that target measures mostly
-# nginx's 429 until the limit is lifted for the run.
+# call). The same token serves bench.sh's POST /files/upload-url. The user is
+# premium (files need it), made in cognito-local when missing and signed in
+# afresh through POST /api/v1/auth/login; each run first forgets the bench
+# user's file rows so that they do not pile up.
 API_EMAIL=bench-api@bench.example
-API_SCRIPT=tests/bench/upload-url.lua
 
 ensure_premium_user() {
   local email=$1 tier='{"Name":"custom:user_tier","Value":"premium"}'
@@ -155,10 +149,10 @@ if ensure_premium_user "$API_EMAIL" && token=$(api_token "$API_EMAIL") && [ -n "
   echo "GET /api/v1/me|/api/v1/me|Authorization: Bearer $token"
   psql "$DATABASE_URL" -qtAX -c "DELETE FROM t_default.files WHERE owner_sub IN
     (SELECT sub FROM t_default.users WHERE email = '$API_EMAIL')" >/dev/null 2>&1
-  # POST /files/upload-url is not a target: nginx limits POSTs to 10 a
+  # POST /files/upload-url is not a wrk target: nginx limits POSTs to 10 a
   # second per address (the dev profile, as in production), so wrk from one
-  # address measures the rate limit, not the pool. Its cost inside the pool
-  # shows in the slow-request log and /metrics instead.
+  # address would measure the rate limit. bench.sh measures it on the slow
+  # lane's socket instead, with this token (tests/bench/fcgi-load.mjs).
 else
   say "could not sign in $API_EMAIL through the API: the API targets are left out"
 fi

@@ -109,6 +109,33 @@ printf 'GET /login during %d slow logins: %.0f req/s, p50 %.2f ms, p99 %.2f ms, 
   "$STORM_CONCURRENCY" "$s_rps" "$s_p50" "$s_p99" "$s_errs" "$(cat "$tmp/storm.json")"
 echo "GET /login p99 under 50 ms during the storm: $(awk -v p="$s_p99" 'BEGIN{print (p < 50) ? "yes" : "NO"}')"
 
+# ---- POST /files/upload-url ------------------------------------------------
+# nginx lets one client address make 10 POSTs a second, so this POST is
+# measured on the pool's slow-lane socket by a FastCGI client of our own
+# (tests/bench/fcgi-load.mjs), with the bearer token of the GET /api/v1/me
+# target; the plain responder is measured by the same client for scale.
+echo
+bearer=
+for t in "${targets[@]}"; do
+  IFS='|' read -r name _ header _ <<<"$t"
+  [ "$name" = "GET /api/v1/me" ] && bearer=${header#Authorization: Bearer }
+done
+if [ -n "$bearer" ]; then
+  slow_socket=$(sed -n 's/^GATEHOUSE_LISTEN_SLOW=//p' "$VAR/gatehouse.env")
+  upload=$(node tests/bench/fcgi-load.mjs "$slow_socket" POST /files/upload-url "$SECONDS_PER_RUN" \
+    "$CONNECTIONS" "HTTP_AUTHORIZATION=Bearer $bearer" CONTENT_TYPE=application/json \
+    'BODY={"filename":"bench.bin","content_type":"application/octet-stream","size":1024}')
+  reference=$(node tests/bench/fcgi-load.mjs "$VAR/run/bench.sock" GET / "$SECONDS_PER_RUN" "$CONNECTIONS")
+  echo "POST /files/upload-url (FastCGI, slow lane): $upload"
+  echo "  the plain responder through the same client: $reference"
+  echo "  upload-url vs responder: $(node -e 'const [a, b] = process.argv.slice(1).map((j) => JSON.parse(j).rps);
+    console.log(b ? (100 * a / b).toFixed(1) + "%" : "-")' "$upload" "$reference")"
+  psql "$(sed -n 's/^DATABASE_URL=//p' "$VAR/stack.env")" -qtAX -c "DELETE FROM t_default.files
+    WHERE owner_sub IN (SELECT sub FROM t_default.users WHERE email = 'bench-api@bench.example')" >/dev/null 2>&1
+else
+  echo "POST /files/upload-url: left out (no bearer token from the bench setup)"
+fi
+
 page=$(med "${RPS[GET /]}")
 verdict() { if [ "$1" = 1 ]; then echo "yes"; else echo "NO"; fi; }
 echo "GET / reaches 80% of the responder: $(verdict "$(awk -v a="$page" -v b="$responder" 'BEGIN{print (b>0 && a>=0.8*b)?1:0}')")"

@@ -81,7 +81,8 @@ NODE_BIN=$REPO/node_modules/.bin
 # connections (one nginx worker), since with libfcgi a kept connection holds
 # a thread.
 APP_PROCESSES=2
-APP_THREADS=8       # per process, for pages (GETs)
+APP_THREADS=4       # per process, for pages (GETs): they seldom wait (sessions and
+                    # bearer checks are cached), so a few per core keep the cores busy
 APP_SLOW_THREADS=8  # per process, for the slow lane (POSTs, which wait on Cognito)
 POOL_THREADS=$((APP_PROCESSES * APP_THREADS))
 NGINX_WORKERS=1

@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -157,6 +158,10 @@ static int load_generation(struct config *out_cfg, struct tmpl_set **out_tmpl)
     if (check_app_client(out_cfg) < 0)
         goto fail;
     *out_tmpl = set;
+    /* Memory that start-up freed (file contents, the template compiler's
+     * scratch, the Cognito check's buffers) goes back to the system before
+     * workers are forked: each would otherwise start out holding a copy. */
+    malloc_trim(0);
     return 0;
 fail:
     if (set)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* seal: authenticated encryption at rest and the hashing/encoding helpers
- * around it (see seal.h), all on OpenSSL's EVP, HMAC and RAND interfaces.
+ * around it (see seal.h), on OpenSSL's EVP and HMAC interfaces, with random
+ * bytes from the kernel (getrandom(2)).
  *
  * The sealed format is nonce(12) || ciphertext || tag(16) with AES-256-GCM
  * and a fresh random nonce per message. Random 96-bit nonces stay safe up to
@@ -16,17 +17,18 @@
  * with (seal_wipe, seal_wipe_buf). The caller owns every buffer. */
 #include "core/seal.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <openssl/crypto.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
 
 #include "core/buf.h"
 
@@ -172,19 +174,25 @@ int seal_decrypt(const unsigned char key[SEAL_KEY_BYTES], const void *data,
 
 /* ---- random, hashes ----------------------------------------------------- */
 
-/* Fills n bytes at out from OpenSSL's CSPRNG (which reseeds itself after
- * fork). Returns 0, or -1 when it cannot produce them: the caller must then
- * refuse to make a key, id or token, never fall back to weaker bytes. */
+/* Fills n bytes at out from the kernel's CSPRNG (getrandom(2), the source
+ * OpenSSL seeds from too). Asked for directly because it is what every
+ * anonymous page needs (a CSRF token): OpenSSL's RAND_bytes takes locks and
+ * runs a DRBG for each call, a cost that showed on the page path. Returns 0,
+ * or -1 when it cannot produce them: the caller must then refuse to make a
+ * key, id or token, never fall back to weaker bytes. */
 int seal_random(void *out, size_t n)
 {
     unsigned char *p = out;
 
     while (n > 0) {
-        int chunk = n > INT_MAX ? INT_MAX : (int)n;
-        if (RAND_bytes(p, chunk) != 1)
+        ssize_t got = getrandom(p, n, 0);
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
             return -1;
-        p += chunk;
-        n -= (size_t)chunk;
+        }
+        p += got;
+        n -= (size_t)got;
     }
     return 0;
 }
@@ -198,10 +206,51 @@ static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
 static EVP_MD *sha256_md;
 static EVP_MAC *hmac_mac;
 
+/* Each thread also keeps one HMAC context and the key it was last keyed
+ * with: most calls (every form's CSRF token) use the same key, and keying a
+ * fresh context is most of an HMAC's cost in OpenSSL 3. The copy of the key
+ * is wiped when the thread ends. */
+#define HMAC_KEY_KEPT_MAX 64 /* longer keys are keyed afresh every time */
+struct hmac_thread {
+    EVP_MAC_CTX *ctx;
+    bool keyed;
+    size_t key_len;
+    unsigned char key[HMAC_KEY_KEPT_MAX];
+};
+static pthread_key_t hmac_thread_key;
+static bool hmac_thread_ready;
+
+static void hmac_thread_free(void *p)
+{
+    struct hmac_thread *h = p;
+    EVP_MAC_CTX_free(h->ctx);
+    seal_wipe(h, sizeof *h);
+    free(h);
+}
+
 static void fetch_algorithms(void)
 {
     sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
     hmac_mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    hmac_thread_ready = pthread_key_create(&hmac_thread_key, hmac_thread_free) == 0;
+}
+
+/* The calling thread's HMAC context, made on first use; NULL on failure. */
+static struct hmac_thread *hmac_thread(void)
+{
+    struct hmac_thread *h = hmac_thread_ready ? pthread_getspecific(hmac_thread_key) : NULL;
+    if (h || !hmac_thread_ready || !hmac_mac)
+        return h;
+    h = calloc(1, sizeof *h);
+    if (h && !(h->ctx = EVP_MAC_CTX_new(hmac_mac))) {
+        free(h);
+        return NULL;
+    }
+    if (h && pthread_setspecific(hmac_thread_key, h) != 0) {
+        hmac_thread_free(h);
+        return NULL;
+    }
+    return h;
 }
 
 void seal_sha256(const void *data, size_t len, unsigned char out[SEAL_SHA256_BYTES])
@@ -228,11 +277,20 @@ void seal_hmac_sha256(const void *key, size_t key_len, const void *msg,
     };
 
     pthread_once(&fetch_once, fetch_algorithms);
-    EVP_MAC_CTX *ctx = hmac_mac && key_len <= INT_MAX ? EVP_MAC_CTX_new(hmac_mac) : NULL;
-    bool ok = ctx && EVP_MAC_init(ctx, key_len ? key : &no_key, key_len, params) == 1 &&
-              EVP_MAC_update(ctx, msg, len) == 1 &&
-              EVP_MAC_final(ctx, out, &n, SEAL_SHA256_BYTES) == 1 && n == SEAL_SHA256_BYTES;
-    EVP_MAC_CTX_free(ctx);
+    struct hmac_thread *h = key_len <= INT_MAX ? hmac_thread() : NULL;
+    if (!h)
+        crypto_failed();
+    /* Same key as last time: init with no key restarts with the kept one. */
+    bool same = h->keyed && h->key_len == key_len && CRYPTO_memcmp(h->key, key, key_len) == 0;
+    bool ok = (same ? EVP_MAC_init(h->ctx, NULL, 0, NULL)
+                    : EVP_MAC_init(h->ctx, key_len ? key : &no_key, key_len, params)) == 1 &&
+              EVP_MAC_update(h->ctx, msg, len) == 1 &&
+              EVP_MAC_final(h->ctx, out, &n, SEAL_SHA256_BYTES) == 1 && n == SEAL_SHA256_BYTES;
+    h->keyed = ok && key_len <= HMAC_KEY_KEPT_MAX;
+    if (h->keyed && !same) {
+        memcpy(h->key, key, key_len);
+        h->key_len = key_len;
+    }
     if (!ok)
         crypto_failed();
 }

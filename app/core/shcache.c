@@ -7,7 +7,10 @@
  *
  * Layout: per kind, SHCACHE_SLOTS direct-mapped slots (the key is a SHA-256,
  * so its first bytes spread well), each with a process-shared, robust mutex
- * and a copy of one value of at most SHCACHE_VALUE_MAX bytes. A collision
+ * and a copy of one value of at most SHCACHE_VALUE_MAX bytes. The values sit
+ * in an array of their own, apart from the slots' small headers: a scan (an
+ * eviction by owner) then reads a few pages of headers, and a worker's
+ * resident memory grows only by the values it actually reads or writes. A collision
  * just replaces the older entry: this is a cache, the database stays the
  * truth. Held locks cover a memcpy, nothing more; a worker that dies holding
  * one leaves it to the next locker (EOWNERDEAD), which drops the slot.
@@ -39,12 +42,12 @@ struct slot {
     char owner[SHCACHE_OWNER_MAX];
     time_t stored_at;
     size_t len;
-    unsigned char value[SHCACHE_VALUE_MAX];
 };
 
 struct table {
     _Atomic uint64_t epoch;
     struct slot slots[SHCACHE_SLOTS];
+    unsigned char values[SHCACHE_SLOTS][SHCACHE_VALUE_MAX];
 };
 
 static struct table *tables; /* SHCACHE_KINDS of them; NULL: no caches here */
@@ -91,11 +94,11 @@ void shcache_set_enabled(bool on)
     atomic_store(&enabled, on);
 }
 
-static struct slot *slot_for(enum shcache_kind kind, const unsigned char *key)
+static size_t index_for(const unsigned char *key)
 {
     uint64_t h;
     memcpy(&h, key, sizeof h);
-    return &tables[kind].slots[h % SHCACHE_SLOTS];
+    return h % SHCACHE_SLOTS;
 }
 
 /* lock takes a slot's mutex. A holder that died may have left the slot half
@@ -132,12 +135,13 @@ bool shcache_get(enum shcache_kind kind, const unsigned char key[SHCACHE_KEY_BYT
     bool hit = false;
     if (!usable(kind) || !atomic_load(&enabled))
         return false;
-    struct slot *s = slot_for(kind, key);
+    size_t i = index_for(key);
+    struct slot *s = &tables[kind].slots[i];
     if (!lock(s))
         return false;
     if (s->used && !memcmp(s->key, key, SHCACHE_KEY_BYTES) && now >= s->stored_at &&
         now - s->stored_at <= max_age && s->len <= cap) {
-        memcpy(value, s->value, s->len);
+        memcpy(value, tables[kind].values[i], s->len);
         *len = s->len;
         hit = true;
     }
@@ -155,13 +159,14 @@ void shcache_put(enum shcache_kind kind, const unsigned char key[SHCACHE_KEY_BYT
     if (!usable(kind) || !atomic_load(&enabled) || len > SHCACHE_VALUE_MAX ||
         owner_len >= SHCACHE_OWNER_MAX)
         return;
-    struct slot *s = slot_for(kind, key);
+    size_t i = index_for(key);
+    struct slot *s = &tables[kind].slots[i];
     if (!lock(s))
         return;
     if (atomic_load(&tables[kind].epoch) == epoch) {
         memcpy(s->key, key, SHCACHE_KEY_BYTES);
         memcpy(s->owner, owner, owner_len + 1);
-        memcpy(s->value, value, len);
+        memcpy(tables[kind].values[i], value, len);
         s->len = len;
         s->stored_at = now;
         s->used = true;
@@ -175,7 +180,7 @@ void shcache_forget(enum shcache_kind kind, const unsigned char key[SHCACHE_KEY_
     if (!usable(kind))
         return;
     atomic_fetch_add(&tables[kind].epoch, 1);
-    struct slot *s = slot_for(kind, key);
+    struct slot *s = &tables[kind].slots[index_for(key)];
     if (!lock(s))
         return;
     if (s->used && !memcmp(s->key, key, SHCACHE_KEY_BYTES))

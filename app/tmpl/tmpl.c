@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <pthread.h>
 
 #include "core/buf.h"
 #include "core/limits.h"
@@ -87,6 +88,7 @@ struct tmpl_op {
 /* One part of a dotted name, NUL-terminated in the pool for json-c. */
 struct part {
     uint32_t off, len;
+    unsigned long hash; /* json-c's hash of the name, for lookups (key_hash) */
 };
 
 /* A partial, parent or block tag: what rendering needs beyond the op. */
@@ -659,6 +661,25 @@ static struct tmpl_op *new_op(struct compiler *c, int opcode, int flags)
     return op;
 }
 
+/* key_hash is json-c's hash of a member name, computed once when a template
+ * is compiled so that rendering, which looks names up through every level
+ * of the context stack, hashes none. json-c hashes all object keys with one
+ * function and a seed fixed for the process at its first use; this is that
+ * use or a later one, and workers inherit it with the compiled templates. */
+static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
+static struct json_object *probe; /* an empty object: its table's hash function */
+
+static void make_probe(void)
+{
+    probe = json_object_new_object();
+}
+
+static unsigned long key_hash(const char *name)
+{
+    pthread_once(&probe_once, make_probe);
+    return lh_get_hash(json_object_get_object(probe), name);
+}
+
 /* Splits the tag's dotted name into parts; "." has none. */
 static void add_name_parts(struct compiler *c, const struct token *t,
                            struct tmpl_op *op)
@@ -678,6 +699,7 @@ static void add_name_parts(struct compiler *c, const struct token *t,
         struct part *p = &c->parts[c->nparts++];
         p->off = pool_put(c, s + from, k - from, true);
         p->len = (uint32_t)(k - from);
+        p->hash = key_hash(c->pool + p->off);
         op->nparts++;
         from = k + 1;
     }
@@ -1412,6 +1434,19 @@ static bool truthy(struct json_object *v)
 /* Resolves op's name against the context stack: the first part in the
  * nearest object holding it, every other part only inside the one before.
  * NULL for a miss and for JSON null alike. */
+/* member finds part p of a name in obj (an object), its value (NULL for
+ * JSON null) in *v. */
+static bool member(struct json_object *obj, const struct tmpl *t, const struct part *p,
+                   struct json_object **v)
+{
+    struct lh_entry *e =
+        lh_table_lookup_entry_w_hash(json_object_get_object(obj), t->pool + p->off, p->hash);
+    if (!e)
+        return false;
+    *v = (struct json_object *)lh_entry_v(e);
+    return true;
+}
+
 static struct json_object *lookup(const struct render *r,
                                   const struct tmpl *t,
                                   const struct tmpl_op *op)
@@ -1423,15 +1458,13 @@ static struct json_object *lookup(const struct render *r,
     int k = r->nctx;
     while (k-- > 0) {
         struct json_object *c = r->ctx[k].val;
-        if (json_object_is_type(c, json_type_object) &&
-            json_object_object_get_ex(c, t->pool + p[0].off, &v))
+        if (json_object_is_type(c, json_type_object) && member(c, t, &p[0], &v))
             break;
     }
     if (k < 0)
         return NULL;
     for (uint16_t j = 1; j < op->nparts; j++)
-        if (!json_object_is_type(v, json_type_object) ||
-            !json_object_object_get_ex(v, t->pool + p[j].off, &v))
+        if (!json_object_is_type(v, json_type_object) || !member(v, t, &p[j], &v))
             return NULL;
     return v;
 }

@@ -191,6 +191,28 @@ static void test_hashes(void)
     test_cond("hmac with empty key and message",
               bytes_are(d, sizeof d,
                         "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad"));
+    /* The thread keeps its last key: the same key again, another one, and a
+     * key too long to keep (RFC 4231 case 6, 131 bytes) must all still give
+     * the right answers, whatever came before. */
+    unsigned char long_key[131];
+    memset(long_key, 0xaa, sizeof long_key);
+    const char *case6 = "Test Using Larger Than Block-Size Key - Hash Key First";
+    bool kept = true;
+    for (int round = 0; round < 2; round++) {
+        seal_hmac_sha256("Jefe", 4, msg, strlen(msg), d);
+        kept &= bytes_are(d, sizeof d,
+                          "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        seal_hmac_sha256("Jefe", 4, msg, strlen(msg), d);
+        kept &= bytes_are(d, sizeof d,
+                          "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        seal_hmac_sha256(long_key, sizeof long_key, case6, strlen(case6), d);
+        kept &= bytes_are(d, sizeof d,
+                          "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+        seal_hmac_sha256(long_key, sizeof long_key, case6, strlen(case6), d);
+        kept &= bytes_are(d, sizeof d,
+                          "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+    }
+    test_cond("hmac: repeated and alternating keys, short and long (RFC 4231 case 6)", kept);
 
     test_cond("random bytes", seal_random(r1, sizeof r1) == 0 && seal_random(r2, sizeof r2) == 0);
     for (size_t i = 0; i < sizeof r1; i++)
