@@ -17,13 +17,8 @@
 
 #include <jwt.h> /* libjwt: the -Iapp directory has no jwt.h of its own */
 #include <json-c/json.h>
-#include <openssl/bio.h>
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/param_build.h>
-#include <openssl/pem.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -140,16 +135,97 @@ static const char *get_string(struct json_object *obj, const char *name)
 
 /* ---- JWK to PEM -------------------------------------------------------- */
 
-static BIGNUM *b64url_bignum(const char *b64, size_t max_bytes)
-{
-    size_t len;
-    unsigned char *bytes = b64url_decode(b64, strlen(b64), &len);
-    BIGNUM *bn = NULL;
+/* The key is handed to libjwt as PEM. It is written here, as the few bytes
+ * of DER an RSA SubjectPublicKeyInfo is (RFC 8017 A.1.1, RFC 5280 4.1),
+ * rather than through OpenSSL's key import and encoder framework: those are
+ * hundreds of kilobytes of code that every worker would page in for its
+ * first bearer token, for a structure of two integers. */
 
-    if (bytes && len > 0 && len <= max_bytes)
-        bn = BN_bin2bn(bytes, (int)len, NULL);
-    free(bytes);
-    return bn;
+#define DER_SEQUENCE 0x30
+#define DER_INTEGER 0x02
+#define DER_BIT_STRING 0x03
+#define PEM_LINE_BYTES 48 /* 64 base64 characters per line */
+
+/* AlgorithmIdentifier { rsaEncryption (1.2.840.113549.1.1.1), NULL } */
+static const unsigned char rsa_algorithm[] = {0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7,
+                                              0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
+
+static size_t der_length_size(size_t n)
+{
+    return n < 0x80 ? 1 : n <= 0xff ? 2 : 3;
+}
+
+/* der_header writes a tag and a length (below 65536) and returns its end. */
+static unsigned char *der_header(unsigned char *o, unsigned char tag, size_t n)
+{
+    *o++ = tag;
+    if (n >= 0x80)
+        *o++ = n <= 0xff ? 0x81 : 0x82;
+    if (n > 0xff)
+        *o++ = (unsigned char)(n >> 8);
+    *o++ = (unsigned char)n;
+    return o;
+}
+
+/* An unsigned big-endian number with no leading zero: an INTEGER needs a
+ * zero byte in front when its top bit is set. */
+static size_t integer_body(const unsigned char *v, size_t len)
+{
+    return len + (v[0] & 0x80 ? 1 : 0);
+}
+
+static unsigned char *der_integer(unsigned char *o, const unsigned char *v, size_t len)
+{
+    o = der_header(o, DER_INTEGER, integer_body(v, len));
+    if (v[0] & 0x80)
+        *o++ = 0;
+    memcpy(o, v, len);
+    return o + len;
+}
+
+/* b64url_number decodes a JWK number into *out (malloc'd, the caller frees)
+ * without its leading zeros; false when malformed, zero or too long. */
+static bool b64url_number(const char *b64, size_t max_bytes, unsigned char **out,
+                          const unsigned char **v, size_t *len)
+{
+    size_t n;
+    unsigned char *bytes = b64url_decode(b64, strlen(b64), &n);
+    size_t skip = 0;
+    while (bytes && skip < n && bytes[skip] == 0)
+        skip++;
+    if (!bytes || skip == n || n - skip > max_bytes) {
+        free(bytes);
+        return false;
+    }
+    *out = bytes;
+    *v = bytes + skip;
+    *len = n - skip;
+    return true;
+}
+
+static size_t bit_length(const unsigned char *v, size_t len)
+{
+    size_t bits = (len - 1) * 8;
+    for (unsigned char b = v[0]; b; b >>= 1)
+        bits++;
+    return bits;
+}
+
+/* pem_wrap wraps der in a PUBLIC KEY PEM block; the caller frees it. */
+static char *pem_wrap(const unsigned char *der, size_t len)
+{
+    static const char begin[] = "-----BEGIN PUBLIC KEY-----\n", end[] = "-----END PUBLIC KEY-----\n";
+    size_t lines = (len + PEM_LINE_BYTES - 1) / PEM_LINE_BYTES;
+    char *pem = xmalloc(sizeof(begin) + lines * (4 * PEM_LINE_BYTES / 3 + 1) + sizeof(end));
+    char *o = pem + sizeof(begin) - 1;
+    memcpy(pem, begin, sizeof(begin) - 1);
+    for (size_t at = 0; at < len; at += PEM_LINE_BYTES) {
+        size_t chunk = len - at < PEM_LINE_BYTES ? len - at : PEM_LINE_BYTES;
+        o += EVP_EncodeBlock((unsigned char *)o, der + at, (int)chunk);
+        *o++ = '\n';
+    }
+    memcpy(o, end, sizeof(end));
+    return pem;
 }
 
 /* rsa_pem builds an RSA public key from the JWK's base64url modulus and
@@ -157,45 +233,40 @@ static BIGNUM *b64url_bignum(const char *b64, size_t max_bytes)
  * numbers are malformed or the key is weaker or larger than we accept. */
 static char *rsa_pem(const char *n_b64, const char *e_b64)
 {
-    BIGNUM *n = b64url_bignum(n_b64, RSA_MAX_BITS / 8 + 1);
-    BIGNUM *e = b64url_bignum(e_b64, RSA_EXPONENT_MAX_BYTES);
-    OSSL_PARAM_BLD *bld = NULL;
-    OSSL_PARAM *params = NULL;
-    EVP_PKEY_CTX *ctx = NULL;
-    EVP_PKEY *pkey = NULL;
-    BIO *mem = NULL;
+    unsigned char *n_bytes = NULL, *e_bytes = NULL, *der = NULL;
+    const unsigned char *n, *e;
+    size_t n_len, e_len;
     char *pem = NULL;
-    char *data;
-    long len;
 
-    if (!n || !e || BN_num_bits(n) < RSA_MIN_BITS || BN_num_bits(n) > RSA_MAX_BITS ||
-        !BN_is_odd(e) || BN_is_one(e))
+    if (!b64url_number(n_b64, RSA_MAX_BITS / 8 + 1, &n_bytes, &n, &n_len) ||
+        !b64url_number(e_b64, RSA_EXPONENT_MAX_BYTES, &e_bytes, &e, &e_len))
         goto out;
-    bld = OSSL_PARAM_BLD_new();
-    if (!bld || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
-        !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e))
+    size_t bits = bit_length(n, n_len);
+    if (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS || !(e[e_len - 1] & 1) ||
+        (e_len == 1 && e[0] == 1))
         goto out;
-    params = OSSL_PARAM_BLD_to_param(bld);
-    ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
-    if (!params || !ctx || EVP_PKEY_fromdata_init(ctx) <= 0 ||
-        EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) <= 0)
-        goto out;
-    mem = BIO_new(BIO_s_mem());
-    if (!mem || !PEM_write_bio_PUBKEY(mem, pkey))
-        goto out;
-    len = BIO_get_mem_data(mem, &data);
-    if (len > 0)
-        pem = xstrndup(data, (size_t)len);
+    /* RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } */
+    size_t n_body = integer_body(n, n_len), e_body = integer_body(e, e_len);
+    size_t key_body = 1 + der_length_size(n_body) + n_body + 1 + der_length_size(e_body) + e_body;
+    size_t key = 1 + der_length_size(key_body) + key_body;
+    size_t bit_string = 1 + key; /* a leading "0 unused bits" byte */
+    size_t spki_body = sizeof(rsa_algorithm) + 1 + der_length_size(bit_string) + bit_string;
+    size_t spki = 1 + der_length_size(spki_body) + spki_body;
+    unsigned char *o = der = xmalloc(spki);
+    o = der_header(o, DER_SEQUENCE, spki_body);
+    memcpy(o, rsa_algorithm, sizeof(rsa_algorithm));
+    o += sizeof(rsa_algorithm);
+    o = der_header(o, DER_BIT_STRING, bit_string);
+    *o++ = 0;
+    o = der_header(o, DER_SEQUENCE, key_body);
+    o = der_integer(o, n, n_len);
+    o = der_integer(o, e, e_len);
+    if ((size_t)(o - der) == spki)
+        pem = pem_wrap(der, spki);
 out:
-    if (!pem)
-        ERR_clear_error(); /* leave no stale error for the next OpenSSL user */
-    BIO_free(mem);
-    EVP_PKEY_free(pkey);
-    EVP_PKEY_CTX_free(ctx);
-    OSSL_PARAM_free(params);
-    OSSL_PARAM_BLD_free(bld);
-    BN_free(n);
-    BN_free(e);
+    free(n_bytes);
+    free(e_bytes);
+    free(der);
     return pem;
 }
 

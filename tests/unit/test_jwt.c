@@ -14,7 +14,10 @@
 
 #include "aws/jwt.c"
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <unistd.h>
 
@@ -115,6 +118,47 @@ static char *jwk_of(EVP_PKEY *pkey, const char *kid, const char *extra)
     BN_free(n);
     BN_free(e);
     return t.data;
+}
+
+/* rsa_pem writes the SubjectPublicKeyInfo DER itself: it must be exactly
+ * what OpenSSL's encoder writes for the same key, for moduli with and
+ * without the top bit set, and refuse what it refused before. */
+static void test_jwk_to_pem(void)
+{
+    bool same = true;
+    for (int i = 0; i < 6; i++) {
+        EVP_PKEY *k = EVP_RSA_gen(i < 3 ? 2048 : 3072);
+        BIGNUM *n = NULL, *e = NULL;
+        unsigned char nb[RSA_MAX_BITS / 8], eb[RSA_EXPONENT_MAX_BYTES];
+        EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_N, &n);
+        EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_E, &e);
+        char *n64 = b64url(nb, (size_t)BN_bn2bin(n, nb)), *e64 = b64url(eb, (size_t)BN_bn2bin(e, eb));
+        char *ours = rsa_pem(n64, e64), *openssl = pem_of(k, false);
+        same &= ours && openssl && !strcmp(ours, openssl);
+        free(ours);
+        free(openssl);
+        free(n64);
+        free(e64);
+        BN_free(n);
+        BN_free(e);
+        EVP_PKEY_free(k);
+    }
+    test_cond("JWK to PEM: byte for byte what OpenSSL writes (2048 and 3072 bits)", same);
+    /* 2048 one-bits: a modulus whose top bit is set and no leading zero. */
+    unsigned char ones[256], zero_led[257] = {0}, three[] = {3}, one[] = {1}, even[] = {1, 0};
+    memset(ones, 0xff, sizeof ones);
+    memset(zero_led + 1, 0xff, 256);
+    char *n64 = b64url(ones, sizeof ones), *lead64 = b64url(zero_led, sizeof zero_led);
+    char *e3 = b64url(three, 1), *e1 = b64url(one, 1), *e_even = b64url(even, 2);
+    char *short64 = b64url(ones, 200);
+    char *a = rsa_pem(n64, e3), *b = rsa_pem(lead64, e3);
+    test_cond("JWK to PEM: a leading zero byte of the modulus changes nothing", a && b && !strcmp(a, b));
+    char *c = rsa_pem(n64, e1), *d = rsa_pem(n64, e_even), *f = rsa_pem(short64, e3);
+    char *g = rsa_pem("", e3), *h = rsa_pem(n64, "!!");
+    test_cond("JWK to PEM: exponent 1, an even exponent, a 1600-bit modulus, empty or bad base64 refused",
+              !c && !d && !f && !g && !h);
+    free(a); free(b); free(c); free(d); free(f); free(g); free(h);
+    free(n64); free(lead64); free(e3); free(e1); free(e_even); free(short64);
 }
 
 /* base_claims returns the claims of a fresh id or access token of our pool
@@ -916,6 +960,7 @@ int main(void)
     jwks_key1_key2 = jwks_with(jwk1, jwk2);
     fetch_jwks = fake_fetch;
 
+    test_jwk_to_pem();
     test_valid();
     test_times();
     test_identity_claims();
