@@ -24,6 +24,7 @@
 #include <strings.h>
 
 #include "core/buf.h"
+#include "core/hex.h"
 #include "core/xalloc.h"
 
 #define ALGORITHM "AWS4-HMAC-SHA256"
@@ -146,17 +147,6 @@ static void uri_encode(struct buf *out, const char *s, size_t n, bool keep_slash
     }
 }
 
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* uri_decode appends s[0..n) with each valid %XX turned into its byte. A '%'
  * not followed by two hex digits stays literal (and is re-encoded as %25);
  * '+' is a plain plus here, as AWS reads queries. */
@@ -164,8 +154,8 @@ static void uri_decode(struct buf *out, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         int hi, lo;
-        if (s[i] == '%' && i + 2 < n && (hi = hex_value((unsigned char)s[i + 1])) >= 0 &&
-            (lo = hex_value((unsigned char)s[i + 2])) >= 0) {
+        if (s[i] == '%' && i + 2 < n && (hi = hex_digit((unsigned char)s[i + 1])) >= 0 &&
+            (lo = hex_digit((unsigned char)s[i + 2])) >= 0) {
             buf_putc(out, (char)(hi << 4 | lo));
             i += 2;
         } else {

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "xalloc.h"
 
 #define ENV_FILE_LINE_MAX 4096
@@ -155,27 +156,9 @@ static int int_setting(const struct env_file *f, const char *key, int fallback)
     return (int)n;
 }
 
-static int hex_value(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = tolower(c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 static bool parse_session_key(const char *hex, unsigned char *out)
 {
-    if (!hex || strlen(hex) != CONFIG_SESSION_KEY_BYTES * 2)
-        return false;
-    for (int i = 0; i < CONFIG_SESSION_KEY_BYTES; i++) {
-        int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return false;
-        out[i] = (unsigned char)(hi << 4 | lo);
-    }
-    return true;
+    return hex && hex_decode(hex, strlen(hex), out, CONFIG_SESSION_KEY_BYTES);
 }
 
 int config_load(struct config *cfg, const char *env_file, char *err,

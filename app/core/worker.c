@@ -51,6 +51,7 @@
 #define ACCEPT_RETRY_US 10000
 #define WORKER_THREAD_STACK (256 * 1024) /* no deep recursion anywhere */
 #define WORKER_MALLOC_ARENAS 2
+#define WORKER_TRIM_EVERY 4096 /* requests between two returns of free memory */
 
 static int quit_pipe[2] = {-1, -1};
 static atomic_long requests_served;
@@ -96,16 +97,24 @@ static void note_route(void *ctx, const char *route)
 
 /* The per-thread event set: the quit pipe, the listening socket (with
  * EPOLLEXCLUSIVE, so a new connection wakes one idle thread rather than all
- * of them) and the kept-alive connection when there is one. */
+ * of them) and the connections nginx keeps open to this thread, up to
+ * WAITER_KEEP_MAX. A thread keeps its idle connections when it accepts a
+ * new one: closing one that nginx may be writing a request into at that
+ * very moment fails that request (nginx retries a GET elsewhere only if
+ * there is somewhere else, and never a POST). Past the limit the one idle
+ * longest is closed. */
+#define WAITER_KEEP_MAX 4
+
 struct waiter {
     int epfd;
-    int listen_fd; /* the lane's listening socket */
-    int conn;      /* the kept connection registered in epfd, or -1 */
+    int listen_fd;                /* the lane's listening socket */
+    int conns[WAITER_KEEP_MAX];   /* kept connections, the oldest first */
+    int nconns;
 };
 
 static int waiter_init(struct waiter *w, int listen_fd)
 {
-    w->conn = -1;
+    w->nconns = 0;
     w->listen_fd = listen_fd;
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (w->epfd < 0)
@@ -120,14 +129,34 @@ static int waiter_init(struct waiter *w, int listen_fd)
     return 0;
 }
 
-/* waiter_forget drops the kept connection from the set and closes it. */
+static int waiter_index(const struct waiter *w, int conn)
+{
+    for (int i = 0; i < w->nconns; i++)
+        if (w->conns[i] == conn)
+            return i;
+    return -1;
+}
+
+/* waiter_drop takes conn out of the set (libfcgi has closed it, or the
+ * caller will). */
+static void waiter_drop(struct waiter *w, int conn)
+{
+    int i = waiter_index(w, conn);
+    if (i < 0)
+        return;
+    epoll_ctl(w->epfd, EPOLL_CTL_DEL, conn, NULL);
+    memmove(&w->conns[i], &w->conns[i + 1], (size_t)(w->nconns - i - 1) * sizeof(int));
+    w->nconns--;
+}
+
+/* waiter_forget closes every kept connection. */
 static void waiter_forget(struct waiter *w)
 {
-    if (w->conn < 0)
-        return;
-    epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->conn, NULL);
-    close(w->conn);
-    w->conn = -1;
+    while (w->nconns > 0) {
+        int conn = w->conns[0];
+        waiter_drop(w, conn);
+        close(conn);
+    }
 }
 
 static bool readable_now(int fd)
@@ -136,27 +165,33 @@ static bool readable_now(int fd)
     return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
 }
 
-/* waiter_keep registers conn (just served, left open by nginx) in the set. */
+/* waiter_keep puts conn (just served, left open by nginx) in the set as the
+ * most recently used, closing the one idle longest when the set is full. */
 static void waiter_keep(struct waiter *w, int conn)
 {
-    if (conn == w->conn)
-        return;
+    if (waiter_index(w, conn) >= 0) {
+        waiter_drop(w, conn);
+    } else if (w->nconns == WAITER_KEEP_MAX) {
+        int oldest = w->conns[0];
+        waiter_drop(w, oldest);
+        close(oldest);
+    }
     struct epoll_event ev = {.events = EPOLLIN, .data.fd = conn};
     if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, conn, &ev) < 0) {
         close(conn);
         return;
     }
-    w->conn = conn;
+    w->conns[w->nconns++] = conn;
 }
 
-/* wait_for_connection blocks until the kept connection has a request or a
- * new connection is accepted. It returns the descriptor to serve, or -1
- * when the process is quitting (the kept connection is then closed). */
+/* wait_for_connection blocks until a kept connection has a request or a new
+ * connection is accepted. It returns the descriptor to serve, or -1 when
+ * the process is quitting (the kept connections are then closed). */
 static int wait_for_connection(struct waiter *w)
 {
     for (;;) {
-        struct epoll_event events[3];
-        int n = epoll_wait(w->epfd, events, 3, -1);
+        struct epoll_event events[WAITER_KEEP_MAX + 2];
+        int n = epoll_wait(w->epfd, events, WAITER_KEEP_MAX + 2, -1);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -164,34 +199,31 @@ static int wait_for_connection(struct waiter *w)
             waiter_forget(w);
             return -1;
         }
-        bool conn_ready = false, listen_ready = false;
+        bool listen_ready = false;
+        int ready = -1;
         for (int i = 0; i < n; i++) {
             if (events[i].data.fd == quit_pipe[0]) {
-                /* A request nginx already sent on the kept connection is
+                /* A request nginx already sent on a kept connection is
                  * served before the connection closes: nginx would not
                  * retry a POST it has sent. */
-                if (w->conn >= 0 && readable_now(w->conn))
-                    return w->conn;
+                for (int k = 0; k < w->nconns; k++)
+                    if (readable_now(w->conns[k]))
+                        return w->conns[k];
                 waiter_forget(w);
                 return -1;
             }
             if (events[i].data.fd == w->listen_fd)
                 listen_ready = true;
-            else if (events[i].data.fd == w->conn)
-                conn_ready = true;
+            else if (ready < 0)
+                ready = events[i].data.fd;
         }
-        if (conn_ready)
-            return w->conn;
+        if (ready >= 0)
+            return ready;
         if (!listen_ready)
             continue;
         int fd = accept4(w->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-        if (fd >= 0) {
-            /* An idle kept connection is given up for the new one: nginx
-             * copes with a closed idle upstream connection, and a thread
-             * must never sit on an idle one while a new one waits. */
-            waiter_forget(w);
+        if (fd >= 0)
             return fd;
-        }
         /* EAGAIN: another thread won the race. Anything else (EMFILE,
          * ECONNABORTED) is transient; back off briefly rather than spin. */
         if (errno != EAGAIN && errno != EINTR) {
@@ -244,23 +276,22 @@ static void *serve_thread(void *arg)
         if (FCGX_Accept_r(&fcgi) < 0) {
             /* nginx closed the connection (or sent garbage): libfcgi has
              * closed it already, so it only leaves the set. */
-            if (conn == waiter.conn) {
-                epoll_ctl(waiter.epfd, EPOLL_CTL_DEL, conn, NULL);
-                waiter.conn = -1;
-            }
+            waiter_drop(&waiter, conn);
             fcgi.ipcFd = -1;
             continue;
         }
         serve_one(&fcgi, &arena, &resp, slot);
-        bool same = fcgi.ipcFd == waiter.conn;
         FCGX_Finish_r(&fcgi);
-        if (fcgi.ipcFd >= 0) {
+        if (fcgi.ipcFd >= 0)
             waiter_keep(&waiter, fcgi.ipcFd); /* nginx asked to keep it */
-        } else if (same) {
-            epoll_ctl(waiter.epfd, EPOLL_CTL_DEL, conn, NULL);
-            waiter.conn = -1;
-        }
+        else
+            waiter_drop(&waiter, conn); /* closed by libfcgi */
         long served = atomic_fetch_add(&requests_served, 1) + 1;
+        /* Requests free what they allocate, but the allocator keeps freed
+         * pages mapped; now and then one thread hands them back, so a
+         * worker's resident memory follows what it holds, not its peaks. */
+        if (served % WORKER_TRIM_EVERY == 0)
+            malloc_trim(0);
         if (spec->cfg->max_requests && served == spec->cfg->max_requests)
             request_quit();
     }

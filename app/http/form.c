@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/hex.h"
 #include "core/limits.h"
 #include "core/utf8.h"
 
@@ -29,17 +30,6 @@
 #define HEX_BASE 16
 
 /* ---- percent-decoding --------------------------------------------------- */
-
-static int hex_digit(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Decodes len bytes of src into dst, or only measures when dst is NULL.
  * plus_is_space selects form rules ('+' is a space) over path rules ('+' is

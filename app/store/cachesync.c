@@ -30,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/hex.h"
 #include "core/log.h"
 #include "core/shcache.h"
 #include "core/xalloc.h"
@@ -46,26 +47,9 @@ static bool running;
 static char *listen_conninfo; /* NULL: the workers' DATABASE_URL */
 static int wake_pipe[2] = {-1, -1};
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 static bool hex_key(const char *hex, unsigned char key[SHCACHE_KEY_BYTES])
 {
-    if (strlen(hex) != 2 * SHCACHE_KEY_BYTES)
-        return false;
-    for (size_t i = 0; i < SHCACHE_KEY_BYTES; i++) {
-        int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return false;
-        key[i] = (unsigned char)(hi << 4 | lo);
-    }
-    return true;
+    return hex_decode(hex, strlen(hex), key, SHCACHE_KEY_BYTES);
 }
 
 static void forget_everything(void)

@@ -44,6 +44,7 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/hex.h"
 #include "core/limits.h"
 #include "core/shcache.h"
 #include "core/utf8.h"
@@ -67,46 +68,10 @@ static bool key_ready;
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static char *hex_encode(const void *p, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    const unsigned char *in = p;
-
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 0x0F];
-    }
-    out[2 * n] = '\0';
-    return out;
-}
-
 /* A hex copy of n bytes: the caller frees it. */
 static char *hex_dup(const void *p, size_t n)
 {
     return hex_encode(p, n, xmalloc(2 * n + 1));
-}
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-/* Decodes exactly 2 * n lower-case hex digits into out. */
-static bool hex_decode(const char *in, size_t len, unsigned char *out, size_t n)
-{
-    if (len != 2 * n)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        int hi = hex_value(in[2 * i]), lo = hex_value(in[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return false;
-        out[i] = (unsigned char)(hi << 4 | lo);
-    }
-    return true;
 }
 
 static char *num_text(char out[NUM_TEXT_MAX], long long v)

@@ -23,6 +23,7 @@
 
 #include "core/buf.h"
 #include "core/config.h"
+#include "core/hex.h"
 #include "core/seal.h"
 #include "store/pg.h"
 
@@ -133,11 +134,6 @@ static void apply_settings(struct tenant *t)
     copy_text(t->name, sizeof(t->name), config->site_name);
 }
 
-static int hex_digit(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* open_secret decrypts the hex of a sealed client secret into t. */
 static void open_secret(struct tenant *t, const char *hex)
 {
@@ -147,13 +143,7 @@ static void open_secret(struct tenant *t, const char *hex)
     unsigned char *sealed = malloc(n);
     struct buf plain;
     buf_init(&plain);
-    bool ok = sealed != NULL;
-    for (size_t i = 0; ok && i < n; i++) {
-        int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
-        ok = hi >= 0 && lo >= 0;
-        if (ok)
-            sealed[i] = (unsigned char)(hi << 4 | lo);
-    }
+    bool ok = sealed != NULL && hex_decode(hex, 2 * n, sealed, n);
     if (ok && seal_decrypt_ad(config->session_key, sealed, n, t->slug, strlen(t->slug), &plain) == 0 &&
         plain.len < sizeof(t->client_secret))
         copy_text(t->client_secret, sizeof(t->client_secret), buf_cstr(&plain));

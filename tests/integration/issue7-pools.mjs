@@ -99,6 +99,13 @@ export function killPool(child) {
   try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
 }
 
+// groupAlive tells whether any process of a pool's process group (its
+// master's pid) is still there: after killPool the master may be reaped
+// before its workers, which hold the listening sockets until they exit.
+export function groupAlive(pgid) {
+  try { return execFileSync('pgrep', ['-g', String(pgid)]).toString().trim() !== ''; } catch { return false; }
+}
+
 // workerPids lists the children of a master.
 export function workerPids(masterPid) {
   try {

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { sleep, waitFor, psql } from './helpers.mjs';
 import {
-  startPool, stopPool, killPool, startNginx, tempDir, SiteBrowser, sameSessionAt, apiCall, confirmedUser, confirmedUsers,
+  startPool, stopPool, killPool, groupAlive, startNginx, tempDir, SiteBrowser, sameSessionAt, apiCall, confirmedUser, confirmedUsers,
   signedIn, apiTokens, loop, poolStatus, closeClients,
 } from './issue7-pools.mjs';
 
@@ -117,6 +117,7 @@ test('issue7-scaleout-kill: one pool killed outright; signed-in users notice not
   const killedAt = Date.now();
   killPool(poolB);
   await poolB.exited;
+  await waitFor(() => !groupAlive(poolB.pid), 5000, 'every process of pool B gone');
   const goneAt = Date.now();
   await sleep(AFTER_KILL_MS);
   const records = (await Promise.all(loops.map((l) => l.stop()))).flat();
