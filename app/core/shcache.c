@@ -27,6 +27,8 @@
  * workers; callers pass and get copies, never pointers into it. */
 #include "core/shcache.h"
 
+#include "core/arena.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -215,4 +217,31 @@ void shcache_forget_owner(enum shcache_kind kind, const char *owner)
 void shcache_forget_all(enum shcache_kind kind)
 {
     forget_matching(kind, NULL);
+}
+
+/* ---- values made of strings -------------------------------------------- */
+
+/* shcache_pack_string appends s and its NUL to out (cap bytes) at *at and
+ * moves *at past it; false, writing nothing, when it does not fit. */
+bool shcache_pack_string(unsigned char *out, size_t cap, size_t *at, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    if (*at > cap || n > cap - *at)
+        return false;
+    memcpy(out + *at, s, n);
+    *at += n;
+    return true;
+}
+
+/* shcache_unpack_string copies the string at *at of a value of len bytes
+ * into a and moves *at past it; NULL when the value ends first. */
+const char *shcache_unpack_string(const unsigned char *in, size_t len, size_t *at,
+                                  struct arena *a)
+{
+    const unsigned char *end = *at < len ? memchr(in + *at, '\0', len - *at) : NULL;
+    if (!end)
+        return NULL;
+    const char *s = arena_strdup(a, (const char *)in + *at);
+    *at = (size_t)(end - in) + 1;
+    return s;
 }

@@ -31,6 +31,8 @@ enum shcache_kind {
     SHCACHE_KINDS,
 };
 
+struct arena;
+
 int shcache_create(void);
 void shcache_set_enabled(bool on);
 uint64_t shcache_epoch(enum shcache_kind kind);
@@ -41,5 +43,10 @@ void shcache_put(enum shcache_kind kind, const unsigned char key[SHCACHE_KEY_BYT
 void shcache_forget(enum shcache_kind kind, const unsigned char key[SHCACHE_KEY_BYTES]);
 void shcache_forget_owner(enum shcache_kind kind, const char *owner);
 void shcache_forget_all(enum shcache_kind kind);
+
+/* Values made of NUL-terminated strings, written and read in order. */
+bool shcache_pack_string(unsigned char *out, size_t cap, size_t *at, const char *s);
+const char *shcache_unpack_string(const unsigned char *in, size_t len, size_t *at,
+                                  struct arena *a);
 
 #endif

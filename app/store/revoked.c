@@ -81,16 +81,6 @@ static void key_of(unsigned char key[SHCACHE_KEY_BYTES], const char *tenant,
     seal_sha256(text, n > 0 && (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1, key);
 }
 
-static const char *take_string(const unsigned char *in, size_t len, size_t *at, struct arena *a)
-{
-    const unsigned char *end = *at < len ? memchr(in + *at, '\0', len - *at) : NULL;
-    if (!end)
-        return NULL;
-    const char *s = arena_strdup(a, (const char *)in + *at);
-    *at = (size_t)(end - in) + 1;
-    return s;
-}
-
 static bool from_cache(const unsigned char key[SHCACHE_KEY_BYTES], struct arena *a,
                        struct revoked_profile *out, enum revoked_result *rc)
 {
@@ -104,9 +94,9 @@ static bool from_cache(const unsigned char key[SHCACHE_KEY_BYTES], struct arena 
     memcpy(&h, packed, sizeof h);
     if (h.found) {
         const char *name;
-        if (!(out->email = take_string(packed, len, &at, a)) ||
-            !(name = take_string(packed, len, &at, a)) ||
-            !(out->tier = take_string(packed, len, &at, a))) {
+        if (!(out->email = shcache_unpack_string(packed, len, &at, a)) ||
+            !(name = shcache_unpack_string(packed, len, &at, a)) ||
+            !(out->tier = shcache_unpack_string(packed, len, &at, a))) {
             memset(out, 0, sizeof(*out));
             return false;
         }
@@ -126,16 +116,11 @@ static void to_cache(const unsigned char key[SHCACHE_KEY_BYTES], uint64_t epoch,
     char owner[SHCACHE_OWNER_MAX];
     size_t at = sizeof h;
     memcpy(packed, &h, sizeof h);
-    if (p->found) {
-        const char *const fields[] = {p->email, p->name ? p->name : "", p->tier};
-        for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-            size_t n = strlen(fields[i]) + 1;
-            if (n > sizeof(packed) - at)
-                return;
-            memcpy(packed + at, fields[i], n);
-            at += n;
-        }
-    }
+    if (p->found &&
+        (!shcache_pack_string(packed, sizeof(packed), &at, p->email) ||
+         !shcache_pack_string(packed, sizeof(packed), &at, p->name ? p->name : "") ||
+         !shcache_pack_string(packed, sizeof(packed), &at, p->tier)))
+        return;
     owner_of(owner, tenant, sub);
     shcache_put(SHCACHE_BEARER, key, epoch, time(NULL), owner, packed, at);
 }

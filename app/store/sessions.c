@@ -248,16 +248,6 @@ static void owner_of(char out[SHCACHE_OWNER_MAX], long long tenant_id, const cha
     snprintf(out, SHCACHE_OWNER_MAX, "%lld/%s", tenant_id, sub);
 }
 
-static bool pack_string(unsigned char *out, size_t cap, size_t *at, const char *s)
-{
-    size_t n = strlen(s) + 1;
-    if (n > cap - *at)
-        return false;
-    memcpy(out + *at, s, n);
-    *at += n;
-    return true;
-}
-
 /* pack flattens s into out; 0 when it does not fit. */
 static size_t pack(const struct sess_session *s, unsigned char *out, size_t cap)
 {
@@ -273,27 +263,16 @@ static size_t pack(const struct sess_session *s, unsigned char *out, size_t cap)
         return 0;
     memcpy(h.csrf_secret, s->csrf_secret, sizeof h.csrf_secret);
     memcpy(out, &h, sizeof h);
-    if (!pack_string(out, cap, &at, s->sub) || !pack_string(out, cap, &at, s->email) ||
-        (s->name && !pack_string(out, cap, &at, s->name)) ||
-        !pack_string(out, cap, &at, s->tier) ||
-        (s->attributes && !pack_string(out, cap, &at, s->attributes)))
+    if (!shcache_pack_string(out, cap, &at, s->sub) ||
+        !shcache_pack_string(out, cap, &at, s->email) ||
+        (s->name && !shcache_pack_string(out, cap, &at, s->name)) ||
+        !shcache_pack_string(out, cap, &at, s->tier) ||
+        (s->attributes && !shcache_pack_string(out, cap, &at, s->attributes)))
         return 0;
     for (size_t i = 0; i < s->ngroups; i++)
-        if (!pack_string(out, cap, &at, s->groups[i]))
+        if (!shcache_pack_string(out, cap, &at, s->groups[i]))
             return 0;
     return at;
-}
-
-/* next_string returns the string at *at in the packed value and moves past
- * it, or NULL when the value ends first. */
-static const char *next_string(const unsigned char *in, size_t len, size_t *at, struct arena *a)
-{
-    const unsigned char *end = *at < len ? memchr(in + *at, '\0', len - *at) : NULL;
-    if (!end)
-        return NULL;
-    const char *s = arena_strdup(a, (const char *)in + *at);
-    *at = (size_t)(end - in) + 1;
-    return s;
 }
 
 /* unpack fills s from a packed value; false when it is malformed. */
@@ -314,14 +293,16 @@ static bool unpack(const unsigned char *in, size_t len, struct arena *a, struct 
     s->absolute_expires_at = h.absolute_expires_at;
     s->remember = h.remember;
     memcpy(s->csrf_secret, h.csrf_secret, sizeof s->csrf_secret);
-    if (!(s->sub = next_string(in, len, &at, a)) || !(s->email = next_string(in, len, &at, a)) ||
-        ((h.present & CACHED_NAME) && !(s->name = next_string(in, len, &at, a))) ||
-        !(s->tier = next_string(in, len, &at, a)) ||
-        ((h.present & CACHED_ATTRIBUTES) && !(s->attributes = next_string(in, len, &at, a))))
+    if (!(s->sub = shcache_unpack_string(in, len, &at, a)) ||
+        !(s->email = shcache_unpack_string(in, len, &at, a)) ||
+        ((h.present & CACHED_NAME) && !(s->name = shcache_unpack_string(in, len, &at, a))) ||
+        !(s->tier = shcache_unpack_string(in, len, &at, a)) ||
+        ((h.present & CACHED_ATTRIBUTES) &&
+         !(s->attributes = shcache_unpack_string(in, len, &at, a))))
         return false;
     s->groups = arena_alloc(a, (h.ngroups ? h.ngroups : 1) * sizeof *s->groups);
     for (s->ngroups = 0; s->ngroups < h.ngroups; s->ngroups++)
-        if (!(s->groups[s->ngroups] = next_string(in, len, &at, a)))
+        if (!(s->groups[s->ngroups] = shcache_unpack_string(in, len, &at, a)))
             return false;
     return true;
 }

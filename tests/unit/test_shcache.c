@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/arena.h"
 #include "core/shcache.h"
 #include "store/cachesync.h"
 #include "test.h"
@@ -205,8 +206,28 @@ static void test_payloads(void)
     test_cond("an unknown payload empties both", get_is(SHCACHE_SESSIONS, k, NOW, NULL));
 }
 
+static void test_strings(void)
+{
+    unsigned char v[8];
+    size_t at = 0;
+    struct arena a;
+    arena_init(&a);
+    test_cond("pack strings that fit", shcache_pack_string(v, sizeof v, &at, "ab") &&
+                                            shcache_pack_string(v, sizeof v, &at, "") && at == 4);
+    test_cond("a string that does not fit writes nothing",
+              !shcache_pack_string(v, sizeof v, &at, "wxyzq") && at == 4);
+    size_t r = 0;
+    const char *x = shcache_unpack_string(v, at, &r, &a), *y = shcache_unpack_string(v, at, &r, &a);
+    test_cond("unpack in order", x && y && !strcmp(x, "ab") && !strcmp(y, "") && r == at);
+    test_cond("past the end: NULL", !shcache_unpack_string(v, at, &r, &a));
+    r = 0;
+    test_cond("a value cut before its NUL: NULL", !shcache_unpack_string(v, 2, &r, &a));
+    arena_free(&a);
+}
+
 int main(void)
 {
+    test_strings();
     test_without_area();
     test_cond("create", shcache_create() == 0);
     test_cond("create twice is fine", shcache_create() == 0);
