@@ -14,10 +14,15 @@ CC       ?= cc
 PKGS     := json-c libpq libcurl openssl libjwt
 WARN     := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
             -Wshadow -Wcast-qual -Wno-missing-field-initializers
+# The libraries' flags are asked of pkg-config when a recipe first needs
+# them, not when make reads this file: on a fresh machine the -dev packages
+# arrive only with `deps`, which every compile and link waits for (an
+# order-only prerequisite). Each is asked once per make run.
+PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -D_GNU_SOURCE -pthread $(WARN) -Iapp \
-            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -pthread
+CFLAGS   += -std=gnu11 -D_GNU_SOURCE -pthread $(WARN) -Iapp $(PKG_CFLAGS)
+LDLIBS   = $(PKG_LIBS) -lfcgi -pthread
 
 ifeq ($(SANITIZE),1)
 BUILD    := build/san
@@ -38,7 +43,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 .PHONY: all deps run stop test unit bench fuzz clean soak
 all: $(BIN)
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -53,7 +58,7 @@ $(BUILD)/gatehouse: $(BUILD)/app/core/main.o $(LIB)
 $(BIN): $(BUILD)/gatehouse
 	cp $< $@.tmp && mv -f $@.tmp $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -MMD -MP $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
@@ -77,16 +82,15 @@ test: deps $(BUILD)/gatehouse $(UNIT_BIN) $(BUILD)/tests/bench-responder
 bench: deps $(BIN) $(BUILD)/tests/bench-responder
 	@BUILD=$(BUILD) scripts/bench.sh
 
-$(BUILD)/tests/bench-responder: tests/bench/responder.c
+$(BUILD)/tests/bench-responder: tests/bench/responder.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lfcgi
 
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
-FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -Iapp \
-              -fsanitize=fuzzer,address,undefined \
-              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-build/fuzz/%: tests/fuzz/%.c $(APP_SRC)
+FUZZ_FLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -Iapp \
+              -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS)
+build/fuzz/%: tests/fuzz/%.c $(APP_SRC) | deps
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -o $@ $< $(filter-out app/core/main.c,$(APP_SRC)) $(LDLIBS)
 

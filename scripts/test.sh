@@ -25,6 +25,8 @@ add_counts() { # "N passed, N failed" line → totals
 
 echo "== test stack"
 export STACK_PROFILE=test
+# The stack stops however this script ends: a failure, ^C or a kill.
+trap 'scripts/stack.sh stop >>build/stack-test.log 2>&1' EXIT
 stack_up=0
 if scripts/stack.sh start >build/stack-test.log 2>&1; then
   stack_up=1
@@ -67,7 +69,6 @@ echo "== integration tests (test stack)"
 node_suite tests/integration integration
 echo "== end-to-end browser tests (test stack, headless chromium; screenshots in tests/artifacts/e2e/)"
 node_suite tests/e2e e2e
-scripts/stack.sh stop >>build/stack-test.log 2>&1
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
