@@ -51,7 +51,7 @@ $(LIB): $(APP_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/gatehouse: $(BUILD)/app/core/main.o $(LIB)
+$(BUILD)/gatehouse: $(BUILD)/app/server/main.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # app/gatehouse is the binary `make run` and operators use.
@@ -92,7 +92,7 @@ FUZZ_FLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -Iapp \
               -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS)
 build/fuzz/%: tests/fuzz/%.c $(APP_SRC) | deps
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_FLAGS) -o $@ $< $(filter-out app/core/main.c,$(APP_SRC)) $(LDLIBS)
+	clang $(FUZZ_FLAGS) -o $@ $< $(filter-out app/server/main.c,$(APP_SRC)) $(LDLIBS)
 
 fuzz-build: $(FUZZ_BIN)
 fuzz: $(FUZZ_BIN)

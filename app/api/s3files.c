@@ -30,7 +30,7 @@
 
 #include "api/api.h"
 #include "api/bearer.h"
-#include "api/filekey.h"
+#include "svc/filekey.h"
 #include "aws/sigv4.h"
 #include "core/config.h"
 #include "core/log.h"

@@ -34,7 +34,7 @@
 #include "store/sessions.h"
 #include "store/tenants.h"
 #include "store/users.h"
-#include "store/usersync.h"
+#include "svc/usersync.h"
 
 #define LOG_VALUE_MAX 300
 #define TIER_STANDARD "standard"

@@ -23,7 +23,7 @@
 #include "store/audit.h"
 #include "store/tenants.h"
 #include "store/users.h"
-#include "store/usersync.h"
+#include "svc/usersync.h"
 
 #define HISTORY_MAX 50
 #define LOG_VALUE_MAX 300

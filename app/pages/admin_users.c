@@ -32,7 +32,7 @@
 #include "pages/render.h"
 #include "store/tenants.h"
 #include "store/users.h"
-#include "store/usersync.h"
+#include "svc/usersync.h"
 
 #define USERS_PER_PAGE USERSYNC_PAGE_MAX /* 60: ListUsers' own maximum */
 #define PAGE_MAX 100000L                 /* 6 million users */

@@ -27,7 +27,7 @@
 #include "core/seal.h"
 #include "core/utf8.h"
 #include "http/url.h"
-#include "http/visitor.h"
+#include "server/visitor.h"
 #include "pages/flash.h"
 #include "pages/render.h"
 #include "store/revoked.h"

@@ -16,8 +16,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "api/cors.h"
-#include "api/filekey.h"
+#include "http/cors.h"
+#include "svc/filekey.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

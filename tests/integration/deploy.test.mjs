@@ -273,7 +273,7 @@ test('gatehouse.service runs the pool as the deployment guide says', () => {
   // STOP_GRACE_EXTRA_S after SIGTERM; systemd must wait longer than that.
   const timeout = Number(fs.readFileSync(path.join(ROOT, 'app/core/config.c'), 'utf8')
     .match(/"GATEHOUSE_REQUEST_TIMEOUT",\s*(\d+)\)/)[1]);
-  const grace = Number(fs.readFileSync(path.join(ROOT, 'app/core/master.c'), 'utf8')
+  const grace = Number(fs.readFileSync(path.join(ROOT, 'app/server/master.c'), 'utf8')
     .match(/#define STOP_GRACE_EXTRA_S (\d+)/)[1]);
   const stop = Number(unitValue(text, 'TimeoutStopSec').replace(/s$/, ''));
   assert.ok(stop > timeout + grace, `TimeoutStopSec=${stop} must exceed ${timeout} + ${grace}`);

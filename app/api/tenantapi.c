@@ -7,12 +7,12 @@
  * Creating a tenant needs the platform operator's token, compared in
  * constant time; without PLATFORM_ADMIN_TOKEN set, the route refuses
  * everyone rather than accepting an empty token. */
-#include "api/tenants.h"
+#include "api/tenantapi.h"
 
 #include <json-c/json.h>
 #include <string.h>
 
-#include "api/provision.h"
+#include "svc/provision.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/seal.h"

@@ -5,7 +5,7 @@
  * parameter never contains '/'. The table is short, so lookup is a linear
  * scan with a cheap first-byte check: there is nothing to gain from a trie
  * here that a profile has shown. HEAD is allowed wherever GET is. */
-#include "http/router.h"
+#include "server/router.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -13,7 +13,7 @@
 #include "api/auth.h"
 #include "api/health.h"
 #include "api/status.h"
-#include "api/tenants.h"
+#include "api/tenantapi.h"
 #include "api/me.h"
 #include "api/openapi.h"
 #include "api/s3files.h"

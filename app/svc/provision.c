@@ -21,7 +21,7 @@
  *   done    status 'active'
  * Every Cognito and PostgreSQL failure stops the run with the step named;
  * nothing is undone, because the next run picks up exactly there. */
-#include "api/provision.h"
+#include "svc/provision.h"
 
 #include <json-c/json.h>
 #include <string.h>

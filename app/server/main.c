@@ -16,13 +16,13 @@
 #include "aws/awshttp.h"
 #include "core/arena.h"
 #include "core/config.h"
-#include "core/master.h"
-#include "core/tenantcmd.h"
+#include "server/master.h"
+#include "server/tenantcmd.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "pages/render.h"
 #include "store/migrate.h"
-#include "store/usersync.h"
+#include "svc/usersync.h"
 #include "tmpl/tmpl.h"
 
 static int usage(FILE *out)

@@ -9,13 +9,13 @@
  * Running `create` again after a failure resumes where it stopped. The
  * command holds its own libpq connection and curl handle, like a worker
  * thread, and releases them before exiting. */
-#include "core/tenantcmd.h"
+#include "server/tenantcmd.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "api/provision.h"
+#include "svc/provision.h"
 #include "aws/awshttp.h"
 #include "core/config.h"
 #include "core/log.h"

@@ -9,7 +9,7 @@
  * elsewhere (404: we do not even admit it exists), a malformed query (400),
  * then the handler. Errors are answered as pages or JSON by the render
  * module, depending on the route and the Accept header. */
-#include "http/dispatch.h"
+#include "server/dispatch.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,17 +17,17 @@
 #include <time.h>
 
 #include "api/api.h"
-#include "api/cors.h"
+#include "http/cors.h"
 #include "api/health.h"
 #include "api/status.h"
-#include "api/tenants.h"
+#include "api/tenantapi.h"
 #include "aws/awshttp.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
-#include "http/router.h"
+#include "server/router.h"
 #include "http/url.h"
-#include "http/visitor.h"
+#include "server/visitor.h"
 #include "pages/flash.h"
 #include "pages/flow.h"
 #include "pages/render.h"

@@ -12,7 +12,7 @@
  * anonymous one from the __Host-gh_csrf cookie, which is set on the first
  * page that needs it. A POST passes when its Origin is this site and its
  * token matches either, so a form shown just before signing in still works. */
-#include "http/visitor.h"
+#include "server/visitor.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -15,7 +15,7 @@
  * Ownership: the mirror copy lives in an arena freed before returning;
  * Cognito's answers are freed page by page. The command owns its config,
  * its PostgreSQL connection and its libcurl state for its whole run. */
-#include "store/usersync.h"
+#include "svc/usersync.h"
 
 #include <stdlib.h>
 #include <string.h>

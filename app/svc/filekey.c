@@ -12,7 +12,7 @@
  * turn a foreign key into one that looks like ours.
  *
  * Everything is written into the caller's buffers; nothing is allocated. */
-#include "api/filekey.h"
+#include "svc/filekey.h"
 
 #include <stdio.h>
 #include <string.h>

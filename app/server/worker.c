@@ -22,7 +22,7 @@
  *
  * Per-thread state (FastCGI request, arena, response buffers) lives on the
  * thread's stack frame in serve_thread and is released when it returns. */
-#include "worker.h"
+#include "server/worker.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,11 +40,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "config.h"
-#include "log.h"
-#include "scoreboard.h"
-#include "http/dispatch.h"
+#include "core/arena.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/scoreboard.h"
+#include "server/dispatch.h"
 #include "http/request.h"
 #include "http/response.h"
 

@@ -14,14 +14,14 @@
  * unlisted origin's preflight is refused with a JSON 403 that says why (the
  * browser would block it anyway; a developer reading the network tab learns
  * what to configure). */
-#include "api/cors.h"
+#include "http/cors.h"
 
 #include <string.h>
 #include <strings.h>
 
 #include "api/api.h"
 #include "core/config.h"
-#include "http/router.h"
+#include "server/router.h"
 
 #define ANY_ORIGIN "*"
 #define PREFLIGHT_MAX_AGE_S "600"

@@ -15,7 +15,7 @@
  * Ownership: the master owns one struct config and one tmpl_set at a time;
  * children get copies by fork. Old ones are freed after a successful reload
  * (the old workers keep their own copies). */
-#include "master.h"
+#include "server/master.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,12 +33,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "log.h"
-#include "metrics.h"
-#include "scoreboard.h"
-#include "shcache.h"
-#include "worker.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/scoreboard.h"
+#include "core/shcache.h"
+#include "server/worker.h"
 #include "aws/appclient.h"
 #include "aws/awshttp.h"
 #include "aws/cognito.h"
