@@ -88,11 +88,21 @@ $(BUILD)/tests/bench-responder: tests/bench/responder.c | deps
 
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+# The app is compiled once for all harnesses (instrumented for coverage,
+# not linked with the fuzzer's main), and each harness links against it.
 FUZZ_FLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -Iapp \
-              -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS)
-build/fuzz/%: tests/fuzz/%.c $(APP_SRC) | deps
+             -fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS)
+FUZZ_OBJ := $(APP_SRC:%.c=build/fuzz/obj/%.o)
+FUZZ_LIB := build/fuzz/libgatehouse.a
+build/fuzz/obj/%.o: %.c | deps
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_FLAGS) -o $@ $< $(filter-out app/server/main.c,$(APP_SRC)) $(LDLIBS)
+	clang $(FUZZ_FLAGS) -MMD -MP -c -o $@ $<
+$(FUZZ_LIB): $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB) | deps
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(LDLIBS)
 
 fuzz-build: $(FUZZ_BIN)
 fuzz: $(FUZZ_BIN)

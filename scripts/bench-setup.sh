@@ -116,7 +116,7 @@ else
   say "could not sign in $ADMIN_EMAIL: GET /admin is left out"
 fi
 
-# ---- JSON API and files (api, issue 6): appended by the API's engineer; others append theirs below ----
+# ---- JSON API and files (api): appended by the API's engineer; others append theirs below ----
 # GET /api/v1/me with a bearer access token (the token is verified on every
 # call). The same token serves bench.sh's POST /files/upload-url. The user is
 # premium (files need it), made in cognito-local when missing and signed in

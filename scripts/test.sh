@@ -3,6 +3,9 @@
 #   0. the test stack starts (ports 18443/18080/15433/19229/19329/14569)
 #   1. C unit tests (tests/unit), each binary ending in "N passed, N failed";
 #      the store tests make scratch databases in the test stack's PostgreSQL
+#   1b. the layers: every #include in app/ against the floors of
+#      app/README.md (scripts/check-layers.sh), and that checker's self-test;
+#      the Makefile's front door (tests/build/frontdoor.sh)
 #   2. a short libFuzzer run of every harness on its committed corpus
 #   3. integration tests (Node's test runner) against the real stack:
 #      nginx with TLS, PostgreSQL, cognito-local, s3rver, the pool
@@ -38,6 +41,15 @@ fi
 echo "== unit tests"
 unit_out=$(scripts/run-unit.sh "$@" 2>&1); echo "$unit_out"
 add_counts "$(echo "$unit_out" | tail -1)"
+
+echo "== layers and build"
+# The include order of app/ (scripts/check-layers.sh against the block in
+# app/README.md), then the checker's own tests on scratch trees, then the
+# Makefile's front door (nothing asked of pkg-config before deps ran).
+for check in scripts/check-layers.sh tests/layers/selftest.sh tests/build/frontdoor.sh; do
+  layers_out=$("$check" 2>&1); echo "$layers_out"
+  add_counts "$(echo "$layers_out" | tail -1)"
+done
 
 echo "== fuzz harnesses (${FUZZ_SECONDS}s each)"
 if make -s fuzz-build >/dev/null 2>build/fuzz-build.log; then

@@ -16,65 +16,38 @@
 #include <json-c/json.h>
 #include <string.h>
 
-#include "core/config.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/utf8.h"
-#include "pages/render.h"
+#include "http/answer.h"
 
-#define RETRY_AFTER_S "30" /* when Cognito asks us to slow down */
-
-static const struct config *config;
-
-void api_init_worker(const struct config *cfg)
-{
-    config = cfg;
-}
-
-const struct config *api_config(void)
-{
-    return config;
-}
 
 /* ---- answers ------------------------------------------------------------ */
 
-int api_reply(struct response *resp, int status, struct json_object *obj)
-{
-    return render_json(resp, status, obj);
-}
-
-int api_message(struct response *resp, int status, const char *message)
+enum http_status api_message(struct response *resp, enum http_status status, const char *message)
 {
     struct json_object *obj = json_object_new_object();
     json_object_object_add(obj, "message", json_object_new_string(message));
-    return render_json(resp, status, obj);
+    return answer_json(resp, status, obj);
 }
 
-struct json_object *api_error_object(struct request *req, const char *code, const char *message,
-                                     const char *field)
-{
-    struct json_object *obj = json_object_new_object();
-    json_object_object_add(obj, "error", json_object_new_string(code));
-    json_object_object_add(obj, "message", json_object_new_string(message));
-    json_object_object_add(obj, "field", field ? json_object_new_string(field) : NULL);
-    json_object_object_add(obj, "request_id", json_object_new_string(req->request_id));
-    return obj;
-}
-
-int api_error(struct request *req, struct response *resp, int status, const char *code,
-              const char *message, const char *field)
-{
-    return render_json(resp, status, api_error_object(req, code, message, field));
-}
-
-int api_cognito_error(struct request *req, struct response *resp, const struct cog_result *r,
-                      enum cogerr_ctx what)
+enum http_status api_cognito_error(struct request *req, struct response *resp,
+                                   const struct cog_result *r, enum cogerr_ctx what)
 {
     const struct cogerr_info *info = cogerr_get(r->err, what);
     log_event(LOG_INFO, "cognito_refused", "id=%s route=%s type=%s code=%s", req->request_id,
               req->route_name, r->type[0] ? r->type : "-", info->code);
     if (info->status == HTTP_TOO_MANY_REQUESTS)
-        resp_header(resp, "Retry-After", RETRY_AFTER_S);
-    return api_error(req, resp, info->status, info->code, info->message, info->field);
+        resp_header(resp, "Retry-After", COGNITO_RETRY_AFTER_S);
+    return answer_error(req, resp, info->status, info->code, info->message, info->field);
+}
+
+enum http_status api_tier_required(struct request *req, struct response *resp, const char *tier)
+{
+    struct json_object *obj =
+        answer_error_object(req, "tier_required", "This feature needs the premium tier.", NULL);
+    json_object_object_add(obj, "required_tier", json_object_new_string(tier));
+    return answer_json(resp, HTTP_FORBIDDEN, obj);
 }
 
 /* ---- input -------------------------------------------------------------- */
@@ -179,9 +152,10 @@ void api_invalid(struct api_check *chk, const char *field, const char *message)
         problem(chk, HTTP_BAD_REQUEST, "invalid_field", field, message);
 }
 
-int api_refuse(struct request *req, struct response *resp, const struct api_check *chk)
+enum http_status api_refuse(struct request *req, struct response *resp,
+                            const struct api_check *chk)
 {
-    return api_error(req, resp, chk->status ? chk->status : HTTP_BAD_REQUEST,
+    return answer_error(req, resp, chk->status ? chk->status : HTTP_BAD_REQUEST,
                      chk->code ? chk->code : "bad_request",
                      chk->message ? chk->message : "The request could not be understood.",
                      chk->field);

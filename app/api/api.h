@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* api: what every JSON API handler shares — the worker's settings, the one
- * error shape {"error": code, "message": text, "field": name|null,
- * "request_id": id}, Cognito errors told in that shape, and typed reading of
- * a JSON object body that stops at the first problem.
+/* api: what every JSON API handler shares — Cognito errors and tier
+ * refusals told in the one error shape (http/answer.h), and typed reading
+ * of a JSON object body that stops at the first problem.
  *
  * Strings returned from a body borrow from req->json and live as long as the
  * request. Functions that answer return the HTTP status they set. */
@@ -15,28 +14,17 @@
 #include "http/request.h"
 #include "http/response.h"
 
-struct config;
 struct json_object;
 
-void api_init_worker(const struct config *cfg);
-/* api_config returns the settings given to api_init_worker. */
-const struct config *api_config(void);
-
-/* api_error_object builds the error shape (field may be NULL) for a caller
- * that adds members of its own; it owns the result until api_reply. */
-struct json_object *api_error_object(struct request *req, const char *code, const char *message,
-                                     const char *field);
-/* api_error answers status with the error shape; field may be NULL. */
-int api_error(struct request *req, struct response *resp, int status, const char *code,
-              const char *message, const char *field);
 /* api_cognito_error answers a failed Cognito call as the catalogue says for
  * what (status, code, field, message; Retry-After on 429). */
-int api_cognito_error(struct request *req, struct response *resp, const struct cog_result *r,
-                      enum cogerr_ctx what);
-/* api_reply answers obj (consumed) with status. */
-int api_reply(struct response *resp, int status, struct json_object *obj);
+enum http_status api_cognito_error(struct request *req, struct response *resp,
+                                   const struct cog_result *r, enum cogerr_ctx what);
+/* api_tier_required answers 403 {"error":"tier_required"} to a user whose
+ * tier is below tier. */
+enum http_status api_tier_required(struct request *req, struct response *resp, const char *tier);
 /* api_message answers {"message": message} with status. */
-int api_message(struct response *resp, int status, const char *message);
+enum http_status api_message(struct response *resp, enum http_status status, const char *message);
 
 /* The first problem found in a request's input; zeroed: none yet. */
 struct api_check {
@@ -61,6 +49,7 @@ bool api_integer(struct request *req, struct api_check *chk, const char *name, l
  * (a validator's "fine") or a problem is already recorded. */
 void api_invalid(struct api_check *chk, const char *field, const char *message);
 /* api_refuse answers the recorded problem. */
-int api_refuse(struct request *req, struct response *resp, const struct api_check *chk);
+enum http_status api_refuse(struct request *req, struct response *resp,
+                            const struct api_check *chk);
 
 #endif

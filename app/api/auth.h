@@ -11,13 +11,13 @@
 #include "http/request.h"
 #include "http/response.h"
 
-int auth_register(struct request *req, struct response *resp);
-int auth_verify_otp(struct request *req, struct response *resp);
-int auth_login(struct request *req, struct response *resp);
-int auth_request_otp(struct request *req, struct response *resp);
-int auth_refresh(struct request *req, struct response *resp);
-int auth_logout(struct request *req, struct response *resp);
-int auth_forgot_password(struct request *req, struct response *resp);
-int auth_reset_password(struct request *req, struct response *resp);
+enum http_status auth_register(struct request *req, struct response *resp);
+enum http_status auth_verify_otp(struct request *req, struct response *resp);
+enum http_status auth_login(struct request *req, struct response *resp);
+enum http_status auth_request_otp(struct request *req, struct response *resp);
+enum http_status auth_refresh(struct request *req, struct response *resp);
+enum http_status auth_logout(struct request *req, struct response *resp);
+enum http_status auth_forgot_password(struct request *req, struct response *resp);
+enum http_status auth_reset_password(struct request *req, struct response *resp);
 
 #endif

@@ -35,19 +35,18 @@
 #include "api/api.h"
 #include "aws/cognito.h"
 #include "core/arena.h"
-#include "core/config.h"
 #include "core/limits.h"
 #include "core/log.h"
-#include "pages/flow.h"
+#include "http/answer.h"
 #include "store/revoked.h"
 #include "store/sessions.h"
 #include "store/tenants.h"
 #include "store/users.h"
+#include "svc/svc.h"
+#include "svc/tier.h"
+#include "svc/tokens.h"
 
 #define SCHEME "Bearer"
-#define ISSUER_MAX 512
-#define GROUPS_MAX 32
-#define TIER_DEFAULT "standard"
 #define STATUS_CONFIRMED "CONFIRMED"
 #define CHALLENGE_PLAIN "Bearer realm=\"gatehouse\""
 #define CHALLENGE_INVALID "Bearer realm=\"gatehouse\", error=\"invalid_token\""
@@ -56,20 +55,6 @@ bool bearer_present(const struct request *req)
 {
     const char *h = req_env(req, "HTTP_AUTHORIZATION");
     return h && *h;
-}
-
-enum jwt_status bearer_verify(struct request *req, const char *token, enum jwt_use use,
-                              struct json_object **claims)
-{
-    const struct config *cfg = api_config();
-    char issuer[ISSUER_MAX];
-    *claims = NULL;
-    if (jwt_issuer(issuer, sizeof(issuer), cfg->cognito_endpoint,
-                   req->tenant->region[0] ? req->tenant->region : cfg->aws_region,
-                   req->tenant->user_pool_id) < 0)
-        return JWT_WRONG_ISSUER;
-    struct jwt_expect e = {.issuer = issuer, .client_id = req->tenant->client_id, .use = use};
-    return jwt_verify(token, &e, time(NULL), claims);
 }
 
 /* token_of returns the token of "Bearer <token>", or NULL. */
@@ -89,47 +74,31 @@ static const char *token_of(const char *header)
 
 static const char *claim_text(struct request *req, struct json_object *claims, const char *name)
 {
-    struct json_object *v;
-    if (!json_object_object_get_ex(claims, name, &v) || !json_object_is_type(v, json_type_string))
-        return NULL;
-    return arena_strdup(req->arena, json_object_get_string(v));
-}
-
-static time_t claim_time(struct json_object *claims, const char *name)
-{
-    struct json_object *v;
-    if (!json_object_object_get_ex(claims, name, &v) || !json_object_is_type(v, json_type_int))
-        return 0;
-    return (time_t)json_object_get_int64(v);
+    const char *v = tokens_claim(claims, name);
+    return v ? arena_strdup(req->arena, v) : NULL;
 }
 
 static void claim_groups(struct request *req, struct json_object *claims, struct bearer *b)
 {
-    struct json_object *v;
-    b->groups = arena_alloc(req->arena, sizeof(char *) * (GROUPS_MAX + 1));
-    b->ngroups = 0;
-    if (!json_object_object_get_ex(claims, "cognito:groups", &v) ||
-        !json_object_is_type(v, json_type_array))
-        return;
-    for (size_t i = 0; i < json_object_array_length(v) && b->ngroups < GROUPS_MAX; i++) {
-        struct json_object *g = json_object_array_get_idx(v, i);
-        if (json_object_is_type(g, json_type_string))
-            b->groups[b->ngroups++] = arena_strdup(req->arena, json_object_get_string(g));
-    }
+    const char *groups[SESSION_GROUPS_MAX];
+    b->ngroups = tokens_claim_groups(claims, groups, SESSION_GROUPS_MAX);
+    b->groups = arena_alloc(req->arena, sizeof(char *) * (b->ngroups + 1));
+    for (size_t i = 0; i < b->ngroups; i++)
+        b->groups[i] = arena_strdup(req->arena, groups[i]);
 }
 
-static int refuse(struct request *req, struct response *resp, const char *challenge,
+static enum http_status refuse(struct request *req, struct response *resp, const char *challenge,
                   const char *code, const char *message)
 {
     resp_header(resp, "WWW-Authenticate", challenge);
-    return api_error(req, resp, HTTP_UNAUTHORIZED, code, message, NULL);
+    return answer_error(req, resp, HTTP_UNAUTHORIZED, code, message, NULL);
 }
 
-static int refuse_token(struct request *req, struct response *resp, enum jwt_status st)
+static enum http_status refuse_token(struct request *req, struct response *resp, enum jwt_status st)
 {
     switch (st) {
     case JWT_UNAVAILABLE:
-        return api_error(req, resp, HTTP_SERVICE_UNAVAILABLE, "service_unavailable",
+        return answer_error(req, resp, HTTP_SERVICE_UNAVAILABLE, "service_unavailable",
                          "The sign-in service is not answering. Please try again in a minute.",
                          NULL);
     case JWT_EXPIRED:
@@ -152,18 +121,13 @@ static int refuse_token(struct request *req, struct response *resp, enum jwt_sta
     }
 }
 
-static bool known_tier(const char *tier)
-{
-    return tier && (!strcmp(tier, "standard") || !strcmp(tier, "premium"));
-}
-
 /* profile_from_cognito asks Cognito who the token belongs to and mirrors
  * the answer; 0, or the status answered. */
 static int profile_from_cognito(struct request *req, struct response *resp, struct bearer *b)
 {
     struct cog_client c;
     struct cog_result r;
-    flow_client(req, &c);
+    svc_client(req->tenant, &c);
     struct cog_params p = {.access_token = b->token};
     int status = 0;
     if (cog_run(&c, COG_GET_USER, &p, &r) < 0) {
@@ -178,16 +142,16 @@ static int profile_from_cognito(struct request *req, struct response *resp, stru
     const char *email = cog_user_attr(&r, "email"), *tier = cog_user_attr(&r, "custom:user_tier");
     const char *name = cog_user_attr(&r, "name");
     if (!email) {
-        status = api_error(req, resp, HTTP_BAD_GATEWAY, "bad_gateway",
+        status = answer_error(req, resp, HTTP_BAD_GATEWAY, "bad_gateway",
                            "The sign-in service answered badly. Please try again.", NULL);
         goto out;
     }
     b->email = arena_strdup(req->arena, email);
     b->name = name ? arena_strdup(req->arena, name) : NULL;
-    b->tier = known_tier(tier) ? arena_strdup(req->arena, tier) : TIER_DEFAULT;
+    b->tier = arena_strdup(req->arena, tier_or_standard(tier));
     struct users_user u = {.sub = b->sub, .email = b->email, .name = b->name, .tier = b->tier,
                            .status = STATUS_CONFIRMED, .enabled = true};
-    if (users_upsert(req->tenant->slug, &u, time(NULL)) != USERS_OK)
+    if (users_upsert(req->tenant->slug, &u, time(NULL), USERS_MERGE) != STORE_OK)
         log_event(LOG_WARN, "users_mirror_failed", "id=%s", req->request_id);
 out:
     cog_result_free(&r);
@@ -208,7 +172,7 @@ int bearer_authenticate(struct request *req, struct response *resp, struct beare
                       "The Authorization header must be \"Bearer <access_token>\".");
 
     struct json_object *claims = NULL;
-    enum jwt_status st = bearer_verify(req, b->token, JWT_USE_ACCESS, &claims);
+    enum jwt_status st = tokens_verify(req->tenant, b->token, JWT_USE_ACCESS, &claims);
     int status = 0;
     if (st != JWT_OK) {
         log_event(LOG_INFO, "bearer_refused", "id=%s reason=%s", req->request_id,
@@ -220,9 +184,10 @@ int bearer_authenticate(struct request *req, struct response *resp, struct beare
     b->username = claim_text(req, claims, "username");
     b->jti = claim_text(req, claims, "jti");
     b->origin_jti = claim_text(req, claims, "origin_jti");
-    b->iat = claim_time(claims, "iat");
-    b->exp = claim_time(claims, "exp");
+    b->iat = tokens_claim_time(claims, "iat");
+    b->exp = tokens_claim_time(claims, "exp");
     claim_groups(req, claims, b);
+    b->is_admin = svc_is_admin(b->groups, b->ngroups);
     /* Without sub and jti a token could be neither revoked nor profiled:
      * Cognito always sets both, so such a token is not Cognito's. */
     if (!b->sub || !b->jti) {
@@ -232,29 +197,24 @@ int bearer_authenticate(struct request *req, struct response *resp, struct beare
     struct revoked_token t = {.sub = b->sub, .jti = b->jti, .origin_jti = b->origin_jti,
                               .iat = b->iat, .exp = b->exp};
     struct revoked_profile profile = {0};
-    switch (want_profile ? revoked_check_user(req->tenant->slug, &t, req->arena, &profile)
-                         : revoked_check(req->tenant->slug, &t)) {
-    case REVOKED_NO:
-        break;
-    case REVOKED_YES:
+    bool revoked = false;
+    enum store_result rc =
+        want_profile ? revoked_check_user(req->tenant->slug, &t, req->arena, &profile, &revoked)
+                     : revoked_check(req->tenant->slug, &t, &revoked);
+    if (rc != STORE_OK) {
+        status = answer_status_error(req, resp, answer_status_of(rc), NULL);
+        goto out;
+    }
+    if (revoked) {
         log_event(LOG_INFO, "bearer_refused", "id=%s reason=revoked", req->request_id);
         status = refuse(req, resp, CHALLENGE_INVALID, "token_revoked",
                         "This access token has been revoked. Log in again.");
-        goto out;
-    case REVOKED_UNAVAILABLE:
-        status = api_error(req, resp, HTTP_SERVICE_UNAVAILABLE, "service_unavailable",
-                           "The service is briefly unavailable. Please try again shortly.", NULL);
-        goto out;
-    case REVOKED_ERROR:
-    default:
-        status = api_error(req, resp, HTTP_INTERNAL_ERROR, "internal_error",
-                           "Something went wrong on our side. Please try again.", NULL);
         goto out;
     }
     if (want_profile && profile.found) {
         b->email = profile.email;
         b->name = profile.name;
-        b->tier = known_tier(profile.tier) ? profile.tier : TIER_DEFAULT;
+        b->tier = tier_known(profile.tier) ? profile.tier : TIER_STANDARD;
     } else if (want_profile) {
         status = profile_from_cognito(req, resp, b);
     }
@@ -276,4 +236,5 @@ void bearer_as_session(struct request *req, const struct bearer *b)
     s->ngroups = b->ngroups;
     req->session = s;
     req->session_cookie = NULL;
+    req->is_admin = b->is_admin;
 }

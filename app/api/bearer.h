@@ -24,24 +24,20 @@ struct bearer {
     time_t iat, exp;
     const char **groups;               /* cognito:groups of the token */
     size_t ngroups;
+    bool is_admin;                     /* the groups include the tenant admin group */
     /* the profile (users mirror, else GetUser); only with want_profile */
     const char *email, *name, *tier;
 };
 
 /* bearer_present is true when the request sends an Authorization header. */
 bool bearer_present(const struct request *req);
-/* bearer_verify checks token as a token of use issued by the request's
- * tenant pool to its app client. On JWT_OK *claims gets the claims (the
- * caller puts them); otherwise *claims is NULL. */
-enum jwt_status bearer_verify(struct request *req, const char *token, enum jwt_use use,
-                              struct json_object **claims);
 /* bearer_authenticate fills b from the request's bearer access token and
  * returns 0, or answers (401 with WWW-Authenticate, 503) and returns that
  * status. With want_profile it also loads email, name and tier. */
 int bearer_authenticate(struct request *req, struct response *resp, struct bearer *b,
                         bool want_profile);
 /* bearer_as_session makes b the request's signed-in user for the rest of
- * the request (no cookie, no tokens stored), so that tier and group checks
+ * the request (no cookie, no tokens stored), so that tier and admin checks
  * written for sessions apply to it. b must come with its profile. */
 void bearer_as_session(struct request *req, const struct bearer *b);
 

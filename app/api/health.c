@@ -13,8 +13,9 @@
 #include <stdio.h>
 
 #include "aws/awshttp.h"
+#include "core/limits.h"
 #include "core/log.h"
-#include "pages/render.h"
+#include "http/answer.h"
 #include "store/pg.h"
 
 #define READY_COGNITO_TIMEOUT_MS 2000
@@ -28,12 +29,12 @@ void health_init_worker(const char *url)
     snprintf(cognito_url, sizeof(cognito_url), "%s", url);
 }
 
-int health_live(struct request *req, struct response *resp)
+enum http_status health_live(struct request *req, struct response *resp)
 {
     (void)req;
     struct json_object *obj = json_object_new_object();
     json_object_object_add(obj, "status", json_object_new_string("ok"));
-    return render_json(resp, HTTP_OK, obj);
+    return answer_json(resp, HTTP_OK, obj);
 }
 
 static bool cognito_reachable(char *err, size_t errlen)
@@ -47,9 +48,9 @@ static bool cognito_reachable(char *err, size_t errlen)
     return rc == 0;
 }
 
-int health_ready(struct request *req, struct response *resp)
+enum http_status health_ready(struct request *req, struct response *resp)
 {
-    char err[256], quoted[300];
+    char err[256], quoted[LOG_VALUE_MAX];
     struct json_object *checks = json_object_new_object();
     bool ok = true;
 
@@ -70,5 +71,5 @@ int health_ready(struct request *req, struct response *resp)
     struct json_object *obj = json_object_new_object();
     json_object_object_add(obj, "status", json_object_new_string(ok ? "ok" : "unavailable"));
     json_object_object_add(obj, "checks", checks);
-    return render_json(resp, ok ? HTTP_OK : HTTP_SERVICE_UNAVAILABLE, obj);
+    return answer_json(resp, ok ? HTTP_OK : HTTP_SERVICE_UNAVAILABLE, obj);
 }

@@ -8,7 +8,7 @@
 #include "http/response.h"
 
 void health_init_worker(const char *cognito_url);
-int health_live(struct request *req, struct response *resp);
-int health_ready(struct request *req, struct response *resp);
+enum http_status health_live(struct request *req, struct response *resp);
+enum http_status health_ready(struct request *req, struct response *resp);
 
 #endif

@@ -8,33 +8,28 @@
 #include "api/me.h"
 
 #include <json-c/json.h>
-#include <string.h>
 
 #include "api/api.h"
 #include "api/bearer.h"
-#include "core/config.h"
+#include "http/answer.h"
 #include "store/tenants.h"
 
-int me_get(struct request *req, struct response *resp)
+enum http_status me_get(struct request *req, struct response *resp)
 {
     struct bearer b;
     int status = bearer_authenticate(req, resp, &b, true);
     if (status)
         return status;
-    const char *admin_group = api_config()->admin_group;
-    bool admin = false;
     struct json_object *groups = json_object_new_array();
-    for (size_t i = 0; i < b.ngroups; i++) {
+    for (size_t i = 0; i < b.ngroups; i++)
         json_object_array_add(groups, json_object_new_string(b.groups[i]));
-        admin |= admin_group && !strcmp(b.groups[i], admin_group);
-    }
     struct json_object *obj = json_object_new_object();
     json_object_object_add(obj, "sub", json_object_new_string(b.sub));
     json_object_object_add(obj, "email", json_object_new_string(b.email));
     json_object_object_add(obj, "name", b.name ? json_object_new_string(b.name) : NULL);
     json_object_object_add(obj, "tier", json_object_new_string(b.tier));
     json_object_object_add(obj, "groups", groups);
-    json_object_object_add(obj, "is_admin", json_object_new_boolean(admin));
+    json_object_object_add(obj, "is_admin", json_object_new_boolean(b.is_admin));
     json_object_object_add(obj, "tenant", json_object_new_string(req->tenant->slug));
-    return api_reply(resp, HTTP_OK, obj);
+    return answer_json(resp, HTTP_OK, obj);
 }

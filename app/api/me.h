@@ -7,6 +7,6 @@
 #include "http/request.h"
 #include "http/response.h"
 
-int me_get(struct request *req, struct response *resp);
+enum http_status me_get(struct request *req, struct response *resp);
 
 #endif

@@ -20,7 +20,10 @@
 #include "api/api.h"
 #include "core/buf.h"
 #include "core/config.h"
+#include "core/limits.h"
 #include "core/log.h"
+#include "http/answer.h"
+#include "svc/svc.h"
 
 #define OPENAPI_FILE "openapi.json"
 #define OPENAPI_MAX (512 * 1024) /* bytes of the document */
@@ -32,8 +35,8 @@ static struct buf document; /* empty: not loadable */
 
 static void load(void)
 {
-    const struct config *cfg = api_config();
-    char path[PATH_MAX_LEN], chunk[4096], quoted[300];
+    const struct config *cfg = svc_config();
+    char path[PATH_MAX_LEN], chunk[4096], quoted[LOG_VALUE_MAX];
     buf_init(&document);
     snprintf(path, sizeof(path), "%s/%s", cfg && cfg->templates_dir ? cfg->templates_dir : ".",
              OPENAPI_FILE);
@@ -56,11 +59,11 @@ static void load(void)
     json_object_put(doc);
 }
 
-int openapi_get(struct request *req, struct response *resp)
+enum http_status openapi_get(struct request *req, struct response *resp)
 {
     pthread_once(&loaded, load);
     if (document.len == 0)
-        return api_error(req, resp, HTTP_INTERNAL_ERROR, "internal_error",
+        return answer_error(req, resp, HTTP_INTERNAL_ERROR, "internal_error",
                          "The API description is missing on this server.", NULL);
     buf_reset(&resp->body);
     buf_append(&resp->body, document.data, document.len);

@@ -9,6 +9,6 @@
 #include "http/request.h"
 #include "http/response.h"
 
-int openapi_get(struct request *req, struct response *resp);
+enum http_status openapi_get(struct request *req, struct response *resp);
 
 #endif

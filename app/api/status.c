@@ -16,7 +16,7 @@
 #include "core/config.h"
 #include "core/metrics.h"
 #include "core/scoreboard.h"
-#include "pages/render.h"
+#include "http/answer.h"
 
 static const struct config *config;
 
@@ -100,11 +100,11 @@ static void text_line(struct buf *out, const char *name, struct json_object *obj
         buf_printf(out, "%-22s %s\n", name, json_object_get_string(v));
 }
 
-int status_page(struct request *req, struct response *resp)
+enum http_status status_page(struct request *req, struct response *resp)
 {
     struct json_object *obj = snapshot();
     if (req_query(req, "json"))
-        return render_json(resp, HTTP_OK, obj);
+        return answer_json(resp, HTTP_OK, obj);
     buf_reset(&resp->body);
     text_line(&resp->body, "start time:", obj, "start_time");
     text_line(&resp->body, "uptime (s):", obj, "uptime_s");
@@ -143,7 +143,7 @@ int status_page(struct request *req, struct response *resp)
     return HTTP_OK;
 }
 
-int status_metrics(struct request *req, struct response *resp)
+enum http_status status_metrics(struct request *req, struct response *resp)
 {
     (void)req;
     buf_reset(&resp->body);

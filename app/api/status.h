@@ -11,7 +11,7 @@
 struct config;
 
 void status_init_worker(const struct config *cfg);
-int status_page(struct request *req, struct response *resp);
-int status_metrics(struct request *req, struct response *resp);
+enum http_status status_page(struct request *req, struct response *resp);
+enum http_status status_metrics(struct request *req, struct response *resp);
 
 #endif

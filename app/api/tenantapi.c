@@ -12,12 +12,12 @@
 #include <json-c/json.h>
 #include <string.h>
 
-#include "svc/provision.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/seal.h"
-#include "pages/render.h"
+#include "http/answer.h"
 #include "store/tenants.h"
+#include "svc/provision.h"
 
 #define BEARER "Bearer "
 
@@ -36,7 +36,7 @@ static int json_error(struct response *resp, int status, const char *code, const
     json_object_object_add(obj, "message", json_object_new_string(message));
     if (field)
         json_object_object_add(obj, "field", json_object_new_string(field));
-    return render_json(resp, status, obj);
+    return answer_json(resp, status, obj);
 }
 
 static struct json_object *public_fields(const struct tenant *t)
@@ -59,27 +59,27 @@ static int lookup(struct response *resp, const char *slug)
     if (strcmp(slug, TENANT_DEFAULT) && tenants_slug_problem(slug))
         return json_error(resp, HTTP_NOT_FOUND, "tenant_not_found", "There is no such tenant.", NULL);
     switch (tenants_find(slug, &t)) {
-    case TENANTS_OK:
+    case STORE_OK:
         if (!t.active)
             return json_error(resp, HTTP_NOT_FOUND, "tenant_not_found", "There is no such tenant.",
                               NULL);
-        return render_json(resp, HTTP_OK, public_fields(&t));
-    case TENANTS_NOT_FOUND:
+        return answer_json(resp, HTTP_OK, public_fields(&t));
+    case STORE_NOT_FOUND:
         return json_error(resp, HTTP_NOT_FOUND, "tenant_not_found", "There is no such tenant.", NULL);
-    case TENANTS_UNAVAILABLE:
-    case TENANTS_CONFLICT:
+    case STORE_UNAVAILABLE:
+    case STORE_CONFLICT:
     default:
         return json_error(resp, HTTP_SERVICE_UNAVAILABLE, "service_unavailable",
                           "The service is briefly unavailable.", NULL);
     }
 }
 
-int tenantapi_lookup_query(struct request *req, struct response *resp)
+enum http_status tenantapi_lookup_query(struct request *req, struct response *resp)
 {
     return lookup(resp, req_query(req, "tenant"));
 }
 
-int tenantapi_lookup_path(struct request *req, struct response *resp)
+enum http_status tenantapi_lookup_path(struct request *req, struct response *resp)
 {
     return lookup(resp, req->path_param);
 }
@@ -106,7 +106,7 @@ static const char *string_field(struct json_object *body, const char *name, bool
     return json_object_get_string(v);
 }
 
-int tenantapi_create(struct request *req, struct response *resp)
+enum http_status tenantapi_create(struct request *req, struct response *resp)
 {
     if (!platform_token_ok(req)) {
         resp_header(resp, "WWW-Authenticate", "Bearer");
@@ -135,7 +135,7 @@ int tenantapi_create(struct request *req, struct response *resp)
     switch (provision_tenant(config, &r, NULL, &t, err, sizeof(err))) {
     case PROVISION_OK:
         log_event(LOG_INFO, "tenant_created", "id=%s slug=%s", req->request_id, t.slug);
-        return render_json(resp, HTTP_CREATED, public_fields(&t));
+        return answer_json(resp, HTTP_CREATED, public_fields(&t));
     case PROVISION_INVALID:
         return json_error(resp, HTTP_BAD_REQUEST, "invalid_tenant", err,
                           strstr(err, "slug") ? "slug" : strstr(err, "email") ? "admin_email" : "name");

@@ -11,8 +11,8 @@
 struct config;
 
 void tenantapi_init_worker(const struct config *cfg);
-int tenantapi_create(struct request *req, struct response *resp);
-int tenantapi_lookup_query(struct request *req, struct response *resp);
-int tenantapi_lookup_path(struct request *req, struct response *resp);
+enum http_status tenantapi_create(struct request *req, struct response *resp);
+enum http_status tenantapi_lookup_query(struct request *req, struct response *resp);
+enum http_status tenantapi_lookup_path(struct request *req, struct response *resp);
 
 #endif

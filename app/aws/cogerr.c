@@ -207,3 +207,9 @@ const struct cogerr_info *cogerr_get(enum cogerr err, enum cogerr_ctx ctx)
             return &overrides[i].info;
     return &entries[err];
 }
+
+bool cogerr_transient(enum cogerr err, enum cogerr_ctx ctx)
+{
+    const struct cogerr_info *info = cogerr_get(err, ctx);
+    return info && (info->status >= HTTP_INTERNAL || info->status == HTTP_TOO_MANY);
+}

@@ -59,5 +59,8 @@ const char *cogerr_base_type(const char *type, char *out, size_t outlen);
 /* cogerr_get returns the entry for err as seen in ctx: never NULL, except for
  * COGERR_NONE. Out-of-range values give the COGERR_UNKNOWN entry. */
 const struct cogerr_info *cogerr_get(enum cogerr err, enum cogerr_ctx ctx);
+/* cogerr_transient is true when err in ctx says "try again later" (Cognito
+ * throttled, failed or did not answer) rather than "no". */
+bool cogerr_transient(enum cogerr err, enum cogerr_ctx ctx);
 
 #endif

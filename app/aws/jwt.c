@@ -2,11 +2,12 @@
 /* jwt: Cognito token verification (see jwt.h).
  *
  * A token is taken apart here before libjwt sees it: three strict base64url
- * parts, a header whose alg is exactly "RS256" with a kid, and a claims
- * object. libjwt 1.10 trusts the header's alg (HS256 keyed with the public
- * PEM verifies), so only then is it asked to check the signature with the
- * kid's PEM, and asked afterwards which alg it used. The claims returned are
- * our json-c parse of the very bytes the signature covers.
+ * parts (seal_b64url_decode, gatehouse's one decoder), a header whose alg is
+ * exactly "RS256" with a kid, and a claims object. libjwt 1.10 trusts the
+ * header's alg (HS256 keyed with the public PEM verifies), so only then is it
+ * asked to check the signature with the kid's PEM, and asked afterwards which
+ * alg it used. The claims returned are our json-c parse of the very bytes the
+ * signature covers.
  *
  * Keys live in a process-wide hash of issuers, each with a set of {kid, PEM}
  * built from the JWK's n and e. One mutex guards it, never held during a
@@ -44,60 +45,27 @@
 #define RSA_MIN_BITS 2048
 #define RSA_MAX_BITS 8192
 #define RSA_EXPONENT_MAX_BYTES 8
-#define LOG_VALUE_MAX 256
 #define HTTP_OK 200
 
 /* ---- base64url and JSON ------------------------------------------------ */
 
-static int b64url_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '-')
-        return 62;
-    if (c == '_')
-        return 63;
-    return -1;
-}
-
 /* b64url_decode decodes len characters of unpadded base64url into a new
- * NUL-terminated buffer (the caller frees it) and its length. It accepts
- * only the canonical form: no padding, no stray characters, and zero bits
- * after the last byte, so one byte string has exactly one encoding. */
+ * NUL-terminated buffer (the caller frees it) and its length, or NULL. It
+ * is seal_b64url_decode, which accepts only the canonical form (no padding,
+ * no stray characters, zero bits after the last byte), so one byte string
+ * has exactly one encoding. */
 static unsigned char *b64url_decode(const char *in, size_t len, size_t *outlen)
 {
-    unsigned char *out;
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t n = 0;
+    size_t cap = len / 4 * 3 + 2, n = 0; /* 4 characters make 3 bytes; 3 at most 2 */
+    unsigned char *out = xmalloc(cap + 1);
 
-    if (len % 4 == 1)
-        return NULL; /* 6 bits cannot make a byte */
-    out = xmalloc(len / 4 * 3 + 3);
-    for (size_t i = 0; i < len; i++) {
-        int v = b64url_value((unsigned char)in[i]);
-        if (v < 0)
-            goto fail;
-        acc = ((acc << 6) | (uint32_t)v) & 0x3fff; /* keep only unread bits */
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[n++] = (unsigned char)(acc >> bits);
-            acc &= (1u << bits) - 1;
-        }
+    if (!seal_b64url_decode(in, len, out, cap, &n)) {
+        free(out);
+        return NULL;
     }
-    if (acc != 0)
-        goto fail;
     out[n] = '\0';
     *outlen = n;
     return out;
-fail:
-    free(out);
-    return NULL;
 }
 
 /* parse_object parses exactly len bytes as one strict JSON object (valid

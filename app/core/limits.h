@@ -18,6 +18,9 @@
 #define REQ_COOKIES_MAX 32              /* cookies kept from one header */
 #define REQ_JSON_DEPTH_MAX 16           /* nesting of a JSON body: else 400 */
 
+/* ---- logs ---------------------------------------------------------------- */
+#define LOG_VALUE_MAX 300 /* bytes of one quoted value (an email, an error) in a log line */
+
 /* ---- memory ------------------------------------------------------------ */
 #define ARENA_CHUNK_SIZE (32 * 1024) /* first chunk of a request's arena */
 
@@ -34,13 +37,38 @@
 #define SESSION_REMEMBER_S (30L * 24 * 60 * 60)      /* absolute, remember me */
 #define SESSION_TOUCH_S 60     /* last_seen is written at most this often */
 #define BEARER_CACHE_S 60      /* a bearer token's check is cached this long */
-#define SESSION_GROUPS_MAX 100 /* Cognito groups kept per session */
+#define SESSION_GROUPS_MAX 100 /* Cognito groups kept per session, and read from a token */
 #define SESSION_FIELD_MAX (16 * 1024) /* one token or profile field, bytes */
+
+/* ---- what people type (app/svc/input.c) ------------------------------ */
+#define INPUT_PASSWORD_MIN 8     /* characters: the pools' password policy too */
+#define INPUT_PASSWORD_MAX 256   /* bytes */
+#define INPUT_EMAIL_MAX 254      /* bytes: RFC 5321's path limit */
+#define INPUT_NAME_MAX 100       /* bytes of a person's or a tenant's name */
+#define INPUT_ATTRIBUTE_MAX 100  /* bytes of a profile attribute (company...) */
+#define INPUT_CODE_DIGITS 6      /* an emailed confirmation or reset code */
+#define CHALLENGE_SESSION_MAX 4096 /* bytes of Cognito's challenge session */
+
+/* ---- tokens ------------------------------------------------------------- */
+#define ISSUER_MAX 512           /* bytes of a token issuer URL */
+#define REFRESH_TOKEN_MAX 8192   /* bytes of a refresh token, opened or sent */
+#define ACCESS_EARLY_REFRESH_S 60 /* a session's access token is refreshed this long before expiry */
+#define EXPIRES_IN_DEFAULT_S 3600 /* an access token's life when Cognito does not say */
+
+/* ---- files (app/svc/filekey.c, app/api/s3files.c) ---------------------- */
+#define FILES_URL_TTL_S (15 * 60)                   /* presigned URLs live this long */
+#define FILES_UPLOAD_MAX (5LL * 1024 * 1024 * 1024) /* S3's limit for one PUT */
+#define FILES_FILENAME_MAX 255                      /* bytes of the name a user gives */
+#define FILES_CONTENT_TYPE_MAX 127                  /* RFC 6838 name lengths */
+
+/* ---- PostgreSQL (app/store) ---------------------------------------------- */
+#define NUM_TEXT_MAX 24 /* a 64-bit integer in decimal, sign and NUL */
 
 /* ---- outside services -------------------------------------------------- */
 #define COGNITO_RESPONSE_MAX (256 * 1024) /* bytes read from one Cognito reply */
 #define HTTP_CONNECT_TIMEOUT_MS 2000      /* libcurl connect timeout */
 #define HTTP_TOTAL_TIMEOUT_MS 5000        /* libcurl whole-call timeout */
+#define COGNITO_RETRY_AFTER_S "30"        /* Retry-After told when Cognito throttles us */
 
 /* ---- JWT verification (app/aws/jwt.c) ---------------------------------- */
 #define JWT_TOKEN_MAX (16 * 1024)     /* one compact JWS token, bytes */

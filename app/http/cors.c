@@ -19,15 +19,21 @@
 #include <string.h>
 #include <strings.h>
 
-#include "api/api.h"
 #include "core/config.h"
-#include "server/router.h"
+#include "http/answer.h"
 
 #define ANY_ORIGIN "*"
 #define PREFLIGHT_MAX_AGE_S "600"
 #define ALLOWED_HEADERS "Authorization, Content-Type, X-Tenant-ID"
 #define EXPOSED_HEADERS "Retry-After, WWW-Authenticate, X-Request-Id"
 #define METHODS_TEXT_MAX 96
+
+static const struct config *config;
+
+void cors_init_worker(const struct config *cfg)
+{
+    config = cfg;
+}
 
 bool cors_applies(const struct request *req)
 {
@@ -78,10 +84,10 @@ bool cors_preflight(struct request *req, struct response *resp, unsigned allowed
     if (!cors_applies(req))
         return false;
     char methods[METHODS_TEXT_MAX];
-    route_allow_header(allowed | HTTP_OPTIONS, methods, sizeof(methods));
+    req_methods_text(allowed | HTTP_OPTIONS, methods, sizeof(methods));
     const char *origin = req_env(req, "HTTP_ORIGIN");
     const char *asked = req_env(req, "HTTP_ACCESS_CONTROL_REQUEST_METHOD");
-    const char *origins = api_config() ? api_config()->cors_origins : NULL;
+    const char *origins = config ? config->cors_origins : NULL;
     resp_header(resp, "Vary", "Origin");
     /* A plain OPTIONS (no preflight) learns what the path allows. */
     if (!origin || !asked) {
@@ -90,7 +96,7 @@ bool cors_preflight(struct request *req, struct response *resp, unsigned allowed
         return true;
     }
     if (!cors_origin_allowed(origins, origin)) {
-        api_error(req, resp, HTTP_FORBIDDEN, "cors_origin_refused",
+        answer_error(req, resp, HTTP_FORBIDDEN, "cors_origin_refused",
                   "This origin may not call the API from a browser: add it to CORS_ORIGINS.",
                   NULL);
         return true;
@@ -107,7 +113,7 @@ void cors_headers(const struct request *req, struct response *resp)
 {
     if (req->method == HTTP_OPTIONS || !cors_applies(req))
         return;
-    const char *origins = api_config() ? api_config()->cors_origins : NULL;
+    const char *origins = config ? config->cors_origins : NULL;
     const char *origin = req_env(req, "HTTP_ORIGIN");
     resp_header(resp, "Vary", "Origin");
     if (!cors_origin_allowed(origins, origin))

@@ -13,6 +13,10 @@
 #include "http/request.h"
 #include "http/response.h"
 
+struct config;
+
+/* cors_init_worker keeps the settings (CORS_ORIGINS) for this worker. */
+void cors_init_worker(const struct config *cfg);
 /* cors_applies is true for the paths of the JSON API (/api/, /auth/, /files/). */
 bool cors_applies(const struct request *req);
 /* cors_origin_allowed is true when origin is listed in origins. */

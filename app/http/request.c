@@ -254,9 +254,50 @@ bool req_wants_json(const struct request *req)
     return accept && strstr(accept, "application/json") && !strstr(accept, "text/html");
 }
 
+struct req_deferred {
+    void (*fn)(void *arg);
+    void *arg;
+    struct req_deferred *next;
+};
+
+void req_defer(struct request *req, void (*fn)(void *arg), void *arg)
+{
+    struct req_deferred *d = arena_alloc(req->arena, sizeof(*d));
+    d->fn = fn;
+    d->arg = arg;
+    d->next = req->deferred;
+    req->deferred = d;
+}
+
 void req_cleanup(struct request *req)
 {
+    for (struct req_deferred *d = req->deferred; d; d = d->next)
+        d->fn(d->arg);
+    req->deferred = NULL;
     if (req->json)
         json_object_put(req->json);
     req->json = NULL;
+}
+
+void req_methods_text(unsigned mask, char *out, size_t outlen)
+{
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } names[] = {
+        {HTTP_GET, "GET"},       {HTTP_HEAD, "HEAD"},     {HTTP_POST, "POST"},
+        {HTTP_PUT, "PUT"},       {HTTP_DELETE, "DELETE"}, {HTTP_PATCH, "PATCH"},
+        {HTTP_OPTIONS, "OPTIONS"},
+    };
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (!(mask & names[i].bit))
+            continue;
+        int n = snprintf(out + used, outlen - used, "%s%s", used ? ", " : "",
+                         names[i].name);
+        if (n < 0 || (size_t)n >= outlen - used)
+            break;
+        used += (size_t)n;
+    }
 }

@@ -44,12 +44,13 @@ struct request {
     const char *route_name;
     const char *path_param;      /* the {param} segment of the route, if any */
     const char *base;            /* link prefix: "" or "/t/<slug>" */
-    /* filled by the visitor guard (see http/visitor.h) */
+    /* filled by the pipeline (server/visitor.h, server/dispatch.c) */
     const char *tenant_slug;      /* from the host or the /t/<slug> prefix */
     const struct tenant *tenant;
     struct sess_session *session; /* NULL: not signed in */
     const char *session_cookie;   /* the cookie value of that session */
     const char *csrf_token;       /* for the forms of the page */
+    bool is_admin;                /* the session's user administers the tenant */
     /* lazily parsed; see the accessors */
     unsigned parsed;
     struct form query;
@@ -59,6 +60,7 @@ struct request {
     enum body_kind body_kind;
     req_reader read;
     void *read_ctx;
+    struct req_deferred *deferred; /* run by req_cleanup, last added first */
     /* told the route name once routing knows it (for the scoreboard) */
     void (*on_route)(void *ctx, const char *route);
     void *on_route_arg;
@@ -82,6 +84,13 @@ int req_read_body(struct request *req);
 const char *req_form(const struct request *req, const char *name);
 /* req_wants_json is true when the client asked for JSON (Accept header). */
 bool req_wants_json(const struct request *req);
+/* req_methods_text writes "GET, HEAD, POST" for a mask of enum
+ * http_method into out (an Allow header's value). */
+void req_methods_text(unsigned methods, char *out, size_t outlen);
+/* req_defer has fn(arg) run when the request ends (req_cleanup): what a
+ * request owns beyond its arena, such as a page's json-c context. */
+void req_defer(struct request *req, void (*fn)(void *arg), void *arg);
+/* req_cleanup runs the deferred calls and releases the parsed body. */
 void req_cleanup(struct request *req);
 
 #endif

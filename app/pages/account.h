@@ -7,7 +7,7 @@
 #include "http/request.h"
 #include "http/response.h"
 
-int account_page(struct request *req, struct response *resp);
-int account_password(struct request *req, struct response *resp);
+enum http_status account_page(struct request *req, struct response *resp);
+enum http_status account_password(struct request *req, struct response *resp);
 
 #endif

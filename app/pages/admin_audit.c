@@ -34,12 +34,6 @@
     "changed_at,admin_email,admin_sub,user_email,user_sub,old_tier,new_tier,request_id," \
     "client_addr\r\n"
 
-static int store_error(struct request *req, struct response *resp, enum audit_result rc)
-{
-    return render_error(req, resp, rc == AUDIT_UNAVAILABLE ? HTTP_SERVICE_UNAVAILABLE
-                                                           : HTTP_INTERNAL_ERROR, NULL, false);
-}
-
 static void add_str(struct json_object *obj, const char *key, const char *value)
 {
     if (value)
@@ -83,16 +77,11 @@ static void csv_row(struct buf *out, const struct audit_change *c)
     buf_puts(out, "\r\n");
 }
 
-int admin_audit_csv(struct request *req, struct response *resp)
+enum http_status admin_audit_csv(struct request *req, struct response *resp)
 {
-    int status;
-    struct json_object *ctx = admin_begin(req, resp, "Audit log", "audit", &status);
-    if (!ctx)
-        return status;
-    json_object_put(ctx);
     struct arena scratch;
     long long before = 0, rows = 0;
-    enum audit_result rc = AUDIT_OK;
+    enum store_result rc = STORE_OK;
     arena_init(&scratch);
     buf_reset(&resp->body);
     buf_puts(&resp->body, CSV_HEADER);
@@ -100,7 +89,7 @@ int admin_audit_csv(struct request *req, struct response *resp)
         struct audit_page page;
         arena_reset(&scratch);
         rc = audit_list(req->tenant->slug, before, 0, CSV_BATCH, &scratch, &page);
-        if (rc != AUDIT_OK)
+        if (rc != STORE_OK)
             break;
         for (int i = 0; i < page.n && rows < CSV_ROWS_MAX; i++, rows++)
             csv_row(&resp->body, &page.rows[i]);
@@ -109,8 +98,8 @@ int admin_audit_csv(struct request *req, struct response *resp)
         before = page.rows[page.n - 1].id;
     }
     arena_free(&scratch);
-    if (rc != AUDIT_OK)
-        return store_error(req, resp, rc);
+    if (rc != STORE_OK)
+        return render_store_error(req, resp, rc);
     if (rows >= CSV_ROWS_MAX)
         log_event(LOG_WARN, "audit_csv_truncated", "id=%s rows=%lld", req->request_id, rows);
     admin_log(req, "audit_csv", "rows=%lld", rows);
@@ -126,15 +115,12 @@ int admin_audit_csv(struct request *req, struct response *resp)
 
 /* ---- the page ---------------------------------------------------------------------- */
 
-int admin_audit_page(struct request *req, struct response *resp)
+enum http_status admin_audit_page(struct request *req, struct response *resp)
 {
     const char *format = req_query(req, "format");
     if (format && !strcmp(format, "csv"))
         return admin_audit_csv(req, resp);
-    int status;
-    struct json_object *ctx = admin_begin(req, resp, "Audit log", "audit", &status);
-    if (!ctx)
-        return status;
+    struct json_object *ctx = admin_context(req, "Audit log", "audit");
     const char *text = req_query(req, "page");
     char *end = NULL;
     long page = text && *text ? strtol(text, &end, 10) : 1;
@@ -142,13 +128,12 @@ int admin_audit_page(struct request *req, struct response *resp)
         page = 1;
     long long total = 0;
     struct audit_page rows;
-    enum audit_result rc = audit_count(req->tenant->slug, &total);
-    if (rc == AUDIT_OK)
+    enum store_result rc = audit_count(req->tenant->slug, &total);
+    if (rc == STORE_OK)
         rc = audit_list(req->tenant->slug, 0, (page - 1) * AUDIT_PER_PAGE, AUDIT_PER_PAGE,
                         req->arena, &rows);
-    if (rc != AUDIT_OK) {
-        json_object_put(ctx);
-        return store_error(req, resp, rc);
+    if (rc != STORE_OK) {
+        return render_store_error(req, resp, rc);
     }
     struct json_object *list = json_object_new_array();
     for (int i = 0; i < rows.n; i++) {

@@ -8,7 +8,7 @@
 #include "http/request.h"
 #include "http/response.h"
 
-int admin_audit_page(struct request *req, struct response *resp);
-int admin_audit_csv(struct request *req, struct response *resp);
+enum http_status admin_audit_page(struct request *req, struct response *resp);
+enum http_status admin_audit_csv(struct request *req, struct response *resp);
 
 #endif

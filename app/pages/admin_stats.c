@@ -100,20 +100,22 @@ static struct stats_slot *claim_slot(void)
 static struct json_object *draw(const struct users_stats *st);
 
 /* count_and_draw counts tenant's figures and renders them; *html (malloc'd,
- * the caller's) is NULL unless USERS_OK. */
-static enum users_result count_and_draw(const char *tenant, time_t now, char **html)
+ * the caller's) is NULL unless STORE_OK. */
+static enum store_result count_and_draw(const char *tenant, time_t now, char **html)
 {
     struct users_stats st;
     struct buf out;
     *html = NULL;
-    enum users_result rc = users_statistics(tenant, now, &st);
-    if (rc != USERS_OK)
+    enum store_result rc = users_statistics(tenant, now, &st);
+    if (rc != STORE_OK)
         return rc;
     buf_init(&out);
-    if (render_fragment("admin_stats", draw(&st), &out) == 0)
+    struct json_object *ctx = draw(&st);
+    if (render_fragment("admin_stats", ctx, &out) == 0)
         *html = xstrdup(buf_cstr(&out));
     else
-        rc = USERS_ERROR;
+        rc = STORE_ERROR;
+    json_object_put(ctx);
     buf_free(&out);
     return rc;
 }
@@ -123,10 +125,10 @@ static enum users_result count_and_draw(const char *tenant, time_t now, char **h
  * thread recounts), else counted now. On a failed count the previous
  * figures, if any, are served rather than an error page. NULL: none. */
 static struct json_object *statistics(const char *tenant, time_t now, time_t *at,
-                                      enum users_result *rc)
+                                      enum store_result *rc)
 {
     struct json_object *html = NULL;
-    *rc = USERS_OK;
+    *rc = STORE_OK;
     pthread_mutex_lock(&stats_lock);
     struct stats_slot *slot = find_slot(tenant);
     if (slot && slot->html && slot->counted_at &&
@@ -145,7 +147,7 @@ static struct json_object *statistics(const char *tenant, time_t now, time_t *at
 
     pthread_mutex_lock(&stats_lock);
     slot = find_slot(tenant);
-    if (*rc == USERS_OK) {
+    if (*rc == STORE_OK) {
         if (!slot && (slot = claim_slot())) {
             free(slot->html);
             slot->html = NULL;
@@ -162,7 +164,7 @@ static struct json_object *statistics(const char *tenant, time_t now, time_t *at
     } else if (slot && slot->html) {
         html = json_object_new_string(slot->html);
         *at = slot->counted_at;
-        *rc = USERS_OK;
+        *rc = STORE_OK;
     }
     if (slot)
         slot->refreshing = false;
@@ -309,16 +311,16 @@ static struct json_object *draw(const struct users_stats *st)
     return ctx;
 }
 
-enum users_result admin_stats_add(struct json_object *ctx, const char *tenant, time_t now)
+enum store_result admin_stats_add(struct json_object *ctx, const char *tenant, time_t now)
 {
     char when[ADMINTEXT_DATE_MAX];
     time_t at = 0;
-    enum users_result rc;
+    enum store_result rc;
     struct json_object *html = statistics(tenant, now, &at, &rc);
     if (!html)
-        return rc == USERS_OK ? USERS_ERROR : rc;
+        return rc == STORE_OK ? STORE_ERROR : rc;
     json_object_object_add(ctx, "stats_html", html);
     json_object_object_add(ctx, "counted_at",
                            json_object_new_string(admintext_date(when, at, true)));
-    return USERS_OK;
+    return STORE_OK;
 }

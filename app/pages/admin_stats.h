@@ -14,9 +14,9 @@ struct json_object;
 /* admin_stats_add adds "stats" to ctx for tenant as of now: totals, users
  * per tier, confirmed vs. unconfirmed, sign-ups per day over the last
  * USERS_STATS_DAYS days, each chart's layout, and when it was counted.
- * Returns USERS_OK, or USERS_UNAVAILABLE / USERS_ERROR with nothing added
+ * Returns STORE_OK, or STORE_UNAVAILABLE / STORE_ERROR with nothing added
  * (when there are no earlier figures to serve instead). */
-enum users_result admin_stats_add(struct json_object *ctx, const char *tenant, time_t now);
+enum store_result admin_stats_add(struct json_object *ctx, const char *tenant, time_t now);
 /* admin_stats_changed drops this worker's cached figures of tenant, after a
  * change it made itself (other workers catch up within the cache's TTL). */
 void admin_stats_changed(const char *tenant);

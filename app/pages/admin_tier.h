@@ -12,6 +12,6 @@
 #include "http/request.h"
 #include "http/response.h"
 
-int admin_update_tier(struct request *req, struct response *resp);
+enum http_status admin_tier_update(struct request *req, struct response *resp);
 
 #endif

@@ -15,19 +15,21 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/limits.h"
 #include "core/log.h"
 #include "pages/admin.h"
 #include "pages/admintext.h"
-#include "pages/flow.h"
+#include "pages/fields.h"
 #include "pages/render.h"
 #include "store/audit.h"
 #include "store/tenants.h"
 #include "store/users.h"
+#include "svc/input.h"
+#include "svc/svc.h"
+#include "svc/tier.h"
 #include "svc/usersync.h"
 
 #define HISTORY_MAX 50
-#define LOG_VALUE_MAX 300
-#define TIER_PREMIUM "premium"
 
 static const struct {
     const char *key, *kind, *message;
@@ -46,7 +48,7 @@ const char *admin_user_name_problem(const char *username)
         return "Enter the email address or username of a user.";
     if (strpbrk(username, "\t\r\n"))
         return "This contains characters that are not allowed.";
-    return flow_check_text(username, FLOW_EMAIL_MAX, true);
+    return input_check_text(username, INPUT_EMAIL_MAX, true);
 }
 
 static void add_str(struct json_object *obj, const char *key, const char *value)
@@ -58,7 +60,7 @@ static void add_str(struct json_object *obj, const char *key, const char *value)
 static void add_lookup_form(struct json_object *ctx, const char *username)
 {
     struct json_object *fields = json_object_new_object();
-    flow_field(fields, "username", "Email address or username", "text", username, "off", true,
+    fields_add(fields, "username", "Email address or username", "text", username, "off", true,
                NULL);
     json_object_object_add(ctx, "fields", fields);
 }
@@ -125,7 +127,7 @@ static void add_history(struct request *req, struct json_object *ctx, const char
 {
     struct audit_page page;
     char when[ADMINTEXT_DATE_MAX];
-    if (audit_for_user(req->tenant->slug, sub, HISTORY_MAX, req->arena, &page) != AUDIT_OK) {
+    if (audit_for_user(req->tenant->slug, sub, HISTORY_MAX, req->arena, &page) != STORE_OK) {
         json_object_object_add(ctx, "history_unavailable", json_object_new_boolean(1));
         return;
     }
@@ -147,7 +149,7 @@ static void add_mirror(struct request *req, struct json_object *account, const c
 {
     struct users_user m;
     char when[ADMINTEXT_DATE_MAX];
-    if (users_get(req->tenant->slug, sub, req->arena, &m) != USERS_OK) {
+    if (users_get(req->tenant->slug, sub, req->arena, &m) != STORE_OK) {
         json_object_object_add(account, "not_mirrored", json_object_new_boolean(1));
         return;
     }
@@ -155,8 +157,9 @@ static void add_mirror(struct request *req, struct json_object *account, const c
         add_str(account, "last_login", admintext_date(when, m.last_login_at, false));
 }
 
-int admin_user_show(struct request *req, struct response *resp, struct json_object *ctx,
-                     const char *username, int status, const char *tier_error)
+enum http_status admin_user_show(struct request *req, struct response *resp,
+                                 struct json_object *ctx, const char *username,
+                                 enum http_status status, const char *tier_error)
 {
     struct cog_client c;
     struct cog_result r;
@@ -165,14 +168,13 @@ int admin_user_show(struct request *req, struct response *resp, struct json_obje
     char when[ADMINTEXT_DATE_MAX];
 
     add_lookup_form(ctx, username);
-    flow_client(req, &c);
+    svc_client(req->tenant, &c);
     struct cog_params p = {.username = username};
     if (cog_run(&c, COG_ADMIN_GET_USER, &p, &r) < 0) {
-        status = flow_cognito_error(req, resp, &r, COGERR_CTX_ADMIN, "admin_user", ctx);
+        status = fields_cognito_error(req, resp, &r, COGERR_CTX_ADMIN, "admin_user", ctx);
         goto out;
     }
     if (!usersync_user(r.reply, &u, &canonical)) {
-        json_object_put(ctx);
         status = render_error(req, resp, HTTP_BAD_GATEWAY, NULL, false);
         goto out;
     }
@@ -182,7 +184,7 @@ int admin_user_show(struct request *req, struct response *resp, struct json_obje
     add_str(account, "email", u.email);
     add_str(account, "name", u.name);
     add_str(account, "tier", u.tier);
-    json_object_object_add(account, !strcmp(u.tier, TIER_PREMIUM) ? "is_premium" : "is_standard",
+    json_object_object_add(account, tier_allows(u.tier, TIER_PREMIUM) ? "is_premium" : "is_standard",
                            json_object_new_boolean(1));
     add_str(account, "status", admintext_status_label(u.status));
     json_object_object_add(account, "enabled", json_object_new_boolean(u.enabled));
@@ -202,32 +204,24 @@ out:
     return status;
 }
 
-int admin_user_page(struct request *req, struct response *resp)
+enum http_status admin_user_page(struct request *req, struct response *resp)
 {
-    int status;
-    struct json_object *ctx = admin_begin(req, resp, "User", "users", &status);
-    if (!ctx)
-        return status;
+    struct json_object *ctx = admin_context(req, "User", "users");
     const char *username = req->path_param;
-    if (admin_user_name_problem(username)) {
-        json_object_put(ctx);
+    if (admin_user_name_problem(username))
         return render_error(req, resp, HTTP_NOT_FOUND, NULL, false);
-    }
     char quoted[LOG_VALUE_MAX];
     admin_log(req, "user_info", "target=%s", log_quote(quoted, sizeof(quoted), username));
     return admin_user_show(req, resp, ctx, username, HTTP_OK, NULL);
 }
 
-int admin_user_info(struct request *req, struct response *resp)
+enum http_status admin_user_info(struct request *req, struct response *resp)
 {
-    int status;
-    struct json_object *ctx = admin_begin(req, resp, "User", "users", &status);
-    if (!ctx)
-        return status;
+    struct json_object *ctx = admin_context(req, "User", "users");
     const char *username = req_form(req, "username"), *problem = admin_user_name_problem(username);
     if (problem) {
         add_lookup_form(ctx, NULL);
-        flow_field_error(ctx, "username", problem);
+        fields_error(ctx, "username", problem);
         return render_page(req, resp, HTTP_BAD_REQUEST, "admin_user", ctx);
     }
     char quoted[LOG_VALUE_MAX];

@@ -12,16 +12,17 @@
 struct json_object;
 
 /* GET /admin/users/{username} */
-int admin_user_page(struct request *req, struct response *resp);
+enum http_status admin_user_page(struct request *req, struct response *resp);
 /* POST /admin/user-info: the same page for the username (or email) typed */
-int admin_user_info(struct request *req, struct response *resp);
+enum http_status admin_user_info(struct request *req, struct response *resp);
 
 /* admin_user_show answers with the page of username (ctx, an admin page
- * context, consumed): status when Cognito knows the user (404 or the
+ * context): status when Cognito knows the user (404 or the
  * catalogue's status when it does not), with tier_error on the tier form
  * when not NULL. */
-int admin_user_show(struct request *req, struct response *resp, struct json_object *ctx,
-                    const char *username, int status, const char *tier_error);
+enum http_status admin_user_show(struct request *req, struct response *resp,
+                                 struct json_object *ctx, const char *username,
+                                 enum http_status status, const char *tier_error);
 /* admin_user_name_problem says why username cannot name a user, or NULL. */
 const char *admin_user_name_problem(const char *username);
 

@@ -28,18 +28,19 @@
 #include "http/url.h"
 #include "pages/admin.h"
 #include "pages/admintext.h"
-#include "pages/flow.h"
+#include "pages/fields.h"
 #include "pages/render.h"
 #include "store/tenants.h"
 #include "store/users.h"
+#include "svc/input.h"
+#include "svc/svc.h"
+#include "svc/tier.h"
 #include "svc/usersync.h"
 
 #define USERS_PER_PAGE USERSYNC_PAGE_MAX /* 60: ListUsers' own maximum */
 #define PAGE_MAX 100000L                 /* 6 million users */
 #define SKIP_MAX (PAGE_MAX * USERS_PER_PAGE)
 #define TOKEN_MAX 1024 /* a PaginationToken in a link (x3 encoded < REQ_QUERY_MAX) */
-#define TIER_STANDARD "standard"
-#define TIER_PREMIUM "premium"
 
 static bool known_status(const char *status)
 {
@@ -136,7 +137,7 @@ static const char *read_listing(struct request *req, struct listing *l)
     l->token = given(req_query(req, "token"));
     l->skip = number_param(req, "skip", 0, SKIP_MAX, &ok);
     l->page = number_param(req, "page", 1, PAGE_MAX, &ok);
-    if (l->q && (flow_check_text(l->q, FLOW_EMAIL_MAX, false) || strpbrk(l->q, "\t\r\n"))) {
+    if (l->q && (input_check_text(l->q, INPUT_EMAIL_MAX, false) || strpbrk(l->q, "\t\r\n"))) {
         l->q = NULL;
         return "Search by the start of an email address (at most 254 characters, no "
                "control characters).";
@@ -145,7 +146,7 @@ static const char *read_listing(struct request *req, struct listing *l)
         l->status = NULL;
         return "Choose a status from the list.";
     }
-    if (l->tier && strcmp(l->tier, TIER_STANDARD) && strcmp(l->tier, TIER_PREMIUM)) {
+    if (l->tier && !tier_known(l->tier)) {
         l->tier = NULL;
         return "Choose a tier from the list: Standard or Premium.";
     }
@@ -219,13 +220,10 @@ static int from_mirror(struct request *req, struct response *resp, const struct 
 {
     struct users_filter f = {.email_prefix = l->q, .tier = l->tier, .status = l->status};
     struct users_page page;
-    enum users_result rc = users_list(req->tenant->slug, &f, (l->page - 1) * USERS_PER_PAGE,
+    enum store_result rc = users_list(req->tenant->slug, &f, (l->page - 1) * USERS_PER_PAGE,
                                       USERS_PER_PAGE, req->arena, &page);
-    if (rc != USERS_OK) {
-        json_object_put(ctx);
-        return render_error(req, resp, rc == USERS_UNAVAILABLE ? HTTP_SERVICE_UNAVAILABLE
-                                                               : HTTP_INTERNAL_ERROR, NULL, false);
-    }
+    if (rc != STORE_OK)
+        return render_store_error(req, resp, rc);
     struct json_object *rows = json_object_new_array();
     for (int i = 0; i < page.n; i++)
         add_row(req, rows, &page.rows[i], page.rows[i].email);
@@ -261,14 +259,13 @@ static int from_cognito(struct request *req, struct response *resp, const struct
         status = render_page(req, resp, HTTP_BAD_REQUEST, "admin_users", ctx);
         goto out;
     }
-    flow_client(req, &c);
+    svc_client(req->tenant, &c);
     if (usersync_list_page(&c, buf_cstr(&filter), l->token, USERS_PER_PAGE, &r) < 0) {
-        status = flow_cognito_error(req, resp, &r, COGERR_CTX_ADMIN, "admin_users", ctx);
+        status = fields_cognito_error(req, resp, &r, COGERR_CTX_ADMIN, "admin_users", ctx);
         goto out;
     }
     if (!json_object_object_get_ex(r.reply, "Users", &users) ||
         !json_object_is_type(users, json_type_array)) {
-        json_object_put(ctx);
         status = render_error(req, resp, HTTP_BAD_GATEWAY, NULL, false);
         goto out;
     }
@@ -302,12 +299,9 @@ out:
     return status;
 }
 
-int admin_users_page(struct request *req, struct response *resp)
+enum http_status admin_users_page(struct request *req, struct response *resp)
 {
-    int status;
-    struct json_object *ctx = admin_begin(req, resp, "Users", "users", &status);
-    if (!ctx)
-        return status;
+    struct json_object *ctx = admin_context(req, "Users", "users");
     struct listing l;
     const char *problem = read_listing(req, &l);
     add_options(ctx, &l);

@@ -12,6 +12,6 @@
 #include "http/request.h"
 #include "http/response.h"
 
-int admin_users_page(struct request *req, struct response *resp);
+enum http_status admin_users_page(struct request *req, struct response *resp);
 
 #endif

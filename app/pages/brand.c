@@ -24,7 +24,7 @@ static int shade(int channel, double keep)
     return (int)(channel * keep + 0.5);
 }
 
-int brand_css(struct request *req, struct response *resp)
+enum http_status brand_css(struct request *req, struct response *resp)
 {
     const char *color = req->tenant->brand_color;
     unsigned r = 0, g = 0, b = 0;

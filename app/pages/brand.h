@@ -7,6 +7,6 @@
 #include "http/request.h"
 #include "http/response.h"
 
-int brand_css(struct request *req, struct response *resp);
+enum http_status brand_css(struct request *req, struct response *resp);
 
 #endif

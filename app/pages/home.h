@@ -7,6 +7,6 @@
 #include "http/request.h"
 #include "http/response.h"
 
-int home_page(struct request *req, struct response *resp);
+enum http_status home_page(struct request *req, struct response *resp);
 
 #endif

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* login: password sign-in, the new-password challenge and logout (see
- * login.h).
+/* login: password sign-in and the new-password challenge (see login.h).
  *
  * A sign-in ends in one of four ways: tokens (a session starts, with a new
  * id, and the visitor goes back where they were heading — a local path
@@ -15,16 +14,17 @@
 #include <json-c/json.h>
 #include <string.h>
 
-#include "aws/cognito.h"
+#include "core/limits.h"
 #include "core/log.h"
+#include "core/seal.h"
 #include "http/url.h"
-#include "pages/flow.h"
+#include "pages/browser.h"
+#include "pages/fields.h"
 #include "pages/render.h"
-#include "store/sessions.h"
 #include "store/tenants.h"
-
-#define CHALLENGE_NEW_PASSWORD "NEW_PASSWORD_REQUIRED"
-#define CHALLENGE_SESSION_MAX 4096
+#include "svc/input.h"
+#include "svc/session.h"
+#include "svc/signin.h"
 
 static void add_hidden(struct json_object *ctx, const char *name, const char *value)
 {
@@ -52,8 +52,8 @@ static struct json_object *login_context(struct request *req, const char *email,
 {
     struct json_object *ctx = render_context(req, "Log in");
     struct json_object *fields = json_object_new_object();
-    flow_field(fields, "email", "Email address", "email", email, "username", true, NULL);
-    flow_field(fields, "password", "Password", "password", NULL, "current-password", true, NULL);
+    fields_add(fields, "email", "Email address", "email", email, "username", true, NULL);
+    fields_add(fields, "password", "Password", "password", NULL, "current-password", true, NULL);
     struct json_object *rem = json_object_new_object();
     if (remember)
         json_object_object_add(rem, "checked", json_object_new_boolean(1));
@@ -63,14 +63,12 @@ static struct json_object *login_context(struct request *req, const char *email,
     return ctx;
 }
 
-int login_form(struct request *req, struct response *resp)
+enum http_status login_form(struct request *req, struct response *resp)
 {
     const char *next = safe_next(req_query(req, "next"));
     if (req->session)
-        return flow_redirect(req, resp, next ? next : "/account", NULL);
-    const char *email = req_query(req, "email");
-    if (email && flow_check_email(email))
-        email = NULL;
+        return render_redirect(req, resp, next ? next : "/account", NULL);
+    const char *email = fields_query_email(req);
     return render_page(req, resp, HTTP_OK, "login", login_context(req, email, next, false));
 }
 
@@ -80,9 +78,9 @@ static struct json_object *new_password_context(struct request *req, const char 
 {
     struct json_object *ctx = render_context(req, "Choose a new password");
     struct json_object *fields = json_object_new_object();
-    flow_field(fields, "password", "New password", "password", NULL, "new-password", true,
-               flow_password_help());
-    flow_field(fields, "confirm_password", "Confirm new password", "password", NULL,
+    fields_add(fields, "password", "New password", "password", NULL, "new-password", true,
+               input_password_help());
+    fields_add(fields, "confirm_password", "Confirm new password", "password", NULL,
                "new-password", true, NULL);
     json_object_object_add(ctx, "fields", fields);
     if (email)
@@ -94,107 +92,108 @@ static struct json_object *new_password_context(struct request *req, const char 
     return ctx;
 }
 
-/* unconfirmed sends a fresh code and the visitor to the confirm page. */
-static int unconfirmed(struct request *req, struct response *resp, const struct cog_client *c,
-                       const char *email)
+/* start_session starts the session of a sign-in that ended in tokens, keeps
+ * its cookie in the browser and sends the visitor where they were heading
+ * (a local path only) or to the account page. */
+static enum http_status start_session(struct request *req, struct response *resp,
+                                      const struct signin *in, bool remember, const char *next)
 {
-    struct cog_params p = {.username = email};
-    struct cog_result r;
-    cog_run(c, COG_RESEND_CODE, &p, &r);
-    cog_result_free(&r);
-    return flow_redirect_email(req, resp, "/confirm", email, "unconfirmed");
+    char id[SESS_ID_LEN + 1];
+    struct sess_session *s;
+    struct session_origin origin = {.request_id = req->request_id,
+                                    .user_agent = req_env(req, "HTTP_USER_AGENT"),
+                                    .client_addr = req->client_addr};
+    switch (session_start(req->tenant, &in->result, remember, &origin, req->arena, id, &s)) {
+    case SESSION_OK:
+        break;
+    case SESSION_UNVERIFIED:
+        return render_error(req, resp, HTTP_BAD_GATEWAY,
+                            "We could not verify your sign-in. Please try again.", false);
+    case SESSION_UNAVAILABLE:
+        return render_error(req, resp, HTTP_SERVICE_UNAVAILABLE, NULL, false);
+    case SESSION_ENDED:
+    case SESSION_ERROR:
+    default:
+        return render_error(req, resp, HTTP_INTERNAL_ERROR, NULL, false);
+    }
+    browser_keep_session(req, resp, id, s);
+    seal_wipe(id, sizeof(id));
+    if (!next)
+        return render_redirect(req, resp, "/account", "logged_in");
+    /* next is the REQUEST_URI the login page was sent from: already whole. */
+    resp_redirect(resp, HTTP_SEE_OTHER, next);
+    return HTTP_SEE_OTHER;
 }
 
-int login_submit(struct request *req, struct response *resp)
+/* signed_in answers what a sign-in came to on the form of template. */
+static enum http_status signed_in(struct request *req, struct response *resp,
+                                  const struct signin *in, const char *email, const char *next,
+                                  bool remember, enum cogerr_ctx what, const char *template,
+                                  struct json_object *ctx)
+{
+    switch (in->outcome) {
+    case SIGNIN_TOKENS:
+        return start_session(req, resp, in, remember, safe_next(next));
+    case SIGNIN_NEW_PASSWORD:
+        return render_page(req, resp, HTTP_OK, "login_new_password",
+                           new_password_context(req, email, in->challenge_session, next,
+                                                remember));
+    case SIGNIN_OTHER_CHALLENGE:
+        log_event(LOG_WARN, "challenge_unsupported", "id=%s", req->request_id);
+        return render_error(req, resp, HTTP_FORBIDDEN,
+                            "This account needs a sign-in step this site does not "
+                            "offer. Please contact the administrator.", false);
+    case SIGNIN_UNCONFIRMED:
+        return render_redirect_email(req, resp, "/confirm", email, "unconfirmed");
+    case SIGNIN_REFUSED:
+    default:
+        return fields_cognito_error(req, resp, &in->result, what, template, ctx);
+    }
+}
+
+enum http_status login_submit(struct request *req, struct response *resp)
 {
     const char *email = req_form(req, "email"), *password = req_form(req, "password");
     const char *next = req_form(req, "next");
     bool remember = req_form(req, "remember") != NULL;
     struct json_object *ctx = login_context(req, email, next, remember);
-    bool ok = true;
-    if (flow_check_email(email))
-        ok = flow_field_error(ctx, "email", flow_check_email(email));
+    bool ok = fields_check(ctx, "email", input_check_email(email));
     if (!password || !*password)
-        ok = flow_field_error(ctx, "password", "Enter your password.");
+        ok = fields_error(ctx, "password", "Enter your password.");
     if (!ok)
         return render_page(req, resp, HTTP_BAD_REQUEST, "login", ctx);
 
-    struct cog_client c;
-    struct cog_result r;
-    int status;
-    flow_client(req, &c);
-    struct cog_params p = {.username = email, .password = password};
-    if (cog_run(&c, COG_LOGIN, &p, &r) < 0) {
-        if (r.err == COGERR_USER_NOT_CONFIRMED) {
-            json_object_put(ctx);
-            status = unconfirmed(req, resp, &c, email);
-        } else {
-            status = flow_cognito_error(req, resp, &r, COGERR_CTX_LOGIN, "login", ctx);
-        }
-        goto out;
-    }
-    const char *challenge = cog_get(&r, "ChallengeName");
-    if (challenge) {
-        json_object_put(ctx);
-        const char *session = cog_get(&r, "Session");
-        if (strcmp(challenge, CHALLENGE_NEW_PASSWORD) || !session) {
-            log_event(LOG_WARN, "challenge_unsupported", "id=%s", req->request_id);
-            status = render_error(req, resp, HTTP_FORBIDDEN,
-                                  "This account needs a sign-in step this site does not "
-                                  "offer. Please contact the administrator.", false);
-            goto out;
-        }
-        status = render_page(req, resp, HTTP_OK, "login_new_password",
-                             new_password_context(req, email, session, next, remember));
-        goto out;
-    }
-    json_object_put(ctx);
-    status = flow_start_session(req, resp, &r, remember, safe_next(next));
-out:
-    cog_result_free(&r);
+    struct signin in;
+    signin_password(req->tenant, email, password, &in);
+    enum http_status status = signed_in(req, resp, &in, email, next, remember, COGERR_CTX_LOGIN, "login", ctx);
+    signin_free(&in);
     return status;
 }
 
-int login_new_password_form(struct request *req, struct response *resp)
+enum http_status login_new_password_form(struct request *req, struct response *resp)
 {
     /* The challenge only exists right after a sign-in; a bare visit starts
      * over at the login page. */
-    return flow_redirect(req, resp, "/login", NULL);
+    return render_redirect(req, resp, "/login", NULL);
 }
 
-int login_new_password_submit(struct request *req, struct response *resp)
+enum http_status login_new_password_submit(struct request *req, struct response *resp)
 {
     const char *email = req_form(req, "email"), *session = req_form(req, "challenge");
     const char *password = req_form(req, "password"), *next = req_form(req, "next");
     bool remember = req_form(req, "remember") != NULL;
-    if (flow_check_email(email) || !session || !*session || strlen(session) > CHALLENGE_SESSION_MAX)
-        return flow_redirect(req, resp, "/login", "session_expired");
+    if (input_check_email(email) || !session || !*session ||
+        strlen(session) > CHALLENGE_SESSION_MAX)
+        return render_redirect(req, resp, "/login", "session_expired");
     struct json_object *ctx = new_password_context(req, email, session, next, remember);
-    if (!flow_check_new_password(req, ctx))
+    if (!fields_check_new_password(req, ctx))
         return render_page(req, resp, HTTP_BAD_REQUEST, "login_new_password", ctx);
 
-    struct cog_client c;
-    struct cog_result r;
-    int status;
-    flow_client(req, &c);
-    struct cog_params p = {.username = email, .password = password, .session = session};
-    if (cog_run(&c, COG_NEW_PASSWORD, &p, &r) < 0) {
-        status = flow_cognito_error(req, resp, &r, COGERR_CTX_CHANGE_PASSWORD,
-                                    "login_new_password", ctx);
-        goto out;
-    }
-    json_object_put(ctx);
-    status = flow_start_session(req, resp, &r, remember, safe_next(next));
-out:
-    cog_result_free(&r);
+    struct signin in;
+    signin_new_password(req->tenant, email, password, session, &in);
+    enum http_status status =
+        signed_in(req, resp, &in, email, next, remember, COGERR_CTX_CHANGE_PASSWORD,
+                  "login_new_password", ctx);
+    signin_free(&in);
     return status;
-}
-
-int logout_submit(struct request *req, struct response *resp)
-{
-    if (req->session)
-        log_event(LOG_INFO, "logged_out", "id=%s tenant=%s", req->request_id,
-                  req->tenant->slug);
-    flow_end_session(req, resp);
-    return flow_redirect(req, resp, "/", "logged_out");
 }

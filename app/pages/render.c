@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* render: bodies for pages, errors and JSON (see render.h).
+/* render: bodies for pages and errors (see render.h).
  *
  * Pages are rendered straight into the thread's reused response buffer, so
  * a page costs no allocation beyond the json-c context. When a template
@@ -13,36 +13,19 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "http/answer.h"
+#include "http/url.h"
 #include "pages/flash.h"
 #include "store/sessions.h"
 #include "store/tenants.h"
+#include "svc/tier.h"
 #include "tmpl/tmpl.h"
 
 static const struct config *config;
 static const struct tmpl_set *templates;
-
-static const struct {
-    int status;
-    const char *code;    /* JSON "error" value */
-    const char *message; /* what a person is told */
-} error_texts[] = {
-    {400, "bad_request", "The request could not be understood."},
-    {401, "unauthorized", "You need to sign in first."},
-    {403, "forbidden", "You do not have access to this page."},
-    {404, "not_found", "There is no page at this address."},
-    {405, "method_not_allowed", "This page cannot be used that way."},
-    {409, "conflict", "That conflicts with something that already exists."},
-    {413, "payload_too_large", "The request is larger than this site accepts."},
-    {414, "uri_too_long", "The address of the page is too long."},
-    {415, "unsupported_media_type", "This kind of content is not accepted here."},
-    {429, "too_many_requests", "Too many attempts. Please wait a moment and try again."},
-    {500, "internal_error", "Something went wrong on our side. Please try again."},
-    {502, "bad_gateway", "A service we depend on answered badly. Please try again."},
-    {503, "service_unavailable", "The service is briefly unavailable. Please try again shortly."},
-    {504, "gateway_timeout", "A service we depend on took too long. Please try again."},
-};
 
 void render_init_worker(const struct config *cfg, const struct tmpl_set *set)
 {
@@ -50,23 +33,29 @@ void render_init_worker(const struct config *cfg, const struct tmpl_set *set)
     templates = set;
 }
 
-static struct json_object *user_object(const struct sess_session *s)
+static struct json_object *user_object(const struct request *req)
 {
+    const struct sess_session *s = req->session;
     struct json_object *user = json_object_new_object();
     json_object_object_add(user, "email", json_object_new_string(s->email));
     if (s->name)
         json_object_object_add(user, "name", json_object_new_string(s->name));
-    const char *tier = s->tier ? s->tier : "standard";
-    json_object_object_add(user, "tier", json_object_new_string(tier));
-    json_object_object_add(user, "is_premium", json_object_new_boolean(!strcmp(tier, "premium")));
-    json_object_object_add(user, "is_admin",
-                           json_object_new_boolean(sess_in_group(s, config->admin_group)));
+    json_object_object_add(user, "tier", json_object_new_string(tier_or_standard(s->tier)));
+    json_object_object_add(user, "is_premium",
+                           json_object_new_boolean(tier_allows(s->tier, TIER_PREMIUM)));
+    json_object_object_add(user, "is_admin", json_object_new_boolean(req->is_admin));
     return user;
+}
+
+static void put_context(void *ctx)
+{
+    json_object_put(ctx);
 }
 
 struct json_object *render_context(struct request *req, const char *title)
 {
     struct json_object *ctx = json_object_new_object();
+    req_defer(req, put_context, ctx);
     struct json_object *tenant = json_object_new_object();
     const char *name = req->tenant ? req->tenant->name
                                    : (config ? config->site_name : "gatehouse");
@@ -85,7 +74,7 @@ struct json_object *render_context(struct request *req, const char *title)
     if (req->csrf_token)
         json_object_object_add(ctx, "csrf", json_object_new_string(req->csrf_token));
     if (req->session && config)
-        json_object_object_add(ctx, "user", user_object(req->session));
+        json_object_object_add(ctx, "user", user_object(req));
     return ctx;
 }
 
@@ -99,8 +88,9 @@ static int minimal_error(struct response *resp, int status)
     return status;
 }
 
-int render_page(struct request *req, struct response *resp, int status,
-                const char *name, struct json_object *ctx)
+enum http_status render_page(struct request *req, struct response *resp,
+                             enum http_status status, const char *name,
+                             struct json_object *ctx)
 {
     char err[256];
     flash_take(req, resp, ctx);
@@ -109,15 +99,14 @@ int render_page(struct request *req, struct response *resp, int status,
     int rc = templates ? tmpl_render(templates, name, ctx, &resp->body, err, sizeof(err))
                        : -1;
     metrics_phase_add(PHASE_RENDER, metrics_now_us() - start);
-    json_object_put(ctx);
     if (rc < 0) {
-        char quoted[300];
+        char quoted[LOG_VALUE_MAX];
         log_event(LOG_ERROR, "render_failed", "id=%s template=%s error=%s",
                   req->request_id, name,
                   log_quote(quoted, sizeof(quoted), templates ? err : "no templates"));
         return minimal_error(resp, HTTP_INTERNAL_ERROR);
     }
-    resp->status = status;
+    resp->status = (int)status;
     resp_header(resp, "Content-Type", "text/html; charset=utf-8");
     resp_header(resp, "Cache-Control", "no-store");
     return status;
@@ -129,9 +118,8 @@ int render_fragment(const char *name, struct json_object *ctx, struct buf *out)
     int64_t start = metrics_now_us();
     int rc = templates ? tmpl_render(templates, name, ctx, out, err, sizeof(err)) : -1;
     metrics_phase_add(PHASE_RENDER, metrics_now_us() - start);
-    json_object_put(ctx);
     if (rc < 0) {
-        char quoted[300];
+        char quoted[LOG_VALUE_MAX];
         log_event(LOG_ERROR, "render_failed", "template=%s error=%s", name,
                   log_quote(quoted, sizeof(quoted), templates ? err : "no templates"));
         return -1;
@@ -139,44 +127,48 @@ int render_fragment(const char *name, struct json_object *ctx, struct buf *out)
     return 0;
 }
 
-int render_json(struct response *resp, int status, struct json_object *obj)
+enum http_status render_error(struct request *req, struct response *resp,
+                              enum http_status status, const char *message, bool json)
 {
-    size_t len;
-    const char *text = json_object_to_json_string_length(
-        obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-    buf_reset(&resp->body);
-    buf_append(&resp->body, text, len);
-    buf_putc(&resp->body, '\n');
-    json_object_put(obj);
-    resp->status = status;
-    resp_header(resp, "Content-Type", "application/json");
-    resp_header(resp, "Cache-Control", "no-store");
-    return status;
+    if (json || req_wants_json(req) || !strncmp(req->path, "/api/", 5))
+        return answer_status_error(req, resp, status, message);
+    const char *code, *standard;
+    answer_status_text(status, &code, &standard);
+    struct json_object *ctx = render_context(req, resp_reason((int)status));
+    json_object_object_add(ctx, "status", json_object_new_int((int)status));
+    json_object_object_add(ctx, "reason", json_object_new_string(resp_reason((int)status)));
+    json_object_object_add(ctx, "message", json_object_new_string(message ? message : standard));
+    return render_page(req, resp, status, "errors/error", ctx);
 }
 
-int render_error(struct request *req, struct response *resp, int status,
-                 const char *message, bool json)
+enum http_status render_store_error(struct request *req, struct response *resp,
+                                    enum store_result r)
 {
-    const char *code = "error", *standard = resp_reason(status);
-    for (size_t i = 0; i < sizeof(error_texts) / sizeof(error_texts[0]); i++) {
-        if (error_texts[i].status == status) {
-            code = error_texts[i].code;
-            standard = error_texts[i].message;
-        }
-    }
-    if (!message)
-        message = standard;
-    if (json || req_wants_json(req) || !strncmp(req->path, "/api/", 5)) {
-        struct json_object *obj = json_object_new_object();
-        json_object_object_add(obj, "error", json_object_new_string(code));
-        json_object_object_add(obj, "message", json_object_new_string(message));
-        json_object_object_add(obj, "field", NULL); /* the API's one error shape */
-        json_object_object_add(obj, "request_id", json_object_new_string(req->request_id));
-        return render_json(resp, status, obj);
-    }
-    struct json_object *ctx = render_context(req, resp_reason(status));
-    json_object_object_add(ctx, "status", json_object_new_int(status));
-    json_object_object_add(ctx, "reason", json_object_new_string(resp_reason(status)));
-    json_object_object_add(ctx, "message", json_object_new_string(message));
-    return render_page(req, resp, status, "errors/error", ctx);
+    return render_error(req, resp, answer_status_of(r), NULL, false);
+}
+
+enum http_status render_redirect(struct request *req, struct response *resp, const char *path,
+                                 const char *flash_key)
+{
+    struct buf location;
+    buf_init(&location);
+    buf_printf(&location, "%s%s", req->base, path);
+    if (flash_key)
+        flash_set(resp, flash_key);
+    resp_redirect(resp, HTTP_SEE_OTHER, buf_cstr(&location));
+    buf_free(&location);
+    return HTTP_SEE_OTHER;
+}
+
+enum http_status render_redirect_email(struct request *req, struct response *resp,
+                                       const char *path, const char *email,
+                                       const char *flash_key)
+{
+    struct buf target;
+    buf_init(&target);
+    buf_printf(&target, "%s?email=", path);
+    url_encode(&target, email);
+    enum http_status status = render_redirect(req, resp, buf_cstr(&target), flash_key);
+    buf_free(&target);
+    return status;
 }

@@ -5,10 +5,13 @@
  * answer the request and jump to the single exit that logs it: malformed
  * request, a body that cannot be read or parsed (400/413/415), unknown
  * path (404), wrong method (405 + Allow; an OPTIONS to an API path is a
- * CORS preflight, answered by api/cors), loopback-only route from
+ * CORS preflight, answered by http/cors), loopback-only route from
  * elsewhere (404: we do not even admit it exists), a malformed query (400),
- * then the handler. Errors are answered as pages or JSON by the render
- * module, depending on the route and the Accept header. */
+ * then who is asking (tenant, session, CSRF of a form POST) and, for routes
+ * that need a signed-in user, the session kept fresh (one refresh when its
+ * access token is due) and admin membership decided once: handlers get a
+ * visitor they never re-check. Errors are answered as pages or JSON by the
+ * render module, depending on the route and the Accept header. */
 #include "server/dispatch.h"
 
 #include <errno.h>
@@ -16,25 +19,24 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/api.h"
-#include "http/cors.h"
 #include "api/health.h"
 #include "api/status.h"
 #include "api/tenantapi.h"
 #include "aws/awshttp.h"
 #include "core/config.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/metrics.h"
-#include "server/router.h"
+#include "http/cors.h"
 #include "http/url.h"
-#include "server/visitor.h"
 #include "pages/flash.h"
-#include "pages/flow.h"
 #include "pages/render.h"
+#include "server/router.h"
+#include "server/visitor.h"
 #include "store/cachesync.h"
 #include "store/pg.h"
-#include "store/sessions.h"
 #include "store/tenants.h"
+#include "svc/svc.h"
 
 static const struct config *config;
 
@@ -48,13 +50,13 @@ void dispatch_init_worker(const struct config *cfg, const struct tmpl_set *templ
         snprintf(cognito_url, sizeof(cognito_url), "https://cognito-idp.%s.amazonaws.com/",
                  cfg->aws_region);
     render_init_worker(cfg, templates);
+    svc_init_worker(cfg);
     visitor_init_worker(cfg);
-    flow_init_worker(cfg);
+    cors_init_worker(cfg);
     tenantapi_init_worker(cfg);
     status_init_worker(cfg);
-    api_init_worker(cfg);
     health_init_worker(cognito_url);
-    char err[256], quoted[300];
+    char err[256], quoted[LOG_VALUE_MAX];
     if (!pg_init_worker(cfg->database_url, err, sizeof(err)))
         log_event(LOG_ERROR, "database_settings_unusable", "error=%s",
                   log_quote(quoted, sizeof(quoted), err));
@@ -147,7 +149,7 @@ void dispatch_request(struct request *req, struct response *resp)
         if (req->method == HTTP_OPTIONS && cors_preflight(req, resp, allowed))
             goto out;
         char allow[96];
-        route_allow_header(allowed, allow, sizeof(allow));
+        req_methods_text(allowed, allow, sizeof(allow));
         render_error(req, resp, HTTP_METHOD_NOT_ALLOWED, NULL, false);
         resp_header(resp, "Allow", allow);
         goto out;
@@ -187,19 +189,25 @@ void dispatch_request(struct request *req, struct response *resp)
                      "Please go back, reload the page and try again.", false);
         goto out;
     }
-    /* Pages for signed-in users send anyone else to log in first. */
-    if ((route->flags & (ROUTE_LOGIN | ROUTE_ADMIN)) && !req->session) {
-        if (json) {
-            render_error(req, resp, HTTP_UNAUTHORIZED, NULL, true);
-        } else {
-            flash_set(resp, "login_required");
+    /* Pages for signed-in users send anyone else to log in first; the
+     * session of anyone else is kept fresh, which may end it. */
+    if (route->flags & (ROUTE_LOGIN | ROUTE_ADMIN)) {
+        bool had_session = req->session != NULL;
+        int status = had_session ? visitor_keep_fresh(req, resp) : HTTP_UNAUTHORIZED;
+        if (status == HTTP_UNAUTHORIZED && !json) {
+            flash_set(resp, had_session ? "session_expired" : "login_required");
             redirect_to_login(req, resp);
+            goto out;
         }
-        goto out;
+        if (status) {
+            render_error(req, resp, status, NULL, json);
+            goto out;
+        }
     }
     /* Admin pages: members of the tenant pool's admin group, as the
-     * session's verified tokens say; everyone else signed in gets 403. */
-    if ((route->flags & ROUTE_ADMIN) && !sess_in_group(req->session, config->admin_group)) {
+     * session's verified (and, when due, just refreshed) tokens say;
+     * everyone else signed in gets 403. */
+    if ((route->flags & ROUTE_ADMIN) && !req->is_admin) {
         log_event(LOG_WARN, "admin_refused", "id=%s tenant=%s route=%s", req->request_id,
                   req->tenant->slug, route->name);
         render_error(req, resp, HTTP_FORBIDDEN, NULL, json);

@@ -16,13 +16,13 @@
 #include "aws/awshttp.h"
 #include "core/arena.h"
 #include "core/config.h"
-#include "server/master.h"
-#include "server/tenantcmd.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "pages/render.h"
+#include "server/master.h"
+#include "server/tenantcmd.h"
+#include "server/userscmd.h"
 #include "store/migrate.h"
-#include "svc/usersync.h"
 #include "tmpl/tmpl.h"
 
 static int usage(FILE *out)
@@ -129,6 +129,7 @@ static int cmd_error_pages(const char *dir, const char *env_file)
         resp_init(&resp);
         req_init(&req, &arena, envp, NULL, NULL);
         render_error(&req, &resp, statuses[i], NULL, false);
+        req_cleanup(&req);
         snprintf(path, sizeof(path), "%s/%d.html", dir, statuses[i]);
         if (write_file(path, &resp.body) < 0) {
             fprintf(stderr, "gatehouse: cannot write %s: %s\n", path, strerror(errno));
@@ -190,7 +191,7 @@ static const struct command {
     {"error-pages", run_error_pages},
     /* ---- commands of other modules ---- */
     {"tenant", tenantcmd_run},
-    {"users", usersync_command},
+    {"users", userscmd_main},
 };
 
 int main(int argc, char **argv)

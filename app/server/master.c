@@ -33,15 +33,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aws/appclient.h"
+#include "aws/awshttp.h"
+#include "aws/cognito.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/scoreboard.h"
 #include "core/shcache.h"
 #include "server/worker.h"
-#include "aws/appclient.h"
-#include "aws/awshttp.h"
-#include "aws/cognito.h"
 #include "tmpl/tmpl.h"
 
 #define MASTER_HEARTBEAT_MS 250

@@ -12,22 +12,26 @@
 
 #include "api/auth.h"
 #include "api/health.h"
-#include "api/status.h"
-#include "api/tenantapi.h"
 #include "api/me.h"
 #include "api/openapi.h"
 #include "api/s3files.h"
+#include "api/status.h"
+#include "api/tenantapi.h"
 #include "core/arena.h"
 #include "pages/account.h"
-#include "pages/brand.h"
 #include "pages/admin.h"
 #include "pages/admin_audit.h"
 #include "pages/admin_tier.h"
 #include "pages/admin_user.h"
 #include "pages/admin_users.h"
+#include "pages/brand.h"
+#include "pages/confirm.h"
+#include "pages/forgot.h"
 #include "pages/home.h"
 #include "pages/login.h"
-#include "pages/password.h"
+#include "pages/logout.h"
+#include "pages/myfiles.h"
+#include "pages/reset.h"
 #include "pages/signup.h"
 
 #define GET_OR_HEAD (HTTP_GET | HTTP_HEAD)
@@ -56,7 +60,7 @@ static const struct route routes[] = {
     {GET_OR_HEAD, "/admin/users", admin_users_page, ROUTE_ADMIN, "admin_users"},
     {GET_OR_HEAD, "/admin/users/{username}", admin_user_page, ROUTE_ADMIN, "admin_user"},
     {HTTP_POST, "/admin/user-info", admin_user_info, ROUTE_ADMIN, "admin_user_info"},
-    {HTTP_POST, "/admin/update-tier", admin_update_tier, ROUTE_ADMIN, "admin_update_tier"},
+    {HTTP_POST, "/admin/update-tier", admin_tier_update, ROUTE_ADMIN, "admin_update_tier"},
     {GET_OR_HEAD, "/admin/audit", admin_audit_page, ROUTE_ADMIN, "admin_audit"},
     {GET_OR_HEAD, "/admin/audit.csv", admin_audit_csv, ROUTE_ADMIN, "admin_audit_csv"},
     /* ---- JSON API and files (api) ---- */
@@ -72,7 +76,7 @@ static const struct route routes[] = {
     {GET_OR_HEAD, "/api/v1/openapi.json", openapi_get, ROUTE_JSON | ROUTE_BARE, "api_openapi"},
     {HTTP_POST, "/auth/signup", auth_register, ROUTE_JSON, "auth_signup"},
     {HTTP_POST, "/auth/signin", auth_login, ROUTE_JSON, "auth_signin"},
-    {GET_OR_HEAD, "/files", s3files_page, ROUTE_LOGIN, "files"},
+    {GET_OR_HEAD, "/files", myfiles_page, ROUTE_LOGIN, "files"},
     {HTTP_POST, "/files/upload-url", s3files_upload_url, ROUTE_JSON, "files_upload_url"},
     {GET_OR_HEAD, "/files/download-url", s3files_download_url, ROUTE_JSON, "files_download_url"},
     {GET_OR_HEAD, "/files/list", s3files_list, ROUTE_JSON, "files_list"},
@@ -130,27 +134,4 @@ enum route_result route_lookup(struct request *req, const struct route **route,
         return ROUTE_FOUND;
     }
     return *allowed ? ROUTE_METHOD_NOT_ALLOWED : ROUTE_NOT_FOUND;
-}
-
-void route_allow_header(unsigned methods, char *out, size_t outlen)
-{
-    static const struct {
-        unsigned bit;
-        const char *name;
-    } names[] = {
-        {HTTP_GET, "GET"},       {HTTP_HEAD, "HEAD"},     {HTTP_POST, "POST"},
-        {HTTP_PUT, "PUT"},       {HTTP_DELETE, "DELETE"}, {HTTP_PATCH, "PATCH"},
-        {HTTP_OPTIONS, "OPTIONS"},
-    };
-    size_t used = 0;
-    out[0] = '\0';
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (!(methods & names[i].bit))
-            continue;
-        int n = snprintf(out + used, outlen - used, "%s%s", used ? ", " : "",
-                         names[i].name);
-        if (n < 0 || (size_t)n >= outlen - used)
-            break;
-        used += (size_t)n;
-    }
 }

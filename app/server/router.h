@@ -10,7 +10,7 @@
 #include "http/request.h"
 #include "http/response.h"
 
-typedef int (*route_handler)(struct request *req, struct response *resp);
+typedef enum http_status (*route_handler)(struct request *req, struct response *resp);
 
 enum route_flags {
     ROUTE_JSON = 1 << 0,     /* errors answer as JSON, not pages */
@@ -35,7 +35,5 @@ enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_METHOD_NOT_ALLOWED };
  * ROUTE_METHOD_NOT_ALLOWED *allowed holds the methods the path accepts. */
 enum route_result route_lookup(struct request *req, const struct route **route,
                                unsigned *allowed);
-/* route_allow_header writes "GET, HEAD, POST" for a method mask into out. */
-void route_allow_header(unsigned methods, char *out, size_t outlen);
 
 #endif

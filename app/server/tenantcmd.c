@@ -15,12 +15,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "svc/provision.h"
 #include "aws/awshttp.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "store/pg.h"
 #include "store/tenants.h"
+#include "svc/provision.h"
 
 #define CONFIRM_MAX 128
 
@@ -121,10 +121,10 @@ static int set(const struct options *o)
         return 2;
     }
     switch (tenants_set_branding(o->slug, o->name, o->color, o->logo)) {
-    case TENANTS_OK:
+    case STORE_OK:
         printf("tenant %s updated\n", o->slug);
         return 0;
-    case TENANTS_NOT_FOUND:
+    case STORE_NOT_FOUND:
         fprintf(stderr, "gatehouse: no tenant %s\n", o->slug);
         return 1;
     default:
@@ -159,7 +159,7 @@ int tenantcmd_run(int argc, char **argv, const char *env_file)
     else if (!strcmp(argv[0], "set"))
         rc = set(&o);
     else if (!strcmp(argv[0], "list"))
-        rc = tenants_list(stdout) == TENANTS_OK ? 0 : 1;
+        rc = tenants_list(stdout) == STORE_OK ? 0 : 1;
     else
         rc = usage();
     awshttp_thread_cleanup();

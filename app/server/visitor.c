@@ -21,25 +21,23 @@
 #include <time.h>
 
 #include "core/arena.h"
-#include "core/buf.h"
 #include "core/config.h"
 #include "core/log.h"
-#include "http/cookies.h"
+#include "http/answer.h"
 #include "http/csrf.h"
+#include "pages/browser.h"
 #include "store/sessions.h"
 #include "store/tenants.h"
+#include "svc/session.h"
 
 #define PATH_PREFIX "/t/"
-#define SESSION_COOKIE_TENANT_SEP "-"
 
 static const struct config *config;
 
 void visitor_init_worker(const struct config *cfg)
 {
     config = cfg;
-    tenants_init_worker(cfg);
     csrf_init_worker(cfg->session_key);
-    sess_init_worker(cfg->session_key);
 }
 
 /* host_tenant returns the subdomain of BASE_DOMAIN that host (host[:port])
@@ -87,45 +85,6 @@ int visitor_route_tenant(struct request *req)
     return 0;
 }
 
-/* cookie_name: the default tenant's session cookie keeps the plain name;
- * every other tenant gets its own, so that tenants sharing a host (the
- * /t/<slug> form) never overwrite or clear each other's sessions. */
-static const char *cookie_name(struct request *req)
-{
-    if (!req->tenant || !strcmp(req->tenant->slug, TENANT_DEFAULT))
-        return SESS_COOKIE_NAME;
-    size_t n = strlen(SESS_COOKIE_NAME) + strlen(req->tenant->slug) + 2;
-    char *name = arena_alloc(req->arena, n);
-    snprintf(name, n, "%s" SESSION_COOKIE_TENANT_SEP "%s", SESS_COOKIE_NAME, req->tenant->slug);
-    return name;
-}
-
-static void send_cookie(struct response *resp, const struct cookie_attrs *attrs)
-{
-    struct buf value;
-    buf_init(&value);
-    if (cookie_format(&value, attrs) == 0)
-        resp_header(resp, "Set-Cookie", buf_cstr(&value));
-    buf_free(&value);
-}
-
-void visitor_set_session_cookie(struct request *req, struct response *resp, const char *id,
-                                const struct sess_session *s)
-{
-    struct cookie_attrs attrs;
-    sess_cookie(&attrs, id, s, time(NULL));
-    attrs.name = cookie_name(req);
-    send_cookie(resp, &attrs);
-}
-
-void visitor_clear_session_cookie(struct request *req, struct response *resp)
-{
-    struct cookie_attrs attrs;
-    sess_cookie(&attrs, "", NULL, time(NULL));
-    attrs.name = cookie_name(req);
-    send_cookie(resp, &attrs);
-}
-
 static int load_tenant(struct request *req, bool page)
 {
     const char *slug = req->tenant_slug;
@@ -137,42 +96,57 @@ static int load_tenant(struct request *req, bool page)
     if (strcmp(slug, TENANT_DEFAULT) && tenants_slug_problem(slug))
         return HTTP_NOT_FOUND;
     struct tenant *t = arena_alloc(req->arena, sizeof(*t));
-    switch (tenants_find(slug, t)) {
-    case TENANTS_OK:
-        break;
-    case TENANTS_NOT_FOUND:
-        return HTTP_NOT_FOUND;
-    case TENANTS_UNAVAILABLE:
-        return HTTP_SERVICE_UNAVAILABLE;
-    default:
-        return HTTP_INTERNAL_ERROR;
-    }
+    enum store_result rc = tenants_find(slug, t);
+    if (rc != STORE_OK)
+        return answer_status_of(rc);
     if (!t->active)
         return HTTP_NOT_FOUND;
     req->tenant = t;
     return 0;
 }
 
-static int load_session(struct request *req, struct response *resp)
+/* status_of answers a session outcome that is not a signed-in visitor:
+ * 401 for an ended session, else what the failure calls for. */
+static int status_of(enum session_outcome outcome)
 {
-    const char *cookie = req_cookie(req, cookie_name(req));
-    if (!cookie)
+    switch (outcome) {
+    case SESSION_OK:
         return 0;
-    struct sess_session *s = arena_alloc(req->arena, sizeof(*s));
-    switch (sess_load(cookie, req->tenant->id, time(NULL), req->arena, s)) {
-    case SESS_OK:
-        req->session = s;
-        req->session_cookie = cookie;
-        return 0;
-    case SESS_NOT_FOUND:
-        visitor_clear_session_cookie(req, resp);
-        return 0;
-    case SESS_UNAVAILABLE:
+    case SESSION_ENDED:
+        return HTTP_UNAUTHORIZED;
+    case SESSION_UNAVAILABLE:
         return HTTP_SERVICE_UNAVAILABLE;
-    case SESS_ERROR:
+    case SESSION_UNVERIFIED:
+    case SESSION_ERROR:
     default:
         return HTTP_INTERNAL_ERROR;
     }
+}
+
+/* forget drops an ended session from the request and the browser. */
+static void forget(struct request *req, struct response *resp)
+{
+    browser_forget_session(req, resp);
+    req->session = NULL;
+    req->session_cookie = NULL;
+    req->is_admin = false;
+}
+
+static int load_session(struct request *req, struct response *resp)
+{
+    const char *cookie = req_cookie(req, browser_session_cookie_name(req));
+    if (!cookie)
+        return 0;
+    enum session_outcome outcome = session_load(req->tenant, cookie, req->arena, &req->session);
+    if (outcome == SESSION_ENDED) {
+        forget(req, resp); /* a dead cookie is not an error: the visitor is anonymous */
+        return 0;
+    }
+    if (outcome == SESSION_OK) {
+        req->session_cookie = cookie;
+        req->is_admin = session_is_admin(req->session);
+    }
+    return status_of(outcome);
 }
 
 static void prepare_csrf(struct request *req, struct response *resp)
@@ -183,11 +157,8 @@ static void prepare_csrf(struct request *req, struct response *resp)
     } else {
         char fresh[CSRF_COOKIE_LEN + 1];
         csrf_token_for_anonymous(req_cookie(req, CSRF_COOKIE_NAME), fresh, token);
-        if (fresh[0]) {
-            struct cookie_attrs attrs;
-            csrf_cookie(&attrs, fresh);
-            send_cookie(resp, &attrs);
-        }
+        if (fresh[0])
+            browser_keep_csrf(resp, fresh);
     }
     req->csrf_token = token;
 }
@@ -220,4 +191,15 @@ bool visitor_csrf_ok(struct request *req)
         return false;
     }
     return true;
+}
+
+int visitor_keep_fresh(struct request *req, struct response *resp)
+{
+    enum session_outcome outcome = session_fresh(req->tenant, req->session, req->session_cookie,
+                                                 req->arena, req->request_id);
+    if (outcome == SESSION_ENDED)
+        forget(req, resp);
+    else if (outcome == SESSION_OK)
+        req->is_admin = session_is_admin(req->session);
+    return status_of(outcome);
 }

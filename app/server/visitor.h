@@ -2,8 +2,9 @@
 /* visitor: who is asking — the request's tenant, its signed-in session and
  * the CSRF token its forms carry — and the guards built on them.
  *
- * The dispatcher calls visitor_load before every handler and visitor_csrf_ok
- * before every form POST. Everything set on the request lives in its arena. */
+ * The dispatcher calls visitor_load before every handler, visitor_csrf_ok
+ * before every form POST and visitor_keep_fresh before every handler that
+ * needs a signed-in user. Everything set on the request lives in its arena. */
 #ifndef GH_VISITOR_H
 #define GH_VISITOR_H
 
@@ -13,7 +14,6 @@
 #include "http/response.h"
 
 struct config;
-struct sess_session;
 
 void visitor_init_worker(const struct config *cfg);
 /* visitor_route_tenant reads the tenant a request names by its host (a
@@ -30,10 +30,12 @@ int visitor_route_tenant(struct request *req);
 int visitor_load(struct request *req, struct response *resp, bool page);
 /* visitor_csrf_ok checks a form POST's Origin (or Referer) and its token. */
 bool visitor_csrf_ok(struct request *req);
-/* visitor_set_session_cookie sends the cookie of a new session id. */
-void visitor_set_session_cookie(struct request *req, struct response *resp, const char *id,
-                                const struct sess_session *s);
-/* visitor_clear_session_cookie tells the browser to forget its session. */
-void visitor_clear_session_cookie(struct request *req, struct response *resp);
+/* visitor_keep_fresh runs for routes that need a signed-in user, after
+ * visitor_load: the session's access token is refreshed once when due and
+ * admin membership decided from what the refresh brought. Returns 0, or
+ * the status to answer: 401 when the session ended (req->session is then
+ * NULL and the cookie cleared), 503 when Cognito or PostgreSQL is
+ * briefly unavailable. */
+int visitor_keep_fresh(struct request *req, struct response *resp);
 
 #endif

@@ -44,9 +44,9 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/scoreboard.h"
-#include "server/dispatch.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "server/dispatch.h"
 
 #define ACCEPT_RETRY_US 10000
 #define WORKER_THREAD_STACK (256 * 1024) /* no deep recursion anywhere */

@@ -14,16 +14,13 @@
  * arena; the PGresult is freed before returning. */
 #include "store/audit.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/arena.h"
-#include "core/utf8.h"
 #include "store/pg.h"
 
 #define AUDIT_FIELD_MAX 2048 /* bytes of one text field */
-#define NUM_TEXT_MAX 24      /* a 64-bit integer in decimal, sign and NUL */
 
 #define AUDIT_COLUMNS                                                            \
     "id, user_sub, user_email, old_tier, new_tier, changed_by_sub,"             \
@@ -35,26 +32,10 @@ enum audit_col {
     COL_REQUEST_ID, COL_CLIENT_ADDR, COL_AT,
 };
 
-static enum audit_result pg_failure(const struct pg_query *q)
-{
-    return q->err == PG_ERR_UNAVAILABLE ? AUDIT_UNAVAILABLE : AUDIT_ERROR;
-}
-
-static char *num_text(char out[NUM_TEXT_MAX], long long v)
-{
-    snprintf(out, NUM_TEXT_MAX, "%lld", v);
-    return out;
-}
-
-/* Clean UTF-8 text without control characters, at most AUDIT_FIELD_MAX
- * bytes; NULL passes unless required. */
+/* Clean text of at most AUDIT_FIELD_MAX bytes (pg_field_ok). */
 static bool field_ok(const char *s, bool required)
 {
-    if (!s)
-        return !required;
-    size_t n = strnlen(s, AUDIT_FIELD_MAX + 1);
-    return n <= AUDIT_FIELD_MAX && (!required || n > 0) && utf8_valid(s, n) &&
-           !utf8_has_control(s, n);
+    return pg_field_ok(s, AUDIT_FIELD_MAX, required);
 }
 
 static const char *text(const struct pg_query *q, int row, enum audit_col c, struct arena *a)
@@ -84,60 +65,60 @@ static void take_rows(const struct pg_query *q, struct arena *a, struct audit_pa
 
 /* Records one tier change of tenant (a slug) at c->at. user_sub, user_email,
  * new_tier and by_sub are required; the others may be NULL. Joins the
- * transaction open on this thread, if any. Returns AUDIT_OK,
- * AUDIT_UNAVAILABLE, or AUDIT_ERROR for a field that is not clean text, a
+ * transaction open on this thread, if any. Returns STORE_OK,
+ * STORE_UNAVAILABLE, or STORE_ERROR for a field that is not clean text, a
  * tier the table refuses, or an invalid or unmigrated tenant. */
-enum audit_result audit_record(const char *tenant, const struct audit_change *c)
+enum store_result audit_record(const char *tenant, const struct audit_change *c)
 {
     char at[NUM_TEXT_MAX];
     struct pg_query q;
-    enum audit_result rc = AUDIT_ERROR;
+    enum store_result rc = STORE_ERROR;
 
     if (!field_ok(c->user_sub, true) || !field_ok(c->user_email, true) ||
         !field_ok(c->old_tier, false) || !field_ok(c->new_tier, true) ||
         !field_ok(c->by_sub, true) || !field_ok(c->by_email, false) ||
         !field_ok(c->request_id, false) || !field_ok(c->client_addr, false))
-        return AUDIT_ERROR;
+        return STORE_ERROR;
     pg_query_init(&q);
     const char *const params[] = {c->user_sub,   c->user_email, c->old_tier,
                                   c->new_tier,   c->by_sub,     c->by_email,
-                                  c->request_id, c->client_addr, num_text(at, c->at)};
+                                  c->request_id, c->client_addr, pg_num_text(at, c->at)};
     if (pg_query_run_tenant(&q, tenant,
                             "INSERT INTO tier_changes (user_sub, user_email, old_tier, new_tier,"
                             " changed_by_sub, changed_by_email, request_id, client_addr,"
                             " changed_at)"
                             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::bigint))",
                             9, params))
-        rc = AUDIT_OK;
+        rc = STORE_OK;
     else
-        rc = pg_failure(&q);
+        rc = pg_store_result(&q);
     pg_query_cleanup(&q);
     return rc;
 }
 
 /* Fills *out with at most limit rows of tenant, newest first: those with an
  * id below before_id (0: from the newest), skipping offset of them. Returns
- * AUDIT_OK, AUDIT_UNAVAILABLE or AUDIT_ERROR (out->n is 0 unless OK). */
-enum audit_result audit_list(const char *tenant, long long before_id, long long offset,
+ * STORE_OK, STORE_UNAVAILABLE or STORE_ERROR (out->n is 0 unless OK). */
+enum store_result audit_list(const char *tenant, long long before_id, long long offset,
                              int limit, struct arena *a, struct audit_page *out)
 {
     char before[NUM_TEXT_MAX], skip[NUM_TEXT_MAX], lim[NUM_TEXT_MAX];
     struct pg_query q;
-    enum audit_result rc = AUDIT_OK;
+    enum store_result rc = STORE_OK;
 
     memset(out, 0, sizeof(*out));
     if (limit <= 0 || offset < 0 || before_id < 0)
-        return AUDIT_ERROR;
+        return STORE_ERROR;
     pg_query_init(&q);
-    const char *const params[] = {num_text(before, before_id), num_text(skip, offset),
-                                  num_text(lim, limit)};
+    const char *const params[] = {pg_num_text(before, before_id), pg_num_text(skip, offset),
+                                  pg_num_text(lim, limit)};
     if (!pg_query_run_tenant(&q, tenant,
                              "SELECT " AUDIT_COLUMNS " FROM tier_changes"
                              " WHERE $1::bigint = 0 OR id < $1::bigint"
                              " ORDER BY id DESC"
                              " OFFSET $2::bigint LIMIT $3::bigint",
                              3, params))
-        rc = pg_failure(&q);
+        rc = pg_store_result(&q);
     else
         take_rows(&q, a, out);
     pg_query_cleanup(&q);
@@ -145,24 +126,24 @@ enum audit_result audit_list(const char *tenant, long long before_id, long long 
 }
 
 /* Fills *out with the latest limit tier changes of user sub in tenant,
- * newest first. Returns AUDIT_OK, AUDIT_UNAVAILABLE or AUDIT_ERROR. */
-enum audit_result audit_for_user(const char *tenant, const char *sub, int limit,
+ * newest first. Returns STORE_OK, STORE_UNAVAILABLE or STORE_ERROR. */
+enum store_result audit_for_user(const char *tenant, const char *sub, int limit,
                                  struct arena *a, struct audit_page *out)
 {
     char lim[NUM_TEXT_MAX];
     struct pg_query q;
-    enum audit_result rc = AUDIT_OK;
+    enum store_result rc = STORE_OK;
 
     memset(out, 0, sizeof(*out));
     if (!field_ok(sub, true) || limit <= 0)
-        return AUDIT_ERROR;
+        return STORE_ERROR;
     pg_query_init(&q);
-    const char *const params[] = {sub, num_text(lim, limit)};
+    const char *const params[] = {sub, pg_num_text(lim, limit)};
     if (!pg_query_run_tenant(&q, tenant,
                              "SELECT " AUDIT_COLUMNS " FROM tier_changes WHERE user_sub = $1"
                              " ORDER BY changed_at DESC, id DESC LIMIT $2::bigint",
                              2, params))
-        rc = pg_failure(&q);
+        rc = pg_store_result(&q);
     else
         take_rows(&q, a, out);
     pg_query_cleanup(&q);
@@ -170,16 +151,16 @@ enum audit_result audit_for_user(const char *tenant, const char *sub, int limit,
 }
 
 /* Sets *count to the number of tier changes recorded in tenant. Returns
- * AUDIT_OK, AUDIT_UNAVAILABLE or AUDIT_ERROR (*count is 0 unless OK). */
-enum audit_result audit_count(const char *tenant, long long *count)
+ * STORE_OK, STORE_UNAVAILABLE or STORE_ERROR (*count is 0 unless OK). */
+enum store_result audit_count(const char *tenant, long long *count)
 {
     struct pg_query q;
-    enum audit_result rc = AUDIT_OK;
+    enum store_result rc = STORE_OK;
 
     *count = 0;
     pg_query_init(&q);
     if (!pg_query_run_tenant(&q, tenant, "SELECT count(*) FROM tier_changes", 0, NULL))
-        rc = pg_failure(&q);
+        rc = pg_store_result(&q);
     else
         *count = strtoll(pg_query_value(&q, 0, 0), NULL, 10);
     pg_query_cleanup(&q);

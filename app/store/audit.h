@@ -1,19 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* audit: the tenant's record of tier changes, t_<slug>.tier_changes. Rows
  * are only ever added; they outlive the users they name. Results live in the
- * caller's arena. Contracts in audit.c. */
+ * caller's arena. Every function answers an enum store_result (store/pg.h):
+ * STORE_OK, STORE_UNAVAILABLE or STORE_ERROR. Contracts in audit.c. */
 #ifndef GH_AUDIT_H
 #define GH_AUDIT_H
 
 #include <time.h>
 
-struct arena;
+#include "store/pg.h"
 
-enum audit_result {
-    AUDIT_OK = 0,
-    AUDIT_UNAVAILABLE, /* PostgreSQL unreachable: answer 503 */
-    AUDIT_ERROR,       /* bad argument, unknown tenant schema, a bug: 500 */
-};
+struct arena;
 
 struct audit_change {
     long long id;                  /* read only */
@@ -31,11 +28,12 @@ struct audit_page {
     int n;
 };
 
-enum audit_result audit_record(const char *tenant, const struct audit_change *c);
-enum audit_result audit_list(const char *tenant, long long before_id, long long offset,
+enum store_result audit_record(const char *tenant, const struct audit_change *c);
+enum store_result audit_list(const char *tenant, long long before_id, long long offset,
                              int limit, struct arena *a, struct audit_page *out);
-enum audit_result audit_for_user(const char *tenant, const char *sub, int limit,
+enum store_result audit_for_user(const char *tenant, const char *sub, int limit,
                                  struct arena *a, struct audit_page *out);
-enum audit_result audit_count(const char *tenant, long long *count);
+enum store_result audit_count(const char *tenant, long long *count);
+
 
 #endif

@@ -13,85 +13,68 @@
  * handed back are copies in the caller's arena. */
 #include "store/files.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/arena.h"
-#include "core/utf8.h"
 #include "store/pg.h"
 
 #define FILES_FIELD_MAX 2048 /* bytes of a sub, key, filename or type */
-#define NUM_TEXT_MAX 24      /* a 64-bit integer in decimal, sign and NUL */
 
 enum file_col { COL_OWNER, COL_KEY, COL_NAME, COL_TYPE, COL_SIZE, COL_CREATED };
 
-static enum files_result pg_failure(const struct pg_query *q)
-{
-    if (q->err == PG_ERR_CONSTRAINT)
-        return FILES_EXISTS;
-    return q->err == PG_ERR_UNAVAILABLE ? FILES_UNAVAILABLE : FILES_ERROR;
-}
-
-/* Clean text: valid UTF-8, no control characters, at most FILES_FIELD_MAX
- * bytes; NULL passes unless required, "" never does when required. */
+/* Clean text of at most FILES_FIELD_MAX bytes (pg_field_ok). */
 static bool field_ok(const char *s, bool required)
 {
-    if (!s)
-        return !required;
-    size_t n = strnlen(s, FILES_FIELD_MAX + 1);
-    return n <= FILES_FIELD_MAX && (!required || n > 0) && utf8_valid(s, n) &&
-           !utf8_has_control(s, n);
+    return pg_field_ok(s, FILES_FIELD_MAX, required);
 }
 
 /* Records file f of tenant (a slug) at time now. owner_sub, s3_key and
  * filename are required; content_type may be NULL and size_bytes -1 when
- * unknown. Returns FILES_OK, FILES_EXISTS when the key is recorded already,
- * FILES_UNAVAILABLE, or FILES_ERROR for an unclean field, a negative size
+ * unknown. Returns STORE_OK, STORE_CONFLICT when the key is recorded already,
+ * STORE_UNAVAILABLE, or STORE_ERROR for an unclean field, a negative size
  * other than -1, or an invalid or unmigrated tenant. */
-enum files_result files_record(const char *tenant, const struct files_file *f, time_t now)
+enum store_result files_record(const char *tenant, const struct files_file *f, time_t now)
 {
     char size[NUM_TEXT_MAX], at[NUM_TEXT_MAX];
     struct pg_query q;
-    enum files_result rc = FILES_OK;
+    enum store_result rc = STORE_OK;
 
     if (!field_ok(f->owner_sub, true) || !field_ok(f->s3_key, true) ||
         !field_ok(f->filename, true) || !field_ok(f->content_type, false) ||
         f->size_bytes < -1)
-        return FILES_ERROR;
-    snprintf(size, sizeof size, "%lld", f->size_bytes);
-    snprintf(at, sizeof at, "%lld", (long long)now);
+        return STORE_ERROR;
     const char *const params[] = {f->owner_sub, f->s3_key, f->filename, f->content_type,
-                                  f->size_bytes >= 0 ? size : NULL, at};
+                                  f->size_bytes >= 0 ? pg_num_text(size, f->size_bytes) : NULL,
+                                  pg_num_text(at, (long long)now)};
     pg_query_init(&q);
     if (!pg_query_run_tenant(&q, tenant,
                              "INSERT INTO files (owner_sub, s3_key, filename, content_type,"
                              " size_bytes, created_at)"
                              " VALUES ($1, $2, $3, $4, $5::bigint, to_timestamp($6::bigint))",
                              6, params))
-        rc = pg_failure(&q);
+        rc = pg_store_conflict(&q);
     pg_query_cleanup(&q);
     return rc;
 }
 
 /* Fills out[0..max) with the files of owner_sub in tenant, newest first
  * (max is capped at FILES_LIST_MAX), and sets *n to how many. Strings are
- * copied into a. Returns FILES_OK (also when there are none),
- * FILES_UNAVAILABLE or FILES_ERROR; *n is 0 unless FILES_OK. */
-enum files_result files_list(const char *tenant, const char *owner_sub, struct arena *a,
+ * copied into a. Returns STORE_OK (also when there are none),
+ * STORE_UNAVAILABLE or STORE_ERROR; *n is 0 unless STORE_OK. */
+enum store_result files_list(const char *tenant, const char *owner_sub, struct arena *a,
                              struct files_file *out, size_t max, size_t *n)
 {
     char limit[NUM_TEXT_MAX];
     struct pg_query q;
-    enum files_result rc = FILES_OK;
+    enum store_result rc = STORE_OK;
 
     *n = 0;
     if (!field_ok(owner_sub, true))
-        return FILES_ERROR;
+        return STORE_ERROR;
     if (max > FILES_LIST_MAX)
         max = FILES_LIST_MAX;
-    snprintf(limit, sizeof limit, "%zu", max);
-    const char *const params[] = {owner_sub, limit};
+    const char *const params[] = {owner_sub, pg_num_text(limit, (long long)max)};
     pg_query_init(&q);
     if (!pg_query_run_tenant(&q, tenant,
                              "SELECT owner_sub, s3_key, filename, content_type, size_bytes,"
@@ -99,7 +82,7 @@ enum files_result files_list(const char *tenant, const char *owner_sub, struct a
                              " WHERE owner_sub = $1 ORDER BY created_at DESC, id DESC"
                              " LIMIT $2::int",
                              2, params)) {
-        rc = pg_failure(&q);
+        rc = pg_store_result(&q);
         goto out;
     }
     for (int row = 0; row < pg_query_rows(&q) && *n < max; row++) {

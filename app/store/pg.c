@@ -18,6 +18,13 @@
  * unlike a session SET). Outside it the connection's search_path is empty: an
  * unqualified table fails loudly rather than reading some tenant's rows.
  *
+ * Results: every store module answers an enum store_result (pg.h). The
+ * helpers at the end are the ones they all need, kept here once: a failed
+ * statement's result (pg_store_result, or pg_store_conflict where a unique
+ * violation means "exists already"), numbers as text parameters
+ * (pg_num_text) and the check of a text field before it is sent
+ * (pg_field_ok, with each module's own length limit).
+ *
  * Ownership: a pg_query owns its PGresult until pg_query_cleanup; strings from
  * pg_query_value live as long as that result. The thread owns its connection.
  */
@@ -36,6 +43,7 @@
 #include <libpq-fe.h>
 
 #include "core/metrics.h"
+#include "core/utf8.h"
 #include "core/xalloc.h"
 
 #define CONNECT_TIMEOUT_S "2"       /* unless the conninfo sets one */
@@ -892,4 +900,30 @@ void pg_rollback(void)
     st->tx = TX_NONE;
     if (st->conn && st->pid == getpid())
         rollback_quietly(st);
+}
+
+/* ---- for the store modules ---------------------------------------------- */
+
+enum store_result pg_store_result(const struct pg_query *q)
+{
+    return q->err == PG_ERR_UNAVAILABLE ? STORE_UNAVAILABLE : STORE_ERROR;
+}
+
+enum store_result pg_store_conflict(const struct pg_query *q)
+{
+    return q->err == PG_ERR_CONSTRAINT ? STORE_CONFLICT : pg_store_result(q);
+}
+
+char *pg_num_text(char out[NUM_TEXT_MAX], long long v)
+{
+    snprintf(out, NUM_TEXT_MAX, "%lld", v);
+    return out;
+}
+
+bool pg_field_ok(const char *s, size_t max, bool required)
+{
+    if (!s)
+        return !required;
+    size_t n = strnlen(s, max + 1);
+    return n <= max && (!required || n > 0) && utf8_valid(s, n) && !utf8_has_control(s, n);
 }

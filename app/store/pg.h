@@ -3,12 +3,20 @@
  * made on first use and remade after failures. A struct pg_query runs one
  * statement with text parameters (a NULL parameter is SQL NULL) and owns its
  * result until pg_query_cleanup. Handlers never see PGconn and never build SQL
- * text. The design notes are in pg.c. */
+ * text. Also the store's one result type (enum store_result, core/result.h)
+ * and the helpers every store module shares (pg_store_result and
+ * pg_store_conflict, pg_num_text, pg_field_ok). The design notes are in pg.c. */
 #ifndef GH_PG_H
 #define GH_PG_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "core/limits.h"
+#include "core/result.h"
+
+/* What every store function (sessions, users, tenants, audit, revoked,
+ * files) answers is enum store_result, of core/result.h. */
 
 #define PG_ERRMSG_MAX 256
 #define PG_NAME_MAX 64   /* NAMEDATALEN: a constraint or schema name */
@@ -69,5 +77,21 @@ void pg_listen_close(struct pg_listener *l);
 bool pg_begin(struct pg_query *q);
 bool pg_commit(struct pg_query *q);
 void pg_rollback(void);
+
+/* ---- for the store modules ---------------------------------------------- */
+
+/* The store_result of a failed statement: STORE_UNAVAILABLE when PostgreSQL
+ * could not be reached, otherwise STORE_ERROR (a unique violation included:
+ * for statements where one is a bug or a race the caller does not tell
+ * apart). pg_store_conflict is the same except that a unique violation is
+ * STORE_CONFLICT (the row exists already). */
+enum store_result pg_store_result(const struct pg_query *q);
+enum store_result pg_store_conflict(const struct pg_query *q);
+/* Writes v in decimal to out, for a text parameter, and returns out. */
+char *pg_num_text(char out[NUM_TEXT_MAX], long long v);
+/* A text field the database will take: valid UTF-8 without control
+ * characters, at most max bytes. NULL passes unless required; "" never does
+ * when required. */
+bool pg_field_ok(const char *s, size_t max, bool required);
 
 #endif

@@ -46,11 +46,9 @@
 #include "core/limits.h"
 #include "core/seal.h"
 #include "core/shcache.h"
-#include "core/utf8.h"
 #include "store/pg.h"
 
 #define REVOKED_FIELD_MAX 256 /* bytes of a sub or token id */
-#define NUM_TEXT_MAX 24       /* a 64-bit integer in decimal, sign and NUL */
 #define CHECK_SQL_MAX 512     /* a check statement with the schema named twice */
 #define ALWAYS "9223372036854775807" /* issued_before of a token row: any iat */
 
@@ -82,7 +80,7 @@ static void key_of(unsigned char key[SHCACHE_KEY_BYTES], const char *tenant,
 }
 
 static bool from_cache(const unsigned char key[SHCACHE_KEY_BYTES], struct arena *a,
-                       struct revoked_profile *out, enum revoked_result *rc)
+                       struct revoked_profile *out, bool *revoked)
 {
     unsigned char packed[SHCACHE_VALUE_MAX];
     struct cached_answer h;
@@ -103,16 +101,16 @@ static bool from_cache(const unsigned char key[SHCACHE_KEY_BYTES], struct arena 
         out->name = h.has_name ? name : NULL;
     }
     out->found = h.found;
-    *rc = h.verdict ? REVOKED_YES : REVOKED_NO;
+    *revoked = h.verdict != 0;
     return true;
 }
 
 static void to_cache(const unsigned char key[SHCACHE_KEY_BYTES], uint64_t epoch,
                      const char *tenant, const char *sub, const struct revoked_profile *p,
-                     enum revoked_result rc)
+                     bool revoked)
 {
     unsigned char packed[SHCACHE_VALUE_MAX];
-    struct cached_answer h = {rc == REVOKED_YES, p->found, p->name != NULL};
+    struct cached_answer h = {revoked, p->found, p->name != NULL};
     char owner[SHCACHE_OWNER_MAX];
     size_t at = sizeof h;
     memcpy(packed, &h, sizeof h);
@@ -136,39 +134,23 @@ void revoked_forget_user(const char *tenant, const char *sub)
 
 /* ---- checks ------------------------------------------------------------- */
 
-static enum revoked_result pg_failure(const struct pg_query *q)
-{
-    return q->err == PG_ERR_UNAVAILABLE ? REVOKED_UNAVAILABLE : REVOKED_ERROR;
-}
-
-static bool field_ok(const char *s, bool required)
-{
-    if (!s)
-        return !required;
-    size_t n = strnlen(s, REVOKED_FIELD_MAX + 1);
-    return n <= REVOKED_FIELD_MAX && (!required || n > 0) && utf8_valid(s, n) &&
-           !utf8_has_control(s, n);
-}
-
+/* A clean sub, jti and (if any) origin_jti of at most REVOKED_FIELD_MAX
+ * bytes (pg_field_ok). */
 static bool token_ok(const struct revoked_token *t)
 {
-    return field_ok(t->sub, true) && field_ok(t->jti, true) && field_ok(t->origin_jti, false);
-}
-
-static char *num_text(char out[NUM_TEXT_MAX], long long v)
-{
-    snprintf(out, NUM_TEXT_MAX, "%lld", v);
-    return out;
+    return pg_field_ok(t->sub, REVOKED_FIELD_MAX, true) &&
+           pg_field_ok(t->jti, REVOKED_FIELD_MAX, true) &&
+           pg_field_ok(t->origin_jti, REVOKED_FIELD_MAX, false);
 }
 
 /* verdict compares the largest issued_before of the rows matching the token
- * (a NULL max: none) with its iat. */
-static enum revoked_result verdict(const struct pg_query *q, int col, const struct revoked_token *t)
+ * (a NULL max: none) with its iat: true when the token is revoked. */
+static bool verdict(const struct pg_query *q, int col, const struct revoked_token *t)
 {
     if (pg_query_is_null(q, 0, col))
-        return REVOKED_NO;
+        return false;
     long long before = strtoll(pg_query_value(q, 0, col), NULL, 10);
-    return (long long)t->iat < before ? REVOKED_YES : REVOKED_NO;
+    return (long long)t->iat < before;
 }
 
 #define MAX_BEFORE                                                             \
@@ -196,86 +178,96 @@ static bool run_check(struct pg_query *q, const char *tenant, bool with_user,
 }
 
 /* Says whether the access token t of tenant is revoked: its jti or
- * origin_jti is listed, or its user signed out after it was issued.
- * Returns REVOKED_NO, REVOKED_YES, REVOKED_UNAVAILABLE, or REVOKED_ERROR for
- * a token without a clean sub and jti, or an invalid or unmigrated tenant. */
-enum revoked_result revoked_check(const char *tenant, const struct revoked_token *t)
+ * origin_jti is listed, or its user signed out after it was issued. On
+ * STORE_OK *revoked is the answer; otherwise it is false, and the result is
+ * STORE_UNAVAILABLE, or STORE_ERROR for a token without a clean sub and
+ * jti, or an invalid or unmigrated tenant. */
+enum store_result revoked_check(const char *tenant, const struct revoked_token *t,
+                                bool *revoked)
 {
     struct pg_query q;
-    enum revoked_result rc;
+    enum store_result rc;
+    *revoked = false;
     if (!token_ok(t))
-        return REVOKED_ERROR;
+        return STORE_ERROR;
     pg_query_init(&q);
-    if (!run_check(&q, tenant, false, t))
-        rc = q.err == PG_OK ? REVOKED_ERROR : pg_failure(&q);
-    else
-        rc = pg_query_rows(&q) == 1 ? verdict(&q, 0, t) : REVOKED_ERROR;
+    if (!run_check(&q, tenant, false, t)) {
+        rc = q.err == PG_OK ? STORE_ERROR : pg_store_result(&q);
+    } else if (pg_query_rows(&q) != 1) {
+        rc = STORE_ERROR;
+    } else {
+        *revoked = verdict(&q, 0, t);
+        rc = STORE_OK;
+    }
     pg_query_cleanup(&q);
     return rc;
 }
 
 /* Like revoked_check, and it also fills *out with the users mirror's row of
  * t->sub (strings copied into a), in the same statement when the mirror has
- * the user (the usual case: one round trip). *out is zeroed unless
- * REVOKED_NO or REVOKED_YES. */
-enum revoked_result revoked_check_user(const char *tenant, const struct revoked_token *t,
-                                       struct arena *a, struct revoked_profile *out)
+ * the user (the usual case: one round trip). *out is zeroed and *revoked
+ * false unless STORE_OK. */
+enum store_result revoked_check_user(const char *tenant, const struct revoked_token *t,
+                                     struct arena *a, struct revoked_profile *out,
+                                     bool *revoked)
 {
     unsigned char key[SHCACHE_KEY_BYTES];
     struct pg_query q;
-    enum revoked_result rc;
+    enum store_result rc;
     memset(out, 0, sizeof(*out));
+    *revoked = false;
     if (!token_ok(t))
-        return REVOKED_ERROR;
+        return STORE_ERROR;
     key_of(key, tenant, t);
-    if (from_cache(key, a, out, &rc))
-        return rc;
+    if (from_cache(key, a, out, revoked))
+        return STORE_OK;
     uint64_t epoch = shcache_epoch(SHCACHE_BEARER);
     pg_query_init(&q);
     if (!run_check(&q, tenant, true, t)) {
-        rc = q.err == PG_OK ? REVOKED_ERROR : pg_failure(&q);
+        rc = q.err == PG_OK ? STORE_ERROR : pg_store_result(&q);
         goto out;
     }
     if (pg_query_rows(&q) != 1) { /* not mirrored (yet): the check alone */
-        rc = revoked_check(tenant, t);
+        rc = revoked_check(tenant, t, revoked);
         goto out;
     }
-    rc = verdict(&q, COL_BEFORE, t);
+    *revoked = verdict(&q, COL_BEFORE, t);
+    rc = STORE_OK;
     out->found = true;
     out->email = arena_strdup(a, pg_query_value(&q, 0, COL_EMAIL));
     out->name = pg_query_is_null(&q, 0, COL_NAME) ? NULL
                                                    : arena_strdup(a, pg_query_value(&q, 0, COL_NAME));
     out->tier = arena_strdup(a, pg_query_value(&q, 0, COL_TIER));
 out:
-    if (rc == REVOKED_NO || rc == REVOKED_YES)
-        to_cache(key, epoch, tenant, t->sub, out, rc);
+    if (rc == STORE_OK)
+        to_cache(key, epoch, tenant, t->sub, out, *revoked);
     pg_query_cleanup(&q);
     return rc;
 }
 
 /* Revokes the access token t of tenant and every token its user was issued
  * before now (see the design comment), and forgets rows that no longer
- * matter. Returns REVOKED_NO (done), REVOKED_UNAVAILABLE or REVOKED_ERROR
- * (as for revoked_check). Repeating it is harmless: a later cut-off and a
- * later expiry win. */
-enum revoked_result revoked_sign_out(const char *tenant, const struct revoked_token *t,
-                                     time_t now)
+ * matter. Returns STORE_OK (done), STORE_UNAVAILABLE or STORE_ERROR (as for
+ * revoked_check). Repeating it is harmless: a later cut-off and a later
+ * expiry win. */
+enum store_result revoked_sign_out(const char *tenant, const struct revoked_token *t,
+                                   time_t now)
 {
     char at[NUM_TEXT_MAX], token_until[NUM_TEXT_MAX], user_until[NUM_TEXT_MAX];
     struct pg_query q;
-    enum revoked_result rc = REVOKED_NO;
+    enum store_result rc = STORE_OK;
 
     if (!token_ok(t))
-        return REVOKED_ERROR;
+        return STORE_ERROR;
     /* A token is accepted up to JWT_CLOCK_SKEW_S past its exp; anything from
      * before now lives at most a day (plus that skew). */
     long long last = (long long)now + REVOKED_ACCESS_LIFETIME_MAX_S + JWT_CLOCK_SKEW_S;
     long long own = (long long)t->exp + JWT_CLOCK_SKEW_S;
     /* One VALUES list may not upsert the same id twice. */
     const char *origin = t->origin_jti && strcmp(t->origin_jti, t->jti) ? t->origin_jti : NULL;
-    const char *const params[] = {t->jti, origin, t->sub, num_text(at, now),
-                                  num_text(token_until, own < last ? own : last),
-                                  num_text(user_until, last)};
+    const char *const params[] = {t->jti, origin, t->sub, pg_num_text(at, now),
+                                  pg_num_text(token_until, own < last ? own : last),
+                                  pg_num_text(user_until, last)};
     pg_query_init(&q);
     if (!pg_query_run_tenant(
             &q, tenant,
@@ -292,7 +284,7 @@ enum revoked_result revoked_sign_out(const char *tenant, const struct revoked_to
             " issued_before = greatest(revoked_tokens.issued_before, excluded.issued_before),"
             " expires_at = greatest(revoked_tokens.expires_at, excluded.expires_at)",
             6, params))
-        rc = pg_failure(&q);
+        rc = pg_store_result(&q);
     revoked_forget_user(tenant, t->sub);
     pg_query_cleanup(&q);
     return rc;

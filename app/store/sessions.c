@@ -49,12 +49,10 @@
 #include "core/shcache.h"
 #include "core/utf8.h"
 #include "core/xalloc.h"
-#include "http/cookies.h"
 #include "store/pg.h"
 
 #define HASH_HEX_LEN (2 * SEAL_SHA256_BYTES)
 #define CSRF_HEX_LEN (2 * SESS_CSRF_SECRET_BYTES)
-#define NUM_TEXT_MAX 24      /* a 64-bit integer in decimal, sign and NUL */
 #define USER_AGENT_MAX 512   /* bytes of User-Agent kept for the account page */
 #define CLIENT_ADDR_MAX 64   /* an IPv6 address with zone, or "unix:" */
 #define SWEEP_BATCH 1000     /* rows per DELETE: keeps each statement short */
@@ -74,20 +72,9 @@ static char *hex_dup(const void *p, size_t n)
     return hex_encode(p, n, xmalloc(2 * n + 1));
 }
 
-static char *num_text(char out[NUM_TEXT_MAX], long long v)
-{
-    snprintf(out, NUM_TEXT_MAX, "%lld", v);
-    return out;
-}
-
 static const char *arena_copy(struct arena *a, const char *s)
 {
     return s ? arena_strdup(a, s) : NULL;
-}
-
-static enum sess_result pg_failure(const struct pg_query *q)
-{
-    return q->err == PG_ERR_UNAVAILABLE ? SESS_UNAVAILABLE : SESS_ERROR;
 }
 
 /* Turns a cookie value into the table key. Anything but 43 canonical
@@ -107,17 +94,11 @@ static bool cookie_to_hash(const char *cookie, unsigned char hash[SEAL_SHA256_BY
     return ok;
 }
 
-/* A text field the database will take: valid UTF-8 with no control
- * characters, at most SESSION_FIELD_MAX bytes. NULL passes unless required. */
+/* A text field the database will take: clean text of at most
+ * SESSION_FIELD_MAX bytes (pg_field_ok). NULL passes unless required. */
 static bool field_ok(const char *s, bool required)
 {
-    size_t n;
-
-    if (!s)
-        return !required;
-    n = strnlen(s, SESSION_FIELD_MAX + 1);
-    return n <= SESSION_FIELD_MAX && (!required || n > 0) && utf8_valid(s, n) &&
-           !utf8_has_control(s, n);
+    return pg_field_ok(s, SESSION_FIELD_MAX, required);
 }
 
 /* Request headers are whatever the client sent. Keep at most max bytes
@@ -347,7 +328,7 @@ static void forget_user(long long tenant_id, const char *sub)
 
 /* Keeps a copy of SESSION_KEY for sealing and opening refresh tokens. Call
  * it once per process before the threads start. Until it is called every
- * function that needs the key answers SESS_ERROR. */
+ * function that needs the key answers STORE_ERROR. */
 void sess_init_worker(const unsigned char key[SEAL_KEY_BYTES])
 {
     memcpy(session_key, key, SEAL_KEY_BYTES);
@@ -380,15 +361,15 @@ static const char create_sql[] =
  * a fresh id (a new one at every login, so an id planted before login is
  * worthless), a fresh CSRF secret, the refresh token sealed, the deadlines
  * from now (SESSION_ABSOLUTE_S and SESSION_IDLE_S, or their remember-me
- * forms). On SESS_OK, id holds the cookie value (43 characters and a NUL;
+ * forms). On STORE_OK, id holds the cookie value (43 characters and a NUL;
  * a secret: never log it) and *out the session, its strings in a. Otherwise
- * id is "" and *out zeroed: SESS_ERROR for a missing sub or email, a field
+ * id is "" and *out zeroed: STORE_ERROR for a missing sub or email, a field
  * that is not clean text or is over SESSION_FIELD_MAX, more than
  * SESSION_GROUPS_MAX groups, a tier the table refuses, a refresh token with
- * no key (sess_init_worker) or a random-source failure; SESS_UNAVAILABLE
+ * no key (sess_init_worker) or a random-source failure; STORE_UNAVAILABLE
  * when PostgreSQL cannot be reached. */
-enum sess_result sess_create(const struct sess_new *in, time_t now, struct arena *a,
-                             char id[SESS_ID_LEN + 1], struct sess_session *out)
+enum store_result sess_create(const struct sess_new *in, time_t now, struct arena *a,
+                              char id[SESS_ID_LEN + 1], struct sess_session *out)
 {
     unsigned char raw_id[SESS_ID_BYTES], hash[SEAL_SHA256_BYTES];
     char hash_hex[HASH_HEX_LEN + 1], csrf_hex[CSRF_HEX_LEN + 1];
@@ -398,7 +379,7 @@ enum sess_result sess_create(const struct sess_new *in, time_t now, struct arena
     const char *tier = in->tier ? in->tier : DEFAULT_TIER;
     time_t absolute_at, idle_at;
     struct pg_query q;
-    enum sess_result rc = SESS_ERROR;
+    enum store_result rc = STORE_ERROR;
 
     pg_query_init(&q);
     memset(out, 0, sizeof *out);
@@ -425,7 +406,7 @@ enum sess_result sess_create(const struct sess_new *in, time_t now, struct arena
         const char *client_addr = clean_header(a, in->client_addr, CLIENT_ADDR_MAX);
         const char *const params[] = {
             hex_encode(hash, sizeof hash, hash_hex),
-            num_text(tenant, in->tenant_id),
+            pg_num_text(tenant, in->tenant_id),
             in->sub,
             in->email,
             in->name,
@@ -433,21 +414,21 @@ enum sess_result sess_create(const struct sess_new *in, time_t now, struct arena
             tier,
             in->tokens.id_token,
             in->tokens.access_token,
-            in->tokens.access_expires_at ? num_text(access_exp, in->tokens.access_expires_at)
-                                         : NULL,
+            in->tokens.access_expires_at ? pg_num_text(access_exp, in->tokens.access_expires_at)
+                                            : NULL,
             refresh_hex,
             hex_encode(out->csrf_secret, sizeof out->csrf_secret, csrf_hex),
             in->remember ? "true" : "false",
             user_agent,
             client_addr,
-            num_text(created, now),
-            num_text(idle, idle_at),
-            num_text(absolute, absolute_at),
+            pg_num_text(created, now),
+            pg_num_text(idle, idle_at),
+            pg_num_text(absolute, absolute_at),
             in->tokens.attributes,
         };
         if (!pg_query_run(&q, create_sql, sizeof params / sizeof params[0], params)) {
             /* A duplicate id hash would mean a broken random source. */
-            rc = pg_failure(&q);
+            rc = pg_store_result(&q);
             goto out;
         }
     }
@@ -467,9 +448,9 @@ enum sess_result sess_create(const struct sess_new *in, time_t now, struct arena
     out->idle_expires_at = idle_at;
     out->absolute_expires_at = absolute_at;
     memcpy(out->id_hash, hash, sizeof hash);
-    rc = SESS_OK;
+    rc = STORE_OK;
 out:
-    if (rc != SESS_OK)
+    if (rc != STORE_OK)
         memset(out, 0, sizeof *out);
     seal_wipe(raw_id, sizeof raw_id);
     pg_query_cleanup(&q);
@@ -549,20 +530,20 @@ static bool read_row(const struct pg_query *q, struct arena *a, struct sess_sess
 }
 
 /* Finds the live session whose cookie value is `cookie` in tenant tenant_id
- * at time now, and slides its idle deadline when due (see touch_sql). Returns SESS_OK
- * with *out filled (strings in a); SESS_NOT_FOUND when the cookie is
+ * at time now, and slides its idle deadline when due (see touch_sql). Returns STORE_OK
+ * with *out filled (strings in a); STORE_NOT_FOUND when the cookie is
  * malformed (no database work is done), unknown, of another tenant, or past
- * either deadline; SESS_UNAVAILABLE when PostgreSQL cannot be reached (the
- * caller answers 503 rather than treating the user as signed out); SESS_ERROR
- * for a stored row that cannot be read. *out is zeroed unless SESS_OK. */
-enum sess_result sess_load(const char *cookie, long long tenant_id, time_t now,
-                           struct arena *a, struct sess_session *out)
+ * either deadline; STORE_UNAVAILABLE when PostgreSQL cannot be reached (the
+ * caller answers 503 rather than treating the user as signed out); STORE_ERROR
+ * for a stored row that cannot be read. *out is zeroed unless STORE_OK. */
+enum store_result sess_load(const char *cookie, long long tenant_id, time_t now,
+                            struct arena *a, struct sess_session *out)
 {
     unsigned char hash[SEAL_SHA256_BYTES];
     char hash_hex[HASH_HEX_LEN + 1], tenant[NUM_TEXT_MAX], at[NUM_TEXT_MAX];
     char idle[NUM_TEXT_MAX], remember_idle[NUM_TEXT_MAX];
     struct pg_query q;
-    enum sess_result rc = SESS_NOT_FOUND;
+    enum store_result rc = STORE_NOT_FOUND;
 
     pg_query_init(&q);
     memset(out, 0, sizeof *out);
@@ -570,23 +551,23 @@ enum sess_result sess_load(const char *cookie, long long tenant_id, time_t now,
         goto out;
     if (from_cache(hash, tenant_id, now, a, out)) {
         memcpy(out->id_hash, hash, sizeof hash);
-        rc = SESS_OK;
+        rc = STORE_OK;
         goto out;
     }
     uint64_t epoch = shcache_epoch(SHCACHE_SESSIONS);
     const char *const params[] = {
-        hex_encode(hash, sizeof hash, hash_hex), num_text(tenant, tenant_id),
-        num_text(at, now), num_text(idle, SESSION_IDLE_S),
-        num_text(remember_idle, SESSION_REMEMBER_IDLE_S),
+        hex_encode(hash, sizeof hash, hash_hex), pg_num_text(tenant, tenant_id),
+        pg_num_text(at, now), pg_num_text(idle, SESSION_IDLE_S),
+        pg_num_text(remember_idle, SESSION_REMEMBER_IDLE_S),
     };
     if (!pg_query_run(&q, load_sql, 3, params)) {
-        rc = pg_failure(&q);
+        rc = pg_store_result(&q);
         goto out;
     }
     if (pg_query_rows(&q) != 1)
         goto out;
     if (!read_row(&q, a, out)) {
-        rc = SESS_ERROR;
+        rc = STORE_ERROR;
         goto out;
     }
     if (now - out->last_seen_at >= SESSION_TOUCH_S) {
@@ -603,9 +584,9 @@ enum sess_result sess_load(const char *cookie, long long tenant_id, time_t now,
     out->tenant_id = tenant_id;
     memcpy(out->id_hash, hash, sizeof hash);
     to_cache(out, epoch, now);
-    rc = SESS_OK;
+    rc = STORE_OK;
 out:
-    if (rc != SESS_OK)
+    if (rc != STORE_OK)
         memset(out, 0, sizeof *out);
     pg_query_cleanup(&q);
     return rc;
@@ -617,22 +598,22 @@ static const char load_tokens_sql[] =
 
 /* Adds the stored tokens to s, a session from sess_load: the id and access
  * tokens (strings in a) and the sealed refresh token for sess_refresh_token.
- * Returns SESS_OK, SESS_NOT_FOUND when the row is gone (a logout in another
- * tab), SESS_UNAVAILABLE, or SESS_ERROR for a stored value that cannot be
- * read. s is left as it was unless SESS_OK. */
-enum sess_result sess_load_tokens(struct sess_session *s, struct arena *a)
+ * Returns STORE_OK, STORE_NOT_FOUND when the row is gone (a logout in another
+ * tab), STORE_UNAVAILABLE, or STORE_ERROR for a stored value that cannot be
+ * read. s is left as it was unless STORE_OK. */
+enum store_result sess_load_tokens(struct sess_session *s, struct arena *a)
 {
     char hash_hex[HASH_HEX_LEN + 1], tenant[NUM_TEXT_MAX];
     struct pg_query q;
-    enum sess_result rc = SESS_NOT_FOUND;
+    enum store_result rc = STORE_NOT_FOUND;
     unsigned char *sealed = NULL;
     size_t sealed_len = 0;
 
     pg_query_init(&q);
     const char *const params[] = {hex_encode(s->id_hash, sizeof s->id_hash, hash_hex),
-                                  num_text(tenant, s->tenant_id)};
+                                  pg_num_text(tenant, s->tenant_id)};
     if (!pg_query_run(&q, load_tokens_sql, 2, params)) {
-        rc = pg_failure(&q);
+        rc = pg_store_result(&q);
         goto out;
     }
     if (pg_query_rows(&q) != 1)
@@ -642,7 +623,7 @@ enum sess_result sess_load_tokens(struct sess_session *s, struct arena *a)
         sealed_len = hex_len / 2;
         sealed = arena_alloc(a, sealed_len + 1);
         if (!hex_decode(pg_query_value(&q, 0, 2), hex_len, sealed, sealed_len)) {
-            rc = SESS_ERROR;
+            rc = STORE_ERROR;
             goto out;
         }
     }
@@ -650,7 +631,7 @@ enum sess_result sess_load_tokens(struct sess_session *s, struct arena *a)
     s->access_token = text_col(&q, a, 1);
     s->refresh_sealed = sealed;
     s->refresh_sealed_len = sealed_len;
-    rc = SESS_OK;
+    rc = STORE_OK;
 out:
     pg_query_cleanup(&q);
     return rc;
@@ -670,18 +651,18 @@ static const char update_tokens_sql[] =
 /* Stores the tokens of a refresh (REFRESH_TOKEN_AUTH) in session s: each
  * token that is not NULL replaces the stored one (the access expiry goes with
  * the access token); a new refresh token, when Cognito rotates it, is sealed
- * like the first. On SESS_OK s is updated too, its strings copied into a.
- * SESS_NOT_FOUND: the session was deleted meanwhile (say, a logout in another
- * tab); SESS_UNAVAILABLE; SESS_ERROR for a field that is not clean text or a
+ * like the first. On STORE_OK s is updated too, its strings copied into a.
+ * STORE_NOT_FOUND: the session was deleted meanwhile (say, a logout in another
+ * tab); STORE_UNAVAILABLE; STORE_ERROR for a field that is not clean text or a
  * refresh token with no key. */
-enum sess_result sess_update_tokens(struct sess_session *s, struct arena *a,
-                                    const struct sess_tokens *t)
+enum store_result sess_update_tokens(struct sess_session *s, struct arena *a,
+                                     const struct sess_tokens *t)
 {
     char hash_hex[HASH_HEX_LEN + 1], tenant[NUM_TEXT_MAX], access_exp[NUM_TEXT_MAX];
     struct sess_session sealed_into = {0};
     char *refresh_hex = NULL;
     struct pg_query q;
-    enum sess_result rc = SESS_ERROR;
+    enum store_result rc = STORE_ERROR;
 
     pg_query_init(&q);
     if (!tokens_ok(t) || (t->refresh_token && !key_ready))
@@ -691,20 +672,20 @@ enum sess_result sess_update_tokens(struct sess_session *s, struct arena *a,
         goto out;
     const char *const params[] = {
         hex_encode(s->id_hash, sizeof s->id_hash, hash_hex),
-        num_text(tenant, s->tenant_id),
+        pg_num_text(tenant, s->tenant_id),
         t->id_token,
         t->access_token,
-        t->access_expires_at ? num_text(access_exp, t->access_expires_at) : NULL,
+        t->access_expires_at ? pg_num_text(access_exp, t->access_expires_at) : NULL,
         refresh_hex,
         t->attributes,
     };
     if (!pg_query_run(&q, update_tokens_sql, sizeof params / sizeof params[0], params)) {
-        rc = pg_failure(&q);
+        rc = pg_store_result(&q);
         goto out;
     }
     shcache_forget(SHCACHE_SESSIONS, s->id_hash);
     if (pg_query_affected(&q) != 1) {
-        rc = SESS_NOT_FOUND;
+        rc = STORE_NOT_FOUND;
         goto out;
     }
     if (t->id_token)
@@ -719,7 +700,7 @@ enum sess_result sess_update_tokens(struct sess_session *s, struct arena *a,
         s->refresh_sealed = sealed_into.refresh_sealed;
         s->refresh_sealed_len = sealed_into.refresh_sealed_len;
     }
-    rc = SESS_OK;
+    rc = STORE_OK;
 out:
     pg_query_cleanup(&q);
     free(refresh_hex);
@@ -735,27 +716,27 @@ static const char update_profile_sql[] =
 /* Applies a profile change (a new tier after an admin's decision, new
  * groups, a new name) to every session of user sub in tenant_id, so their
  * next page shows it without signing in again. Fields of p that are NULL,
- * and the groups unless p->set_groups, stay as they are. Returns SESS_OK
- * (also when the user has no session), SESS_UNAVAILABLE, or SESS_ERROR for
+ * and the groups unless p->set_groups, stay as they are. Returns STORE_OK
+ * (also when the user has no session), STORE_UNAVAILABLE, or STORE_ERROR for
  * a field that is not clean text, too many groups, or a tier the table
  * refuses. Loaded copies in memory are the caller's to update. */
-enum sess_result sess_update_profile(long long tenant_id, const char *sub,
-                                     const struct sess_profile *p)
+enum store_result sess_update_profile(long long tenant_id, const char *sub,
+                                      const struct sess_profile *p)
 {
     char tenant[NUM_TEXT_MAX], *groups = NULL;
     struct pg_query q;
-    enum sess_result rc = SESS_ERROR;
+    enum store_result rc = STORE_ERROR;
 
     pg_query_init(&q);
     if (tenant_id <= 0 || !field_ok(sub, true) || !field_ok(p->name, false) ||
         !field_ok(p->tier, false) ||
         (p->set_groups && !(groups = groups_json(p->groups, p->ngroups))))
         goto out;
-    const char *const params[] = {num_text(tenant, tenant_id), sub, p->name, p->tier,
+    const char *const params[] = {pg_num_text(tenant, tenant_id), sub, p->name, p->tier,
                                   groups};
     rc = pg_query_run(&q, update_profile_sql, sizeof params / sizeof params[0], params)
-             ? SESS_OK
-             : pg_failure(&q);
+             ? STORE_OK
+             : pg_store_result(&q);
     forget_user(tenant_id, sub);
 out:
     pg_query_cleanup(&q);
@@ -767,7 +748,7 @@ out:
 
 /* Opens s's sealed refresh token (loaded by sess_load_tokens) into out
  * (outlen bytes, NUL-terminated).
- * Returns SESS_OK; SESS_NOT_FOUND when the session has none; SESS_ERROR when
+ * Returns STORE_OK; STORE_NOT_FOUND when the session has none; STORE_ERROR when
  * it does not fit, there is no key, or it fails to open (another key, a row
  * tampered with, a ciphertext moved from another session). No database work.
  *
@@ -776,24 +757,24 @@ out:
  * while a worker's memory can outlive the request: a reused stack or arena,
  * a core dump, swap. Here the plaintext exists only in out: it is decrypted
  * in place in a scratch buf that is wiped before returning. */
-enum sess_result sess_refresh_token(const struct sess_session *s, char *out,
-                                    size_t outlen)
+enum store_result sess_refresh_token(const struct sess_session *s, char *out,
+                                     size_t outlen)
 {
     struct buf plain;
-    enum sess_result rc = SESS_ERROR;
+    enum store_result rc = STORE_ERROR;
 
     if (outlen)
         out[0] = '\0';
     if (!s->refresh_sealed)
-        return SESS_NOT_FOUND;
+        return STORE_NOT_FOUND;
     if (!key_ready)
-        return SESS_ERROR;
+        return STORE_ERROR;
     buf_init(&plain);
     if (seal_decrypt_ad(session_key, s->refresh_sealed, s->refresh_sealed_len, s->id_hash,
                         sizeof s->id_hash, &plain) == 0 &&
         plain.len < outlen && strlen(buf_cstr(&plain)) == plain.len) {
         memcpy(out, plain.data, plain.len + 1);
-        rc = SESS_OK;
+        rc = STORE_OK;
     }
     seal_wipe_buf(&plain);
     return rc;
@@ -802,28 +783,28 @@ enum sess_result sess_refresh_token(const struct sess_session *s, char *out,
 /* ---- deletion ----------------------------------------------------------- */
 
 /* Ends the session whose cookie value is `cookie` in tenant_id (logout).
- * Returns SESS_OK when a row was deleted, SESS_NOT_FOUND when there was none
- * (or the cookie is malformed: no database work), SESS_UNAVAILABLE or
- * SESS_ERROR. An expired row is deleted too: logout must always work. */
-enum sess_result sess_delete(const char *cookie, long long tenant_id)
+ * Returns STORE_OK when a row was deleted, STORE_NOT_FOUND when there was none
+ * (or the cookie is malformed: no database work), STORE_UNAVAILABLE or
+ * STORE_ERROR. An expired row is deleted too: logout must always work. */
+enum store_result sess_delete(const char *cookie, long long tenant_id)
 {
     unsigned char hash[SEAL_SHA256_BYTES];
     char hash_hex[HASH_HEX_LEN + 1], tenant[NUM_TEXT_MAX];
     struct pg_query q;
-    enum sess_result rc = SESS_NOT_FOUND;
+    enum store_result rc = STORE_NOT_FOUND;
 
     pg_query_init(&q);
     if (tenant_id <= 0 || !cookie_to_hash(cookie, hash))
         goto out;
     const char *const params[] = {hex_encode(hash, sizeof hash, hash_hex),
-                                  num_text(tenant, tenant_id)};
+                                  pg_num_text(tenant, tenant_id)};
     if (!pg_query_run(&q,
                       "DELETE FROM gatehouse.sessions"
                       " WHERE id_hash = decode($1, 'hex') AND tenant_id = $2::bigint",
                       2, params))
-        rc = pg_failure(&q);
+        rc = pg_store_result(&q);
     else if (pg_query_affected(&q) == 1)
-        rc = SESS_OK;
+        rc = STORE_OK;
     shcache_forget(SHCACHE_SESSIONS, hash);
 out:
     pg_query_cleanup(&q);
@@ -833,21 +814,21 @@ out:
 /* Ends every session of user sub in tenant_id except keep (may be NULL):
  * after a password change (keep = the session that changed it), or when an
  * admin disables the user (keep = NULL). *deleted (may be NULL) gets the
- * number of rows deleted. Returns SESS_OK, SESS_UNAVAILABLE or SESS_ERROR. */
-enum sess_result sess_delete_user(long long tenant_id, const char *sub,
-                                  const struct sess_session *keep, long long *deleted)
+ * number of rows deleted. Returns STORE_OK, STORE_UNAVAILABLE or STORE_ERROR. */
+enum store_result sess_delete_user(long long tenant_id, const char *sub,
+                                   const struct sess_session *keep, long long *deleted)
 {
     char tenant[NUM_TEXT_MAX], keep_hex[HASH_HEX_LEN + 1];
     struct pg_query q;
-    enum sess_result rc = SESS_ERROR;
+    enum store_result rc = STORE_ERROR;
 
     if (deleted)
         *deleted = 0;
     if (tenant_id <= 0 || !field_ok(sub, true))
-        return SESS_ERROR;
+        return STORE_ERROR;
     pg_query_init(&q);
     const char *const params[] = {
-        num_text(tenant, tenant_id), sub,
+        pg_num_text(tenant, tenant_id), sub,
         keep ? hex_encode(keep->id_hash, sizeof keep->id_hash, keep_hex) : NULL};
     if (pg_query_run(&q,
                      "DELETE FROM gatehouse.sessions WHERE tenant_id = $1::bigint"
@@ -855,9 +836,9 @@ enum sess_result sess_delete_user(long long tenant_id, const char *sub,
                      3, params)) {
         if (deleted)
             *deleted = pg_query_affected(&q);
-        rc = SESS_OK;
+        rc = STORE_OK;
     } else {
-        rc = pg_failure(&q);
+        rc = pg_store_result(&q);
     }
     forget_user(tenant_id, sub);
     pg_query_cleanup(&q);
@@ -867,15 +848,15 @@ enum sess_result sess_delete_user(long long tenant_id, const char *sub,
 /* Deletes every session past either deadline at now, in batches of
  * SWEEP_BATCH rows so no statement runs long or holds many locks. Meant for
  * a periodic job; sess_load never returns such rows anyway. *deleted (may be
- * NULL) gets the total. Returns SESS_OK, SESS_UNAVAILABLE or SESS_ERROR
+ * NULL) gets the total. Returns STORE_OK, STORE_UNAVAILABLE or STORE_ERROR
  * (the batches already committed stay deleted). */
-enum sess_result sess_sweep(time_t now, long long *deleted)
+enum store_result sess_sweep(time_t now, long long *deleted)
 {
     char at[NUM_TEXT_MAX], batch[NUM_TEXT_MAX];
-    const char *const params[] = {num_text(at, now), num_text(batch, SWEEP_BATCH)};
+    const char *const params[] = {pg_num_text(at, now), pg_num_text(batch, SWEEP_BATCH)};
     struct pg_query q;
     long long total = 0, n = 0;
-    enum sess_result rc = SESS_OK;
+    enum store_result rc = STORE_OK;
 
     pg_query_init(&q);
     do {
@@ -886,7 +867,7 @@ enum sess_result sess_sweep(time_t now, long long *deleted)
                           "  OR absolute_expires_at <= to_timestamp($1::bigint)"
                           "  LIMIT $2::int)",
                           2, params)) {
-            rc = pg_failure(&q);
+            rc = pg_store_result(&q);
             break;
         }
         n = pg_query_affected(&q);
@@ -908,32 +889,4 @@ bool sess_in_group(const struct sess_session *s, const char *group)
             return true;
     }
     return false;
-}
-
-/* Fills *c for cookie_format: the session cookie carrying id for session s,
- * or, when s is NULL, the Set-Cookie that deletes it (id is ignored). The
- * cookie is __Host- (Secure, Path=/, no Domain), HttpOnly and SameSite=Lax.
- * A remember-me session gets a persistent cookie that lasts until its
- * absolute deadline (Max-Age and Expires); any other a browser-session
- * cookie, which dies with the browser before the session row does. */
-void sess_cookie(struct cookie_attrs *c, const char *id, const struct sess_session *s,
-                 time_t now)
-{
-    memset(c, 0, sizeof *c);
-    c->name = SESS_COOKIE_NAME;
-    c->path = "/";
-    c->secure = true;
-    c->http_only = true;
-    c->same_site = COOKIE_SAMESITE_LAX;
-    if (!s) {
-        c->value = "";
-        c->max_age = COOKIE_EXPIRE_NOW;
-        return;
-    }
-    c->value = id;
-    if (s->remember) {
-        long left = (long)(s->absolute_expires_at - now);
-        c->max_age = left > 0 ? left : COOKIE_EXPIRE_NOW;
-        c->now = now;
-    }
 }

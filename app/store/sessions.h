@@ -2,7 +2,9 @@
 /* sessions: signed-in browsers in gatehouse.sessions. The cookie holds 256
  * random bits (43 base64url characters); the table holds only their SHA-256,
  * the refresh token sealed under SESSION_KEY, and a per-session CSRF secret.
- * Loaded sessions live in the caller's arena. Contracts are in sessions.c. */
+ * Loaded sessions live in the caller's arena. Functions answer an enum
+ * store_result (store/pg.h); STORE_NOT_FOUND is "no live session for that
+ * cookie and tenant". Contracts are in sessions.c. */
 #ifndef GH_SESSIONS_H
 #define GH_SESSIONS_H
 
@@ -11,21 +13,14 @@
 #include <time.h>
 
 #include "core/seal.h"
+#include "store/pg.h"
 
 struct arena;
-struct cookie_attrs;
 
 #define SESS_COOKIE_NAME "__Host-gh_session"
 #define SESS_ID_BYTES 32
 #define SESS_ID_LEN SEAL_B64URL_LEN(SESS_ID_BYTES) /* 43 characters */
 #define SESS_CSRF_SECRET_BYTES 32
-
-enum sess_result {
-    SESS_OK = 0,
-    SESS_NOT_FOUND,   /* no live session for that cookie and tenant */
-    SESS_UNAVAILABLE, /* PostgreSQL unreachable: answer 503 */
-    SESS_ERROR,       /* bad argument, bug, unopenable refresh token: 500 */
-};
 
 struct sess_tokens { /* NULL: none (create) or keep the stored one (update) */
     const char *id_token, *access_token, *refresh_token;
@@ -67,23 +62,22 @@ struct sess_session { /* strings in the caller's arena; NULL when absent */
 
 void sess_init_worker(const unsigned char key[SEAL_KEY_BYTES]);
 void sess_cleanup_worker(void);
-enum sess_result sess_create(const struct sess_new *in, time_t now, struct arena *a,
-                             char id[SESS_ID_LEN + 1], struct sess_session *out);
-enum sess_result sess_load(const char *cookie, long long tenant_id, time_t now,
-                           struct arena *a, struct sess_session *out);
-enum sess_result sess_load_tokens(struct sess_session *s, struct arena *a);
-enum sess_result sess_update_tokens(struct sess_session *s, struct arena *a,
-                                    const struct sess_tokens *t);
-enum sess_result sess_update_profile(long long tenant_id, const char *sub,
-                                     const struct sess_profile *p);
-enum sess_result sess_refresh_token(const struct sess_session *s, char *out,
-                                    size_t outlen);
-enum sess_result sess_delete(const char *cookie, long long tenant_id);
-enum sess_result sess_delete_user(long long tenant_id, const char *sub,
-                                  const struct sess_session *keep, long long *deleted);
-enum sess_result sess_sweep(time_t now, long long *deleted);
+enum store_result sess_create(const struct sess_new *in, time_t now, struct arena *a,
+                              char id[SESS_ID_LEN + 1], struct sess_session *out);
+enum store_result sess_load(const char *cookie, long long tenant_id, time_t now,
+                            struct arena *a, struct sess_session *out);
+enum store_result sess_load_tokens(struct sess_session *s, struct arena *a);
+enum store_result sess_update_tokens(struct sess_session *s, struct arena *a,
+                                     const struct sess_tokens *t);
+enum store_result sess_update_profile(long long tenant_id, const char *sub,
+                                      const struct sess_profile *p);
+enum store_result sess_refresh_token(const struct sess_session *s, char *out,
+                                     size_t outlen);
+enum store_result sess_delete(const char *cookie, long long tenant_id);
+enum store_result sess_delete_user(long long tenant_id, const char *sub,
+                                   const struct sess_session *keep, long long *deleted);
+enum store_result sess_sweep(time_t now, long long *deleted);
 bool sess_in_group(const struct sess_session *s, const char *group);
-void sess_cookie(struct cookie_attrs *c, const char *id,
-                 const struct sess_session *s, time_t now);
+
 
 #endif

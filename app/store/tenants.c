@@ -173,72 +173,74 @@ static void read_row(const struct pg_query *q, struct tenant *t)
     apply_settings(t);
 }
 
-static enum tenants_result query_one(const char *sql, const char *slug, struct tenant *out)
+static enum store_result query_one(const char *sql, const char *slug, struct tenant *out)
 {
     struct pg_query q;
-    enum tenants_result rc = TENANTS_UNAVAILABLE;
+    enum store_result rc = STORE_UNAVAILABLE;
     const char *params[] = {slug};
     pg_query_init(&q);
     if (!pg_query_run(&q, sql, 1, params))
         goto out;
     if (pg_query_rows(&q) != 1) {
-        rc = TENANTS_NOT_FOUND;
+        rc = STORE_NOT_FOUND;
         goto out;
     }
     read_row(&q, out);
-    rc = TENANTS_OK;
+    rc = STORE_OK;
 out:
     pg_query_cleanup(&q);
     return rc;
 }
 
-enum tenants_result tenants_find(const char *slug, struct tenant *out)
+enum store_result tenants_find(const char *slug, struct tenant *out)
 {
     time_t now = time(NULL);
     if (cache_get(slug, now, out))
-        return TENANTS_OK;
-    enum tenants_result rc = query_one(
+        return STORE_OK;
+    enum store_result rc = query_one(
         "SELECT " TENANT_COLUMNS " FROM gatehouse.tenants WHERE slug = $1", slug, out);
-    if (rc == TENANTS_OK)
+    if (rc == STORE_OK)
         cache_put(out, now);
     return rc;
 }
 
 /* ---- writes ---------------------------------------------------------------- */
 
-/* run runs one statement; TENANTS_NOT_FOUND when it touched no row. */
-static enum tenants_result run(const char *sql, int n, const char *const *params)
+/* run runs one statement; STORE_NOT_FOUND when it touched no row,
+ * STORE_CONFLICT on a unique violation, STORE_UNAVAILABLE on any other
+ * failure (tenants never answer STORE_ERROR). */
+static enum store_result run(const char *sql, int n, const char *const *params)
 {
     struct pg_query q;
     pg_query_init(&q);
-    enum tenants_result rc = TENANTS_OK;
+    enum store_result rc = STORE_OK;
     if (!pg_query_run(&q, sql, n, params))
-        rc = q.err == PG_ERR_CONSTRAINT ? TENANTS_CONFLICT : TENANTS_UNAVAILABLE;
+        rc = q.err == PG_ERR_CONSTRAINT ? STORE_CONFLICT : STORE_UNAVAILABLE;
     else if (pg_query_affected(&q) == 0)
-        rc = TENANTS_NOT_FOUND;
+        rc = STORE_NOT_FOUND;
     pg_query_cleanup(&q);
     tenants_forget();
     return rc;
 }
 
-enum tenants_result tenants_begin(const char *slug, const char *name, const char *admin_email,
-                                  const char *region, struct tenant *out)
+enum store_result tenants_begin(const char *slug, const char *name, const char *admin_email,
+                                const char *region, struct tenant *out)
 {
     const char *params[] = {slug, name, admin_email, region};
-    enum tenants_result rc = run(
+    enum store_result rc = run(
         "INSERT INTO gatehouse.tenants (slug, name, admin_email, region, status, provision_step)"
         " VALUES ($1, $2, $3, $4, 'provisioning', 'row') ON CONFLICT (slug) DO NOTHING",
         4, params);
-    if (rc != TENANTS_OK && rc != TENANTS_NOT_FOUND)
+    if (rc != STORE_OK && rc != STORE_NOT_FOUND)
         return rc;
     rc = query_one("SELECT " TENANT_COLUMNS " FROM gatehouse.tenants WHERE slug = $1", slug, out);
-    if (rc == TENANTS_OK && strcmp(out->status, "provisioning"))
-        return TENANTS_CONFLICT;
+    if (rc == STORE_OK && strcmp(out->status, "provisioning"))
+        return STORE_CONFLICT;
     return rc;
 }
 
-enum tenants_result tenants_record(const char *slug, const char *step, const char *pool_id,
-                                   const char *client_id, const char *client_secret)
+enum store_result tenants_record(const char *slug, const char *step, const char *pool_id,
+                                 const char *client_id, const char *client_secret)
 {
     char *sealed_hex = NULL;
     if (client_secret && *client_secret) {
@@ -248,7 +250,7 @@ enum tenants_result tenants_record(const char *slug, const char *step, const cha
             seal_encrypt_ad(config->session_key, client_secret, strlen(client_secret), slug,
                             strlen(slug), &sealed) < 0) {
             buf_free(&sealed);
-            return TENANTS_UNAVAILABLE;
+            return STORE_UNAVAILABLE;
         }
         sealed_hex = malloc(sealed.len * 2 + 3);
         strcpy(sealed_hex, "\\x");
@@ -257,7 +259,7 @@ enum tenants_result tenants_record(const char *slug, const char *step, const cha
         buf_free(&sealed);
     }
     const char *params[] = {slug, step, pool_id, client_id, sealed_hex};
-    enum tenants_result rc = run(
+    enum store_result rc = run(
         "UPDATE gatehouse.tenants SET provision_step = $2,"
         " user_pool_id = coalesce($3, user_pool_id), client_id = coalesce($4, client_id),"
         " client_secret_enc = coalesce($5::bytea, client_secret_enc), updated_at = now()"
@@ -266,15 +268,15 @@ enum tenants_result tenants_record(const char *slug, const char *step, const cha
     return rc;
 }
 
-enum tenants_result tenants_set_status(const char *slug, const char *status)
+enum store_result tenants_set_status(const char *slug, const char *status)
 {
     const char *params[] = {slug, status};
     return run("UPDATE gatehouse.tenants SET status = $2, updated_at = now() WHERE slug = $1",
                2, params);
 }
 
-enum tenants_result tenants_set_branding(const char *slug, const char *name,
-                                         const char *brand_color, const char *logo_url)
+enum store_result tenants_set_branding(const char *slug, const char *name,
+                                       const char *brand_color, const char *logo_url)
 {
     const char *params[] = {slug, name, brand_color, logo_url};
     /* NULL keeps a value, "" clears it. */
@@ -284,7 +286,7 @@ enum tenants_result tenants_set_branding(const char *slug, const char *name,
                " updated_at = now() WHERE slug = $1", 4, params);
 }
 
-enum tenants_result tenants_delete_row(const char *slug)
+enum store_result tenants_delete_row(const char *slug)
 {
     const char *params[] = {slug};
     return run("DELETE FROM gatehouse.tenants WHERE slug = $1", 1, params);
@@ -304,7 +306,7 @@ bool tenants_drop_schema(const char *slug)
     return ok;
 }
 
-enum tenants_result tenants_list(FILE *out)
+enum store_result tenants_list(FILE *out)
 {
     struct pg_query q;
     pg_query_init(&q);
@@ -312,7 +314,7 @@ enum tenants_result tenants_list(FILE *out)
                           " coalesce(admin_email, '-') FROM gatehouse.tenants ORDER BY slug",
                       0, NULL)) {
         pg_query_cleanup(&q);
-        return TENANTS_UNAVAILABLE;
+        return STORE_UNAVAILABLE;
     }
     fprintf(out, "%-24s %-13s %-26s %-24s %s\n", "SLUG", "STATUS", "NAME", "USER POOL", "ADMIN");
     for (int i = 0; i < pg_query_rows(&q); i++)
@@ -320,5 +322,5 @@ enum tenants_result tenants_list(FILE *out)
                 pg_query_value(&q, i, 1), pg_query_value(&q, i, 2), pg_query_value(&q, i, 3),
                 pg_query_value(&q, i, 4));
     pg_query_cleanup(&q);
-    return TENANTS_OK;
+    return STORE_OK;
 }

@@ -12,6 +12,11 @@
  * means that user was deleted and re-created: the stale row gives way, in
  * the same transaction.
  *
+ * One upsert serves both writers: a sign-in knows part of a user and merges
+ * it into the row (USERS_MERGE); `users sync` and the admin panel know all
+ * of Cognito's record and replace the row with it (USERS_REPLACE). Only what
+ * an existing row keeps differs, so only the ON CONFLICT clause does.
+ *
  * Every write that can change what a bearer call reads of a user (email,
  * name, tier, the row itself) drops the answers cached for that user
  * (revoked_forget_user) once it has committed.
@@ -20,19 +25,16 @@
  * stay the caller's. Everything else is freed before returning. */
 #include "store/users.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/arena.h"
 #include "core/buf.h"
-#include "core/utf8.h"
 #include "core/xalloc.h"
 #include "store/pg.h"
 #include "store/revoked.h"
 
 #define USERS_FIELD_MAX 2048 /* bytes of a sub, email, name, tier or status */
-#define NUM_TEXT_MAX 24      /* a 64-bit integer in decimal, sign and NUL */
 #define DEFAULT_TIER "standard"
 
 /* Seconds since the epoch of a timestamptz column, as text. */
@@ -49,28 +51,11 @@ enum user_col {
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static enum users_result pg_failure(const struct pg_query *q)
-{
-    return q->err == PG_ERR_UNAVAILABLE ? USERS_UNAVAILABLE : USERS_ERROR;
-}
-
-static char *num_text(char out[NUM_TEXT_MAX], long long v)
-{
-    snprintf(out, NUM_TEXT_MAX, "%lld", v);
-    return out;
-}
-
-/* Valid UTF-8 without control characters, at most USERS_FIELD_MAX bytes;
- * NULL passes unless required, "" never does when required. */
+/* Clean text of at most USERS_FIELD_MAX bytes (pg_field_ok); NULL passes
+ * unless required, "" never does when required. */
 static bool field_ok(const char *s, bool required)
 {
-    size_t n;
-
-    if (!s)
-        return !required;
-    n = strnlen(s, USERS_FIELD_MAX + 1);
-    return n <= USERS_FIELD_MAX && (!required || n > 0) && utf8_valid(s, n) &&
-           !utf8_has_control(s, n);
+    return pg_field_ok(s, USERS_FIELD_MAX, required);
 }
 
 /* A copy of email with ASCII letters lower-cased; the caller frees it. */
@@ -96,17 +81,17 @@ static time_t time_col(const struct pg_query *q, enum user_col c)
 
 /* Runs a SELECT of USER_COLUMNS with one parameter and fills *out from the
  * single row it finds. */
-static enum users_result get_one(const char *tenant, const char *sql, const char *param,
+static enum store_result get_one(const char *tenant, const char *sql, const char *param,
                                  struct arena *a, struct users_user *out)
 {
     const char *const params[] = {param};
     struct pg_query q;
-    enum users_result rc = USERS_NOT_FOUND;
+    enum store_result rc = STORE_NOT_FOUND;
 
     pg_query_init(&q);
     memset(out, 0, sizeof *out);
     if (!pg_query_run_tenant(&q, tenant, sql, 1, params)) {
-        rc = pg_failure(&q);
+        rc = pg_store_result(&q);
         goto out;
     }
     if (pg_query_rows(&q) != 1)
@@ -121,7 +106,7 @@ static enum users_result get_one(const char *tenant, const char *sql, const char
     out->updated_at = time_col(&q, COL_UPDATED);
     out->synced_at = time_col(&q, COL_SYNCED);
     out->last_login_at = time_col(&q, COL_LAST_LOGIN);
-    rc = USERS_OK;
+    rc = STORE_OK;
 out:
     pg_query_cleanup(&q);
     return rc;
@@ -129,89 +114,104 @@ out:
 
 /* ---- writes ------------------------------------------------------------- */
 
-/* Inserts or refreshes the mirror row of user u->sub in tenant (a slug) from
- * what Cognito says, at time now. sub and email are required (the email is
- * stored lower-cased); name, tier and status that are NULL keep the stored
- * value (a new row gets tier standard). enabled is always written. A row of
- * another sub holding the same email is deleted first (see the design
- * comment). Returns USERS_OK, USERS_UNAVAILABLE, or USERS_ERROR for a field
- * that is not clean text or is too long, a tier the table refuses, or an
- * invalid or unmigrated tenant. */
-enum users_result users_upsert(const char *tenant, const struct users_user *u,
-                               time_t now)
+/* users_upsert's statement, which differs between the two ways of writing
+ * only in what a row already there keeps: $1 sub, $2 email, $3 name, $4
+ * tier (NULL: DEFAULT_TIER for a new row), $5 status, $6 enabled, $7 now,
+ * $8 created_at for a new row. */
+#define UPSERT_SQL(on_conflict)                                                 \
+    "INSERT INTO users (sub, email, name, tier, status, enabled, created_at,"  \
+    " updated_at, synced_at)"                                                  \
+    " VALUES ($1, $2, $3, coalesce($4, '" DEFAULT_TIER "'), $5, $6::boolean,"  \
+    " to_timestamp($8::bigint), to_timestamp($7::bigint),"                     \
+    " to_timestamp($7::bigint))"                                               \
+    " ON CONFLICT (sub) DO UPDATE SET email = excluded.email,"                 \
+    " enabled = excluded.enabled, updated_at = excluded.updated_at,"           \
+    " synced_at = excluded.synced_at, " on_conflict
+
+static const char *const upsert_sql[] = {
+    [USERS_MERGE] = UPSERT_SQL("name = coalesce($3, users.name),"
+                               " tier = coalesce($4, users.tier),"
+                               " status = coalesce($5, users.status)"),
+    [USERS_REPLACE] = UPSERT_SQL("name = excluded.name, tier = excluded.tier,"
+                                 " status = excluded.status,"
+                                 " created_at = excluded.created_at"),
+};
+
+/* Inserts or refreshes the mirror row of user u->sub in tenant (a slug) at
+ * time now, as `how` says (see enum users_write): USERS_MERGE from what a
+ * sign-in knows, USERS_REPLACE from Cognito's full record. sub and email are
+ * required (the email is stored lower-cased); enabled is always written. A
+ * row of another sub holding the same email is deleted first (see the design
+ * comment), in the same transaction. Returns STORE_OK, STORE_UNAVAILABLE, or
+ * STORE_ERROR for a field that is not clean text or is too long, a tier the
+ * table refuses, an unknown how, or an invalid or unmigrated tenant. */
+enum store_result users_upsert(const char *tenant, const struct users_user *u, time_t now,
+                               enum users_write how)
 {
-    char at[NUM_TEXT_MAX], *email = NULL;
+    char at[NUM_TEXT_MAX], created[NUM_TEXT_MAX], *email = NULL;
     struct pg_query q;
-    enum users_result rc = USERS_ERROR;
+    enum store_result rc = STORE_ERROR;
 
     pg_query_init(&q);
-    if (!field_ok(u->sub, true) || !field_ok(u->email, true) || !field_ok(u->name, false) ||
-        !field_ok(u->tier, false) || !field_ok(u->status, false))
+    if ((how != USERS_MERGE && how != USERS_REPLACE) || !field_ok(u->sub, true) ||
+        !field_ok(u->email, true) || !field_ok(u->name, false) || !field_ok(u->tier, false) ||
+        !field_ok(u->status, false))
         goto out;
     email = fold_email(u->email);
+    time_t created_at = how == USERS_REPLACE && u->created_at ? u->created_at : now;
     const char *const stale[] = {email, u->sub};
     const char *const params[] = {u->sub, email, u->name, u->tier, u->status,
-                                  u->enabled ? "true" : "false", num_text(at, now)};
+                                  u->enabled ? "true" : "false", pg_num_text(at, now),
+                                  pg_num_text(created, created_at)};
     if (!pg_begin(&q) ||
         !pg_query_run_tenant(&q, tenant, "DELETE FROM users WHERE email = $1 AND sub <> $2",
                              2, stale) ||
-        !pg_query_run_tenant(
-            &q, tenant,
-            "INSERT INTO users (sub, email, name, tier, status, enabled, created_at,"
-            " updated_at, synced_at)"
-            " VALUES ($1, $2, $3, coalesce($4, '" DEFAULT_TIER "'), $5, $6::boolean,"
-            " to_timestamp($7::bigint), to_timestamp($7::bigint), to_timestamp($7::bigint))"
-            " ON CONFLICT (sub) DO UPDATE SET email = excluded.email,"
-            " name = coalesce($3, users.name), tier = coalesce($4, users.tier),"
-            " status = coalesce($5, users.status), enabled = excluded.enabled,"
-            " updated_at = excluded.updated_at, synced_at = excluded.synced_at",
-            7, params) ||
-        !pg_commit(&q)) {
-        rc = pg_failure(&q);
+        !pg_query_run_tenant(&q, tenant, upsert_sql[how], 8, params) || !pg_commit(&q)) {
+        rc = pg_store_result(&q);
         pg_rollback(); /* a no-op when the transaction is already over */
         goto out;
     }
     revoked_forget_user(tenant, u->sub);
-    rc = USERS_OK;
+    rc = STORE_OK;
 out:
     pg_query_cleanup(&q);
     free(email);
     return rc;
 }
 
-/* Sets the tier of user sub in tenant to tier at time now. On USERS_OK,
+/* Sets the tier of user sub in tenant to tier at time now. On STORE_OK,
  * *old_tier (when old_tier is not NULL) gets the tier it replaced, copied
  * into a, for the audit record: read and replaced under one row lock, so two
  * admins changing the same user each see what they really replaced.
- * USERS_NOT_FOUND: no such user; USERS_UNAVAILABLE; USERS_ERROR for a tier
+ * STORE_NOT_FOUND: no such user; STORE_UNAVAILABLE; STORE_ERROR for a tier
  * the table refuses or a bad argument. */
-enum users_result users_set_tier(const char *tenant, const char *sub,
+enum store_result users_set_tier(const char *tenant, const char *sub,
                                  const char *tier, time_t now, struct arena *a,
                                  const char **old_tier)
 {
     char at[NUM_TEXT_MAX];
     struct pg_query q;
-    enum users_result rc = USERS_ERROR;
+    enum store_result rc = STORE_ERROR;
 
     if (old_tier)
         *old_tier = NULL;
     if (!field_ok(sub, true) || !field_ok(tier, true))
-        return USERS_ERROR;
+        return STORE_ERROR;
     pg_query_init(&q);
-    const char *const params[] = {sub, tier, num_text(at, now)};
+    const char *const params[] = {sub, tier, pg_num_text(at, now)};
     if (!pg_query_run_tenant(&q, tenant,
                              "UPDATE users u SET tier = $2, updated_at = to_timestamp($3::bigint)"
                              " FROM (SELECT sub, tier FROM users WHERE sub = $1 FOR UPDATE) old"
                              " WHERE u.sub = old.sub RETURNING old.tier",
                              3, params)) {
-        rc = pg_failure(&q);
+        rc = pg_store_result(&q);
     } else if (pg_query_rows(&q) != 1) {
-        rc = USERS_NOT_FOUND;
+        rc = STORE_NOT_FOUND;
     } else {
         if (old_tier)
             *old_tier = arena_strdup(a, pg_query_value(&q, 0, 0));
         revoked_forget_user(tenant, sub);
-        rc = USERS_OK;
+        rc = STORE_OK;
     }
     pg_query_cleanup(&q);
     return rc;
@@ -219,30 +219,30 @@ enum users_result users_set_tier(const char *tenant, const char *sub,
 
 /* run_for_sub runs sql, whose parameters are $1 the sub and $2 a time in
  * seconds, on tenant's users and tells whether it touched that user's row:
- * USERS_OK, USERS_NOT_FOUND, USERS_UNAVAILABLE or USERS_ERROR. */
-static enum users_result run_for_sub(const char *tenant, const char *sql, const char *sub,
+ * STORE_OK, STORE_NOT_FOUND, STORE_UNAVAILABLE or STORE_ERROR. */
+static enum store_result run_for_sub(const char *tenant, const char *sql, const char *sub,
                                      time_t t)
 {
     char at[NUM_TEXT_MAX];
     struct pg_query q;
-    enum users_result rc;
+    enum store_result rc;
 
     if (!field_ok(sub, true))
-        return USERS_ERROR;
+        return STORE_ERROR;
     pg_query_init(&q);
-    const char *const params[] = {sub, num_text(at, t)};
+    const char *const params[] = {sub, pg_num_text(at, t)};
     if (!pg_query_run_tenant(&q, tenant, sql, 2, params))
-        rc = pg_failure(&q);
+        rc = pg_store_result(&q);
     else
-        rc = pg_query_affected(&q) == 1 ? USERS_OK : USERS_NOT_FOUND;
+        rc = pg_query_affected(&q) == 1 ? STORE_OK : STORE_NOT_FOUND;
     pg_query_cleanup(&q);
     return rc;
 }
 
-/* Records that user sub of tenant signed in at now. Returns USERS_OK,
- * USERS_NOT_FOUND (no mirror row yet: upsert first), USERS_UNAVAILABLE or
- * USERS_ERROR. */
-enum users_result users_touch_login(const char *tenant, const char *sub, time_t now)
+/* Records that user sub of tenant signed in at now. Returns STORE_OK,
+ * STORE_NOT_FOUND (no mirror row yet: upsert first), STORE_UNAVAILABLE or
+ * STORE_ERROR. */
+enum store_result users_touch_login(const char *tenant, const char *sub, time_t now)
 {
     return run_for_sub(tenant,
                        "UPDATE users SET last_login_at = to_timestamp($2::bigint) WHERE sub = $1",
@@ -251,30 +251,30 @@ enum users_result users_touch_login(const char *tenant, const char *sub, time_t 
 
 /* ---- reads -------------------------------------------------------------- */
 
-/* Fills *out with user sub of tenant (strings in a). Returns USERS_OK,
- * USERS_NOT_FOUND, USERS_UNAVAILABLE or USERS_ERROR; *out is zeroed unless
- * USERS_OK. */
-enum users_result users_get(const char *tenant, const char *sub, struct arena *a,
+/* Fills *out with user sub of tenant (strings in a). Returns STORE_OK,
+ * STORE_NOT_FOUND, STORE_UNAVAILABLE or STORE_ERROR; *out is zeroed unless
+ * STORE_OK. */
+enum store_result users_get(const char *tenant, const char *sub, struct arena *a,
                             struct users_user *out)
 {
     if (!field_ok(sub, true)) {
         memset(out, 0, sizeof *out);
-        return USERS_NOT_FOUND;
+        return STORE_NOT_FOUND;
     }
     return get_one(tenant, "SELECT " USER_COLUMNS " FROM users WHERE sub = $1", sub, a,
                    out);
 }
 
 /* Like users_get, by email; the lookup ignores the case of ASCII letters. */
-enum users_result users_get_by_email(const char *tenant, const char *email,
+enum store_result users_get_by_email(const char *tenant, const char *email,
                                      struct arena *a, struct users_user *out)
 {
-    enum users_result rc;
+    enum store_result rc;
     char *folded;
 
     if (!field_ok(email, true)) {
         memset(out, 0, sizeof *out);
-        return USERS_NOT_FOUND;
+        return STORE_NOT_FOUND;
     }
     folded = fold_email(email);
     rc = get_one(tenant, "SELECT " USER_COLUMNS " FROM users WHERE email = $1", folded, a,
@@ -303,20 +303,20 @@ enum users_result users_get_by_email(const char *tenant, const char *email,
 /* Fills *out with the statistics of tenant's mirror as of now: users per
  * tier, confirmed (CONFIRMED), unconfirmed (UNCONFIRMED) and other statuses,
  * and sign-ups (by the mirror's created_at) per UTC day for the
- * USERS_STATS_DAYS days ending today. Returns USERS_OK, USERS_UNAVAILABLE or
- * USERS_ERROR; *out is zeroed first. */
-enum users_result users_statistics(const char *tenant, time_t now, struct users_stats *out)
+ * USERS_STATS_DAYS days ending today. Returns STORE_OK, STORE_UNAVAILABLE or
+ * STORE_ERROR; *out is zeroed first. */
+enum store_result users_statistics(const char *tenant, time_t now, struct users_stats *out)
 {
     char first[NUM_TEXT_MAX];
     struct pg_query q;
-    enum users_result rc = USERS_OK;
+    enum store_result rc = STORE_OK;
 
     memset(out, 0, sizeof *out);
     out->first_day = now - now % SECONDS_PER_DAY - (USERS_STATS_DAYS - 1) * SECONDS_PER_DAY;
     pg_query_init(&q);
-    const char *const params[] = {num_text(first, (long long)out->first_day)};
+    const char *const params[] = {pg_num_text(first, (long long)out->first_day)};
     if (!pg_query_run_tenant(&q, tenant, STATISTICS_SQL, 1, params)) {
-        rc = pg_failure(&q);
+        rc = pg_store_result(&q);
         goto out;
     }
     for (int i = 0; i < pg_query_rows(&q); i++) {
@@ -388,16 +388,16 @@ static void fill_row(const struct pg_query *q, int row, struct arena *a, struct 
 /* Fills *out with one page of tenant's mirror: the users matching f (an
  * email prefix, ignoring the case of ASCII letters; a tier; a status) in
  * email order, skipping offset and at most limit, with the total that
- * match. Returns USERS_OK, USERS_UNAVAILABLE, or USERS_ERROR for a filter
+ * match. Returns STORE_OK, STORE_UNAVAILABLE, or STORE_ERROR for a filter
  * that is not clean text or a bad offset or limit. */
-enum users_result users_list(const char *tenant, const struct users_filter *f,
+enum store_result users_list(const char *tenant, const struct users_filter *f,
                              long long offset, int limit, struct arena *a,
                              struct users_page *out)
 {
     char skip[NUM_TEXT_MAX], lim[NUM_TEXT_MAX];
     struct buf pattern;
     struct pg_query q;
-    enum users_result rc = USERS_ERROR;
+    enum store_result rc = STORE_ERROR;
 
     memset(out, 0, sizeof *out);
     buf_init(&pattern);
@@ -409,10 +409,10 @@ enum users_result users_list(const char *tenant, const struct users_filter *f,
     if (prefix)
         like_prefix(&pattern, prefix);
     const char *const params[] = {prefix ? buf_cstr(&pattern) : NULL, given_or_null(f->tier),
-                                  given_or_null(f->status), num_text(skip, offset),
-                                  num_text(lim, limit)};
+                                  given_or_null(f->status), pg_num_text(skip, offset),
+                                  pg_num_text(lim, limit)};
     if (!pg_query_run_tenant(&q, tenant, "SELECT count(*) FROM users" LIST_WHERE, 3, params)) {
-        rc = pg_failure(&q);
+        rc = pg_store_result(&q);
         goto out;
     }
     out->total = strtoll(pg_query_value(&q, 0, 0), NULL, 10);
@@ -420,78 +420,31 @@ enum users_result users_list(const char *tenant, const struct users_filter *f,
                              "SELECT " USER_COLUMNS " FROM users" LIST_WHERE
                              " ORDER BY email OFFSET $4::bigint LIMIT $5::bigint",
                              5, params)) {
-        rc = pg_failure(&q);
+        rc = pg_store_result(&q);
         goto out;
     }
     out->n = pg_query_rows(&q);
     out->rows = arena_alloc(a, sizeof(*out->rows) * (size_t)(out->n ? out->n : 1));
     for (int i = 0; i < out->n; i++)
         fill_row(&q, i, a, &out->rows[i]);
-    rc = USERS_OK;
+    rc = STORE_OK;
 out:
     pg_query_cleanup(&q);
     buf_free(&pattern);
     return rc;
 }
 
-/* Writes user u of tenant exactly as Cognito has it, for `users sync`: like
- * users_upsert, except that a NULL tier is the default tier (not "keep"),
- * and created_at, when not 0, replaces the stored creation time (Cognito's
- * UserCreateDate, which the sign-up statistics count by). Returns USERS_OK,
- * USERS_UNAVAILABLE or USERS_ERROR (as users_upsert). */
-enum users_result users_put(const char *tenant, const struct users_user *u, time_t now)
-{
-    char at[NUM_TEXT_MAX], created[NUM_TEXT_MAX], *email = NULL;
-    struct pg_query q;
-    enum users_result rc = USERS_ERROR;
-
-    pg_query_init(&q);
-    if (!field_ok(u->sub, true) || !field_ok(u->email, true) || !field_ok(u->name, false) ||
-        !field_ok(u->tier, false) || !field_ok(u->status, false))
-        goto out;
-    email = fold_email(u->email);
-    const char *const stale[] = {email, u->sub};
-    const char *const params[] = {u->sub, email, u->name, u->tier ? u->tier : DEFAULT_TIER,
-                                  u->status, u->enabled ? "true" : "false", num_text(at, now),
-                                  num_text(created, u->created_at ? u->created_at : now)};
-    if (!pg_begin(&q) ||
-        !pg_query_run_tenant(&q, tenant, "DELETE FROM users WHERE email = $1 AND sub <> $2",
-                             2, stale) ||
-        !pg_query_run_tenant(
-            &q, tenant,
-            "INSERT INTO users (sub, email, name, tier, status, enabled, created_at,"
-            " updated_at, synced_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6::boolean, to_timestamp($8::bigint),"
-            " to_timestamp($7::bigint), to_timestamp($7::bigint))"
-            " ON CONFLICT (sub) DO UPDATE SET email = excluded.email, name = excluded.name,"
-            " tier = excluded.tier, status = excluded.status, enabled = excluded.enabled,"
-            " created_at = excluded.created_at, updated_at = excluded.updated_at,"
-            " synced_at = excluded.synced_at",
-            8, params) ||
-        !pg_commit(&q)) {
-        rc = pg_failure(&q);
-        pg_rollback();
-        goto out;
-    }
-    revoked_forget_user(tenant, u->sub);
-    rc = USERS_OK;
-out:
-    pg_query_cleanup(&q);
-    free(email);
-    return rc;
-}
-
 /* Deletes the mirror row of sub in tenant, for a user Cognito no longer
  * has, unless the row was written at or after before (the start of the
  * listing that missed it: a user who signed up meanwhile stays). Returns
- * USERS_OK when it deleted the row, USERS_NOT_FOUND when there was none to
- * delete, USERS_UNAVAILABLE or USERS_ERROR. */
-enum users_result users_delete_unseen(const char *tenant, const char *sub, time_t before)
+ * STORE_OK when it deleted the row, STORE_NOT_FOUND when there was none to
+ * delete, STORE_UNAVAILABLE or STORE_ERROR. */
+enum store_result users_delete_unseen(const char *tenant, const char *sub, time_t before)
 {
-    enum users_result rc = run_for_sub(
+    enum store_result rc = run_for_sub(
         tenant, "DELETE FROM users WHERE sub = $1 AND updated_at < to_timestamp($2::bigint)", sub,
         before);
-    if (rc == USERS_OK)
+    if (rc == STORE_OK)
         revoked_forget_user(tenant, sub);
     return rc;
 }

@@ -2,39 +2,49 @@
 /* users: the mirror of a tenant's Cognito users in t_<slug>.users, for
  * search, statistics, tiers and the last sign-in. Cognito stays the truth;
  * this is a copy refreshed on sign-in and admin actions. Emails are kept
- * lower-cased. Results live in the caller's arena. Contracts in users.c. */
+ * lower-cased. Results live in the caller's arena. Functions answer an enum
+ * store_result (store/pg.h); STORE_NOT_FOUND is "no such user in the
+ * tenant's mirror". Contracts in users.c. */
 #ifndef GH_USERS_H
 #define GH_USERS_H
 
 #include <stdbool.h>
 #include <time.h>
 
-struct arena;
+#include "store/pg.h"
 
-enum users_result {
-    USERS_OK = 0,
-    USERS_NOT_FOUND,   /* no such user in the tenant's mirror */
-    USERS_UNAVAILABLE, /* PostgreSQL unreachable: answer 503 */
-    USERS_ERROR,       /* bad argument, unknown tenant schema, a bug: 500 */
-};
+struct arena;
 
 struct users_user {
     const char *sub, *email;
-    const char *name, *tier, *status; /* NULL: unknown (upsert: keep) */
+    const char *name, *tier, *status; /* NULL: unknown (see enum users_write) */
     bool enabled;
-    /* read only: 0 when never set */
+    /* 0 when never set; read only, except created_at for USERS_REPLACE */
     time_t created_at, updated_at, synced_at, last_login_at;
 };
 
-enum users_result users_upsert(const char *tenant, const struct users_user *u,
-                               time_t now);
-enum users_result users_set_tier(const char *tenant, const char *sub,
+/* How users_upsert writes a user the mirror may already hold. */
+enum users_write {
+    /* What a sign-in, sign-up or bearer call knows: a NULL name, tier or
+     * status keeps the stored value (a new row: tier standard); created_at
+     * is now for a new row and kept for an old one. */
+    USERS_MERGE = 0,
+    /* The whole of Cognito's record (`users sync`, an admin's first sight
+     * of a user): the row becomes u exactly: a NULL name or status is
+     * stored NULL, a NULL tier is standard, and created_at (now when 0)
+     * replaces the stored one. */
+    USERS_REPLACE,
+};
+
+enum store_result users_upsert(const char *tenant, const struct users_user *u, time_t now,
+                               enum users_write how);
+enum store_result users_set_tier(const char *tenant, const char *sub,
                                  const char *tier, time_t now, struct arena *a,
                                  const char **old_tier);
-enum users_result users_touch_login(const char *tenant, const char *sub, time_t now);
-enum users_result users_get(const char *tenant, const char *sub, struct arena *a,
+enum store_result users_touch_login(const char *tenant, const char *sub, time_t now);
+enum store_result users_get(const char *tenant, const char *sub, struct arena *a,
                             struct users_user *out);
-enum users_result users_get_by_email(const char *tenant, const char *email,
+enum store_result users_get_by_email(const char *tenant, const char *email,
                                      struct arena *a, struct users_user *out);
 
 /* ---- the admin panel and `users sync` ---------------------------------- */
@@ -58,11 +68,11 @@ struct users_page {
     long long total; /* rows matching the filter, all pages */
 };
 
-enum users_result users_statistics(const char *tenant, time_t now, struct users_stats *out);
-enum users_result users_list(const char *tenant, const struct users_filter *f,
+enum store_result users_statistics(const char *tenant, time_t now, struct users_stats *out);
+enum store_result users_list(const char *tenant, const struct users_filter *f,
                              long long offset, int limit, struct arena *a,
                              struct users_page *out);
-enum users_result users_put(const char *tenant, const struct users_user *u, time_t now);
-enum users_result users_delete_unseen(const char *tenant, const char *sub, time_t before);
+enum store_result users_delete_unseen(const char *tenant, const char *sub, time_t before);
+
 
 #endif

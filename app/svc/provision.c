@@ -28,9 +28,9 @@
 
 #include "aws/cognito.h"
 #include "core/config.h"
-#include "pages/flow.h"
 #include "store/migrate.h"
 #include "store/pg.h"
+#include "svc/input.h"
 
 #define POOL_NAME_PREFIX "gatehouse-"
 #define POOL_LIST_PAGE 60
@@ -94,7 +94,7 @@ static struct json_object *pool_request(const struct provision_request *r)
     json_object_object_add(req, "AutoVerifiedAttributes", strings(email, 1));
 
     struct json_object *policy = json_object_new_object();
-    json_object_object_add(policy, "MinimumLength", json_object_new_int(FLOW_PASSWORD_MIN));
+    json_object_object_add(policy, "MinimumLength", json_object_new_int(INPUT_PASSWORD_MIN));
     json_object_object_add(policy, "RequireUppercase", json_object_new_boolean(1));
     json_object_object_add(policy, "RequireLowercase", json_object_new_boolean(1));
     json_object_object_add(policy, "RequireNumbers", json_object_new_boolean(1));
@@ -197,7 +197,7 @@ static int step_pool(const struct config *cfg, const struct provision_request *r
         snprintf(id, sizeof(id), "%s", made);
         cog_result_free(&res);
     }
-    if (tenants_record(r->slug, "pool", id, NULL, NULL) != TENANTS_OK) {
+    if (tenants_record(r->slug, "pool", id, NULL, NULL) != STORE_OK) {
         snprintf(err, errlen, "recording the user pool %s failed (PostgreSQL)", id);
         return -1;
     }
@@ -237,13 +237,13 @@ static int step_client(const struct config *cfg, const struct provision_request 
         return -1;
     }
     const char *secret = cog_get(&res, "UserPoolClient.ClientSecret");
-    enum tenants_result tr = tenants_record(r->slug, "client", NULL, id, secret);
-    if (tr == TENANTS_OK) {
+    enum store_result tr = tenants_record(r->slug, "client", NULL, id, secret);
+    if (tr == STORE_OK) {
         snprintf(t->client_id, sizeof(t->client_id), "%s", id);
         snprintf(t->client_secret, sizeof(t->client_secret), "%s", secret ? secret : "");
     }
     cog_result_free(&res);
-    if (tr != TENANTS_OK) {
+    if (tr != STORE_OK) {
         snprintf(err, errlen, "recording the app client failed (PostgreSQL)");
         return -1;
     }
@@ -278,7 +278,7 @@ static int step_group_and_admin(const struct config *cfg, const struct provision
     if (admin_call(&c, "CreateGroup", req, COGERR_GROUP_EXISTS, "creating the admin group",
                    err, errlen) < 0)
         return -1;
-    if (tenants_record(r->slug, "group", NULL, NULL, NULL) != TENANTS_OK)
+    if (tenants_record(r->slug, "group", NULL, NULL, NULL) != STORE_OK)
         goto db_failed;
 
     req = json_object_new_object();
@@ -306,7 +306,7 @@ static int step_group_and_admin(const struct config *cfg, const struct provision
     if (admin_call(&c, "AdminAddUserToGroup", req, COGERR_NONE, "adding the admin to the group",
                    err, errlen) < 0)
         return -1;
-    if (tenants_record(r->slug, "admin", NULL, NULL, NULL) != TENANTS_OK)
+    if (tenants_record(r->slug, "admin", NULL, NULL, NULL) != STORE_OK)
         goto db_failed;
     return 0;
 db_failed:
@@ -319,9 +319,9 @@ static const char *request_problem(const struct provision_request *r)
     const char *problem = tenants_slug_problem(r->slug);
     if (problem)
         return problem;
-    if (flow_check_text(r->name, FLOW_NAME_MAX, true))
+    if (input_check_text(r->name, INPUT_NAME_MAX, true))
         return "the name must be 1 to 100 characters of text";
-    if (flow_check_email(r->admin_email))
+    if (input_check_email(r->admin_email))
         return "the admin email is not a valid email address";
     return NULL;
 }
@@ -335,13 +335,13 @@ enum provision_result provision_tenant(const struct config *cfg, const struct pr
         return PROVISION_INVALID;
     }
     switch (tenants_begin(r->slug, r->name, r->admin_email, cfg->aws_region, out)) {
-    case TENANTS_OK:
+    case STORE_OK:
         break;
-    case TENANTS_CONFLICT:
+    case STORE_CONFLICT:
         snprintf(err, errlen, "tenant %s already exists", r->slug);
         return PROVISION_EXISTS;
-    case TENANTS_NOT_FOUND:
-    case TENANTS_UNAVAILABLE:
+    case STORE_NOT_FOUND:
+    case STORE_UNAVAILABLE:
     default:
         snprintf(err, errlen, "PostgreSQL is unavailable");
         return PROVISION_FAILED;
@@ -362,8 +362,8 @@ enum provision_result provision_tenant(const struct config *cfg, const struct pr
         snprintf(err, errlen, "creating the schema failed: %s", merr);
         return PROVISION_FAILED;
     }
-    if (tenants_record(r->slug, "done", NULL, NULL, NULL) != TENANTS_OK ||
-        tenants_set_status(r->slug, "active") != TENANTS_OK) {
+    if (tenants_record(r->slug, "done", NULL, NULL, NULL) != STORE_OK ||
+        tenants_set_status(r->slug, "active") != STORE_OK) {
         snprintf(err, errlen, "recording the progress failed (PostgreSQL)");
         return PROVISION_FAILED;
     }
@@ -383,9 +383,9 @@ int provision_delete(const struct config *cfg, const char *slug, FILE *report, c
     }
     tenants_forget();
     switch (tenants_find(slug, &t)) {
-    case TENANTS_OK:
+    case STORE_OK:
         break;
-    case TENANTS_NOT_FOUND:
+    case STORE_NOT_FOUND:
         snprintf(err, errlen, "no tenant %s", slug);
         return -1;
     default:
@@ -407,7 +407,7 @@ int provision_delete(const struct config *cfg, const char *slug, FILE *report, c
         return -1;
     }
     say(report, slug, "schema dropped");
-    if (tenants_delete_row(slug) != TENANTS_OK) {
+    if (tenants_delete_row(slug) != STORE_OK) {
         snprintf(err, errlen, "deleting the tenant's row failed (PostgreSQL)");
         return -1;
     }

@@ -1,20 +1,20 @@
 /* SPDX-License-Identifier: MIT */
-/* usersync: ListUsers and `gatehouse users sync` (see usersync.h).
+/* usersync: ListUsers and the users sync (see usersync.h).
  *
  * Cognito stays the truth; the mirror is a copy kept current on sign-up,
  * sign-in and admin changes, which a failed write or a change made outside
  * gatehouse (the console, another tool) can leave behind. The sync repairs
  * it: the mirror is read first (sorted by sub, for a binary search), then
  * every page of ListUsers is compared with it; a new or different user is
- * written with users_put, and the rows no page mentioned are deleted last,
+ * written with users_upsert, and the rows no page mentioned are deleted last,
  * only once the whole listing has succeeded, and only if they were not
  * written since the listing began (a user who signed up meanwhile stays).
  * Running it twice in a row changes nothing the second time, so it is safe
  * at any time.
  *
  * Ownership: the mirror copy lives in an arena freed before returning;
- * Cognito's answers are freed page by page. The command owns its config,
- * its PostgreSQL connection and its libcurl state for its whole run. */
+ * Cognito's answers are freed page by page. The command line that runs it
+ * for an operator is server/userscmd.c. */
 #include "svc/usersync.h"
 
 #include <stdlib.h>
@@ -22,19 +22,15 @@
 #include <strings.h>
 #include <time.h>
 
-#include "aws/awshttp.h"
 #include "core/arena.h"
-#include "core/config.h"
+#include "core/buf.h"
 #include "core/xalloc.h"
 #include "store/pg.h"
 #include "store/tenants.h"
+#include "svc/tier.h"
 
 #define MIRROR_BATCH 1000       /* rows read from the mirror per statement */
 #define LIST_PAGES_MAX 20000    /* 1.2 million users: a token loop ends here */
-#define DEFAULT_TENANT "default"
-#define TIER_STANDARD "standard"
-#define TIER_PREMIUM "premium"
-#define ERR_MAX 512
 
 int usersync_list_page(const struct cog_client *c, const char *filter, const char *token,
                        int limit, struct cog_result *out)
@@ -95,8 +91,7 @@ bool usersync_user(struct json_object *user, struct users_user *u, const char **
     }
     /* The mirror only knows the two tiers; anything else is served as the
      * default, exactly as sign-in reads it from the token. */
-    if (!u->tier || (strcmp(u->tier, TIER_STANDARD) && strcmp(u->tier, TIER_PREMIUM)))
-        u->tier = TIER_STANDARD;
+    u->tier = tier_or_standard(u->tier);
     u->status = string_of(user, "UserStatus");
     u->enabled = !json_object_object_get_ex(user, "Enabled", &enabled) ||
                  json_object_get_boolean(enabled);
@@ -119,15 +114,15 @@ static int by_sub(const void *a, const void *b)
 }
 
 /* load_mirror reads every row of tenant's mirror into m (in arena a). */
-static enum users_result load_mirror(const char *tenant, struct arena *a, struct mirror *m)
+static enum store_result load_mirror(const char *tenant, struct arena *a, struct mirror *m)
 {
     static const struct users_filter all;
     size_t cap = 0;
     memset(m, 0, sizeof(*m));
     for (;;) {
         struct users_page page;
-        enum users_result rc = users_list(tenant, &all, (long long)m->n, MIRROR_BATCH, a, &page);
-        if (rc != USERS_OK)
+        enum store_result rc = users_list(tenant, &all, (long long)m->n, MIRROR_BATCH, a, &page);
+        if (rc != STORE_OK)
             return rc;
         if (m->n + (size_t)page.n > cap) {
             size_t grown = (cap ? cap * 2 : MIRROR_BATCH) + (size_t)page.n;
@@ -145,7 +140,7 @@ static enum users_result load_mirror(const char *tenant, struct arena *a, struct
     qsort(m->rows, m->n, sizeof(*m->rows), by_sub);
     m->seen = arena_alloc(a, m->n + 1);
     memset(m->seen, 0, m->n + 1);
-    return USERS_OK;
+    return STORE_OK;
 }
 
 static struct users_user *find(const struct mirror *m, const char *sub, size_t *index)
@@ -208,15 +203,15 @@ static int apply_page(const char *tenant, struct json_object *users, struct mirr
                 continue;
             }
         }
-        enum users_result put = users_put(tenant, &is, now);
-        if (put == USERS_ERROR) {
+        enum store_result put = users_upsert(tenant, &is, now, USERS_REPLACE);
+        if (put == STORE_ERROR) {
             /* A field the mirror refuses (control characters, too long):
              * this user stays as it was; the others still sync. */
             if (report)
                 fprintf(report, "skipped %s: a field the mirror cannot hold\n", is.sub);
             continue;
         }
-        if (put != USERS_OK) {
+        if (put != STORE_OK) {
             snprintf(err, errlen, "cannot write user %s to the mirror", is.sub);
             rc = -1;
             break;
@@ -248,7 +243,7 @@ int usersync_run(const char *tenant, const struct cog_client *c, FILE *report,
 
     memset(counts, 0, sizeof(*counts));
     arena_init(&arena);
-    if (load_mirror(tenant, &arena, &m) != USERS_OK) {
+    if (load_mirror(tenant, &arena, &m) != STORE_OK) {
         snprintf(err, errlen, "cannot read the users mirror of tenant %s", tenant);
         goto out;
     }
@@ -281,10 +276,10 @@ int usersync_run(const char *tenant, const struct cog_client *c, FILE *report,
     for (size_t i = 0; i < m.n; i++) {
         if (m.seen[i])
             continue;
-        enum users_result dr = users_delete_unseen(tenant, m.rows[i].sub, started);
-        if (dr == USERS_NOT_FOUND)
+        enum store_result dr = users_delete_unseen(tenant, m.rows[i].sub, started);
+        if (dr == STORE_NOT_FOUND)
             continue; /* written since the listing began, or already gone */
-        if (dr != USERS_OK) {
+        if (dr != STORE_OK) {
             snprintf(err, errlen, "cannot delete user %s from the mirror", m.rows[i].sub);
             goto out;
         }
@@ -298,81 +293,4 @@ out:
     free(token);
     arena_free(&arena);
     return rc;
-}
-
-/* ---- the command ------------------------------------------------------------ */
-
-static void client_for(const struct config *cfg, const struct tenant *t, struct cog_client *c)
-{
-    memset(c, 0, sizeof(*c));
-    c->endpoint = cfg->cognito_endpoint;
-    c->region = t->region[0] ? t->region : cfg->aws_region;
-    c->pool_id = t->user_pool_id;
-    c->client_id = t->client_id;
-    c->client_secret = t->client_secret;
-    c->cred.access_key_id = cfg->aws_access_key_id;
-    c->cred.secret_access_key = cfg->aws_secret_access_key;
-    c->cred.session_token = cfg->aws_session_token;
-}
-
-static int usage(void)
-{
-    fprintf(stderr, "usage: gatehouse users sync [--tenant SLUG] [--env-file FILE]\n");
-    return 2;
-}
-
-int usersync_command(int argc, char **argv, const char *env_file)
-{
-    const char *slug = DEFAULT_TENANT;
-    if (argc < 1 || strcmp(argv[0], "sync"))
-        return usage();
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--tenant") && i + 1 < argc)
-            slug = argv[++i];
-        else
-            return usage();
-    }
-    struct config cfg;
-    struct tenant t;
-    struct cog_client c;
-    struct usersync_counts counts;
-    char err[ERR_MAX];
-    int status = 1;
-    if (config_load(&cfg, env_file, err, sizeof(err)) < 0) {
-        fprintf(stderr, "gatehouse: %s\n", err);
-        return 1;
-    }
-    if (!cfg.database_url) {
-        fprintf(stderr, "gatehouse: DATABASE_URL is not set\n");
-        goto out;
-    }
-    if (awshttp_global_init() < 0 || !pg_init_worker(cfg.database_url, err, sizeof(err))) {
-        fprintf(stderr, "gatehouse: cannot initialise libcurl or libpq\n");
-        goto out;
-    }
-    tenants_init_worker(&cfg);
-    switch (tenants_find(slug, &t)) {
-    case TENANTS_OK:
-        break;
-    case TENANTS_NOT_FOUND:
-        fprintf(stderr, "gatehouse: no tenant \"%s\"\n", slug);
-        goto out;
-    case TENANTS_UNAVAILABLE:
-    default:
-        fprintf(stderr, "gatehouse: the database is unavailable\n");
-        goto out;
-    }
-    client_for(&cfg, &t, &c);
-    if (usersync_run(t.slug, &c, stdout, &counts, err, sizeof(err)) < 0) {
-        fprintf(stderr, "gatehouse: users sync of tenant %s failed: %s\n", t.slug, err);
-        goto out;
-    }
-    printf("users sync: tenant %s: %ld added, %ld changed, %ld deleted, %ld unchanged\n",
-           t.slug, counts.added, counts.changed, counts.deleted, counts.unchanged);
-    status = 0;
-out:
-    pg_cleanup_worker();
-    awshttp_thread_cleanup();
-    config_free(&cfg);
-    return status;
 }

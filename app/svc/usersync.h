@@ -34,8 +34,4 @@ struct usersync_counts {
  * unless the whole listing succeeded. Returns 0, or -1 with err filled. */
 int usersync_run(const char *tenant, const struct cog_client *c, FILE *report,
                  struct usersync_counts *counts, char *err, size_t errlen);
-/* usersync_command runs `gatehouse users sync [--tenant SLUG]` (argv holds
- * what follows "users") and returns the process exit status. */
-int usersync_command(int argc, char **argv, const char *env_file);
-
 #endif

@@ -252,6 +252,17 @@ static void locate(struct compiler *c, size_t off, unsigned *line,
     *col = (unsigned)(off - c->loc_line_start + 1);
 }
 
+/* message_after writes fmt's message into err after the used bytes of the
+ * prefix the caller wrote there (snprintf's answer), when it fits. */
+static void message_after(char *err, size_t errlen, int used, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
+static void message_after(char *err, size_t errlen, int used, const char *fmt, va_list ap)
+{
+    if (used >= 0 && (size_t)used < errlen)
+        vsnprintf(err + used, errlen - (size_t)used, fmt, ap);
+}
+
 static int cfail(struct compiler *c, size_t off, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -262,12 +273,10 @@ static int cfail(struct compiler *c, size_t off, const char *fmt, ...)
     unsigned line, col;
     locate(c, off, &line, &col);
     int n = snprintf(c->err, c->errlen, "%s:%u:%u: ", c->file, line, col);
-    if (n >= 0 && (size_t)n < c->errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    message_after(c->err, c->errlen, n, fmt, ap);
+    va_end(ap);
     return -1;
 }
 
@@ -325,26 +334,25 @@ static size_t find_close(const struct compiler *c, size_t from, char guard)
     return NOT_FOUND;
 }
 
+/* skip_run returns the first index from i (up to end) where s[i] is not
+ * white space (space true) or is white space (space false). */
+static size_t skip_run(const char *s, size_t i, size_t end, bool space)
+{
+    while (i < end && is_space(s[i]) == space)
+        i++;
+    return i;
+}
+
 /* {{=<% %>=}}: body is the text between the two '='. */
 static int set_delims(struct compiler *c, size_t tag, size_t body,
                       size_t body_end)
 {
     const char *s = c->src;
-    size_t a = body;
-    while (a < body_end && is_space(s[a]))
-        a++;
-    size_t a_end = a;
-    while (a_end < body_end && !is_space(s[a_end]))
-        a_end++;
-    size_t b = a_end;
-    while (b < body_end && is_space(s[b]))
-        b++;
-    size_t b_end = b;
-    while (b_end < body_end && !is_space(s[b_end]))
-        b_end++;
-    size_t rest = b_end;
-    while (rest < body_end && is_space(s[rest]))
-        rest++;
+    size_t a = skip_run(s, body, body_end, true);
+    size_t a_end = skip_run(s, a, body_end, false);
+    size_t b = skip_run(s, a_end, body_end, true);
+    size_t b_end = skip_run(s, b, body_end, false);
+    size_t rest = skip_run(s, b_end, body_end, true);
 
     if (a == a_end || b == b_end || rest != body_end)
         return cfail(c, tag, "bad delimiter tag: expected two delimiters "
@@ -1280,12 +1288,10 @@ static int rfail(struct render *r, const struct tmpl *t, const char *fmt,
     if (!r->err || !r->errlen)
         return -1;
     int n = snprintf(r->err, r->errlen, "%s: ", t->file);
-    if (n >= 0 && (size_t)n < r->errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(r->err + n, r->errlen - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    message_after(r->err, r->errlen, n, fmt, ap);
+    va_end(ap);
     return -1;
 }
 

@@ -207,7 +207,7 @@ after(async () => { await fault({ reset: true }); });
 
 // ---- the auth API ------------------------------------------------------------------
 
-test('issue6-api-flow: register, verify-otp, login, me, refresh, logout, then the tokens are refused', async () => {
+test('api-flow: register, verify-otp, login, me, refresh, logout, then the tokens are refused', async () => {
   const email = uniqueEmail('flow');
   let r = await api('POST', '/api/v1/auth/register', {
     json: { email, password: PASSWORD, name: 'Flow Api', tier: 'premium', accept_terms: true },
@@ -275,7 +275,7 @@ test('issue6-api-flow: register, verify-otp, login, me, refresh, logout, then th
   assert.equal(r.status, 200);
 });
 
-test('issue6-api-login: an unconfirmed user is told so and sent a fresh code; bad credentials read alike', async () => {
+test('api-login: an unconfirmed user is told so and sent a fresh code; bad credentials read alike', async () => {
   const email = uniqueEmail('unconfirmed');
   let r = await api('POST', '/api/v1/auth/register',
     { json: { email, password: PASSWORD, name: 'Not Yet', accept_terms: true } });
@@ -298,7 +298,7 @@ test('issue6-api-login: an unconfirmed user is told so and sent a fresh code; ba
   assert.equal(unknown.json.message, wrong.json.message, 'an unknown email reads like a wrong password');
 });
 
-test('issue6-api-errors: every input error answers the one shape, naming the field', async () => {
+test('api-errors: every input error answers the one shape, naming the field', async () => {
   const ok = { email: uniqueEmail('shape'), password: PASSWORD, name: 'Shape', accept_terms: true };
   const cases = [
     [{ ...ok, email: undefined }, 'missing_field', 'email'],
@@ -377,7 +377,7 @@ test('issue6-api-errors: every input error answers the one shape, naming the fie
   assert.equal(JSON.parse(r.body).error, 'method_not_allowed');
 });
 
-test('issue6-api-unknown-fields: fields the API does not name are ignored and never reach Cognito', async () => {
+test('api-unknown-fields: fields the API does not name are ignored and never reach Cognito', async () => {
   const email = uniqueEmail('extra');
   const r = await api('POST', '/api/v1/auth/register', {
     json: {
@@ -397,7 +397,7 @@ test('issue6-api-unknown-fields: fields the API does not name are ignored and ne
   assert.equal(attrs.admin, undefined);
 });
 
-test('issue6-api-bearer: missing, malformed, forged and misused tokens are refused', async () => {
+test('api-bearer: missing, malformed, forged and misused tokens are refused', async () => {
   const email = await registered({ tag: 'bearer' });
   const tokens = await login(email);
   let r = await api('GET', '/api/v1/me');
@@ -433,7 +433,7 @@ test('issue6-api-bearer: missing, malformed, forged and misused tokens are refus
   assert.deepEqual(psql(`SELECT status FROM t_default.users WHERE email = '${email}'`), [['CONFIRMED']]);
 });
 
-test('issue6-api-request-otp: both purposes, the same answer for unknown emails, and a reset', async () => {
+test('api-request-otp: both purposes, the same answer for unknown emails, and a reset', async () => {
   const unconfirmed = uniqueEmail('resend');
   let r = await api('POST', '/api/v1/auth/register',
     { json: { email: unconfirmed, password: PASSWORD, name: 'Resend', accept_terms: true } });
@@ -488,7 +488,7 @@ test('issue6-api-request-otp: both purposes, the same answer for unknown emails,
   assert.equal(r.json.message, known);
 });
 
-test('issue6-api-aliases: /auth/signup and /auth/signin answer as register and login', async () => {
+test('api-aliases: /auth/signup and /auth/signin answer as register and login', async () => {
   const email = uniqueEmail('alias');
   let r = await api('POST', '/auth/signup',
     { json: { email, password: PASSWORD, name: 'Alias', tier: 'premium', accept_terms: true } });
@@ -512,7 +512,7 @@ test('issue6-api-aliases: /auth/signup and /auth/signin answer as register and l
   assertError(r, 401, 'not_authorized');
 });
 
-test('issue6-api-rate-limit: nginx answers the API\'s 429 in JSON, with Retry-After', async () => {
+test('api-rate-limit: nginx answers the API\'s 429 in JSON, with Retry-After', async () => {
   const burst = await Promise.all(Array.from({ length: 500 }, () => request('POST', '/api/v1/auth/login', {
     headers: { host: HOST, 'content-type': 'application/json' }, body: '{}',
   })));
@@ -529,7 +529,7 @@ test('issue6-api-rate-limit: nginx answers the API\'s 429 in JSON, with Retry-Af
 
 // ---- CORS ---------------------------------------------------------------------------
 
-test('issue6-api-cors: preflight for listed origins only, never with credentials', async () => {
+test('api-cors: preflight for listed origins only, never with credentials', async () => {
   const listed = (stackEnv().CORS_ORIGINS || process.env.CORS_ORIGINS || '').split(',').map((s) => s.trim())
     .filter((s) => s && s !== '*');
   assert.ok(listed.length, 'the stack lists an origin in CORS_ORIGINS (scripts/stack.sh writes it into gatehouse.env)');
@@ -581,7 +581,7 @@ test('issue6-api-cors: preflight for listed origins only, never with credentials
 
 // ---- files ----------------------------------------------------------------------------
 
-test('issue6-files: a presigned PUT then GET round trip through s3rver, bytes compared', async () => {
+test('files: a presigned PUT then GET round trip through s3rver, bytes compared', async () => {
   const email = await registered({ tier: 'premium', tag: 'files' });
   const { access_token: token } = await login(email);
   const me = (await api('GET', '/api/v1/me', { token })).json;
@@ -647,7 +647,7 @@ test('issue6-files: a presigned PUT then GET round trip through s3rver, bytes co
   assert.equal(Date.parse(dl.json.expires_at), expiresAt);
 });
 
-test('issue6-files-keys: traversal, foreign and malformed keys are refused; admins see the tenant', async () => {
+test('files-keys: traversal, foreign and malformed keys are refused; admins see the tenant', async () => {
   const alice = await registered({ tier: 'premium', tag: 'alice' });
   const bob = await registered({ tier: 'premium', tag: 'bob' });
   const aliceToken = (await login(alice)).access_token;
@@ -720,7 +720,7 @@ test('issue6-files-keys: traversal, foreign and malformed keys are refused; admi
   assert.deepEqual(r.json.headers, { 'Content-Type': 'text/plain; charset=utf-8' });
 });
 
-test('issue6-files-tier: standard users and strangers are refused files', async () => {
+test('files-tier: standard users and strangers are refused files', async () => {
   const email = await registered({ tier: 'standard', tag: 'standard' });
   const { access_token: token } = await login(email);
   const sub = (await api('GET', '/api/v1/me', { token })).json.sub;
@@ -747,7 +747,7 @@ test('issue6-files-tier: standard users and strangers are refused files', async 
   assert.doesNotMatch(r.body, /files\.js/);
 });
 
-test('issue6-files-page: the browser session works with the page\'s CSRF token, and the CSP lets the script reach S3', async () => {
+test('files-page: the browser session works with the page\'s CSRF token, and the CSP lets the script reach S3', async () => {
   const email = await registered({ tier: 'premium', tag: 'page' });
   const b = new Browser();
   await b.get('/login');
@@ -789,7 +789,7 @@ test('issue6-files-page: the browser session works with the page\'s CSRF token, 
   assert.equal((await s3('GET', JSON.parse(r.body).url)).body.toString(), 'page');
 });
 
-test('issue6-openapi: every route called is documented in openapi.json', async () => {
+test('openapi: every route called is documented in openapi.json', async () => {
   assert.equal(doc.openapi, '3.1.0');
   for (const route of called) {
     const [method, path] = route.split(' ');

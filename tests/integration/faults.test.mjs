@@ -1,9 +1,9 @@
-// issue 7: the pool under faults. Cognito slow, refusing, failing and
+// The pool under faults. Cognito slow, refusing, failing and
 // throttling; a worker killed mid-request; SIGHUP over and over under load;
 // a log destination that is full or never read. Each test is bounded in time
 // and count, on loopback only, against the stack under test (nginx, the
 // pool, PostgreSQL, the Cognito double in front of cognito-local) or a pool
-// of its own beside it (issue7-pools.mjs).
+// of its own beside it (pools.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -16,7 +16,7 @@ import {
   startPool, stopPool, startNginx, tempDir, workerPids, stackMasterPid, fdCount, poolStatus,
   SiteBrowser, sameSessionAt, apiCall, confirmedUser, signedIn, apiTokens, loop, logSince, fileSize,
   closeClients, idle,
-} from './issue7-pools.mjs';
+} from './pools.mjs';
 
 const PORT = HTTPS_PORT;
 const CALL_BUDGET_MS = 5000;      // HTTP_TOTAL_TIMEOUT_MS: a whole Cognito call
@@ -102,7 +102,7 @@ function assertJsonError(r, status, what) {
 
 // ---- Cognito faults -----------------------------------------------------------------
 
-test('issue7-cognito-timeout: hung logins get a 503 within the call budget; signed-in users keep browsing', async () => {
+test('cognito-timeout: hung logins get a 503 within the call budget; signed-in users keep browsing', async () => {
   await fault({ op: 'InitiateAuth', mode: 'timeout' });
   try {
     let pages, api;
@@ -124,7 +124,7 @@ test('issue7-cognito-timeout: hung logins get a 503 within the call budget; sign
   } finally { await fault({ reset: true }); }
 });
 
-test('issue7-cognito-5xx: a failing Cognito is a 503 page or JSON error, quickly, and frees the thread', async () => {
+test('cognito-5xx: a failing Cognito is a 503 page or JSON error, quickly, and frees the thread', async () => {
   await fault({ op: 'InitiateAuth', mode: 'error5xx', status: 502 });
   try {
     let page, api;
@@ -141,7 +141,7 @@ test('issue7-cognito-5xx: a failing Cognito is a 503 page or JSON error, quickly
   } finally { await fault({ reset: true }); }
 });
 
-test('issue7-cognito-throttle: throttling is a 429 with Retry-After, page and JSON alike', async () => {
+test('cognito-throttle: throttling is a 429 with Retry-After, page and JSON alike', async () => {
   await fault({ op: 'InitiateAuth', mode: 'throttle' });
   try {
     const [page, api] = await Promise.all([pageLogin(PORT), apiLogin(PORT)]);
@@ -157,7 +157,7 @@ test('issue7-cognito-throttle: throttling is a 429 with Retry-After, page and JS
   assert.equal(r.status, 303, 'logins work again once Cognito does');
 });
 
-test('issue7-cognito-refused: a pool whose Cognito refuses connections answers 503 at once and keeps serving sessions', async () => {
+test('cognito-refused: a pool whose Cognito refuses connections answers 503 at once and keeps serving sessions', async () => {
   // A port that was just free: nothing listens there.
   const closed = await new Promise((resolve) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
@@ -194,7 +194,7 @@ test('issue7-cognito-refused: a pool whose Cognito refuses connections answers 5
 
 // ---- a worker killed mid-request ----------------------------------------------------
 
-test('issue7-worker-killed: only the requests in flight in a killed worker fail; it is replaced within a second', async () => {
+test('worker-killed: only the requests in flight in a killed worker fail; it is replaced within a second', async () => {
   const LOGIN_DELAY_MS = 3000;
   const before = (await apiCall(PORT, 'GET', '/status?json')).json;
   assert.equal(before.workers.length, 2);
@@ -262,7 +262,7 @@ function sessionProcesses(master) {
   });
 }
 
-test('issue7-sighup-load: SIGHUP every two seconds under load through nginx fails no request and leaks nothing', async () => {
+test('sighup-load: SIGHUP every two seconds under load through nginx fails no request and leaks nothing', async () => {
   const RELOADS = 5, EVERY_MS = 2000;
   const master = stackMasterPid();
   const fdsBefore = fdCount(master);
@@ -322,7 +322,7 @@ async function serveMany(socket, count) {
 // Enough requests that their log lines overflow a pipe's 64 KiB several times.
 const LOG_FLOOD_REQUESTS = 1200;
 
-test('issue7-log-full: a pool whose log goes to a full device, a full disk or an unread pipe keeps serving', async (t) => {
+test('log-full: a pool whose log goes to a full device, a full disk or an unread pipe keeps serving', async (t) => {
   const dir = tempDir('logfull');
   const cases = [];
   const fds = [];

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // soak.mjs — mixed traffic at a steady rate against a running local stack,
-// watching the pool's memory and descriptors (issue 7).
+// watching the pool's memory and descriptors.
 //
 //   STACK_PROFILE=test node tests/soak/soak.mjs [--seconds 600] [--rate 40]
 //   (or SOAK_SECONDS, SOAK_RATE). Exits 0 when the run passed.
@@ -28,14 +28,14 @@
 // for each thread, plus the listening ones), so they must stay within that
 // bound. The master's descriptors must not change.
 //
-// runSoak() is also what tests/integration/issue7-soak.test.mjs runs for a
+// runSoak() is also what tests/integration/soak.test.mjs runs for a
 // shorter time inside `make test`.
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { adminSession, HTTPS_PORT, PASSWORD, sleep } from '../integration/helpers.mjs';
 import {
   apiCall, confirmedUsers, signedIn, apiTokens, SiteBrowser, stackMasterPid, fdCount, rssKb, closeClients,
-} from '../integration/issue7-pools.mjs';
+} from '../integration/pools.mjs';
 
 const SAMPLE_MS_MAX = 5000;  // a sample every 5 s, or 40 samples in a short run
 const SAMPLE_MS_MIN = 1000;

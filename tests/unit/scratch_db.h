@@ -5,8 +5,10 @@
  * DATABASE), creates gh_test_<name>_<pid>, migrates it with migrate_run,
  * adds and migrates a second tenant "other", and starts the worker's pg
  * layer on it; scratch_db_close drops it. Without the variable the test
- * says so and counts one failure: never a silent pass. Include after
- * test.h; GH_TEST_SQL_DIR overrides the migrations dir ("sql"). */
+ * says so and counts one failure: never a silent pass. scratch_db_create
+ * stops after creating the database, empty (for the tests of the migrations
+ * and the pg layer themselves). Include after test.h; GH_TEST_SQL_DIR
+ * overrides the migrations dir ("sql"). */
 #ifndef GH_SCRATCH_DB_H
 #define GH_SCRATCH_DB_H
 
@@ -69,13 +71,15 @@ static bool scratch_exec(PGconn *conn, const char *sql)
     return ok;
 }
 
-/* scratch_db_open returns true with the pg layer ready on a fresh, migrated
- * database holding tenants "default" and "other". */
-static bool scratch_db_open(struct scratch_db *db, const char *name)
+/* scratch_db_create connects to GH_TEST_DATABASE_URL and creates the empty
+ * database gh_test_<name>_<pid>, its conninfo written to conninfo: nothing
+ * is migrated and the pg layer is not started, for a test of those (such as
+ * test_pg). Call scratch_db_close whatever it returned. */
+static bool scratch_db_create(struct scratch_db *db, const char *name, char *conninfo,
+                              size_t conninfo_len)
 {
     const char *url = getenv("GH_TEST_DATABASE_URL");
-    const char *sql_dir = getenv("GH_TEST_SQL_DIR") ? getenv("GH_TEST_SQL_DIR") : "sql";
-    char conninfo[SCRATCH_CONNINFO_MAX], err[SCRATCH_ERR_MAX], sql[SCRATCH_NAME_MAX + 64];
+    char sql[SCRATCH_NAME_MAX + 64];
     memset(db, 0, sizeof(*db));
     if (!url || !*url) {
         printf("%s: GH_TEST_DATABASE_URL not set\n", name);
@@ -97,7 +101,19 @@ static bool scratch_db_open(struct scratch_db *db, const char *name)
     test_cond("create the scratch database (the role needs CREATEDB)", created);
     if (!created)
         return false;
-    scratch_conninfo(db->admin, db->name, conninfo, sizeof(conninfo));
+    scratch_conninfo(db->admin, db->name, conninfo, conninfo_len);
+    return true;
+}
+
+/* scratch_db_open returns true with the pg layer ready on a fresh, migrated
+ * database holding tenants "default" and "other". (Marked unused: a test
+ * that wants the empty database calls scratch_db_create alone.) */
+static __attribute__((unused)) bool scratch_db_open(struct scratch_db *db, const char *name)
+{
+    const char *sql_dir = getenv("GH_TEST_SQL_DIR") ? getenv("GH_TEST_SQL_DIR") : "sql";
+    char conninfo[SCRATCH_CONNINFO_MAX], err[SCRATCH_ERR_MAX];
+    if (!scratch_db_create(db, name, conninfo, sizeof(conninfo)))
+        return false;
     int rc = migrate_run(conninfo, sql_dir, NULL, err, sizeof(err));
     test_cond("migrate_run", rc > 0);
     if (rc <= 0) {

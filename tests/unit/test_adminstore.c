@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* test_adminstore: what the admin panel and `users sync` add to the stores —
- * users_list, users_statistics, users_put, users_delete_unseen and the audit
+ * users_list, users_statistics, users_upsert, users_delete_unseen and the audit
  * log — against a real PostgreSQL.
  *
  * Without a server: bad arguments are refused before any database work.
@@ -50,19 +50,19 @@ static void test_without_server(void)
     struct users_filter none = {0};
     struct audit_change empty = {0};
     test_cond("list: negative offset", users_list("default", &none, -1, 10, &arena, &page) ==
-                                           USERS_ERROR);
-    test_cond("list: no limit", users_list("default", &none, 0, 0, &arena, &page) == USERS_ERROR);
+                                           STORE_ERROR);
+    test_cond("list: no limit", users_list("default", &none, 0, 0, &arena, &page) == STORE_ERROR);
     struct users_filter control = {.email_prefix = "a\x01b"};
     test_cond("list: a control character",
-              users_list("default", &control, 0, 10, &arena, &page) == USERS_ERROR);
-    test_cond("delete: no sub", users_delete_unseen("default", "", T0) == USERS_ERROR);
+              users_list("default", &control, 0, 10, &arena, &page) == STORE_ERROR);
+    test_cond("delete: no sub", users_delete_unseen("default", "", T0) == STORE_ERROR);
     struct users_user nameless = user("s", "", NULL, NULL, 0);
-    test_cond("put: no email", users_put("default", &nameless, T0) == USERS_ERROR);
-    test_cond("audit: required fields", audit_record("default", &empty) == AUDIT_ERROR);
+    test_cond("put: no email", users_upsert("default", &nameless, T0, USERS_REPLACE) == STORE_ERROR);
+    test_cond("audit: required fields", audit_record("default", &empty) == STORE_ERROR);
     test_cond("audit list: no limit",
-              audit_list("default", 0, 0, 0, &arena, &rows) == AUDIT_ERROR && rows.n == 0);
+              audit_list("default", 0, 0, 0, &arena, &rows) == STORE_ERROR && rows.n == 0);
     test_cond("audit for user: no sub",
-              audit_for_user("default", "", 10, &arena, &rows) == AUDIT_ERROR);
+              audit_for_user("default", "", 10, &arena, &rows) == STORE_ERROR);
 }
 
 /* ---- users --------------------------------------------------------------- */
@@ -72,7 +72,7 @@ static int list_count(const char *prefix, const char *tier, const char *status,
 {
     struct users_filter f = {.email_prefix = prefix, .tier = tier, .status = status};
     struct users_page page;
-    if (users_list("default", &f, 0, 100, &arena, &page) != USERS_OK)
+    if (users_list("default", &f, 0, 100, &arena, &page) != STORE_OK)
         return -1;
     *total = page.total;
     return page.n;
@@ -89,7 +89,7 @@ static void test_list(void)
         struct users_user u = user(sub, emails[i], i % 2 ? "premium" : "standard",
                                    i == 4 ? "UNCONFIRMED" : "CONFIRMED", T0);
         u.sub = arena_strdup(&arena, sub);
-        ok &= users_put("default", &u, T0) == USERS_OK;
+        ok &= users_upsert("default", &u, T0, USERS_REPLACE) == STORE_OK;
     }
     test_cond("seed the list", ok);
     long long total = 0;
@@ -105,20 +105,20 @@ static void test_list(void)
 
     struct users_filter all = {0};
     struct users_page page, whole;
-    bool sorted = users_list("default", &all, 0, 5, &arena, &whole) == USERS_OK && whole.n == 5;
+    bool sorted = users_list("default", &all, 0, 5, &arena, &whole) == STORE_OK && whole.n == 5;
     for (int i = 1; sorted && i < whole.n; i++)
         sorted = strcmp(whole.rows[i - 1].email, whole.rows[i].email) < 0 ||
                  strcoll(whole.rows[i - 1].email, whole.rows[i].email) < 0;
     test_cond("in email order, lower-cased",
               sorted && !strcmp(whole.rows[4].email, "zed@x.example"));
     test_cond("a page: offset, limit, total",
-              users_list("default", &all, 1, 2, &arena, &page) == USERS_OK && page.n == 2 &&
+              users_list("default", &all, 1, 2, &arena, &page) == STORE_OK && page.n == 2 &&
                   page.total == 5 && is(page.rows[0].email, whole.rows[1].email) &&
                   is(page.rows[1].email, whole.rows[2].email) && page.rows[0].created_at == T0);
-    test_cond("past the end", users_list("default", &all, 10, 2, &arena, &page) == USERS_OK &&
+    test_cond("past the end", users_list("default", &all, 10, 2, &arena, &page) == STORE_OK &&
                                   page.n == 0 && page.total == 5);
     test_cond("another tenant sees none", users_list("other", &all, 0, 10, &arena, &page) ==
-                                              USERS_OK &&
+                                              STORE_OK &&
                                               page.total == 0);
 }
 
@@ -127,32 +127,32 @@ static void test_put_and_delete(void)
     struct users_user u = user("p-1", "Put@Example.com", NULL, "FORCE_CHANGE_PASSWORD",
                                T0 - 5 * DAY), got;
     test_cond("put: a new user with Cognito's creation time",
-              users_put("default", &u, T0) == USERS_OK &&
-                  users_get("default", "p-1", &arena, &got) == USERS_OK &&
+              users_upsert("default", &u, T0, USERS_REPLACE) == STORE_OK &&
+                  users_get("default", "p-1", &arena, &got) == STORE_OK &&
                   is(got.email, "put@example.com") && is(got.tier, "standard") &&
                   got.created_at == T0 - 5 * DAY && got.synced_at == T0);
     u.name = NULL;
     u.tier = "premium";
     u.enabled = false;
     test_cond("put: every field as given, a NULL name included",
-              users_put("default", &u, T0 + 10) == USERS_OK &&
-                  users_get("default", "p-1", &arena, &got) == USERS_OK && got.name == NULL &&
+              users_upsert("default", &u, T0 + 10, USERS_REPLACE) == STORE_OK &&
+                  users_get("default", "p-1", &arena, &got) == STORE_OK && got.name == NULL &&
                   is(got.tier, "premium") && !got.enabled && got.updated_at == T0 + 10);
     struct users_user reborn = user("p-2", "put@example.com", "standard", "CONFIRMED", 0);
     test_cond("put: a re-created user takes the email over",
-              users_put("default", &reborn, T0 + 20) == USERS_OK &&
-                  users_get("default", "p-1", &arena, &got) == USERS_NOT_FOUND &&
-                  users_get("default", "p-2", &arena, &got) == USERS_OK &&
+              users_upsert("default", &reborn, T0 + 20, USERS_REPLACE) == STORE_OK &&
+                  users_get("default", "p-1", &arena, &got) == STORE_NOT_FOUND &&
+                  users_get("default", "p-2", &arena, &got) == STORE_OK &&
                   got.created_at == T0 + 20);
     /* p-2 was written at T0 + 20: a sync that began then or earlier keeps it. */
     test_cond("delete: not a row written since the listing began",
-              users_delete_unseen("default", "p-2", T0 + 20) == USERS_NOT_FOUND &&
-                  users_get("default", "p-2", &arena, &got) == USERS_OK);
+              users_delete_unseen("default", "p-2", T0 + 20) == STORE_NOT_FOUND &&
+                  users_get("default", "p-2", &arena, &got) == STORE_OK);
     test_cond("delete: a row older than the listing",
-              users_delete_unseen("default", "p-2", T0 + 21) == USERS_OK &&
-                  users_get("default", "p-2", &arena, &got) == USERS_NOT_FOUND);
+              users_delete_unseen("default", "p-2", T0 + 21) == STORE_OK &&
+                  users_get("default", "p-2", &arena, &got) == STORE_NOT_FOUND);
     test_cond("delete: nothing left", users_delete_unseen("default", "p-2", T0 + 21) ==
-                                          USERS_NOT_FOUND);
+                                          STORE_NOT_FOUND);
 }
 
 static void test_statistics(void)
@@ -176,11 +176,11 @@ static void test_statistics(void)
         snprintf(email, sizeof(email), "%s@stats.example", seed[i].sub);
         struct users_user u = user(seed[i].sub, email, seed[i].tier, seed[i].status,
                                    seed[i].created);
-        ok &= users_put("other", &u, NOON) == USERS_OK;
+        ok &= users_upsert("other", &u, NOON, USERS_REPLACE) == STORE_OK;
     }
     test_cond("seed the statistics", ok);
     struct users_stats st;
-    test_cond("statistics", users_statistics("other", NOON, &st) == USERS_OK);
+    test_cond("statistics", users_statistics("other", NOON, &st) == STORE_OK);
     test_cond("totals and tiers", st.total == 7 && st.premium == 2 && st.standard == 5);
     test_cond("statuses", st.confirmed == 4 && st.unconfirmed == 1 && st.other_status == 2);
     test_cond("the first day is 29 days before today", st.first_day == T0 - 29 * DAY);
@@ -189,9 +189,9 @@ static void test_statistics(void)
         shown += st.signups[i];
     test_cond("sign-ups per day", st.signups[USERS_STATS_DAYS - 1] == 2 && st.signups[0] == 1 &&
                                       st.signups[USERS_STATS_DAYS - 2] == 1 && shown == 4);
-    test_cond("each tenant its own", users_statistics("default", NOON, &st) == USERS_OK &&
+    test_cond("each tenant its own", users_statistics("default", NOON, &st) == STORE_OK &&
                                          st.total == 5 && st.premium == 2);
-    test_cond("an unknown tenant", users_statistics("nosuchtenant", NOON, &st) == USERS_ERROR);
+    test_cond("an unknown tenant", users_statistics("nosuchtenant", NOON, &st) == STORE_ERROR);
 }
 
 /* ---- audit ---------------------------------------------------------------- */
@@ -213,43 +213,43 @@ static void test_audit(void)
     long long count = -1;
     struct audit_change c = change("a-1", "standard", "premium", T0);
     pg_query_init(&q);
-    bool rolled = pg_begin(&q) && audit_record("default", &c) == AUDIT_OK;
+    bool rolled = pg_begin(&q) && audit_record("default", &c) == STORE_OK;
     pg_rollback();
     test_cond("a record in a rolled-back transaction is gone",
-              rolled && audit_count("default", &count) == AUDIT_OK && count == 0);
-    bool committed = pg_begin(&q) && audit_record("default", &c) == AUDIT_OK && pg_commit(&q);
+              rolled && audit_count("default", &count) == STORE_OK && count == 0);
+    bool committed = pg_begin(&q) && audit_record("default", &c) == STORE_OK && pg_commit(&q);
     pg_query_cleanup(&q);
-    test_cond("a committed one stays", committed && audit_count("default", &count) == AUDIT_OK &&
+    test_cond("a committed one stays", committed && audit_count("default", &count) == STORE_OK &&
                                            count == 1);
     struct audit_change gold = change("a-1", "standard", "gold", T0);
-    test_cond("a tier the table refuses", audit_record("default", &gold) == AUDIT_ERROR);
+    test_cond("a tier the table refuses", audit_record("default", &gold) == STORE_ERROR);
     struct audit_change unknown_old = change("a-2", NULL, "standard", T0 + 1);
     unknown_old.by_email = unknown_old.request_id = unknown_old.client_addr = NULL;
-    test_cond("optional fields may be NULL", audit_record("default", &unknown_old) == AUDIT_OK);
+    test_cond("optional fields may be NULL", audit_record("default", &unknown_old) == STORE_OK);
     for (int i = 0; i < 3; i++) {
         struct audit_change more = change("a-1", i % 2 ? "premium" : "standard",
                                           i % 2 ? "standard" : "premium", T0 + 10 + i);
         audit_record("default", &more);
     }
-    test_cond("count", audit_count("default", &count) == AUDIT_OK && count == 5);
+    test_cond("count", audit_count("default", &count) == STORE_OK && count == 5);
     test_cond("newest first",
-              audit_list("default", 0, 0, 10, &arena, &page) == AUDIT_OK && page.n == 5 &&
+              audit_list("default", 0, 0, 10, &arena, &page) == STORE_OK && page.n == 5 &&
                   page.rows[0].at == T0 + 12 && page.rows[4].at == T0 &&
                   page.rows[0].id > page.rows[1].id && page.rows[3].old_tier == NULL &&
                   page.rows[3].by_email == NULL && is(page.rows[4].by_sub, "admin-sub") &&
                   is(page.rows[4].client_addr, "127.0.0.1"));
     long long third = page.rows[2].id;
-    test_cond("by offset", audit_list("default", 0, 3, 10, &arena, &page) == AUDIT_OK &&
+    test_cond("by offset", audit_list("default", 0, 3, 10, &arena, &page) == STORE_OK &&
                                page.n == 2 && page.rows[0].at == T0 + 1);
-    test_cond("by id", audit_list("default", third, 0, 10, &arena, &page) == AUDIT_OK &&
+    test_cond("by id", audit_list("default", third, 0, 10, &arena, &page) == STORE_OK &&
                            page.n == 2 && page.rows[0].id < third);
     test_cond("one user's history",
-              audit_for_user("default", "a-1", 10, &arena, &page) == AUDIT_OK && page.n == 4 &&
+              audit_for_user("default", "a-1", 10, &arena, &page) == STORE_OK && page.n == 4 &&
                   page.rows[0].at == T0 + 12 && is(page.rows[0].new_tier, "premium"));
     test_cond("another tenant's log is its own",
-              audit_count("other", &count) == AUDIT_OK && count == 0 &&
-                  audit_for_user("other", "a-1", 10, &arena, &page) == AUDIT_OK && page.n == 0);
-    test_cond("an unknown tenant", audit_count("nosuchtenant", &count) == AUDIT_ERROR);
+              audit_count("other", &count) == STORE_OK && count == 0 &&
+                  audit_for_user("other", "a-1", 10, &arena, &page) == STORE_OK && page.n == 0);
+    test_cond("an unknown tenant", audit_count("nosuchtenant", &count) == STORE_ERROR);
 }
 
 /* ---- main ------------------------------------------------------------------- */

@@ -3,7 +3,7 @@
  * spaces, "*", near misses) and which paths are the API's. */
 #include <string.h>
 
-#include "api/cors.h"
+#include "http/cors.h"
 #include "test.h"
 
 static void test_origins(void)

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api/filekey.h"
+#include "svc/filekey.h"
 #include "test.h"
 
 #define SUB "0b7c1f2e-1111-4222-8333-444455556666"

@@ -27,22 +27,22 @@ static void test_arguments(void)
                            .content_type = "text/plain", .size_bytes = 1};
     struct files_file bad = f;
     bad.filename = "a\x01.txt";
-    test_cond("a control character in the name", files_record("default", &bad, T0) == FILES_ERROR);
+    test_cond("a control character in the name", files_record("default", &bad, T0) == STORE_ERROR);
     bad = f;
     bad.s3_key = "";
-    test_cond("an empty key", files_record("default", &bad, T0) == FILES_ERROR);
+    test_cond("an empty key", files_record("default", &bad, T0) == STORE_ERROR);
     bad = f;
     bad.size_bytes = -2;
-    test_cond("a negative size", files_record("default", &bad, T0) == FILES_ERROR);
+    test_cond("a negative size", files_record("default", &bad, T0) == STORE_ERROR);
     bad = f;
     bad.filename = "\xff";
-    test_cond("invalid UTF-8", files_record("default", &bad, T0) == FILES_ERROR);
+    test_cond("invalid UTF-8", files_record("default", &bad, T0) == STORE_ERROR);
     size_t n = 1;
     struct files_file out[2];
     test_cond("list without an owner", files_list("default", NULL, &arena, out, 2, &n) ==
-                                               FILES_ERROR && n == 0);
+                                               STORE_ERROR && n == 0);
     test_cond("a hostile slug", files_record("x\"; DROP SCHEMA t_default; --", &f, T0) ==
-                                    FILES_ERROR);
+                                    STORE_ERROR);
 }
 
 static void test_record_and_list(void)
@@ -54,15 +54,15 @@ static void test_record_and_list(void)
                            .filename = "b.bin", .content_type = NULL, .size_bytes = -1};
     struct files_file c = {.owner_sub = "bob", .s3_key = "default/bob/3-c", .filename = "c",
                            .content_type = "image/png", .size_bytes = 0};
-    test_cond("record a", files_record("default", &a, T0) == FILES_OK);
-    test_cond("record b later", files_record("default", &b, T0 + 60) == FILES_OK);
-    test_cond("record c", files_record("default", &c, T0 + 120) == FILES_OK);
-    test_cond("a key is recorded once", files_record("default", &a, T0 + 180) == FILES_EXISTS);
+    test_cond("record a", files_record("default", &a, T0) == STORE_OK);
+    test_cond("record b later", files_record("default", &b, T0 + 60) == STORE_OK);
+    test_cond("record c", files_record("default", &c, T0 + 120) == STORE_OK);
+    test_cond("a key is recorded once", files_record("default", &a, T0 + 180) == STORE_CONFLICT);
 
     struct files_file out[FILES_LIST_MAX];
     size_t n = 0;
     test_cond("list alice", files_list("default", "alice", &arena, out, FILES_LIST_MAX, &n) ==
-                                FILES_OK);
+                                STORE_OK);
     test_cond("alice has two, newest first", n == 2 && is(out[0].s3_key, b.s3_key) &&
                                                  is(out[1].s3_key, a.s3_key));
     test_cond("unknowns stay unknown", n == 2 && out[0].content_type == NULL &&
@@ -70,21 +70,21 @@ static void test_record_and_list(void)
     test_cond("what was declared comes back",
               n == 2 && is(out[1].filename, "a report.txt") && is(out[1].content_type, "text/plain") &&
                   out[1].size_bytes == 11 && out[1].created_at == T0 && is(out[1].owner_sub, "alice"));
-    test_cond("at most max", files_list("default", "alice", &arena, out, 1, &n) == FILES_OK &&
+    test_cond("at most max", files_list("default", "alice", &arena, out, 1, &n) == STORE_OK &&
                                  n == 1 && is(out[0].s3_key, b.s3_key));
     test_cond("bob sees only his", files_list("default", "bob", &arena, out, FILES_LIST_MAX, &n) ==
-                                           FILES_OK &&
+                                           STORE_OK &&
                                        n == 1 && is(out[0].s3_key, c.s3_key) &&
                                        out[0].size_bytes == 0);
     test_cond("nobody has none", files_list("default", "carol", &arena, out, FILES_LIST_MAX, &n) ==
-                                         FILES_OK &&
+                                         STORE_OK &&
                                      n == 0);
     test_cond("the other tenant has none of them",
-              files_list("other", "alice", &arena, out, FILES_LIST_MAX, &n) == FILES_OK && n == 0);
+              files_list("other", "alice", &arena, out, FILES_LIST_MAX, &n) == STORE_OK && n == 0);
     test_cond("the same key may exist in another tenant's table",
-              files_record("other", &a, T0) == FILES_OK);
+              files_record("other", &a, T0) == STORE_OK);
     test_cond("a tenant without a schema", files_list("nosuchtenant", "alice", &arena, out,
-                                                      FILES_LIST_MAX, &n) == FILES_ERROR);
+                                                      FILES_LIST_MAX, &n) == STORE_ERROR);
     arena_reset(&arena);
 }
 

@@ -4,10 +4,11 @@
  * The first part needs no server (slug rules, error classes, rate-limited
  * reconnects against a closed port). The rest needs one: set
  * GH_TEST_DATABASE_URL to a libpq conninfo or URI whose role may CREATE
- * DATABASE. The test makes its own scratch database (gh_test_pg_<pid>), runs
- * everything there and drops it, so it never touches the database it was
- * given. Without the variable it counts one failure, unless
- * GH_TEST_PG_OPTIONAL=1. GH_TEST_SQL_DIR overrides the migrations dir ("sql").
+ * DATABASE. The test makes its own scratch database (gh_test_pg_<pid>, left
+ * empty: scratch_db_create of scratch_db.h), runs everything there and drops
+ * it, so it never touches the database it was given. Without the variable it
+ * counts one failure, unless GH_TEST_PG_OPTIONAL=1. GH_TEST_SQL_DIR overrides
+ * the migrations dir ("sql").
  */
 #include "store/pg.c"
 #include "store/migrate.c"
@@ -17,9 +18,8 @@
 
 #include "core/buf.h"
 #include "test.h"
+#include "scratch_db.h"
 
-#define SCRATCH_DB_MAX 64
-#define CONNINFO_MAX 4096
 #define ERR_MAX 512
 #define TERMINATE_WAIT_MS "5000" /* pg_terminate_backend waits for the exit */
 
@@ -62,30 +62,6 @@ static bool admin_exec(const char *sql, int n, const char *const params[])
         printf("  admin: %s", PQerrorMessage(admin));
     PQclear(res);
     return ok;
-}
-
-/* Builds a key='value' conninfo equal to admin's but for database dbname. */
-static void conninfo_for(const char *dbname, char *out, size_t outlen)
-{
-    PQconninfoOption *opts = PQconninfo(admin);
-    struct buf b;
-
-    buf_init(&b);
-    for (PQconninfoOption *o = opts; o && o->keyword; o++) {
-        if (!o->val || !*o->val || strcmp(o->keyword, "dbname") == 0)
-            continue;
-        buf_printf(&b, "%s='", o->keyword);
-        for (const char *c = o->val; *c; c++) {
-            if (*c == '\'' || *c == '\\')
-                buf_putc(&b, '\\');
-            buf_putc(&b, *c);
-        }
-        buf_puts(&b, "' ");
-    }
-    buf_printf(&b, "dbname='%s'", dbname);
-    snprintf(out, outlen, "%s", buf_cstr(&b));
-    buf_free(&b);
-    PQconninfoFree(opts);
 }
 
 /* Runs sql and returns the first field as a number (-1 on failure). */
@@ -928,63 +904,28 @@ static void test_fork(void)
 
 /* ---- main --------------------------------------------------------------- */
 
-static void with_server(const char *url)
+static void with_server(void)
 {
-    char db[SCRATCH_DB_MAX], conninfo[CONNINFO_MAX], err[ERR_MAX],
-        drop[SCRATCH_DB_MAX + 64];
-    char *quoted;
-    PGresult *res;
+    struct scratch_db db;
+    char conninfo[SCRATCH_CONNINFO_MAX], err[ERR_MAX];
 
-    admin = PQconnectdb(url);
-    if (PQstatus(admin) != CONNECTION_OK) {
-        printf("test_pg: cannot connect to GH_TEST_DATABASE_URL: %s",
-               PQerrorMessage(admin));
-        test_cond("connect to GH_TEST_DATABASE_URL", false);
-        PQfinish(admin);
-        return;
+    /* An empty database: test_migrations is the first to migrate it. */
+    if (scratch_db_create(&db, "pg", conninfo, sizeof conninfo)) {
+        admin = db.admin;
+        test_cond("init worker", pg_init_worker(conninfo, err, sizeof err));
+        test_migrations(conninfo);
+        test_failing_migration(conninfo);
+        test_migration_lock(conninfo);
+        test_hostile_params();
+        test_errors();
+        test_transactions();
+        test_reconnect();
+        test_tenant_isolation(conninfo);
+        test_threads();
+        test_fork();
     }
-    PQsetNoticeProcessor(admin, ignore_notice, NULL);
-    snprintf(db, sizeof db, "gh_test_pg_%ld", (long)getpid());
-    quoted = PQescapeIdentifier(admin, db, strlen(db));
-    snprintf(drop, sizeof drop, "DROP DATABASE IF EXISTS %s WITH (FORCE)",
-             quoted);
-    PQclear(PQexec(admin, drop));
-    {
-        char create[SCRATCH_DB_MAX + 32];
-        bool created;
-        snprintf(create, sizeof create, "CREATE DATABASE %s", quoted);
-        res = PQexec(admin, create);
-        created = PQresultStatus(res) == PGRES_COMMAND_OK;
-        test_cond("create the scratch database (the role needs CREATEDB)",
-                  created);
-        if (!created)
-            printf("  %s", PQerrorMessage(admin));
-        PQclear(res);
-        if (!created)
-            goto out;
-    }
-    conninfo_for(db, conninfo, sizeof conninfo);
-
-    test_cond("init worker", pg_init_worker(conninfo, err, sizeof err));
-    test_migrations(conninfo);
-    test_failing_migration(conninfo);
-    test_migration_lock(conninfo);
-    test_hostile_params();
-    test_errors();
-    test_transactions();
-    test_reconnect();
-    test_tenant_isolation(conninfo);
-    test_threads();
-    test_fork();
-    pg_cleanup_worker();
-
-    res = PQexec(admin, drop);
-    test_cond("drop the scratch database",
-              PQresultStatus(res) == PGRES_COMMAND_OK);
-    PQclear(res);
-out:
-    PQfreemem(quoted);
-    PQfinish(admin);
+    scratch_db_close(&db); /* the worker's connection, then the database */
+    admin = NULL;
 }
 
 int main(void)
@@ -1012,6 +953,6 @@ int main(void)
         test_cond("migrations dir present", false);
         return test_report();
     }
-    with_server(url);
+    with_server();
     return test_report();
 }

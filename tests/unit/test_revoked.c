@@ -49,17 +49,41 @@ static bool has(const char *tenant, const char *id)
     return found;
 }
 
+/* A check's answer as one value: its result when that is not STORE_OK,
+ * else the verdict, CLEAR or REVOKED. */
+enum { CLEAR = -1, REVOKED = -2 };
+
+static int answer(enum store_result rc, bool revoked)
+{
+    return rc != STORE_OK ? (int)rc : revoked ? REVOKED : CLEAR;
+}
+
+static int check(const char *tenant, const struct revoked_token *t)
+{
+    bool revoked;
+    enum store_result rc = revoked_check(tenant, t, &revoked);
+    return answer(rc, revoked);
+}
+
+static int check_user(const char *tenant, const struct revoked_token *t, struct arena *a,
+                      struct revoked_profile *p)
+{
+    bool revoked;
+    enum store_result rc = revoked_check_user(tenant, t, a, p, &revoked);
+    return answer(rc, revoked);
+}
+
 static void test_arguments(void)
 {
     struct revoked_token t = token("sub-1", "jti-1", NULL, T0);
     struct revoked_token no_sub = token(NULL, "jti-1", NULL, T0);
     struct revoked_token no_jti = token("sub-1", "", NULL, T0);
     struct revoked_token control = token("sub-1", "jti\x01", NULL, T0);
-    test_cond("no sub", revoked_check("default", &no_sub) == REVOKED_ERROR);
-    test_cond("empty jti", revoked_sign_out("default", &no_jti, T0) == REVOKED_ERROR);
-    test_cond("a control character", revoked_check("default", &control) == REVOKED_ERROR);
-    test_cond("a hostile slug", revoked_check("x\"; DROP SCHEMA t_default; --", &t) ==
-                                    REVOKED_ERROR);
+    test_cond("no sub", check("default", &no_sub) == STORE_ERROR);
+    test_cond("empty jti", revoked_sign_out("default", &no_jti, T0) == STORE_ERROR);
+    test_cond("a control character", check("default", &control) == STORE_ERROR);
+    test_cond("a hostile slug", check("x\"; DROP SCHEMA t_default; --", &t) ==
+                                    STORE_ERROR);
 }
 
 static void test_sign_out(void)
@@ -71,36 +95,36 @@ static void test_sign_out(void)
     struct revoked_token later = token("alice", "jti-a5", "origin-b", T0 + 1);
     struct revoked_token bob = token("bob", "jti-b1", "origin-x", T0 - 600);
 
-    test_cond("a tenant without a schema", revoked_check("nosuchtenant", &presented) ==
-                                                   REVOKED_ERROR);
-    test_cond("nothing is revoked at first", revoked_check("default", &presented) == REVOKED_NO);
-    test_cond("sign out", revoked_sign_out("default", &presented, T0) == REVOKED_NO);
-    test_cond("the presented token is refused", revoked_check("default", &presented) ==
-                                                    REVOKED_YES);
+    test_cond("a tenant without a schema", check("nosuchtenant", &presented) ==
+                                                   STORE_ERROR);
+    test_cond("nothing is revoked at first", check("default", &presented) == CLEAR);
+    test_cond("sign out", revoked_sign_out("default", &presented, T0) == STORE_OK);
+    test_cond("the presented token is refused", check("default", &presented) ==
+                                                    REVOKED);
     test_cond("an older token of the user is refused (cut-off)",
-              revoked_check("default", &earlier) == REVOKED_YES);
+              check("default", &earlier) == REVOKED);
     test_cond("a token refreshed from the same sign-in is refused (origin_jti)",
-              revoked_check("default", &refreshed) == REVOKED_YES);
+              check("default", &refreshed) == REVOKED);
     test_cond("another token of the same second passes (iat has whole seconds)",
-              revoked_check("default", &same_second) == REVOKED_NO);
-    test_cond("a token of a later sign-in passes", revoked_check("default", &later) ==
-                                                       REVOKED_NO);
-    test_cond("another user's token passes", revoked_check("default", &bob) == REVOKED_NO);
+              check("default", &same_second) == CLEAR);
+    test_cond("a token of a later sign-in passes", check("default", &later) ==
+                                                       CLEAR);
+    test_cond("another user's token passes", check("default", &bob) == CLEAR);
     test_cond("three rows", rows("default") == 3 && has("default", "jti-a2") &&
                                 has("default", "origin-a") && has("default", "alice"));
     test_cond("the other tenant knows nothing of it",
-              revoked_check("other", &presented) == REVOKED_NO && rows("other") == 0);
+              check("other", &presented) == CLEAR && rows("other") == 0);
 
     /* Repeating is harmless; a later sign-out moves the cut-off on. */
-    test_cond("sign out again", revoked_sign_out("default", &presented, T0 + 1) == REVOKED_NO);
+    test_cond("sign out again", revoked_sign_out("default", &presented, T0 + 1) == STORE_OK);
     test_cond("still three rows", rows("default") == 3);
     struct revoked_token second = token("alice", "jti-a5", "origin-b", T0 + 1);
-    test_cond("a second sign-out", revoked_sign_out("default", &second, T0 + 100) == REVOKED_NO);
+    test_cond("a second sign-out", revoked_sign_out("default", &second, T0 + 100) == STORE_OK);
     test_cond("it refuses what the first let through",
-              revoked_check("default", &same_second) == REVOKED_YES);
+              check("default", &same_second) == REVOKED);
     struct revoked_token after = token("alice", "jti-a6", NULL, T0 + 100);
     test_cond("but not a token of its own second",
-              revoked_check("default", &after) == REVOKED_NO);
+              check("default", &after) == CLEAR);
 }
 
 static void test_expiry(void)
@@ -108,28 +132,28 @@ static void test_expiry(void)
     struct revoked_token old = token("carol", "jti-c1", "origin-c", T0 - 600);
     struct revoked_token presented = token("carol", "jti-c2", NULL, T0);
     long long before = rows("default");
-    test_cond("carol signs out", revoked_sign_out("default", &presented, T0) == REVOKED_NO);
+    test_cond("carol signs out", revoked_sign_out("default", &presented, T0) == STORE_OK);
     test_cond("two rows for her (no origin_jti)", rows("default") == before + 2);
-    test_cond("her older token is refused", revoked_check("default", &old) == REVOKED_YES);
+    test_cond("her older token is refused", check("default", &old) == REVOKED);
     /* A row is kept until no token it matches can be valid: the token's
      * own until it expires (plus the skew), the cut-off for the longest
      * lifetime. Verification refuses expired tokens before any check, so
      * the check needs no clock; the rows only have to go eventually. */
     struct revoked_token dave = token("dave", "jti-d1", NULL, T0 + 2 * HOUR);
     test_cond("dave signs out two hours later", revoked_sign_out("default", &dave, T0 + 2 * HOUR) ==
-                                                    REVOKED_NO);
+                                                    STORE_OK);
     test_cond("carol's token row is gone, her cut-off is not",
               !has("default", "jti-c2") && has("default", "carol") && has("default", "jti-d1"));
-    test_cond("so her older token is still refused", revoked_check("default", &old) == REVOKED_YES);
+    test_cond("so her older token is still refused", check("default", &old) == REVOKED);
     struct revoked_token erin = token("erin", "jti-x1", NULL, T0 + 2 * DAY);
     test_cond("someone signs out two days later", revoked_sign_out("default", &erin, T0 + 2 * DAY) ==
-                                                      REVOKED_NO);
+                                                      STORE_OK);
     long long after = rows("default");
     test_cond("everything older is gone, the new rows are there", after == 2);
     if (after != 2)
         printf("  rows before %lld, after %lld\n", before, after);
-    test_cond("and carol's tokens match nothing any more", revoked_check("default", &old) == REVOKED_NO);
-    test_cond("erin's token is refused", revoked_check("default", &erin) == REVOKED_YES);
+    test_cond("and carol's tokens match nothing any more", check("default", &old) == CLEAR);
+    test_cond("erin's token is refused", check("default", &erin) == REVOKED);
 }
 
 static void test_profile(void)
@@ -141,24 +165,24 @@ static void test_profile(void)
                            .tier = "premium", .status = "CONFIRMED", .enabled = true};
     arena_init(&a);
     test_cond("no mirror row: not found",
-              revoked_check_user("default", &frank, &a, &p) == REVOKED_NO && !p.found);
-    test_cond("mirror frank", users_upsert("default", &u, T0) == USERS_OK);
+              check_user("default", &frank, &a, &p) == CLEAR && !p.found);
+    test_cond("mirror frank", users_upsert("default", &u, T0, USERS_MERGE) == STORE_OK);
     test_cond("the profile comes with the check",
-              revoked_check_user("default", &frank, &a, &p) == REVOKED_NO && p.found &&
+              check_user("default", &frank, &a, &p) == CLEAR && p.found &&
                   !strcmp(p.email, "frank@example.com") && p.name == NULL &&
                   !strcmp(p.tier, "premium"));
-    test_cond("frank signs out", revoked_sign_out("default", &frank, T0) == REVOKED_NO);
+    test_cond("frank signs out", revoked_sign_out("default", &frank, T0) == STORE_OK);
     test_cond("revoked, profile and all",
-              revoked_check_user("default", &frank, &a, &p) == REVOKED_YES && p.found);
+              check_user("default", &frank, &a, &p) == REVOKED && p.found);
     test_cond("the other tenant's mirror has no frank",
-              revoked_check_user("other", &frank, &a, &p) == REVOKED_NO && !p.found);
+              check_user("other", &frank, &a, &p) == CLEAR && !p.found);
     arena_free(&a);
 }
 
 static void test_without_server(void)
 {
     struct revoked_token t = token("sub-1", "jti-1", NULL, T0);
-    test_cond("no database: unavailable", revoked_check("default", &t) == REVOKED_UNAVAILABLE);
+    test_cond("no database: unavailable", check("default", &t) == STORE_UNAVAILABLE);
 }
 
 int main(void)

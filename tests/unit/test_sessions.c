@@ -6,13 +6,14 @@
  * any statement would have answered "unavailable"), and an unreachable
  * server is "unavailable". With one: set GH_TEST_DATABASE_URL to a conninfo
  * whose role may CREATE DATABASE. The test makes a scratch database
- * (gh_test_sessions_<pid>), migrates it with migrate_run, and checks create
- * -> load, idle and absolute expiry with sliding, remember me, tenant
- * isolation, what the stored row holds (only the id's hash, no plaintext
- * refresh token), tampered and transplanted ciphertexts, token and profile
- * updates, deletion, the sweep, and the users mirror; then drops it. Without
- * the variable it prints so and counts one failure: never a silent pass.
- * GH_TEST_SQL_DIR overrides the migrations dir ("sql"). */
+ * (gh_test_sessions_<pid>, see scratch_db.h: migrated, with the tenants
+ * "default" and "other") and checks create -> load, idle and absolute expiry
+ * with sliding, remember me, tenant isolation, what the stored row holds
+ * (only the id's hash, no plaintext refresh token), tampered and transplanted
+ * ciphertexts, token and profile updates, deletion, the sweep, and the users
+ * mirror; then drops it. Without the variable it prints so and counts one
+ * failure: never a silent pass. GH_TEST_SQL_DIR overrides the migrations
+ * dir ("sql"). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,14 +26,14 @@
 #include "core/limits.h"
 #include "core/seal.h"
 #include "http/cookies.h"
+#include "pages/browser.h"
 #include "store/migrate.h"
 #include "store/pg.h"
 #include "store/sessions.h"
 #include "store/users.h"
 #include "test.h"
+#include "scratch_db.h"
 
-#define SCRATCH_DB_MAX 64
-#define CONNINFO_MAX 4096
 #define ERR_MAX 512
 #define TOKEN_MAX 4096
 #define T0 1700000000L /* a fixed "now": every deadline is relative to it */
@@ -44,8 +45,6 @@
 
 static const unsigned char key[SEAL_KEY_BYTES] = "session-key-for-tests-only-0123";
 static const unsigned char other_key[SEAL_KEY_BYTES] = "another-key-entirely-different!";
-static const char *sql_dir;
-static PGconn *admin;
 static struct arena arena;
 static long long tenant_default, tenant_other;
 
@@ -58,12 +57,6 @@ static const char *const groups[] = {"admin", "a,b", "quote\"back\\slash", "{bra
 static bool is(const char *got, const char *want)
 {
     return got && want && strcmp(got, want) == 0;
-}
-
-static void ignore_notice(void *arg, const char *message)
-{
-    (void)arg;
-    (void)message;
 }
 
 static struct sess_new new_session(const char *sub, bool remember)
@@ -92,19 +85,19 @@ static bool create_at(const char *sub, bool remember, time_t at, char id[SESS_ID
                       struct sess_session *s)
 {
     struct sess_new n = new_session(sub, remember);
-    return sess_create(&n, at, &arena, id, s) == SESS_OK;
+    return sess_create(&n, at, &arena, id, s) == STORE_OK;
 }
 
-static enum sess_result load_at(const char *id, time_t at, struct sess_session *s)
+static enum store_result load_at(const char *id, time_t at, struct sess_session *s)
 {
     return sess_load(id, tenant_default, at, &arena, s);
 }
 
 /* The page load, then the tokens, as a refresh or a logout does. */
-static enum sess_result load_tokens_at(const char *id, time_t at, struct sess_session *s)
+static enum store_result load_tokens_at(const char *id, time_t at, struct sess_session *s)
 {
-    enum sess_result rc = load_at(id, at, s);
-    return rc == SESS_OK ? sess_load_tokens(s, &arena) : rc;
+    enum store_result rc = load_at(id, at, s);
+    return rc == STORE_OK ? sess_load_tokens(s, &arena) : rc;
 }
 
 /* The hex SHA-256 of the bytes a cookie value encodes. */
@@ -187,52 +180,52 @@ static void test_without_server(void)
 
     /* pg_init_worker has not run: any statement would be "unavailable". */
     for (size_t i = 0; i < sizeof malformed / sizeof malformed[0]; i++) {
-        if (sess_load(malformed[i], 1, T0, &arena, &s) != SESS_NOT_FOUND ||
-            sess_delete(malformed[i], 1) != SESS_NOT_FOUND) {
+        if (sess_load(malformed[i], 1, T0, &arena, &s) != STORE_NOT_FOUND ||
+            sess_delete(malformed[i], 1) != STORE_NOT_FOUND) {
             printf("  malformed cookie %zu\n", i);
             all = false;
         }
     }
     test_cond("malformed cookies are not found, without the database", all);
-    test_cond("NULL cookie is not found", sess_load(NULL, 1, T0, &arena, &s) == SESS_NOT_FOUND);
+    test_cond("NULL cookie is not found", sess_load(NULL, 1, T0, &arena, &s) == STORE_NOT_FOUND);
     huge = malloc(HUGE_COOKIE + 1);
     memset(huge, 'A', HUGE_COOKIE);
     huge[HUGE_COOKIE] = '\0';
-    test_cond("a megabyte cookie is not found", sess_load(huge, 1, T0, &arena, &s) == SESS_NOT_FOUND);
+    test_cond("a megabyte cookie is not found", sess_load(huge, 1, T0, &arena, &s) == STORE_NOT_FOUND);
     free(huge);
     test_cond("a well-formed cookie does reach for the database",
-              sess_load(valid, 1, T0, &arena, &s) == SESS_UNAVAILABLE);
+              sess_load(valid, 1, T0, &arena, &s) == STORE_UNAVAILABLE);
 
     n.tenant_id = 1;
     test_cond("refresh token without a key is refused before the database",
-              sess_create(&n, T0, &arena, id, &s) == SESS_ERROR && id[0] == '\0');
+              sess_create(&n, T0, &arena, id, &s) == STORE_ERROR && id[0] == '\0');
     sess_init_worker(key);
     n.sub = "";
-    test_cond("empty sub refused", sess_create(&n, T0, &arena, id, &s) == SESS_ERROR);
+    test_cond("empty sub refused", sess_create(&n, T0, &arena, id, &s) == STORE_ERROR);
     n.sub = "sub";
     n.email = NULL;
-    test_cond("missing email refused", sess_create(&n, T0, &arena, id, &s) == SESS_ERROR);
+    test_cond("missing email refused", sess_create(&n, T0, &arena, id, &s) == STORE_ERROR);
     n.email = "a@b.example";
     n.name = "bad\x01name";
-    test_cond("control character refused", sess_create(&n, T0, &arena, id, &s) == SESS_ERROR);
+    test_cond("control character refused", sess_create(&n, T0, &arena, id, &s) == STORE_ERROR);
     n.name = "bad\xff";
-    test_cond("invalid UTF-8 refused", sess_create(&n, T0, &arena, id, &s) == SESS_ERROR);
+    test_cond("invalid UTF-8 refused", sess_create(&n, T0, &arena, id, &s) == STORE_ERROR);
     n.name = NULL;
     n.ngroups = SESSION_GROUPS_MAX + 1;
-    test_cond("too many groups refused", sess_create(&n, T0, &arena, id, &s) == SESS_ERROR);
+    test_cond("too many groups refused", sess_create(&n, T0, &arena, id, &s) == STORE_ERROR);
     n.ngroups = NGROUPS;
     n.tenant_id = 0;
-    test_cond("no tenant refused", sess_create(&n, T0, &arena, id, &s) == SESS_ERROR);
+    test_cond("no tenant refused", sess_create(&n, T0, &arena, id, &s) == STORE_ERROR);
     n.tenant_id = 1;
     test_cond("otherwise it reaches for the database",
-              sess_create(&n, T0, &arena, id, &s) == SESS_UNAVAILABLE && id[0] == '\0');
+              sess_create(&n, T0, &arena, id, &s) == STORE_UNAVAILABLE && id[0] == '\0');
 
     /* Now an unreachable server. */
     test_cond("init worker (unreachable)", pg_init_worker(UNREACHABLE, err, sizeof err));
     test_cond("PostgreSQL down: load is unavailable (503), not signed out",
-              sess_load(valid, 1, T0, &arena, &s) == SESS_UNAVAILABLE);
+              sess_load(valid, 1, T0, &arena, &s) == STORE_UNAVAILABLE);
     test_cond("PostgreSQL down: users are unavailable",
-              users_get("default", "sub", &arena, &u) == USERS_UNAVAILABLE);
+              users_get("default", "sub", &arena, &u) == STORE_UNAVAILABLE);
     pg_cleanup_worker();
     arena_reset(&arena);
 }
@@ -258,7 +251,7 @@ static void test_create_load(void)
                   is(s.tier, "standard") && s.ngroups == NGROUPS && !s.remember &&
                   s.created_at == T0 && s.idle_expires_at == T0 + SESSION_IDLE_S &&
                   s.absolute_expires_at == T0 + SESSION_ABSOLUTE_S);
-    test_cond("load", load_at(id, T0 + 1, &l) == SESS_OK);
+    test_cond("load", load_at(id, T0 + 1, &l) == STORE_OK);
     same_groups = l.ngroups == NGROUPS;
     for (size_t i = 0; same_groups && i < NGROUPS; i++)
         same_groups = is(l.groups[i], groups[i]);
@@ -275,14 +268,14 @@ static void test_create_load(void)
                               !sess_in_group(&l, "a") && !sess_in_group(&l, "Admin"));
     test_cond("the page load leaves the tokens out",
               !l.id_token && !l.access_token &&
-                  sess_refresh_token(&l, token, sizeof token) == SESS_NOT_FOUND);
+                  sess_refresh_token(&l, token, sizeof token) == STORE_NOT_FOUND);
     test_cond("the tokens load on demand",
-              sess_load_tokens(&l, &arena) == SESS_OK && is(l.id_token, "id.token.value") &&
+              sess_load_tokens(&l, &arena) == STORE_OK && is(l.id_token, "id.token.value") &&
                   is(l.access_token, "access.token.value"));
     test_cond("refresh token opens",
-              sess_refresh_token(&l, token, sizeof token) == SESS_OK && is(token, refresh));
+              sess_refresh_token(&l, token, sizeof token) == STORE_OK && is(token, refresh));
     test_cond("refresh token that does not fit is an error, nothing written",
-              sess_refresh_token(&l, small, sizeof small) == SESS_ERROR && small[0] == '\0');
+              sess_refresh_token(&l, small, sizeof small) == STORE_ERROR && small[0] == '\0');
 
     test_cond("second session", create_at("sub-create", false, T0, id2, &s2));
     test_cond("ids and csrf secrets differ",
@@ -327,17 +320,17 @@ static void test_headers_and_nulls(void)
     n.tier = NULL;
     n.groups = NULL;
     n.ngroups = 0;
-    test_cond("a bad User-Agent never fails a login", sess_create(&n, T0, &arena, id, &s) == SESS_OK);
+    test_cond("a bad User-Agent never fails a login", sess_create(&n, T0, &arena, id, &s) == STORE_OK);
     cookie_hash_hex(id, hex);
     test_cond("bad User-Agent is not stored",
               number("SELECT count(*) FROM gatehouse.sessions WHERE id_hash = decode($1, 'hex')"
                      " AND user_agent IS NULL AND client_addr IS NULL",
                      hex, NULL) == 1);
     test_cond("absent values load as NULL, tier defaults to standard",
-              load_tokens_at(id, T0 + 1, &l) == SESS_OK && l.name == NULL && l.id_token == NULL &&
+              load_tokens_at(id, T0 + 1, &l) == STORE_OK && l.name == NULL && l.id_token == NULL &&
                   l.access_expires_at == 0 && l.ngroups == 0 && is(l.tier, "standard"));
     test_cond("no refresh token: not found",
-              sess_refresh_token(&l, token, sizeof token) == SESS_NOT_FOUND);
+              sess_refresh_token(&l, token, sizeof token) == STORE_NOT_FOUND);
 
     /* 2047 bytes ending in a two-byte character cut in the middle at 512. */
     memset(long_ua, 'a', sizeof long_ua - 1);
@@ -345,7 +338,7 @@ static void test_headers_and_nulls(void)
     long_ua[511] = '\xc3';
     long_ua[512] = '\xa9';
     n.user_agent = long_ua;
-    test_cond("long User-Agent", sess_create(&n, T0, &arena, id, &s) == SESS_OK);
+    test_cond("long User-Agent", sess_create(&n, T0, &arena, id, &s) == STORE_OK);
     cookie_hash_hex(id, hex);
     test_cond("long User-Agent cut on a character boundary",
               number("SELECT octet_length(user_agent) FROM gatehouse.sessions"
@@ -353,7 +346,7 @@ static void test_headers_and_nulls(void)
                      hex, NULL) == 511);
     n.tier = "gold";
     test_cond("a tier the table refuses is an error",
-              sess_create(&n, T0, &arena, id, &s) == SESS_ERROR && id[0] == '\0');
+              sess_create(&n, T0, &arena, id, &s) == STORE_ERROR && id[0] == '\0');
     arena_reset(&arena);
 }
 
@@ -367,11 +360,11 @@ static void test_idle(void)
 
     create_at("sub-idle", false, T0, id, &s);
     test_cond("idle: just before the deadline",
-              load_at(id, T0 + SESSION_IDLE_S - 1, &first) == SESS_OK);
+              load_at(id, T0 + SESSION_IDLE_S - 1, &first) == STORE_OK);
     create_at("sub-idle", false, T0, id2, &s);
     test_cond("idle: at the deadline it is gone", load_at(id2, T0 + SESSION_IDLE_S, &l) ==
-                                                      SESS_NOT_FOUND);
-    test_cond("idle: and after", load_at(id2, T0 + SESSION_IDLE_S + 1, &l) == SESS_NOT_FOUND);
+                                                      STORE_NOT_FOUND);
+    test_cond("idle: and after", load_at(id2, T0 + SESSION_IDLE_S + 1, &l) == STORE_NOT_FOUND);
 
     /* Sliding: the first load (T0 + IDLE - 1) moved the deadline. */
     t = T0 + SESSION_IDLE_S - 1;
@@ -380,18 +373,18 @@ static void test_idle(void)
                   row_time(id, "last_seen_at") == t &&
                   row_time(id, "idle_expires_at") == t + SESSION_IDLE_S);
     test_cond("sliding: alive past the first deadline",
-              load_at(id, T0 + SESSION_IDLE_S + 10, &l) == SESS_OK);
+              load_at(id, T0 + SESSION_IDLE_S + 10, &l) == STORE_OK);
     test_cond("sliding: within a minute nothing is written",
               row_time(id, "last_seen_at") == t && l.last_seen_at == t &&
                   l.idle_expires_at == t + SESSION_IDLE_S);
     test_cond("sliding: a minute later it is written again",
-              load_at(id, t + SESSION_TOUCH_S, &l) == SESS_OK &&
+              load_at(id, t + SESSION_TOUCH_S, &l) == STORE_OK &&
                   row_time(id, "last_seen_at") == t + SESSION_TOUCH_S &&
                   l.last_seen_at == t + SESSION_TOUCH_S &&
                   l.idle_expires_at == t + SESSION_TOUCH_S + SESSION_IDLE_S);
     t += SESSION_TOUCH_S;
     test_cond("sliding: idle after the slid deadline",
-              load_at(id, t + SESSION_IDLE_S, &l) == SESS_NOT_FOUND);
+              load_at(id, t + SESSION_IDLE_S, &l) == STORE_NOT_FOUND);
     arena_reset(&arena);
 }
 
@@ -405,16 +398,16 @@ static void test_absolute(void)
 
     create_at("sub-absolute", false, T0, id, &s);
     for (t = T0 + step; t < T0 + SESSION_ABSOLUTE_S; t += step) {
-        alive &= load_at(id, t, &l) == SESS_OK;
+        alive &= load_at(id, t, &l) == STORE_OK;
         capped &= l.idle_expires_at <= T0 + SESSION_ABSOLUTE_S;
     }
     test_cond("absolute: kept alive by activity all along", alive);
     test_cond("absolute: the idle deadline never passes the absolute one", capped);
     test_cond("absolute: alive a second before",
-              load_at(id, T0 + SESSION_ABSOLUTE_S - 1, &l) == SESS_OK &&
+              load_at(id, T0 + SESSION_ABSOLUTE_S - 1, &l) == STORE_OK &&
                   l.idle_expires_at == T0 + SESSION_ABSOLUTE_S);
     test_cond("absolute: gone at the deadline despite activity",
-              load_at(id, T0 + SESSION_ABSOLUTE_S, &l) == SESS_NOT_FOUND);
+              load_at(id, T0 + SESSION_ABSOLUTE_S, &l) == STORE_NOT_FOUND);
 
     /* The idle deadline is capped at the absolute one, so the check above
      * cannot tell whether the absolute deadline is checked at all. A row
@@ -426,9 +419,9 @@ static void test_absolute(void)
               exec_sql("UPDATE gatehouse.sessions SET idle_expires_at = absolute_expires_at"
                        " + interval '1 day' WHERE id_hash = decode($1, 'hex')",
                        hex, NULL) &&
-                  load_at(id, T0 + 1, &l) == SESS_OK && /* too soon to slide */
+                  load_at(id, T0 + 1, &l) == STORE_OK && /* too soon to slide */
                   l.idle_expires_at > l.absolute_expires_at &&
-                  load_at(id, T0 + SESSION_ABSOLUTE_S, &l) == SESS_NOT_FOUND);
+                  load_at(id, T0 + SESSION_ABSOLUTE_S, &l) == STORE_NOT_FOUND);
     arena_reset(&arena);
 }
 
@@ -444,12 +437,12 @@ static void test_remember(void)
                                       s.remember &&
                                       s.absolute_expires_at == T0 + SESSION_REMEMBER_S);
     test_cond("remember: alive after hours of idleness",
-              load_at(id, T0 + 2 * HOUR, &l) == SESS_OK && l.remember);
-    test_cond("remember: alive after 29 days", load_at(id, T0 + 29 * DAY, &l) == SESS_OK);
+              load_at(id, T0 + 2 * HOUR, &l) == STORE_OK && l.remember);
+    test_cond("remember: alive after 29 days", load_at(id, T0 + 29 * DAY, &l) == STORE_OK);
     test_cond("remember: gone at 30 days", load_at(id, T0 + SESSION_REMEMBER_S, &l) ==
-                                               SESS_NOT_FOUND);
+                                               STORE_NOT_FOUND);
 
-    sess_cookie(&attrs, id, &s, T0);
+    browser_session_cookie(&attrs, SESS_COOKIE_NAME, id, &s, T0);
     snprintf(want, sizeof want, "; Max-Age=%ld;", (long)SESSION_REMEMBER_S);
     test_cond("remember: persistent cookie until the absolute deadline",
               cookie_format(&out, &attrs) == 0 && strncmp(out.data, SESS_COOKIE_NAME "=", strlen(SESS_COOKIE_NAME "=")) == 0 &&
@@ -458,12 +451,12 @@ static void test_remember(void)
                   strstr(out.data, "SameSite=Lax") && strstr(out.data, "Path=/"));
     buf_reset(&out);
     create_at("sub-remember", false, T0, id2, &plain);
-    sess_cookie(&attrs, id2, &plain, T0);
+    browser_session_cookie(&attrs, SESS_COOKIE_NAME, id2, &plain, T0);
     test_cond("otherwise a browser-session cookie",
               cookie_format(&out, &attrs) == 0 && strstr(out.data, id2) &&
                   !strstr(out.data, "Max-Age") && !strstr(out.data, "Expires"));
     buf_reset(&out);
-    sess_cookie(&attrs, NULL, NULL, T0);
+    browser_session_cookie(&attrs, SESS_COOKIE_NAME, NULL, NULL, T0);
     test_cond("deleting cookie", cookie_format(&out, &attrs) == 0 &&
                                      strncmp(out.data, SESS_COOKIE_NAME "=;", strlen(SESS_COOKIE_NAME "=;")) == 0 &&
                                      strstr(out.data, "Max-Age=0"));
@@ -478,9 +471,9 @@ static void test_tenants(void)
 
     create_at("sub-tenant", false, T0, id, &s);
     test_cond("another tenant cannot load it",
-              sess_load(id, tenant_other, T0 + 1, &arena, &l) == SESS_NOT_FOUND);
-    test_cond("nor delete it", sess_delete(id, tenant_other) == SESS_NOT_FOUND);
-    test_cond("its own tenant still can", load_at(id, T0 + 1, &l) == SESS_OK);
+              sess_load(id, tenant_other, T0 + 1, &arena, &l) == STORE_NOT_FOUND);
+    test_cond("nor delete it", sess_delete(id, tenant_other) == STORE_NOT_FOUND);
+    test_cond("its own tenant still can", load_at(id, T0 + 1, &l) == STORE_OK);
     arena_reset(&arena);
 }
 
@@ -499,8 +492,8 @@ static void test_tampering(void)
 
     sess_init_worker(other_key);
     test_cond("another key does not open it",
-              load_tokens_at(a, T0 + 1, &l) == SESS_OK &&
-                  sess_refresh_token(&l, token, sizeof token) == SESS_ERROR && token[0] == '\0');
+              load_tokens_at(a, T0 + 1, &l) == STORE_OK &&
+                  sess_refresh_token(&l, token, sizeof token) == STORE_ERROR && token[0] == '\0');
     sess_init_worker(key);
 
     test_cond("flip one ciphertext bit",
@@ -509,11 +502,11 @@ static void test_tampering(void)
                        " WHERE id_hash = decode($1, 'hex')",
                        ha, NULL));
     test_cond("tampered ciphertext fails to open",
-              load_tokens_at(a, T0 + 1, &l) == SESS_OK &&
-                  sess_refresh_token(&l, token, sizeof token) == SESS_ERROR && token[0] == '\0');
+              load_tokens_at(a, T0 + 1, &l) == STORE_OK &&
+                  sess_refresh_token(&l, token, sizeof token) == STORE_ERROR && token[0] == '\0');
     test_cond("the untouched session still opens",
-              load_tokens_at(b, T0 + 1, &l) == SESS_OK &&
-                  sess_refresh_token(&l, token, sizeof token) == SESS_OK);
+              load_tokens_at(b, T0 + 1, &l) == STORE_OK &&
+                  sess_refresh_token(&l, token, sizeof token) == STORE_OK);
     test_cond("transplant b's ciphertext into a",
               exec_sql("UPDATE gatehouse.sessions SET refresh_token_enc ="
                        " (SELECT refresh_token_enc FROM gatehouse.sessions"
@@ -521,8 +514,8 @@ static void test_tampering(void)
                        " WHERE id_hash = decode($1, 'hex')",
                        ha, hb));
     test_cond("a ciphertext moved to another session fails (associated data)",
-              load_tokens_at(a, T0 + 1, &l) == SESS_OK &&
-                  sess_refresh_token(&l, token, sizeof token) == SESS_ERROR);
+              load_tokens_at(a, T0 + 1, &l) == STORE_OK &&
+                  sess_refresh_token(&l, token, sizeof token) == STORE_ERROR);
     arena_reset(&arena);
 }
 
@@ -537,27 +530,27 @@ static void test_update_tokens(void)
     struct sess_tokens rotated = {.refresh_token = "refresh-2-ROTATED"};
 
     create_at("sub-tokens", false, T0, id, &s);
-    test_cond("update tokens", sess_update_tokens(&s, &arena, &fresh) == SESS_OK &&
+    test_cond("update tokens", sess_update_tokens(&s, &arena, &fresh) == STORE_OK &&
                                    is(s.access_token, "access.2") &&
                                    s.access_expires_at == T0 + 2 * HOUR);
     test_cond("stored tokens replaced, refresh kept",
-              load_tokens_at(id, T0 + 1, &l) == SESS_OK && is(l.access_token, "access.2") &&
+              load_tokens_at(id, T0 + 1, &l) == STORE_OK && is(l.access_token, "access.2") &&
                   is(l.id_token, "id.2") && is(l.attributes, "{}") && l.access_expires_at == T0 + 2 * HOUR &&
-                  sess_refresh_token(&l, token, sizeof token) == SESS_OK &&
+                  sess_refresh_token(&l, token, sizeof token) == STORE_OK &&
                   is(token, "refresh-token-SECRET-value-0123456789"));
-    test_cond("rotate the refresh token", sess_update_tokens(&l, &arena, &rotated) == SESS_OK &&
+    test_cond("rotate the refresh token", sess_update_tokens(&l, &arena, &rotated) == STORE_OK &&
                                               sess_refresh_token(&l, token, sizeof token) ==
-                                                  SESS_OK &&
+                                                  STORE_OK &&
                                               is(token, "refresh-2-ROTATED"));
     test_cond("rotated token stored, access token kept",
-              load_tokens_at(id, T0 + 2, &l) == SESS_OK && is(l.access_token, "access.2") &&
-                  sess_refresh_token(&l, token, sizeof token) == SESS_OK &&
+              load_tokens_at(id, T0 + 2, &l) == STORE_OK && is(l.access_token, "access.2") &&
+                  sess_refresh_token(&l, token, sizeof token) == STORE_OK &&
                   is(token, "refresh-2-ROTATED"));
     sess_delete(id, tenant_default);
     test_cond("update of a deleted session: not found",
-              sess_update_tokens(&l, &arena, &fresh) == SESS_NOT_FOUND);
+              sess_update_tokens(&l, &arena, &fresh) == STORE_NOT_FOUND);
     test_cond("tokens of a deleted session: not found",
-              sess_load_tokens(&l, &arena) == SESS_NOT_FOUND);
+              sess_load_tokens(&l, &arena) == STORE_NOT_FOUND);
     arena_reset(&arena);
 }
 
@@ -575,22 +568,22 @@ static void test_update_profile(void)
     create_at("sub-profile", true, T0, b, &s);
     create_at("sub-profile-other", false, T0, c, &s);
     test_cond("profile update", sess_update_profile(tenant_default, "sub-profile", &premium) ==
-                                    SESS_OK);
+                                    STORE_OK);
     test_cond("applies to every session of the user",
-              load_at(a, T0 + 1, &la) == SESS_OK && load_at(b, T0 + 1, &lb) == SESS_OK &&
+              load_at(a, T0 + 1, &la) == STORE_OK && load_at(b, T0 + 1, &lb) == STORE_OK &&
                   is(la.tier, "premium") && is(lb.tier, "premium") && la.ngroups == 1 &&
                   is(la.groups[0], "admin") && is(la.name, "Alice Liddell"));
-    test_cond("and to no one else", load_at(c, T0 + 1, &lc) == SESS_OK &&
+    test_cond("and to no one else", load_at(c, T0 + 1, &lc) == STORE_OK &&
                                         is(lc.tier, "standard") && lc.ngroups == NGROUPS);
     test_cond("another tenant's update touches nothing",
-              sess_update_profile(tenant_other, "sub-profile", &no_groups) == SESS_OK &&
-                  load_at(a, T0 + 1, &la) == SESS_OK && is(la.name, "Alice Liddell"));
+              sess_update_profile(tenant_other, "sub-profile", &no_groups) == STORE_OK &&
+                  load_at(a, T0 + 1, &la) == STORE_OK && is(la.name, "Alice Liddell"));
     test_cond("name set, groups cleared, tier kept",
-              sess_update_profile(tenant_default, "sub-profile", &no_groups) == SESS_OK &&
-                  load_at(a, T0 + 1, &la) == SESS_OK && is(la.name, "Alice L.") &&
+              sess_update_profile(tenant_default, "sub-profile", &no_groups) == STORE_OK &&
+                  load_at(a, T0 + 1, &la) == STORE_OK && is(la.name, "Alice L.") &&
                   la.ngroups == 0 && is(la.tier, "premium"));
     test_cond("a tier the table refuses", sess_update_profile(tenant_default, "sub-profile",
-                                                              &gold) == SESS_ERROR);
+                                                              &gold) == STORE_ERROR);
     arena_reset(&arena);
 }
 
@@ -608,22 +601,22 @@ static void test_delete(void)
     create_at("sub-delete-bystander", false, T0, v, &s);
 
     test_cond("delete the user's other sessions",
-              sess_delete_user(tenant_default, "sub-delete", &sa, &deleted) == SESS_OK &&
+              sess_delete_user(tenant_default, "sub-delete", &sa, &deleted) == STORE_OK &&
                   deleted == 2);
-    test_cond("the kept one survives", load_at(a, T0 + 1, &l) == SESS_OK);
-    test_cond("the others are gone", load_at(b, T0 + 1, &l) == SESS_NOT_FOUND &&
-                                         load_at(c, T0 + 1, &l) == SESS_NOT_FOUND);
+    test_cond("the kept one survives", load_at(a, T0 + 1, &l) == STORE_OK);
+    test_cond("the others are gone", load_at(b, T0 + 1, &l) == STORE_NOT_FOUND &&
+                                         load_at(c, T0 + 1, &l) == STORE_NOT_FOUND);
     test_cond("another tenant deletes nothing",
-              sess_delete_user(tenant_other, "sub-delete", NULL, &deleted) == SESS_OK &&
-                  deleted == 0 && load_at(a, T0 + 1, &l) == SESS_OK);
-    test_cond("logout", sess_delete(a, tenant_default) == SESS_OK);
-    test_cond("after logout the cookie is worthless", load_at(a, T0 + 1, &l) == SESS_NOT_FOUND);
-    test_cond("logout twice: not found", sess_delete(a, tenant_default) == SESS_NOT_FOUND);
-    test_cond("bystander untouched", load_at(v, T0 + 1, &l) == SESS_OK);
+              sess_delete_user(tenant_other, "sub-delete", NULL, &deleted) == STORE_OK &&
+                  deleted == 0 && load_at(a, T0 + 1, &l) == STORE_OK);
+    test_cond("logout", sess_delete(a, tenant_default) == STORE_OK);
+    test_cond("after logout the cookie is worthless", load_at(a, T0 + 1, &l) == STORE_NOT_FOUND);
+    test_cond("logout twice: not found", sess_delete(a, tenant_default) == STORE_NOT_FOUND);
+    test_cond("bystander untouched", load_at(v, T0 + 1, &l) == STORE_OK);
     test_cond("delete all of a user",
               sess_delete_user(tenant_default, "sub-delete-bystander", NULL, &deleted) ==
-                      SESS_OK &&
-                  deleted == 1 && load_at(v, T0 + 1, &l) == SESS_NOT_FOUND);
+                      STORE_OK &&
+                  deleted == 1 && load_at(v, T0 + 1, &l) == STORE_NOT_FOUND);
     arena_reset(&arena);
 }
 
@@ -651,10 +644,10 @@ static void test_sweep(void)
                      at, NULL);
     live_before = number("SELECT count(*) FROM gatehouse.sessions", NULL, NULL) - expired;
     test_cond("sweep deletes exactly the expired rows, in batches",
-              expired > MANY_SESSIONS && sess_sweep(sweep_at, &deleted) == SESS_OK &&
+              expired > MANY_SESSIONS && sess_sweep(sweep_at, &deleted) == STORE_OK &&
                   deleted == expired &&
                   number("SELECT count(*) FROM gatehouse.sessions", NULL, NULL) == live_before);
-    test_cond("a live session survives the sweep", load_at(id, sweep_at, &l) == SESS_OK);
+    test_cond("a live session survives the sweep", load_at(id, sweep_at, &l) == STORE_OK);
     arena_reset(&arena);
 }
 
@@ -670,150 +663,87 @@ static void test_users(void)
     struct users_user u;
     const char *old = NULL;
 
-    test_cond("upsert new", users_upsert("default", &alice, T0) == USERS_OK);
-    test_cond("get", users_get("default", "u-1", &arena, &u) == USERS_OK && is(u.sub, "u-1") &&
+    test_cond("upsert new", users_upsert("default", &alice, T0, USERS_MERGE) == STORE_OK);
+    test_cond("get", users_get("default", "u-1", &arena, &u) == STORE_OK && is(u.sub, "u-1") &&
                          is(u.email, "alice@example.com") && is(u.name, "Alice") &&
                          is(u.tier, "standard") && is(u.status, "CONFIRMED") && u.enabled &&
                          u.created_at == T0 && u.updated_at == T0 && u.synced_at == T0 &&
                          u.last_login_at == 0);
     test_cond("get by email ignores ASCII case",
-              users_get_by_email("default", "ALICE@example.com", &arena, &u) == USERS_OK &&
+              users_get_by_email("default", "ALICE@example.com", &arena, &u) == STORE_OK &&
                   is(u.sub, "u-1"));
-    test_cond("upsert existing", users_upsert("default", &change, T0 + 10) == USERS_OK);
+    test_cond("upsert existing", users_upsert("default", &change, T0 + 10, USERS_MERGE) == STORE_OK);
     test_cond("updated, name kept, created kept",
-              users_get("default", "u-1", &arena, &u) == USERS_OK && is(u.name, "Alice") &&
+              users_get("default", "u-1", &arena, &u) == STORE_OK && is(u.name, "Alice") &&
                   is(u.tier, "premium") && is(u.status, "RESET_REQUIRED") && !u.enabled &&
                   u.created_at == T0 && u.updated_at == T0 + 10 && u.synced_at == T0 + 10);
     test_cond("set tier returns the old one",
-              users_set_tier("default", "u-1", "standard", T0 + 20, &arena, &old) == USERS_OK &&
+              users_set_tier("default", "u-1", "standard", T0 + 20, &arena, &old) == STORE_OK &&
                   is(old, "premium"));
-    test_cond("tier stored", users_get("default", "u-1", &arena, &u) == USERS_OK &&
+    test_cond("tier stored", users_get("default", "u-1", &arena, &u) == STORE_OK &&
                                  is(u.tier, "standard") && u.updated_at == T0 + 20);
     test_cond("set tier of nobody", users_set_tier("default", "u-none", "premium", T0, &arena,
-                                                   &old) == USERS_NOT_FOUND &&
+                                                   &old) == STORE_NOT_FOUND &&
                                         old == NULL);
     test_cond("set a tier the table refuses",
-              users_set_tier("default", "u-1", "gold", T0, &arena, NULL) == USERS_ERROR);
-    test_cond("touch login", users_touch_login("default", "u-1", T0 + 30) == USERS_OK &&
-                                 users_get("default", "u-1", &arena, &u) == USERS_OK &&
+              users_set_tier("default", "u-1", "gold", T0, &arena, NULL) == STORE_ERROR);
+    test_cond("touch login", users_touch_login("default", "u-1", T0 + 30) == STORE_OK &&
+                                 users_get("default", "u-1", &arena, &u) == STORE_OK &&
                                  u.last_login_at == T0 + 30);
     test_cond("touch login of nobody", users_touch_login("default", "u-none", T0) ==
-                                           USERS_NOT_FOUND);
+                                           STORE_NOT_FOUND);
     test_cond("unknown sub and email", users_get("default", "u-none", &arena, &u) ==
-                                               USERS_NOT_FOUND &&
+                                               STORE_NOT_FOUND &&
                                            u.sub == NULL &&
                                            users_get_by_email("default", "x@example.com", &arena,
-                                                              &u) == USERS_NOT_FOUND);
+                                                              &u) == STORE_NOT_FOUND);
     test_cond("a re-created user takes over the email",
-              users_upsert("default", &reborn, T0 + 40) == USERS_OK &&
-                  users_get("default", "u-1", &arena, &u) == USERS_NOT_FOUND &&
-                  users_get_by_email("default", "alice@example.com", &arena, &u) == USERS_OK &&
+              users_upsert("default", &reborn, T0 + 40, USERS_MERGE) == STORE_OK &&
+                  users_get("default", "u-1", &arena, &u) == STORE_NOT_FOUND &&
+                  users_get_by_email("default", "alice@example.com", &arena, &u) == STORE_OK &&
                   is(u.sub, "u-2"));
     test_cond("another tenant does not see them",
-              users_get("other", "u-2", &arena, &u) == USERS_NOT_FOUND &&
+              users_get("other", "u-2", &arena, &u) == STORE_NOT_FOUND &&
                   users_get_by_email("other", "alice@example.com", &arena, &u) ==
-                      USERS_NOT_FOUND);
+                      STORE_NOT_FOUND);
     test_cond("a hostile slug is an error",
-              users_get("x\"; DROP SCHEMA t_default; --", "u-2", &arena, &u) == USERS_ERROR &&
-                  users_get("default", "u-2", &arena, &u) == USERS_OK);
+              users_get("x\"; DROP SCHEMA t_default; --", "u-2", &arena, &u) == STORE_ERROR &&
+                  users_get("default", "u-2", &arena, &u) == STORE_OK);
     test_cond("a tenant with no schema is an error",
-              users_get("nosuchtenant", "u-2", &arena, &u) == USERS_ERROR);
+              users_get("nosuchtenant", "u-2", &arena, &u) == STORE_ERROR);
     alice.email = "";
-    test_cond("upsert without email refused", users_upsert("default", &alice, T0) == USERS_ERROR);
+    test_cond("upsert without email refused", users_upsert("default", &alice, T0, USERS_MERGE) == STORE_ERROR);
     /* The stale-email DELETE and the INSERT are one transaction: when the
      * INSERT fails, the row the DELETE removed is back. */
     alice.sub = "u-3";
     alice.email = "alice@example.com";
     alice.tier = "gold";
     test_cond("upsert with a refused tier rolls back entirely",
-              users_upsert("default", &alice, T0) == USERS_ERROR &&
-                  users_get("default", "u-3", &arena, &u) == USERS_NOT_FOUND &&
-                  users_get_by_email("default", "alice@example.com", &arena, &u) == USERS_OK &&
+              users_upsert("default", &alice, T0, USERS_MERGE) == STORE_ERROR &&
+                  users_get("default", "u-3", &arena, &u) == STORE_NOT_FOUND &&
+                  users_get_by_email("default", "alice@example.com", &arena, &u) == STORE_OK &&
                   is(u.sub, "u-2"));
     arena_reset(&arena);
 }
 
 /* ---- main --------------------------------------------------------------- */
 
-/* Builds a key='value' conninfo equal to admin's but for database dbname. */
-static void conninfo_for(const char *dbname, char *out, size_t outlen)
+/* The ids of the scratch database's tenants "default" and "other". */
+static bool find_tenants(void)
 {
-    PQconninfoOption *opts = PQconninfo(admin);
-    struct buf b;
-
-    buf_init(&b);
-    for (PQconninfoOption *o = opts; o && o->keyword; o++) {
-        if (!o->val || !*o->val || strcmp(o->keyword, "dbname") == 0)
-            continue;
-        buf_printf(&b, "%s='", o->keyword);
-        for (const char *c = o->val; *c; c++) {
-            if (*c == '\'' || *c == '\\')
-                buf_putc(&b, '\\');
-            buf_putc(&b, *c);
-        }
-        buf_puts(&b, "' ");
-    }
-    buf_printf(&b, "dbname='%s'", dbname);
-    snprintf(out, outlen, "%s", buf_cstr(&b));
-    buf_free(&b);
-    PQconninfoFree(opts);
-}
-
-static bool prepare(const char *conninfo)
-{
-    char err[ERR_MAX];
-    int rc;
-
-    rc = migrate_run(conninfo, sql_dir, NULL, err, sizeof err);
-    test_cond("migrate_run", rc > 0);
-    if (rc <= 0) {
-        printf("  migrate_run: %s\n", err);
-        return false;
-    }
-    test_cond("init worker", pg_init_worker(conninfo, err, sizeof err));
     tenant_default = number("SELECT id FROM gatehouse.tenants WHERE slug = 'default'", NULL, NULL);
-    tenant_other = number("INSERT INTO gatehouse.tenants (slug, name, status)"
-                          " VALUES ('other', 'Other', 'active') RETURNING id",
-                          NULL, NULL);
+    tenant_other = number("SELECT id FROM gatehouse.tenants WHERE slug = 'other'", NULL, NULL);
     test_cond("tenants", tenant_default > 0 && tenant_other > 0 && tenant_other != tenant_default);
-    rc = migrate_tenant(conninfo, sql_dir, "other", NULL, err, sizeof err);
-    test_cond("migrate the other tenant", rc > 0);
     return tenant_default > 0 && tenant_other > 0;
 }
 
-static void with_server(const char *url)
+int main(void)
 {
-    char db[SCRATCH_DB_MAX], conninfo[CONNINFO_MAX], drop[SCRATCH_DB_MAX + 64];
-    char create[SCRATCH_DB_MAX + 32];
-    char *quoted;
-    PGresult *res;
-    bool created;
+    struct scratch_db db;
 
-    admin = PQconnectdb(url);
-    if (PQstatus(admin) != CONNECTION_OK) {
-        printf("test_sessions: cannot connect to GH_TEST_DATABASE_URL: %s",
-               PQerrorMessage(admin));
-        test_cond("connect to GH_TEST_DATABASE_URL", false);
-        PQfinish(admin);
-        return;
-    }
-    PQsetNoticeProcessor(admin, ignore_notice, NULL);
-    snprintf(db, sizeof db, "gh_test_sessions_%ld", (long)getpid());
-    quoted = PQescapeIdentifier(admin, db, strlen(db));
-    snprintf(drop, sizeof drop, "DROP DATABASE IF EXISTS %s WITH (FORCE)", quoted);
-    snprintf(create, sizeof create, "CREATE DATABASE %s", quoted);
-    PQclear(PQexec(admin, drop));
-    res = PQexec(admin, create);
-    created = PQresultStatus(res) == PGRES_COMMAND_OK;
-    test_cond("create the scratch database (the role needs CREATEDB)", created);
-    if (!created)
-        printf("  %s", PQerrorMessage(admin));
-    PQclear(res);
-    if (!created)
-        goto out;
-    conninfo_for(db, conninfo, sizeof conninfo);
-
-    if (prepare(conninfo)) {
+    arena_init(&arena);
+    test_without_server();
+    if (scratch_db_open(&db, "sessions") && find_tenants()) {
         test_create_load();
         test_headers_and_nulls();
         test_idle();
@@ -827,29 +757,7 @@ static void with_server(const char *url)
         test_sweep();
         test_users();
     }
-    pg_cleanup_worker();
-
-    res = PQexec(admin, drop);
-    test_cond("drop the scratch database", PQresultStatus(res) == PGRES_COMMAND_OK);
-    PQclear(res);
-out:
-    PQfreemem(quoted);
-    PQfinish(admin);
-}
-
-int main(void)
-{
-    const char *url = getenv("GH_TEST_DATABASE_URL");
-
-    sql_dir = getenv("GH_TEST_SQL_DIR") ? getenv("GH_TEST_SQL_DIR") : "sql";
-    arena_init(&arena);
-    test_without_server();
-    if (!url || !*url) {
-        printf("test_sessions: GH_TEST_DATABASE_URL not set\n");
-        test_cond("GH_TEST_DATABASE_URL set", false);
-    } else {
-        with_server(url);
-    }
+    scratch_db_close(&db);
     sess_cleanup_worker();
     arena_free(&arena);
     return test_report();

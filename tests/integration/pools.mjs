@@ -1,7 +1,8 @@
-// Helpers of the issue 7 tests (faults, scale-out, soak): pools of their own
-// beside the stack's, a small nginx of their own in front of one or more
-// pools, a Browser that talks to that nginx, and what a test reads from a
-// running pool (its workers, their descriptors and memory, /status).
+// Helpers of the fault, JWKS, PostgreSQL-restart, scale-out and soak tests:
+// pools of their own beside the stack's, a small nginx of their own in front
+// of one or more pools, a Browser that talks to that nginx, and what a test
+// reads from a running pool (its workers, their descriptors and memory,
+// /status).
 //
 // A private pool is the stack's binary with the stack's settings file, a
 // socket of its own and no pid file; the environment wins over the file, so
@@ -169,7 +170,7 @@ const FASTCGI_PARAMS = `
 // {port, dir, stop()}.
 //
 // Servers are listed with max_fails=0. A worker thread gives up an idle
-// kept connection when a new one arrives (app/core/worker.c), and nginx
+// kept connection when a new one arrives (app/server/worker.c), and nginx
 // counts the failed reuse of a cached connection against that server: with
 // the default max_fails=1 a healthy pool would be set aside for 10 s now
 // and then, which would skew the split the scale-out test relies on. A dead

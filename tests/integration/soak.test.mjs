@@ -1,4 +1,4 @@
-// issue 7: the soak, shortened for `make test` (make soak runs it for ten
+// The soak, shortened for `make test` (make soak runs it for ten
 // minutes). Mixed traffic at a steady rate through nginx (tests/soak/
 // soak.mjs): every answer the expected one, worker memory flat after the
 // warm-up, no descriptor growth in the master or the workers.
@@ -10,7 +10,7 @@ import { runSoak } from '../soak/soak.mjs';
 const SECONDS = Number(process.env.SOAK_SECONDS || 45);
 const RATE = Number(process.env.SOAK_RATE || 40);
 
-test(`issue7-soak: ${SECONDS} s of mixed traffic at ${RATE}/s with 0 errors, flat memory, no descriptor growth`,
+test(`soak: ${SECONDS} s of mixed traffic at ${RATE}/s with 0 errors, flat memory, no descriptor growth`,
   { timeout: (SECONDS + 120) * 1000 }, async (t) => {
     // make test SANITIZE=1: ASan's quarantine makes memory grow by design.
     const result = await runSoak({ seconds: SECONDS, rate: RATE, checkMemory: process.env.SANITIZE !== '1' });

@@ -1,4 +1,4 @@
-// issue 7: token verification when the JWKS misbehaves. A pool of its own
+// Token verification when the JWKS misbehaves. A pool of its own
 // (one process, so one key cache whose fetches its log shows) behind an
 // nginx of its own, against the stack's Cognito double and cognito-local:
 //   - with the keys cached, the JWKS endpoint going dark changes nothing;
@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fault, sleep, HTTPS_PORT, PASSWORD } from './helpers.mjs';
 import {
   startPool, stopPool, startNginx, tempDir, apiCall, confirmedUser, apiTokens, SiteBrowser, closeClients,
-} from './issue7-pools.mjs';
+} from './pools.mjs';
 
 const JWKS = 'GET /.well-known/jwks.json';
 const REFETCH_MIN_MS = 60_000;  // JWKS_REFETCH_MIN_S
@@ -64,7 +64,7 @@ after(async () => {
   closeClients();
 });
 
-test('issue7-jwks-outage: with the keys cached, logins and bearer calls go on while the JWKS does not answer', async () => {
+test('jwks-outage: with the keys cached, logins and bearer calls go on while the JWKS does not answer', async () => {
   await fault({ op: JWKS, mode: 'timeout' });
   try {
     const before = fetches();
@@ -86,7 +86,7 @@ test('issue7-jwks-outage: with the keys cached, logins and bearer calls go on wh
   }
 });
 
-test('issue7-jwks-bogus-kids: tokens with unknown key ids are refused without fetching again', async (t) => {
+test('jwks-bogus-kids: tokens with unknown key ids are refused without fetching again', async (t) => {
   const before = fetches();
   const until = primedAt + REFETCH_MIN_MS - WINDOW_MARGIN_MS;
   let sent = 0;
@@ -106,7 +106,7 @@ test('issue7-jwks-bogus-kids: tokens with unknown key ids are refused without fe
   assert.equal((await me(tokens.access_token)).status, 200, 'real tokens still verify');
 });
 
-test('issue7-jwks-new-kid: a new signing key is fetched once and then verifies; bogus kids after it fetch nothing', async () => {
+test('jwks-new-kid: a new signing key is fetched once and then verifies; bogus kids after it fetch nothing', async () => {
   const wait = primedAt + REFETCH_MIN_MS + 2000 - Date.now();
   if (wait > 0) await sleep(wait);
   const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });

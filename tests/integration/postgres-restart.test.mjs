@@ -1,4 +1,4 @@
-// issue 7: PostgreSQL restarted under load. The stack's own PostgreSQL is
+// PostgreSQL restarted under load. The stack's own PostgreSQL is
 // stopped (fast shutdown: every backend is terminated) while signed-in users
 // browse, API clients call /api/v1/me, visitors log in and an admin changes
 // tiers, then started again. While it is down the pool answers 503 (pages
@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { adminSession, psql, sleep, waitFor, STACK, HTTPS_PORT, PASSWORD } from './helpers.mjs';
 import {
   SiteBrowser, apiCall, confirmedUsers, signedIn, apiTokens, loop, closeClients,
-} from './issue7-pools.mjs';
+} from './pools.mjs';
 
 const PORT = HTTPS_PORT;
 const BASELINE_MS = 1500;
@@ -59,7 +59,7 @@ const outcome = (r, okStatus) => ({
   location: r.headers.location,
 });
 
-test('issue7-pg-restart: 503s while PostgreSQL is down, full recovery within seconds, no worker restart, nothing half-written', async (t) => {
+test('pg-restart: 503s while PostgreSQL is down, full recovery within seconds, no worker restart, nothing half-written', async (t) => {
   // The cast: signed-in users, an API client, a visitor who logs in, an
   // admin, and two users whose tier the admin keeps changing.
   const emails = await confirmedUsers(PORT, 3, { tag: 'pgload' });

@@ -1,4 +1,4 @@
-// issue 7: scale-out. Two complete pools (two masters, each with its page
+// Scale-out. Two complete pools (two masters, each with its page
 // socket and its slow lane, as two app hosts would run) against the stack's
 // one PostgreSQL, behind one nginx whose upstreams list both; and an nginx
 // in front of each alone, to see which pool answers. Sessions live in
@@ -13,7 +13,7 @@ import { sleep, waitFor, psql } from './helpers.mjs';
 import {
   startPool, stopPool, killPool, groupAlive, startNginx, tempDir, SiteBrowser, sameSessionAt, apiCall, confirmedUser, confirmedUsers,
   signedIn, apiTokens, loop, poolStatus, closeClients,
-} from './issue7-pools.mjs';
+} from './pools.mjs';
 
 const USERS = 4;
 const BEFORE_KILL_MS = 2000;
@@ -43,7 +43,7 @@ after(async () => {
   closeClients();
 });
 
-test('issue7-scaleout-session: a session or token made on one pool is served by the other', async () => {
+test('scaleout-session: a session or token made on one pool is served by the other', async () => {
   const email = await confirmedUser(onlyA.port, { tag: 'scale' });
   for (const [made, used] of [[onlyA, onlyB], [onlyB, onlyA]]) {
     const b = await signedIn(made.port, email);
@@ -67,7 +67,7 @@ test('issue7-scaleout-session: a session or token made on one pool is served by 
   }
 });
 
-test('issue7-scaleout-revoke: a token revoked or a tier changed on one pool is seen by the other', async () => {
+test('scaleout-revoke: a token revoked or a tier changed on one pool is seen by the other', async () => {
   const email = await confirmedUser(onlyA.port, { tag: 'scalerev' });
   const tokens = await apiTokens(onlyA.port, email);
   const me = (port, token = tokens.access_token) => apiCall(port, 'GET', '/api/v1/me', { token });
@@ -87,7 +87,7 @@ test('issue7-scaleout-revoke: a token revoked or a tier changed on one pool is s
   assert.equal((await me(onlyA.port)).status, 401, 'pool A refuses it at once');
 });
 
-test('issue7-scaleout-kill: one pool killed outright; signed-in users notice nothing beyond requests in flight', async (t) => {
+test('scaleout-kill: one pool killed outright; signed-in users notice nothing beyond requests in flight', async (t) => {
   const emails = await confirmedUsers(both.port, USERS, { tag: 'scalekill' });
   const users = await Promise.all(emails.map((e) => signedIn(both.port, e)));
   const token = (await apiTokens(both.port, emails[0])).access_token;

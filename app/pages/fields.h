@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* fields: the fields of a page's form — how each looks, the value it keeps
+ * after a failed submit (never a password), the error it shows — and a
+ * Cognito refusal told on the form it came from.
+ *
+ * Fields are json-c objects in the page context's "fields" object; the
+ * context belongs to the request (pages/render.h). */
+#ifndef GH_FIELDS_H
+#define GH_FIELDS_H
+
+#include <stdbool.h>
+
+#include "aws/cognito.h"
+#include "http/request.h"
+#include "http/response.h"
+
+struct json_object;
+
+/* fields_add adds the field called name to fields with the given look and
+ * value (value NULL: empty; a password field never keeps one). */
+void fields_add(struct json_object *fields, const char *name, const char *label,
+                const char *type, const char *value, const char *autocomplete, bool required,
+                const char *help);
+/* fields_error marks a field of ctx as wrong (its first error stays);
+ * returns false for chaining into an "ok" flag. A NULL or unknown field
+ * becomes the form's error. */
+bool fields_error(struct json_object *ctx, const char *field, const char *message);
+/* fields_check marks field with what check said, unless it said nothing
+ * (NULL: fine); returns whether it was fine. */
+bool fields_check(struct json_object *ctx, const char *field, const char *problem);
+/* fields_check_new_password checks the form's password and confirm_password
+ * fields, marking the problems on ctx; true when both are fine. */
+bool fields_check_new_password(struct request *req, struct json_object *ctx);
+/* fields_query_email is the ?email= of the request when it is a valid
+ * address (to fill a form in), else NULL. */
+const char *fields_query_email(struct request *req);
+/* fields_cognito_error answers a failed Cognito call made for the form of
+ * template: statuses a form cannot fix (429, 5xx) become the error page;
+ * the others mark the field the catalogue names and re-render template. */
+enum http_status fields_cognito_error(struct request *req, struct response *resp,
+                                      const struct cog_result *r, enum cogerr_ctx what,
+                                      const char *template, struct json_object *ctx);
+
+#endif

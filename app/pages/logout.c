@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* logout: ending a browser's sign-in (see logout.h). The session is signed
+ * out at Cognito and in the API's revocation list and deleted
+ * (svc/session.c); the browser is told to drop its cookie whatever came of
+ * that, so a logout always ends what the browser holds. */
+#include "pages/logout.h"
+
+#include "core/log.h"
+#include "pages/browser.h"
+#include "pages/render.h"
+#include "store/tenants.h"
+#include "svc/session.h"
+
+enum http_status logout_submit(struct request *req, struct response *resp)
+{
+    if (req->session)
+        log_event(LOG_INFO, "logged_out", "id=%s tenant=%s", req->request_id,
+                  req->tenant->slug);
+    session_end(req->tenant, req->session, req->session_cookie, req->arena, req->request_id);
+    browser_forget_session(req, resp);
+    req->session = NULL;
+    return render_redirect(req, resp, "/", "logged_out");
+}

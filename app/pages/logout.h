@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: MIT */
+/* logout: POST /logout. */
+#ifndef GH_LOGOUT_H
+#define GH_LOGOUT_H
+
+#include "http/request.h"
+#include "http/response.h"
+
+enum http_status logout_submit(struct request *req, struct response *resp);
+
+#endif

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/* userscmd: `gatehouse users sync [--tenant SLUG]`, the operator's command
+ * that brings a tenant's users mirror in step with its Cognito pool (the
+ * sync itself is svc/usersync.c). It reads the settings, opens its own
+ * PostgreSQL connection and libcurl handle, and releases both before it
+ * returns; output goes to stdout, problems to stderr. */
+#include "server/userscmd.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "aws/awshttp.h"
+#include "aws/cognito.h"
+#include "core/config.h"
+#include "store/pg.h"
+#include "store/tenants.h"
+#include "svc/svc.h"
+#include "svc/usersync.h"
+
+#define ERR_MAX 512
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: gatehouse users sync [--tenant SLUG] [--env-file FILE]\n");
+    return 2;
+}
+
+int userscmd_main(int argc, char **argv, const char *env_file)
+{
+    const char *slug = TENANT_DEFAULT;
+    if (argc < 1 || strcmp(argv[0], "sync"))
+        return usage();
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--tenant") && i + 1 < argc)
+            slug = argv[++i];
+        else
+            return usage();
+    }
+    struct config cfg;
+    struct tenant t;
+    struct cog_client c;
+    struct usersync_counts counts;
+    char err[ERR_MAX];
+    int status = 1;
+    if (config_load(&cfg, env_file, err, sizeof(err)) < 0) {
+        fprintf(stderr, "gatehouse: %s\n", err);
+        return 1;
+    }
+    if (!cfg.database_url) {
+        fprintf(stderr, "gatehouse: DATABASE_URL is not set\n");
+        goto out;
+    }
+    if (awshttp_global_init() < 0 || !pg_init_worker(cfg.database_url, err, sizeof(err))) {
+        fprintf(stderr, "gatehouse: cannot initialise libcurl or libpq\n");
+        goto out;
+    }
+    svc_init_worker(&cfg);
+    switch (tenants_find(slug, &t)) {
+    case STORE_OK:
+        break;
+    case STORE_NOT_FOUND:
+        fprintf(stderr, "gatehouse: no tenant \"%s\"\n", slug);
+        goto out;
+    case STORE_UNAVAILABLE:
+    default:
+        fprintf(stderr, "gatehouse: the database is unavailable\n");
+        goto out;
+    }
+    svc_client(&t, &c);
+    if (usersync_run(t.slug, &c, stdout, &counts, err, sizeof(err)) < 0) {
+        fprintf(stderr, "gatehouse: users sync of tenant %s failed: %s\n", t.slug, err);
+        goto out;
+    }
+    printf("users sync: tenant %s: %ld added, %ld changed, %ld deleted, %ld unchanged\n",
+           t.slug, counts.added, counts.changed, counts.deleted, counts.unchanged);
+    status = 0;
+out:
+    pg_cleanup_worker();
+    awshttp_thread_cleanup();
+    config_free(&cfg);
+    return status;
+}

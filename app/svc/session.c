@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: MIT */
+/* session: browser sessions over the sessions store (see session.h).
+ *
+ * Sessions start only from tokens that verify: the id token (RS256 against
+ * the pool's JWKS, issuer, audience, expiry) gives the user's sub, email,
+ * name, tier and groups; the access token is checked too before it is
+ * stored. A refresh works the same way and also refreshes tier and groups,
+ * which is how an admin's change reaches a signed-in user.
+ *
+ * Ownership: strings put in json-c objects are copied by json-c; tokens are
+ * read from the Cognito reply, which is freed here; the refresh token is
+ * opened into a stack buffer that is wiped right after the call. */
+#include "svc/session.h"
+
+#include <json-c/json.h>
+#include <string.h>
+#include <time.h>
+
+#include "aws/cognito.h"
+#include "aws/jwt.h"
+#include "core/arena.h"
+#include "core/config.h"
+#include "core/limits.h"
+#include "core/log.h"
+#include "core/seal.h"
+#include "store/revoked.h"
+#include "store/tenants.h"
+#include "store/users.h"
+#include "svc/signin.h"
+#include "svc/svc.h"
+#include "svc/tier.h"
+#include "svc/tokens.h"
+
+#define CUSTOM_PREFIX "custom:"
+
+static enum session_outcome from_store(enum store_result r)
+{
+    switch (r) {
+    case STORE_OK:
+        return SESSION_OK;
+    case STORE_NOT_FOUND:
+        return SESSION_ENDED;
+    case STORE_UNAVAILABLE:
+        return SESSION_UNAVAILABLE;
+    case STORE_ERROR:
+    default:
+        return SESSION_ERROR;
+    }
+}
+
+/* profile_attributes keeps what the account page shows from the id token:
+ * its custom attributes (company, department, role...) other than the two
+ * gatehouse manages itself, as a JSON object text in the arena. The session
+ * stores it so that pages need not read the token again. */
+static const char *profile_attributes(struct arena *a, struct json_object *claims)
+{
+    struct json_object *attributes = json_object_new_object();
+    json_object_object_foreach(claims, name, value) {
+        if (strncmp(name, CUSTOM_PREFIX, strlen(CUSTOM_PREFIX)) ||
+            !strcmp(name, "custom:user_tier") || !strcmp(name, "custom:tenant_id") ||
+            !json_object_is_type(value, json_type_string))
+            continue;
+        json_object_object_add(attributes, name, json_object_get(value));
+    }
+    const char *text =
+        arena_strdup(a, json_object_to_json_string_ext(attributes, JSON_C_TO_STRING_PLAIN));
+    json_object_put(attributes);
+    return text;
+}
+
+enum session_outcome session_start(const struct tenant *t, const struct cog_result *auth,
+                                   bool remember, const struct session_origin *origin,
+                                   struct arena *a, char id[SESS_ID_LEN + 1],
+                                   struct sess_session **out)
+{
+    struct json_object *claims = tokens_verify_result(t, auth, origin->request_id);
+    if (!claims)
+        return SESSION_UNVERIFIED;
+    const char *groups[SESSION_GROUPS_MAX];
+    time_t now = time(NULL);
+    struct sess_new in = {
+        .tenant_id = t->id,
+        .sub = tokens_claim(claims, "sub"),
+        .email = tokens_claim(claims, "email"),
+        .name = tokens_claim(claims, "name"),
+        .tier = tier_or_standard(tokens_claim(claims, "custom:user_tier")),
+        .groups = groups,
+        .ngroups = tokens_claim_groups(claims, groups, SESSION_GROUPS_MAX),
+        .tokens = {.id_token = cog_get(auth, "AuthenticationResult.IdToken"),
+                   .access_token = cog_get(auth, "AuthenticationResult.AccessToken"),
+                   .refresh_token = cog_get(auth, "AuthenticationResult.RefreshToken"),
+                   .attributes = profile_attributes(a, claims),
+                   .access_expires_at = now + tokens_expires_in(auth)},
+        .remember = remember,
+        .user_agent = origin->user_agent,
+        .client_addr = origin->client_addr,
+    };
+    enum session_outcome result = SESSION_UNVERIFIED;
+    if (!in.sub || !in.email)
+        goto out;
+    /* Some pools (and cognito-local) leave the name out of the id token;
+     * the users mirror has the one given at sign-up. */
+    struct users_user known;
+    if (!in.name && users_get(t->slug, in.sub, a, &known) == STORE_OK)
+        in.name = known.name;
+    struct sess_session *s = arena_alloc(a, sizeof(*s));
+    result = from_store(sess_create(&in, now, a, id, s));
+    if (result == SESSION_ENDED)
+        result = SESSION_ERROR;
+    if (result != SESSION_OK)
+        goto out;
+    signin_mirror(t, claims, in.name, origin->request_id);
+    log_event(LOG_INFO, "session_started", "id=%s tenant=%s remember=%d", origin->request_id,
+              t->slug, remember);
+    *out = s;
+out:
+    json_object_put(claims);
+    return result;
+}
+
+enum session_outcome session_load(const struct tenant *t, const char *cookie, struct arena *a,
+                                  struct sess_session **out)
+{
+    struct sess_session *s = arena_alloc(a, sizeof(*s));
+    enum session_outcome result = from_store(sess_load(cookie, t->id, time(NULL), a, s));
+    *out = result == SESSION_OK ? s : NULL;
+    return result;
+}
+
+enum session_outcome session_tokens(struct sess_session *s, struct arena *a)
+{
+    if (s->access_token)
+        return SESSION_OK;
+    return from_store(sess_load_tokens(s, a));
+}
+
+/* keep_refreshed stores what a refresh brought: the new tokens, and the
+ * profile (name, tier, groups) on every session of the user. */
+static enum session_outcome keep_refreshed(const struct tenant *t, struct sess_session *s,
+                                           struct arena *a, const struct cog_result *r,
+                                           struct json_object *claims)
+{
+    time_t now = time(NULL);
+    struct sess_tokens tokens = {
+        .id_token = cog_get(r, "AuthenticationResult.IdToken"),
+        .access_token = cog_get(r, "AuthenticationResult.AccessToken"),
+        .refresh_token = cog_get(r, "AuthenticationResult.RefreshToken"),
+        .attributes = profile_attributes(a, claims),
+        .access_expires_at = now + tokens_expires_in(r)};
+    const char *groups[SESSION_GROUPS_MAX];
+    struct sess_profile profile = {
+        .name = tokens_claim(claims, "name"),
+        .tier = tier_or_standard(tokens_claim(claims, "custom:user_tier")),
+        .groups = groups,
+        .ngroups = tokens_claim_groups(claims, groups, SESSION_GROUPS_MAX),
+        .set_groups = true};
+    if (sess_update_tokens(s, a, &tokens) != STORE_OK ||
+        sess_update_profile(t->id, s->sub, &profile) != STORE_OK)
+        return SESSION_UNAVAILABLE;
+    s->tier = arena_strdup(a, profile.tier);
+    s->groups = arena_alloc(a, sizeof(char *) * (profile.ngroups + 1));
+    for (size_t i = 0; i < profile.ngroups; i++)
+        s->groups[i] = arena_strdup(a, groups[i]);
+    s->ngroups = profile.ngroups;
+    return SESSION_OK;
+}
+
+enum session_outcome session_fresh(const struct tenant *t, struct sess_session *s,
+                                   const char *cookie, struct arena *a, const char *request_id)
+{
+    if (s->access_expires_at > time(NULL) + ACCESS_EARLY_REFRESH_S)
+        return SESSION_OK;
+    enum store_result loaded = sess_load_tokens(s, a);
+    if (loaded == STORE_UNAVAILABLE)
+        return SESSION_UNAVAILABLE;
+    char refresh[REFRESH_TOKEN_MAX];
+    enum session_outcome result = SESSION_ENDED;
+    struct signin in;
+    struct json_object *claims = NULL;
+    memset(&in, 0, sizeof(in));
+    if (loaded != STORE_OK || sess_refresh_token(s, refresh, sizeof(refresh)) != STORE_OK)
+        goto out;
+    signin_refresh(t, refresh, s->sub, &in);
+    seal_wipe(refresh, sizeof(refresh));
+    if (in.outcome != SIGNIN_TOKENS) {
+        if (cogerr_transient(in.result.err, COGERR_CTX_SESSION))
+            result = SESSION_UNAVAILABLE;
+        goto out;
+    }
+    claims = tokens_verify_result(t, &in.result, request_id);
+    if (!claims)
+        goto out;
+    result = keep_refreshed(t, s, a, &in.result, claims);
+    if (result == SESSION_OK)
+        log_event(LOG_INFO, "session_refreshed", "id=%s tenant=%s", request_id, t->slug);
+out:
+    if (result == SESSION_ENDED && cookie)
+        sess_delete(cookie, t->id);
+    json_object_put(claims);
+    signin_free(&in);
+    return result;
+}
+
+/* deny_api_tokens records the sign-out in the revocation list the JSON API
+ * checks, so that the user's bearer tokens issued before now stop working
+ * here too, as GlobalSignOut makes them stop at Cognito. */
+static void deny_api_tokens(const struct tenant *t, const struct sess_session *s,
+                            const char *request_id)
+{
+    struct json_object *claims = jwt_stored_claims(s->access_token);
+    if (!claims)
+        return;
+    struct revoked_token r = {.sub = s->sub, .jti = tokens_claim(claims, "jti"),
+                              .origin_jti = tokens_claim(claims, "origin_jti"),
+                              .iat = tokens_claim_time(claims, "iat"),
+                              .exp = tokens_claim_time(claims, "exp")};
+    if (r.jti && revoked_sign_out(t->slug, &r, time(NULL)) != STORE_OK)
+        log_event(LOG_WARN, "revocation_not_recorded", "id=%s", request_id);
+    json_object_put(claims);
+}
+
+/* revoke_at_cognito: GlobalSignOut invalidates every token of the user's
+ * sign-in; when the access token is already dead, revoking the refresh
+ * token does the same for this session. */
+static void revoke_at_cognito(const struct tenant *t, const struct sess_session *s)
+{
+    struct cog_client c;
+    struct cog_result r;
+    svc_client(t, &c);
+    struct cog_params p = {.access_token = s->access_token};
+    int rc = -1;
+    if (s->access_token && s->access_expires_at > time(NULL))
+        rc = cog_run(&c, COG_GLOBAL_SIGN_OUT, &p, &r);
+    else
+        memset(&r, 0, sizeof(r));
+    if (rc < 0) {
+        char refresh[REFRESH_TOKEN_MAX];
+        cog_result_free(&r);
+        if (sess_refresh_token(s, refresh, sizeof(refresh)) == STORE_OK) {
+            struct cog_params rp = {.refresh_token = refresh};
+            cog_run(&c, COG_REVOKE_TOKEN, &rp, &r);
+        }
+        seal_wipe(refresh, sizeof(refresh));
+    }
+    cog_result_free(&r);
+}
+
+void session_end(const struct tenant *t, struct sess_session *s, const char *cookie,
+                 struct arena *a, const char *request_id)
+{
+    /* Without its tokens (the row is already gone, or the database is
+     * down) there is nothing to revoke, but the row still goes. */
+    if (s && session_tokens(s, a) == SESSION_OK) {
+        deny_api_tokens(t, s, request_id);
+        revoke_at_cognito(t, s);
+    }
+    if (cookie)
+        sess_delete(cookie, t->id);
+}
+
+enum session_outcome session_end_others(const struct tenant *t, const struct sess_session *s,
+                                        long long *ended)
+{
+    *ended = 0;
+    enum session_outcome result = from_store(sess_delete_user(t->id, s->sub, s, ended));
+    return result == SESSION_ENDED ? SESSION_OK : result;
+}
+
+bool session_is_admin(const struct sess_session *s)
+{
+    return s && svc_is_admin((const char *const *)s->groups, s->ngroups);
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* signin: password sign-in at a tenant's pool and what can come of it —
+ * tokens, a challenge, an unconfirmed account, a refusal — plus the
+ * refresh of a sign-in and its record in the users mirror. The pages and
+ * the JSON API both sign in here; each tells the outcome its own way.
+ *
+ * A struct signin owns its Cognito result until signin_free; strings in it
+ * (the challenge session) borrow from that result. */
+#ifndef GH_SIGNIN_H
+#define GH_SIGNIN_H
+
+#include <stdbool.h>
+
+#include "aws/cognito.h"
+
+struct json_object;
+struct tenant;
+
+enum signin_outcome {
+    SIGNIN_TOKENS,          /* result holds an AuthenticationResult */
+    SIGNIN_NEW_PASSWORD,    /* NEW_PASSWORD_REQUIRED: challenge_session is set */
+    SIGNIN_OTHER_CHALLENGE, /* a challenge gatehouse does not offer */
+    SIGNIN_UNCONFIRMED,     /* email not confirmed; code_sent tells if a fresh code went out */
+    SIGNIN_REFUSED,         /* Cognito refused: result.err says why */
+};
+
+struct signin {
+    enum signin_outcome outcome;
+    struct cog_result result;
+    const char *challenge_session;
+    bool code_sent;
+};
+
+/* signin_password signs email in with password. */
+void signin_password(const struct tenant *t, const char *email, const char *password,
+                     struct signin *out);
+/* signin_new_password answers the NEW_PASSWORD_REQUIRED challenge. */
+void signin_new_password(const struct tenant *t, const char *email, const char *password,
+                         const char *challenge_session, struct signin *out);
+/* signin_refresh trades a refresh token for new tokens (REFRESH_TOKEN_AUTH);
+ * username is the Cognito user name a secret-holding app client needs. */
+void signin_refresh(const struct tenant *t, const char *refresh_token, const char *username,
+                    struct signin *out);
+void signin_free(struct signin *s);
+
+/* signin_mirror records a sign-in, from its verified id-token claims, in
+ * the tenant's users mirror (profile and last sign-in); name, when not
+ * NULL, stands in for a name the token lacks. Failures are logged only. */
+void signin_mirror(const struct tenant *t, struct json_object *claims, const char *name,
+                   const char *request_id);
+
+#endif

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* svc: what every domain step shares — the worker's settings and the
+ * Cognito client of a tenant.
+ *
+ * svc/ is the domain floor: sessions, sign-in, sign-up, the tier,
+ * provisioning, the users sync, file keys. Its functions call aws/ and
+ * store/ and return outcomes (an enum and data), never a page, an HTTP
+ * status or JSON: pages/ and api/ turn outcomes into answers. */
+#ifndef GH_SVC_H
+#define GH_SVC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct config;
+struct cog_client;
+struct tenant;
+
+/* svc_init_worker keeps cfg (owned by the caller, alive while the worker
+ * runs) and starts the store modules the domain needs. */
+void svc_init_worker(const struct config *cfg);
+/* svc_config returns the settings given to svc_init_worker. */
+const struct config *svc_config(void);
+/* svc_is_admin is true when groups (a user's Cognito groups) include the
+ * group whose members administer a tenant (ADMIN_GROUP). */
+bool svc_is_admin(const char *const *groups, size_t ngroups);
+/* svc_client fills c for tenant t; c borrows from t and the settings. */
+void svc_client(const struct tenant *t, struct cog_client *c);
+
+#endif

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/* test_domain_rules: the rules of svc/ that need no service — the tiers
+ * and their order, what people may type, and the admin group decided from
+ * a user's groups. */
+#include <string.h>
+
+#include "core/config.h"
+#include "core/limits.h"
+#include "svc/input.h"
+#include "svc/svc.h"
+#include "svc/tier.h"
+#include "test.h"
+
+static void test_tiers(void)
+{
+    test_cond("tiers: the two known", tier_known(TIER_STANDARD) && tier_known(TIER_PREMIUM));
+    test_cond("tiers: anything else is unknown",
+              !tier_known(NULL) && !tier_known("") && !tier_known("Premium") &&
+                  !tier_known("premium ") && !tier_known("gold"));
+    test_cond("tiers: a foreign claim reads as standard",
+              !strcmp(tier_or_standard("gold"), TIER_STANDARD) &&
+                  !strcmp(tier_or_standard(NULL), TIER_STANDARD) &&
+                  !strcmp(tier_or_standard(TIER_PREMIUM), TIER_PREMIUM));
+    test_cond("tiers: premium includes standard",
+              tier_allows(TIER_PREMIUM, TIER_STANDARD) && tier_allows(TIER_PREMIUM, TIER_PREMIUM));
+    test_cond("tiers: standard (or none) is not premium",
+              !tier_allows(TIER_STANDARD, TIER_PREMIUM) && !tier_allows(NULL, TIER_PREMIUM) &&
+                  tier_allows(NULL, TIER_STANDARD));
+    test_cond("tiers: an unknown tier grants nothing and is granted to no one",
+              !tier_allows("gold", TIER_PREMIUM) && !tier_allows(TIER_PREMIUM, "gold"));
+}
+
+static void test_input(void)
+{
+    char long_email[INPUT_EMAIL_MAX + 2];
+    memset(long_email, 'a', sizeof long_email);
+    memcpy(long_email + sizeof long_email - 13, "@example.com", 13);
+    test_cond("email: a plain address", !input_check_email("ada@example.com"));
+    test_cond("email: missing or malformed",
+              input_check_email(NULL) && input_check_email("") && input_check_email("ada") &&
+                  input_check_email("@example.com") && input_check_email("ada@example") &&
+                  input_check_email("ada@.example.com") && input_check_email("a@b@c.com") &&
+                  input_check_email("ada@example.com.") && input_check_email("a da@example.com") &&
+                  input_check_email("ada\t@example.com"));
+    test_cond("email: over INPUT_EMAIL_MAX bytes", input_check_email(long_email) != NULL);
+    test_cond("password: every class", !input_check_password("Correct-Horse9"));
+    test_cond("password: a class missing or too short",
+              input_check_password("correct-horse9") && input_check_password("CORRECT-HORSE9") &&
+                  input_check_password("Correct-Horse") && input_check_password("CorrectHorse9") &&
+                  input_check_password("Ab1-") && input_check_password(NULL));
+    test_cond("password: no space at either end",
+              input_check_password(" Correct-Horse9") && input_check_password("Correct-Horse9 "));
+    test_cond("code: six digits only",
+              !input_check_code("123456") && input_check_code("12345") &&
+                  input_check_code("1234567") && input_check_code("12345a") &&
+                  input_check_code(NULL));
+    test_cond("text: optional empty, required empty",
+              !input_check_text("", 10, false) && input_check_text("", 10, true) &&
+                  input_check_text(NULL, 10, true));
+    test_cond("text: too long or control characters",
+              input_check_text("abcdefghijk", 10, false) && input_check_text("a\x01" "b", 10, false) &&
+                  !input_check_text("Zoë", 10, true));
+    test_cond("password help names the rule", strstr(input_password_help(), "8 characters"));
+}
+
+static void test_admin_group(void)
+{
+    struct config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.admin_group = "admin";
+    svc_init_worker(&cfg);
+    const char *admins[] = {"staff", "admin"}, *others[] = {"administrators", "Admin", "admin "};
+    test_cond("admin: the group among others", svc_is_admin(admins, 2));
+    test_cond("admin: only the exact name", !svc_is_admin(others, 3));
+    test_cond("admin: no groups", !svc_is_admin(NULL, 0));
+    cfg.admin_group = "operators";
+    test_cond("admin: the configured group, not the word admin",
+              !svc_is_admin(admins, 2) && svc_is_admin((const char *[]){"operators"}, 1));
+}
+
+int main(void)
+{
+    test_tiers();
+    test_input();
+    test_admin_group();
+    return test_report();
+}
