@@ -2,7 +2,7 @@
 /* api: shared pieces of the JSON API (see api.h).
  *
  * Every API error, whether it is bad input, a Cognito refusal or a missing
- * token, goes out through api_error, so clients parse exactly one shape.
+ * token, goes out in the one shape of http/answer.h, so clients parse only one.
  * Cognito's errors are never worded here: the catalogue (aws/cogerr.h)
  * gives the code, status, field and message, as it does for the pages.
  *

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* admin_tier: POST /admin/update-tier (see admin_tier.h).
  *
- * The change itself, and why it is ordered as it is, is svc/tier.c's: this
+ * The change itself, and why it is ordered as it is, is svc/tierchange.c's: this
  * page checks the form, tells the outcome and logs the admin's action. */
 #include "pages/admin_tier.h"
 
@@ -20,6 +20,7 @@
 #include "store/sessions.h"
 #include "store/tenants.h"
 #include "svc/tier.h"
+#include "svc/tierchange.h"
 
 
 static void add_lookup_form(struct json_object *ctx, const char *username)
@@ -57,29 +58,29 @@ enum http_status admin_tier_update(struct request *req, struct response *resp)
                                "Choose Standard or Premium.");
     }
     add_lookup_form(ctx, username);
-    struct tier_actor by = {.sub = req->session->sub, .email = req->session->email,
+    struct tierchange_actor by = {.sub = req->session->sub, .email = req->session->email,
                             .request_id = req->request_id, .client_addr = req->client_addr};
-    struct tier_change change;
+    struct tierchange change;
     char quoted[LOG_VALUE_MAX];
     enum http_status status;
-    switch (tier_change(req->tenant, username, tier, &by, req->arena, &change)) {
-    case TIER_CHANGED:
+    switch (tierchange_apply(req->tenant, username, tier, &by, req->arena, &change)) {
+    case TIERCHANGE_DONE:
         admin_stats_changed(req->tenant->slug);
         admin_log(req, "update_tier", "user_sub=%s user=%s old=%s new=%s", change.sub,
                   log_quote(quoted, sizeof(quoted), change.email),
                   change.old_tier ? change.old_tier : "-", tier);
         status = redirect_done(req, resp, change.username, "tier_changed");
         break;
-    case TIER_UNCHANGED:
+    case TIERCHANGE_UNCHANGED:
         status = redirect_done(req, resp, change.username, "tier_unchanged");
         break;
-    case TIER_UNRECORDED:
+    case TIERCHANGE_UNRECORDED:
         status = redirect_done(req, resp, change.username, "tier_unrecorded");
         break;
-    case TIER_BAD_ANSWER:
+    case TIERCHANGE_BAD_ANSWER:
         status = render_error(req, resp, HTTP_BAD_GATEWAY, NULL, false);
         break;
-    case TIER_REFUSED:
+    case TIERCHANGE_REFUSED:
     default:
         if (change.sub)
             admin_log(req, "update_tier_failed", "user_sub=%s cognito=%s", change.sub,
