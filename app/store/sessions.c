@@ -878,15 +878,3 @@ enum store_result sess_sweep(time_t now, long long *deleted)
         *deleted = total;
     return rc;
 }
-
-/* ---- for handlers ------------------------------------------------------- */
-
-/* Returns true when the session's user is in the Cognito group `group`. */
-bool sess_in_group(const struct sess_session *s, const char *group)
-{
-    for (size_t i = 0; s && group && i < s->ngroups; i++) {
-        if (strcmp(s->groups[i], group) == 0)
-            return true;
-    }
-    return false;
-}

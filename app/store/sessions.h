@@ -77,7 +77,6 @@ enum store_result sess_delete(const char *cookie, long long tenant_id);
 enum store_result sess_delete_user(long long tenant_id, const char *sub,
                                    const struct sess_session *keep, long long *deleted);
 enum store_result sess_sweep(time_t now, long long *deleted);
-bool sess_in_group(const struct sess_session *s, const char *group);
 
 
 #endif

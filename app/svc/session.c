@@ -268,5 +268,5 @@ enum session_outcome session_end_others(const struct tenant *t, const struct ses
 
 bool session_is_admin(const struct sess_session *s)
 {
-    return s && svc_is_admin((const char *const *)s->groups, s->ngroups);
+    return s && svc_is_admin(s->groups, s->ngroups);
 }

@@ -73,6 +73,10 @@ static void test_admin_group(void)
     test_cond("admin: the group among others", svc_is_admin(admins, 2));
     test_cond("admin: only the exact name", !svc_is_admin(others, 3));
     test_cond("admin: no groups", !svc_is_admin(NULL, 0));
+    const char *comma[] = {"a,b"};
+    cfg.admin_group = "a";
+    test_cond("admin: a name is never split on commas", !svc_is_admin(comma, 1));
+    cfg.admin_group = "admin";
     cfg.admin_group = "operators";
     test_cond("admin: the configured group, not the word admin",
               !svc_is_admin(admins, 2) && svc_is_admin((const char *[]){"operators"}, 1));

@@ -264,8 +264,6 @@ static void test_create_load(void)
                   l.absolute_expires_at == T0 + SESSION_ABSOLUTE_S);
     test_cond("loaded csrf secret is the created one",
               memcmp(l.csrf_secret, s.csrf_secret, sizeof s.csrf_secret) == 0);
-    test_cond("in_group", sess_in_group(&l, "admin") && sess_in_group(&l, "a,b") &&
-                              !sess_in_group(&l, "a") && !sess_in_group(&l, "Admin"));
     test_cond("the page load leaves the tokens out",
               !l.id_token && !l.access_token &&
                   sess_refresh_token(&l, token, sizeof token) == STORE_NOT_FOUND);
