@@ -26,7 +26,6 @@
 #define PREFLIGHT_MAX_AGE_S "600"
 #define ALLOWED_HEADERS "Authorization, Content-Type, X-Tenant-ID"
 #define EXPOSED_HEADERS "Retry-After, WWW-Authenticate, X-Request-Id"
-#define METHODS_TEXT_MAX 96
 
 static const struct config *config;
 
@@ -83,7 +82,7 @@ bool cors_preflight(struct request *req, struct response *resp, unsigned allowed
 {
     if (!cors_applies(req))
         return false;
-    char methods[METHODS_TEXT_MAX];
+    char methods[REQ_METHODS_TEXT_MAX];
     req_methods_text(allowed | HTTP_OPTIONS, methods, sizeof(methods));
     const char *origin = req_env(req, "HTTP_ORIGIN");
     const char *asked = req_env(req, "HTTP_ACCESS_CONTROL_REQUEST_METHOD");

@@ -85,7 +85,9 @@ const char *req_form(const struct request *req, const char *name);
 /* req_wants_json is true when the client asked for JSON (Accept header). */
 bool req_wants_json(const struct request *req);
 /* req_methods_text writes "GET, HEAD, POST" for a mask of enum
- * http_method into out (an Allow header's value). */
+ * http_method into out (an Allow header's value; REQ_METHODS_TEXT_MAX
+ * bytes hold every method). */
+#define REQ_METHODS_TEXT_MAX 96
 void req_methods_text(unsigned methods, char *out, size_t outlen);
 /* req_defer has fn(arg) run when the request ends (req_cleanup): what a
  * request owns beyond its arena, such as a page's json-c context. */

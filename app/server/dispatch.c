@@ -148,7 +148,7 @@ void dispatch_request(struct request *req, struct response *resp)
          * preflight (or a client asking what the path allows). */
         if (req->method == HTTP_OPTIONS && cors_preflight(req, resp, allowed))
             goto out;
-        char allow[96];
+        char allow[REQ_METHODS_TEXT_MAX];
         req_methods_text(allowed, allow, sizeof(allow));
         render_error(req, resp, HTTP_METHOD_NOT_ALLOWED, NULL, false);
         resp_header(resp, "Allow", allow);

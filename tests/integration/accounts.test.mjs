@@ -248,6 +248,31 @@ test('an expired access token is refreshed with the refresh token', async () => 
   assert.notEqual(after[1], before[1], 'a new access token was stored');
 });
 
+test('every signed-in route refreshes a due token before its handler; a refresh refused ends the session there', async () => {
+  // /files is a signed-in page whose handler knows nothing of tokens: the
+  // pipeline refreshes for it as for /account.
+  const { b, email } = await signUp();
+  await logIn(b, email);
+  const before = sessionRow(email)[0];
+  psql(`UPDATE gatehouse.sessions SET access_expires_at = now() - interval '5 minutes' WHERE email = '${email}'`);
+  let r = await b.get('/files');
+  assert.equal(r.status, 403, 'a standard user still meets the upsell page');
+  const after = sessionRow(email)[0];
+  assert.ok(Number(after[3]) > Date.now() / 1000, 'the access token was refreshed first');
+  assert.notEqual(after[1], before[1], 'a new access token was stored');
+
+  // A refresh token that cannot be used: the session ends on that route.
+  psql(`UPDATE gatehouse.sessions SET access_expires_at = now() - interval '5 minutes',
+    refresh_token_enc = '\\x00'::bytea WHERE email = '${email}'`);
+  r = await b.get('/files');
+  assert.equal(r.status, 303);
+  assert.match(r.headers.location, /^\/login\?next=%2Ffiles$/);
+  assert.match(r.headers['set-cookie'].join('\n'), /__Host-gh_session=;.*Max-Age=0/);
+  assert.equal(sessionRow(email).length, 0, 'the session row is gone');
+  r = await b.get('/login');
+  assert.match(r.body, /Your session has ended/);
+});
+
 test('a logged-out cookie replayed leads to the login page, never the account', async () => {
   const { b, email } = await signUp();
   await logIn(b, email);

@@ -284,22 +284,7 @@ export class SiteBrowser extends Browser {
     this.port = port;
   }
 
-  async send(method, urlPath, { form, headers = {}, body } = {}) {
-    const h = { host: this.host, ...headers };
-    const cookie = this.cookieHeader();
-    if (cookie) h.cookie = cookie;
-    if (form) {
-      body = new URLSearchParams(form).toString();
-      h['content-type'] = 'application/x-www-form-urlencoded';
-    }
-    if (method === 'POST' && h.origin === undefined) h.origin = `https://${this.host}`;
-    if (h.origin === null) delete h.origin;
-    const res = await siteRequest(this.port, method, urlPath, { headers: h, body });
-    this.remember(res.headers['set-cookie']);
-    const m = res.body.match(/name="csrf" value="([^"]*)"/);
-    if (m) this.lastCsrf = m[1];
-    return res;
-  }
+  transport(method, urlPath, opts) { return siteRequest(this.port, method, urlPath, opts); }
 }
 
 // sameSessionAt gives a browser for another site that holds the same session
