@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* tenants API (see tenants.h).
+/* tenantapi: the tenants API (see tenantapi.h).
  *
  * The lookups answer only what a client app needs to talk to Cognito
  * itself — pool id, client id, region, display name — and never the client
  * secret; a tenant that is still provisioning or disabled is "not found".
  * Creating a tenant needs the platform operator's token, compared in
  * constant time; without PLATFORM_ADMIN_TOKEN set, the route refuses
- * everyone rather than accepting an empty token. */
+ * everyone rather than accepting an empty token. Bodies are read and errors
+ * answered as everywhere in the API (api/api.h). */
 #include "api/tenantapi.h"
 
 #include <json-c/json.h>
 #include <string.h>
 
+#include "api/api.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/seal.h"
@@ -28,17 +30,6 @@ void tenantapi_init_worker(const struct config *cfg)
     config = cfg;
 }
 
-static int json_error(struct response *resp, int status, const char *code, const char *message,
-                      const char *field)
-{
-    struct json_object *obj = json_object_new_object();
-    json_object_object_add(obj, "error", json_object_new_string(code));
-    json_object_object_add(obj, "message", json_object_new_string(message));
-    if (field)
-        json_object_object_add(obj, "field", json_object_new_string(field));
-    return answer_json(resp, status, obj);
-}
-
 static struct json_object *public_fields(const struct tenant *t)
 {
     struct json_object *obj = json_object_new_object();
@@ -50,38 +41,31 @@ static struct json_object *public_fields(const struct tenant *t)
     return obj;
 }
 
-static int lookup(struct response *resp, const char *slug)
+static enum http_status lookup(struct request *req, struct response *resp, const char *slug)
 {
     struct tenant t;
     if (!slug || !*slug)
-        return json_error(resp, HTTP_BAD_REQUEST, "missing_field", "Give the tenant's slug.",
-                          "tenant");
-    if (strcmp(slug, TENANT_DEFAULT) && tenants_slug_problem(slug))
-        return json_error(resp, HTTP_NOT_FOUND, "tenant_not_found", "There is no such tenant.", NULL);
-    switch (tenants_find(slug, &t)) {
-    case STORE_OK:
-        if (!t.active)
-            return json_error(resp, HTTP_NOT_FOUND, "tenant_not_found", "There is no such tenant.",
-                              NULL);
+        return answer_error(req, resp, HTTP_BAD_REQUEST, "missing_field",
+                            "Give the tenant's slug.", "tenant");
+    enum store_result rc = STORE_NOT_FOUND;
+    if (!strcmp(slug, TENANT_DEFAULT) || !tenants_slug_problem(slug))
+        rc = tenants_find(slug, &t);
+    if (rc == STORE_OK && t.active)
         return answer_json(resp, HTTP_OK, public_fields(&t));
-    case STORE_NOT_FOUND:
-        return json_error(resp, HTTP_NOT_FOUND, "tenant_not_found", "There is no such tenant.", NULL);
-    case STORE_UNAVAILABLE:
-    case STORE_CONFLICT:
-    default:
-        return json_error(resp, HTTP_SERVICE_UNAVAILABLE, "service_unavailable",
-                          "The service is briefly unavailable.", NULL);
-    }
+    if (rc == STORE_OK || rc == STORE_NOT_FOUND)
+        return answer_error(req, resp, HTTP_NOT_FOUND, "tenant_not_found",
+                            "There is no such tenant.", NULL);
+    return answer_status_error(req, resp, answer_status_of(rc), NULL);
 }
 
 enum http_status tenantapi_lookup_query(struct request *req, struct response *resp)
 {
-    return lookup(resp, req_query(req, "tenant"));
+    return lookup(req, resp, req_query(req, "tenant"));
 }
 
 enum http_status tenantapi_lookup_path(struct request *req, struct response *resp)
 {
-    return lookup(resp, req->path_param);
+    return lookup(req, resp, req->path_param);
 }
 
 static bool platform_token_ok(const struct request *req)
@@ -94,42 +78,23 @@ static bool platform_token_ok(const struct request *req)
     return strlen(given) == strlen(want) && seal_equal(given, want, strlen(want));
 }
 
-static const char *string_field(struct json_object *body, const char *name, bool *wrong_type)
-{
-    struct json_object *v;
-    if (!json_object_object_get_ex(body, name, &v))
-        return NULL;
-    if (!json_object_is_type(v, json_type_string)) {
-        *wrong_type = true;
-        return NULL;
-    }
-    return json_object_get_string(v);
-}
-
 enum http_status tenantapi_create(struct request *req, struct response *resp)
 {
     if (!platform_token_ok(req)) {
         resp_header(resp, "WWW-Authenticate", "Bearer");
-        return json_error(resp, HTTP_UNAUTHORIZED, "unauthorized",
-                          "Creating tenants needs the platform operator's token.", NULL);
+        return answer_error(req, resp, HTTP_UNAUTHORIZED, "unauthorized",
+                            "Creating tenants needs the platform operator's token.", NULL);
     }
-    if (!req->json || !json_object_is_type(req->json, json_type_object))
-        return json_error(resp, HTTP_BAD_REQUEST, "invalid_body",
-                          "Send a JSON object with slug, name and admin_email.", NULL);
-    static const char *const fields[] = {"slug", "name", "admin_email"};
-    const char *values[3];
-    for (int i = 0; i < 3; i++) {
-        bool wrong = false;
-        values[i] = string_field(req->json, fields[i], &wrong);
-        if (!values[i] || wrong)
-            return json_error(resp, HTTP_BAD_REQUEST, wrong ? "invalid_type" : "missing_field",
-                              wrong ? "This field must be a string." : "This field is required.",
-                              fields[i]);
-    }
-    struct json_object *secret;
-    bool with_secret = json_object_object_get_ex(req->json, "with_secret", &secret) &&
-                       json_object_get_boolean(secret);
-    struct provision_request r = {values[0], values[1], values[2], with_secret};
+    struct api_check chk = {0};
+    api_body(req, &chk, true);
+    struct provision_request r = {
+        .slug = api_text(req, &chk, "slug", true),
+        .name = api_text(req, &chk, "name", true),
+        .admin_email = api_text(req, &chk, "admin_email", true),
+        .with_secret = api_flag(req, &chk, "with_secret"),
+    };
+    if (chk.code)
+        return api_refuse(req, resp, &chk);
     struct tenant t;
     char err[512], quoted[600];
     switch (provision_tenant(config, &r, NULL, &t, err, sizeof(err))) {
@@ -137,17 +102,20 @@ enum http_status tenantapi_create(struct request *req, struct response *resp)
         log_event(LOG_INFO, "tenant_created", "id=%s slug=%s", req->request_id, t.slug);
         return answer_json(resp, HTTP_CREATED, public_fields(&t));
     case PROVISION_INVALID:
-        return json_error(resp, HTTP_BAD_REQUEST, "invalid_tenant", err,
-                          strstr(err, "slug") ? "slug" : strstr(err, "email") ? "admin_email" : "name");
+        return answer_error(req, resp, HTTP_BAD_REQUEST, "invalid_tenant", err,
+                            strstr(err, "slug")    ? "slug"
+                            : strstr(err, "email") ? "admin_email"
+                                                   : "name");
     case PROVISION_EXISTS:
-        return json_error(resp, HTTP_CONFLICT, "tenant_exists", "A tenant with this slug exists.",
-                          "slug");
+        return answer_error(req, resp, HTTP_CONFLICT, "tenant_exists",
+                            "A tenant with this slug exists.", "slug");
     case PROVISION_FAILED:
     default:
         log_event(LOG_ERROR, "tenant_create_failed", "id=%s slug=%s error=%s", req->request_id,
                   r.slug, log_quote(quoted, sizeof(quoted), err));
-        return json_error(resp, HTTP_SERVICE_UNAVAILABLE, "provisioning_incomplete",
-                          "The tenant could not be completed; send the same request again to "
-                          "resume.", NULL);
+        return answer_error(req, resp, HTTP_SERVICE_UNAVAILABLE, "provisioning_incomplete",
+                            "The tenant could not be completed; send the same request again to "
+                            "resume.",
+                            NULL);
     }
 }

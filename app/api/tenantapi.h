@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* tenants API: POST /auth/tenants (the platform operator creates a tenant
+/* tenantapi: POST /auth/tenants (the platform operator creates a tenant
  * with the PLATFORM_ADMIN_TOKEN bearer token), and the public lookups
  * GET /api/getTenant?tenant= and GET /api/v1/tenants/{slug}. */
-#ifndef GH_API_TENANTS_H
-#define GH_API_TENANTS_H
+#ifndef GH_TENANTAPI_H
+#define GH_TENANTAPI_H
 
 #include "http/request.h"
 #include "http/response.h"
