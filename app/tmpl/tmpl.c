@@ -1530,6 +1530,23 @@ static int expand(struct render *r, const struct tmpl *t, uint32_t i,
     return rc;
 }
 
+/* expand_call renders the template a partial or parent tag calls (nothing
+ * when it names none), re-indented by the tag's indentation when the tag
+ * stands alone; scope is what the called template sees. */
+static int expand_call(struct render *r, const struct tmpl *t, const struct tmpl_op *op,
+                       const struct indent *chain, const struct scope *scope)
+{
+    const struct call *call = &t->calls[op->arg];
+    struct indent node;
+    if (!call->target)
+        return 0;
+    const struct indent *inner =
+        op->flags & OPF_STANDALONE
+            ? indent_push(&node, chain, t->pool + call->indent, call->indent_len)
+            : NULL;
+    return expand(r, call->target, 0, call->target->nops, inner, scope, false);
+}
+
 /* {{$name}}: the outermost override in scope, else the block's own content;
  * standalone blocks indent it with their indentation. */
 static int exec_block(struct render *r, const struct tmpl *t, uint32_t i,
@@ -1576,9 +1593,7 @@ static int exec(struct render *r, const struct tmpl *t, uint32_t i,
         if (chain && (op->flags & OPF_LINE_START))
             put_indent(r->out, chain);
 
-        const struct call *call;
         struct json_object *v;
-        struct indent node;
         switch (op->op) {
         case OP_TEXT:
             put_text(r->out, t->pool + op->arg, op->len, op->flags, chain);
@@ -1623,27 +1638,13 @@ static int exec(struct render *r, const struct tmpl *t, uint32_t i,
             i++;
             break;
         case OP_PARTIAL:
-            call = &t->calls[op->arg];
-            if (call->target &&
-                expand(r, call->target, 0, call->target->nops,
-                       op->flags & OPF_STANDALONE
-                           ? indent_push(&node, chain, t->pool + call->indent,
-                                         call->indent_len)
-                           : NULL,
-                       scope, false) < 0)
+            if (expand_call(r, t, op, chain, scope) < 0)
                 return -1;
             i++;
             break;
         case OP_PARENT: {
-            call = &t->calls[op->arg];
             struct scope args = {scope, t, i + 1, op->jump - 1, chain};
-            if (call->target &&
-                expand(r, call->target, 0, call->target->nops,
-                       op->flags & OPF_STANDALONE
-                           ? indent_push(&node, chain, t->pool + call->indent,
-                                         call->indent_len)
-                           : NULL,
-                       &args, false) < 0)
+            if (expand_call(r, t, op, chain, &args) < 0)
                 return -1;
             i = op->jump;
             break;
