@@ -82,12 +82,13 @@ test('SIGHUP during a request loop loses no request and replaces the workers', a
     await waitFor(() => workerPids(pool.pid).length === 2, 5000, 'two workers');
     const before = workerPids(pool.pid);
     let failures = 0, done = 0, stop = false;
+    const reasons = [];
     const loop = (async () => {
       while (!stop) {
         try {
           const r = await fcgiRequest(pool.socket, { uri: '/' });
-          if (r.status !== 200) failures++;
-        } catch { failures++; }
+          if (r.status !== 200) { failures++; reasons.push(`status ${r.status}`); }
+        } catch (e) { failures++; reasons.push(String(e && e.message || e)); }
         done++;
       }
     })();
@@ -97,7 +98,8 @@ test('SIGHUP during a request loop loses no request and replaces the workers', a
     stop = true;
     await loop;
     assert.ok(done > 50, `the loop ran (${done} requests)`);
-    assert.equal(failures, 0, `no request failed across three reloads (${done} requests)`);
+    assert.equal(failures, 0,
+      `no request failed across three reloads (${done} requests; failed: ${reasons.join('; ')})`);
     await waitFor(() => { const p = workerPids(pool.pid); return p.length === 2 && p.every((x) => !before.includes(x)); },
       10000, 'the old generation was replaced');
   } finally {
