@@ -104,18 +104,24 @@ static void note_route(void *ctx, const char *route)
  * there is somewhere else, and never a POST). Past the limit the one idle
  * longest is closed. */
 #define WAITER_KEEP_MAX 4
+/* Connections a quitting thread still takes from the listening queue. */
+#define QUIT_DRAIN_MAX 16
 
 struct waiter {
     int epfd;
     int listen_fd;                /* the lane's listening socket */
     int conns[WAITER_KEEP_MAX];   /* kept connections, the oldest first */
     int nconns;
+    bool quitting;                /* the listening socket has left the set */
+    int drained;                  /* connections taken since quitting */
 };
 
 static int waiter_init(struct waiter *w, int listen_fd)
 {
     w->nconns = 0;
     w->listen_fd = listen_fd;
+    w->quitting = false;
+    w->drained = 0;
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (w->epfd < 0)
         return -1;
@@ -184,6 +190,35 @@ static void waiter_keep(struct waiter *w, int conn)
     w->conns[w->nconns++] = conn;
 }
 
+/* quit_step is what a thread does at each wait once the process quits.
+ * A request nginx already sent on a kept connection is served before the
+ * connection closes: nginx would not retry a POST it has sent. Then the
+ * listening socket leaves the thread's set, and a connection already
+ * queued on it is taken (up to QUIT_DRAIN_MAX in all): with EPOLLEXCLUSIVE
+ * the kernel may have woken only this thread for it, and no other thread
+ * would hear of it before the next connection arrives, so left there it
+ * would wait for nothing. Returns a descriptor to serve, or -1 when the
+ * thread is done (its kept connections are then closed). */
+static int quit_step(struct waiter *w)
+{
+    for (int k = 0; k < w->nconns; k++)
+        if (readable_now(w->conns[k]))
+            return w->conns[k];
+    if (!w->quitting) {
+        w->quitting = true;
+        epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->listen_fd, NULL);
+    }
+    if (w->drained < QUIT_DRAIN_MAX && readable_now(w->listen_fd)) {
+        int fd = accept4(w->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd >= 0) {
+            w->drained++;
+            return fd;
+        }
+    }
+    waiter_forget(w);
+    return -1;
+}
+
 /* wait_for_connection blocks until a kept connection has a request or a new
  * connection is accepted. It returns the descriptor to serve, or -1 when
  * the process is quitting (the kept connections are then closed). */
@@ -202,16 +237,8 @@ static int wait_for_connection(struct waiter *w)
         bool listen_ready = false;
         int ready = -1;
         for (int i = 0; i < n; i++) {
-            if (events[i].data.fd == quit_pipe[0]) {
-                /* A request nginx already sent on a kept connection is
-                 * served before the connection closes: nginx would not
-                 * retry a POST it has sent. */
-                for (int k = 0; k < w->nconns; k++)
-                    if (readable_now(w->conns[k]))
-                        return w->conns[k];
-                waiter_forget(w);
-                return -1;
-            }
+            if (events[i].data.fd == quit_pipe[0])
+                return quit_step(w);
             if (events[i].data.fd == w->listen_fd)
                 listen_ready = true;
             else if (ready < 0)
