@@ -34,6 +34,7 @@
 #define SHA256_HEX_LEN (2 * SHA256_LEN)
 #define AMZ_DATE_LEN 16 /* YYYYMMDDTHHMMSSZ */
 #define SCOPE_DATE_LEN 8 /* YYYYMMDD */
+#define PRESIGN_ATTACHMENT_QUERY "response-content-disposition=attachment"
 #define PRESIGN_EXPIRES_MAX (7L * 24 * 60 * 60) /* AWS refuses more than 7 days */
 #define S3_KEY_MAX 1024 /* S3's own limit on an object key, bytes */
 #define YEAR_MAX 9999   /* X-Amz-Date has four year digits */
@@ -759,7 +760,10 @@ static bool parse_base_url(const char *url, struct base_url *bu, char *err, size
 /* sigv4_presign_s3 makes a presigned S3 URL for p->method on p->key, valid
  * for p->expires seconds from p->when. The key is encoded segment by
  * segment, once, and appended to the base URL after '/'; the payload is
- * UNSIGNED-PAYLOAD; Host (and Content-Type when given) are the signed headers.
+ * UNSIGNED-PAYLOAD; Host (and Content-Type and Content-Length when given)
+ * are the signed headers, so an upload cannot be of another type or size;
+ * with attachment, S3 is asked to answer a download as an attachment, so
+ * no uploaded file is ever shown inline as a page of S3's origin.
  * Returns true and sets out->url (plus the intermediate pieces and
  * out->query) on success; false with a reason in err otherwise. The caller
  * releases out with sigv4_result_free in both cases. */
@@ -769,7 +773,7 @@ bool sigv4_presign_s3(const struct sigv4_presign *p, const struct sigv4_credenti
     bool ok = false;
     struct base_url bu = {0};
     struct buf path, url;
-    struct sigv4_header headers[2];
+    struct sigv4_header headers[3];
     size_t n_headers = 0;
 
     memset(out, 0, sizeof(*out));
@@ -795,10 +799,14 @@ bool sigv4_presign_s3(const struct sigv4_presign *p, const struct sigv4_credenti
     headers[n_headers++] = (struct sigv4_header){"host", buf_cstr(&bu.host)};
     if (p->content_type)
         headers[n_headers++] = (struct sigv4_header){"content-type", p->content_type};
+    if (p->content_length)
+        headers[n_headers++] = (struct sigv4_header){"content-length", p->content_length};
+    const char *query = p->attachment ? PRESIGN_ATTACHMENT_QUERY : NULL;
 
     struct sigv4_request req = {
         .method = p->method,
         .path = buf_cstr(&path),
+        .query = query,
         .headers = headers,
         .n_headers = n_headers,
         .payload_hash = UNSIGNED_PAYLOAD,
@@ -810,7 +818,8 @@ bool sigv4_presign_s3(const struct sigv4_presign *p, const struct sigv4_credenti
     };
     if (!sigv4_sign(&req, cred, out, err, errlen))
         goto out;
-    buf_printf(&url, "%s://%s%s?%s", bu.scheme, buf_cstr(&bu.host), buf_cstr(&path), out->query);
+    buf_printf(&url, "%s://%s%s?%s%s%s", bu.scheme, buf_cstr(&bu.host), buf_cstr(&path),
+               query ? query : "", query ? "&" : "", out->query);
     out->url = buf_take(&url);
     ok = true;
 out:

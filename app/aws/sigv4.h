@@ -58,6 +58,8 @@ struct sigv4_presign {
     const char *base_url; /* https://bkt.s3.<region>.amazonaws.com, http://127.0.0.1:4569/bkt */
     const char *key;      /* object key, raw bytes */
     const char *content_type; /* NULL, or signed: the PUT must send it as is */
+    const char *content_length; /* NULL, or signed: the PUT must send exactly this many bytes */
+    bool attachment;      /* GET: S3 answers Content-Disposition: attachment */
     const char *region;
     time_t when;
     long expires;

@@ -98,3 +98,37 @@ bool utf8_has_control(const char *s, size_t len)
     }
     return false;
 }
+
+/* The ranges utf8_has_invisible refuses, as code points. */
+static const struct {
+    uint32_t first, last;
+} invisible[] = {
+    {0x00AD, 0x00AD}, {0x061C, 0x061C}, {0x180E, 0x180E}, {0x200B, 0x200F},
+    {0x2028, 0x202E}, {0x2060, 0x206F}, {0xFEFF, 0xFEFF}, {0xFFF9, 0xFFFB},
+};
+
+bool utf8_has_invisible(const char *s, size_t len)
+{
+    const uint8_t *p = (const uint8_t *)s;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp = p[i];
+        size_t n = 1;
+        if (cp >= 0xF0 && i + 3 < len) {
+            cp = (uint32_t)(p[i] & 0x07) << 18 | (uint32_t)(p[i + 1] & 0x3F) << 12 |
+                 (uint32_t)(p[i + 2] & 0x3F) << 6 | (p[i + 3] & 0x3F);
+            n = 4;
+        } else if (cp >= 0xE0 && i + 2 < len) {
+            cp = (uint32_t)(p[i] & 0x0F) << 12 | (uint32_t)(p[i + 1] & 0x3F) << 6 |
+                 (p[i + 2] & 0x3F);
+            n = 3;
+        } else if (cp >= 0xC0 && i + 1 < len) {
+            cp = (uint32_t)(p[i] & 0x1F) << 6 | (p[i + 1] & 0x3F);
+            n = 2;
+        }
+        for (size_t r = 0; r < sizeof(invisible) / sizeof(invisible[0]); r++)
+            if (cp >= invisible[r].first && cp <= invisible[r].last)
+                return true;
+        i += n;
+    }
+    return false;
+}

@@ -20,4 +20,13 @@ bool utf8_valid(const char *s, size_t len);
  * whose text has already passed utf8_valid. */
 bool utf8_has_control(const char *s, size_t len);
 
+/* utf8_has_invisible returns true when the len bytes at s (valid UTF-8)
+ * contain a character that shows as nothing or reorders the text around
+ * it: the soft hyphen, zero-width characters, the line and paragraph
+ * separators, the bidirectional controls and the other format characters
+ * of Unicode's category Cf that are used that way (U+00AD, U+061C, U+180E,
+ * U+200B..U+200F, U+2028..U+202E, U+2060..U+206F, U+FEFF, U+FFF9..U+FFFB).
+ * An address or a name holding one looks like another one. */
+bool utf8_has_invisible(const char *s, size_t len);
+
 #endif

@@ -11,6 +11,7 @@
  * thread, and releases them before exiting. */
 #include "server/tenantcmd.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -107,6 +108,21 @@ static int delete(const struct config *cfg, const struct options *o)
     return 0;
 }
 
+/* logo_ok: a logo is an https:// URL, or a path on this site — one '/'
+ * and no second: a browser reads "//host/x" and "/\host/x" as another
+ * site. No white space, control character, quote or backslash anywhere. */
+static bool logo_ok(const char *logo)
+{
+    if (!logo[0])
+        return true; /* "" clears it */
+    for (const char *p = logo; *p; p++)
+        if (iscntrl((unsigned char)*p) || isspace((unsigned char)*p) || strchr("\"'\\<>", *p))
+            return false;
+    if (!strncmp(logo, "https://", strlen("https://")))
+        return logo[strlen("https://")] != '\0' && logo[strlen("https://")] != '/';
+    return logo[0] == '/' && logo[1] != '/';
+}
+
 static int set(const struct options *o)
 {
     if (!o->slug || (!o->name && !o->color && !o->logo))
@@ -116,8 +132,9 @@ static int set(const struct options *o)
         fprintf(stderr, "gatehouse: --color takes #rrggbb (or \"\" to clear)\n");
         return 2;
     }
-    if (o->logo && o->logo[0] && strncmp(o->logo, "https://", 8) && o->logo[0] != '/') {
-        fprintf(stderr, "gatehouse: --logo takes an https:// URL or a path on this site\n");
+    if (o->logo && !logo_ok(o->logo)) {
+        fprintf(stderr, "gatehouse: --logo takes an https:// URL or a path on this site "
+                        "(one leading /, as in /brand/logo.svg), or \"\" to clear\n");
         return 2;
     }
     switch (tenants_set_branding(o->slug, o->name, o->color, o->logo)) {

@@ -24,6 +24,10 @@ const char *input_check_email(const char *email)
     for (const char *p = email; *p; p++)
         if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p))
             return "Enter a valid email address, like name@example.com.";
+    /* Control, invisible and bidirectional characters make an address
+     * look like another one; none belongs in an address people type. */
+    if (!utf8_valid(email, len) || utf8_has_control(email, len) || utf8_has_invisible(email, len))
+        return "Enter a valid email address, like name@example.com.";
     return NULL;
 }
 

@@ -3,8 +3,9 @@
  *
  * URLs are computed locally (SigV4 query signing, aws/sigv4.h). A URL is
  * good for FILES_URL_TTL_S and for one method on one key; an upload URL
- * also binds the content type, so the PUT must send exactly the type it
- * declared. Keys are made here, never taken from the client
+ * also binds the content type and the size, so the PUT must send exactly
+ * what it declared; a download URL asks S3 to answer as an attachment, so
+ * a file someone uploaded never opens as a page of the bucket's origin. Keys are made here, never taken from the client
  * (svc/filekey.h): "<tenant>/<sub>/<uuid>-<safe name>", so a download can
  * be authorised by prefix alone — the caller's own, or for an admin of the
  * tenant the tenant's.
@@ -50,13 +51,14 @@ static bool base_url(const struct config *cfg, char *out, size_t outlen)
     return n > 0 && (size_t)n < outlen;
 }
 
-/* presign signs method on key (content_type bound when not NULL). */
+/* presign signs method on key: an upload (up not NULL) bound to its
+ * content type and size, a download answered as an attachment. */
 static enum storage_outcome presign(const char *method, const char *key,
-                                    const char *content_type, struct arena *a,
+                                    const struct storage_upload *up, struct arena *a,
                                     const char *request_id, struct storage_url *out)
 {
     const struct config *cfg = svc_config();
-    char base[BASE_URL_MAX], err[SIGV4_ERROR_MAX];
+    char base[BASE_URL_MAX], err[SIGV4_ERROR_MAX], length[NUM_TEXT_MAX];
     struct sigv4_result r;
     time_t now = time(NULL);
     if (!base_url(cfg, base, sizeof(base))) {
@@ -67,8 +69,13 @@ static enum storage_outcome presign(const char *method, const char *key,
                                      .secret_access_key = cfg->aws_secret_access_key,
                                      .session_token = cfg->aws_session_token};
     struct sigv4_presign p = {.method = method, .base_url = base, .key = key,
-                              .content_type = content_type, .region = cfg->aws_region,
+                              .attachment = !up, .region = cfg->aws_region,
                               .when = now, .expires = FILES_URL_TTL_S};
+    if (up) {
+        snprintf(length, sizeof(length), "%lld", up->size);
+        p.content_type = up->content_type;
+        p.content_length = length;
+    }
     if (!sigv4_presign_s3(&p, &cred, &r, err, sizeof(err))) {
         char quoted[LOG_VALUE_MAX];
         log_event(LOG_ERROR, "presign_failed", "id=%s error=%s", request_id,
@@ -105,7 +112,7 @@ enum storage_outcome storage_upload_url(const struct tenant *t, const char *sub,
     }
     log_event(LOG_INFO, "upload_url", "id=%s tenant=%s size=%lld", request_id, t->slug,
               up->size);
-    return presign("PUT", key, up->content_type, a, request_id, out);
+    return presign("PUT", key, up, a, request_id, out);
 }
 
 enum storage_outcome storage_download_url(const struct tenant *t, const char *sub, bool admin,

@@ -600,13 +600,16 @@ test('files: a presigned PUT then GET round trip through s3rver, bytes compared'
   assert.equal(decodeURIComponent(url.pathname), `/${info.S3_BUCKET_NAME}/${up.key}`);
   assert.equal(url.searchParams.get('X-Amz-Algorithm'), 'AWS4-HMAC-SHA256');
   assert.equal(url.searchParams.get('X-Amz-Expires'), String(URL_TTL_S));
-  assert.equal(url.searchParams.get('X-Amz-SignedHeaders'), 'content-type;host', 'the content type is bound');
+  assert.equal(url.searchParams.get('X-Amz-SignedHeaders'), 'content-length;content-type;host',
+    'the content type and the size are bound');
   assert.ok(Math.abs(amzTime(url.searchParams.get('X-Amz-Date')) - Date.now()) < 120000);
   // s3rver does not check v4 signatures: check ours as S3 would.
-  assert.equal(url.searchParams.get('X-Amz-Signature'),
-    expectedSignature(up.url, 'PUT', { 'Content-Type': 'application/octet-stream' }));
+  const declared = { 'Content-Type': 'application/octet-stream', 'Content-Length': String(bytes.length) };
+  assert.equal(url.searchParams.get('X-Amz-Signature'), expectedSignature(up.url, 'PUT', declared));
   assert.notEqual(url.searchParams.get('X-Amz-Signature'),
-    expectedSignature(up.url, 'PUT', { 'Content-Type': 'text/html' }), 'another type would not verify');
+    expectedSignature(up.url, 'PUT', { ...declared, 'Content-Type': 'text/html' }), 'another type would not verify');
+  assert.notEqual(url.searchParams.get('X-Amz-Signature'),
+    expectedSignature(up.url, 'PUT', { ...declared, 'Content-Length': '200000' }), 'another size would not verify');
   assert.deepEqual(psql(`SELECT filename, content_type, size_bytes FROM t_default.files WHERE s3_key = '${up.key}'`),
     [['Quarterly report (v2).bin', 'application/octet-stream', String(bytes.length)]]);
 
@@ -620,9 +623,12 @@ test('files: a presigned PUT then GET round trip through s3rver, bytes compared'
   assert.equal(dl.json.expires_in, URL_TTL_S);
   const down = new URL(dl.json.url);
   assert.equal(down.searchParams.get('X-Amz-SignedHeaders'), 'host');
+  assert.equal(down.searchParams.get('response-content-disposition'), 'attachment',
+    'a download is answered as an attachment, never shown inline');
   assert.equal(down.searchParams.get('X-Amz-Signature'), expectedSignature(dl.json.url, 'GET', {}));
   s = await s3('GET', dl.json.url);
   assert.equal(s.status, 200);
+  assert.match(s.headers['content-disposition'] || '', /^attachment/);
   assert.ok(Buffer.compare(s.body, bytes) === 0, 'the same bytes come back');
 
   r = await api('GET', '/files/list', { token });

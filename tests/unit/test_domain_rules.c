@@ -43,6 +43,11 @@ static void test_input(void)
                   input_check_email("ada@example.com.") && input_check_email("a da@example.com") &&
                   input_check_email("ada\t@example.com"));
     test_cond("email: over INPUT_EMAIL_MAX bytes", input_check_email(long_email) != NULL);
+    test_cond("email: invisible, bidi and control characters refused",
+              input_check_email("a\xe2\x80\xa8@b.co") && input_check_email("a\xe2\x80\xae@b.co") &&
+                  input_check_email("a\xe2\x80\x8b@b.co") && input_check_email("a\xc2\x85@b.co") &&
+                  input_check_email("a\xff@b.co"));
+    test_cond("email: an international address is fine", !input_check_email("zo\xc3\xab@example.com"));
     test_cond("password: every class", !input_check_password("Correct-Horse9"));
     test_cond("password: a class missing or too short",
               input_check_password("correct-horse9") && input_check_password("CORRECT-HORSE9") &&

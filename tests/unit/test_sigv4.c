@@ -561,6 +561,38 @@ static void test_aws_doc_presign(void)
     sigv4_result_free(&r);
 }
 
+/* An upload URL binds its size, a download URL asks for an attachment: both
+ * are in what is signed, so neither can be taken off the URL. */
+static void test_presign_bindings(void)
+{
+    struct sigv4_credentials cred = {"AKIAIOSFODNN7EXAMPLE",
+                                     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", NULL};
+    struct sigv4_presign put = {
+        .method = "PUT", .base_url = "http://127.0.0.1:4569/bucket", .key = "t/u/f.txt",
+        .content_type = "text/plain", .content_length = "6", .region = "us-east-1",
+        .when = DOC_TIME, .expires = 900,
+    };
+    struct sigv4_result r;
+    char err[128] = "";
+    test_cond("bindings: upload signed", sigv4_presign_s3(&put, &cred, &r, err, sizeof(err)));
+    test_cond("bindings: the size is a signed header",
+              r.canonical_request &&
+                  strstr(r.canonical_request, "content-length:6\ncontent-type:text/plain\nhost:") &&
+                  strstr(r.url, "X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost"));
+    test_cond("bindings: no attachment asked of an upload",
+              !strstr(r.url, "response-content-disposition"));
+    sigv4_result_free(&r);
+    struct sigv4_presign get = {
+        .method = "GET", .base_url = "http://127.0.0.1:4569/bucket", .key = "t/u/f.txt",
+        .attachment = true, .region = "us-east-1", .when = DOC_TIME, .expires = 900,
+    };
+    test_cond("bindings: download signed", sigv4_presign_s3(&get, &cred, &r, err, sizeof(err)));
+    test_cond("bindings: the attachment is in the URL and in what is signed",
+              r.url && strstr(r.url, "?response-content-disposition=attachment&X-Amz-") &&
+                  strstr(r.canonical_request, "&X-Amz-SignedHeaders=host&response-content-disposition=attachment\n"));
+    sigv4_result_free(&r);
+}
+
 /* Expected values below come from botocore 1.43.11 (SigV4Auth and
  * S3SigV4QueryAuth) with the clock fixed at BOTO_TIME. */
 static void test_cognito_header_signing(void)
@@ -792,6 +824,7 @@ int main(void)
     test_suite();
     test_helpers();
     test_aws_doc_presign();
+    test_presign_bindings();
     test_cognito_header_signing();
     test_s3_path_style_put();
     test_presign_structure();

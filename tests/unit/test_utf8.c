@@ -2,7 +2,8 @@
 /* test_utf8: utf8_valid against tables of well-formed and ill-formed
  * sequences, then against an independent reference decoder over every
  * 1- and 2-byte input and a dense sample of 3- and 4-byte ones; and
- * utf8_has_control on C0, DEL and C1 controls. */
+ * utf8_has_control on C0, DEL and C1 controls, utf8_has_invisible on the
+ * characters that show as nothing or reorder text. */
 #include <stdint.h>
 #include <string.h>
 
@@ -189,6 +190,24 @@ int main(void)
         const struct utf8_case *c = &control_cases[i];
         size_t len = c->len ? c->len : strlen(c->s);
         test_cond(c->name, utf8_has_control(c->s, len) == c->want);
+    }
+    static const struct utf8_case invisible_cases[] = {
+        {"invisible: plain ASCII", "ada@example.com", 0, false},
+        {"invisible: letters with accents and CJK", "zo\xc3\xab\xe6\x97\xa5", 0, false},
+        {"invisible: an emoji (4 bytes)", "\xf0\x9f\x99\x82", 0, false},
+        {"invisible: U+2028 line separator", "a\xe2\x80\xa8@b.co", 0, true},
+        {"invisible: U+202E right-to-left override", "a\xe2\x80\xae" "b", 0, true},
+        {"invisible: U+200B zero width space", "a\xe2\x80\x8b" "b", 0, true},
+        {"invisible: U+2066 isolate", "\xe2\x81\xa6" "a", 0, true},
+        {"invisible: U+FEFF byte order mark", "\xef\xbb\xbf" "a", 0, true},
+        {"invisible: U+00AD soft hyphen", "a\xc2\xad" "b", 0, true},
+        {"invisible: U+061C Arabic letter mark", "\xd8\x9c", 0, true},
+        {"invisible: U+2030 next to the range", "\xe2\x80\xb0", 0, false},
+        {"invisible: U+FFFC next to the range", "\xef\xbf\xbc", 0, false},
+    };
+    for (size_t i = 0; i < sizeof(invisible_cases) / sizeof(invisible_cases[0]); i++) {
+        const struct utf8_case *c = &invisible_cases[i];
+        test_cond(c->name, utf8_has_invisible(c->s, strlen(c->s)) == c->want);
     }
     test_cond("NULL with len 0 is valid", utf8_valid(NULL, 0));
     test_cond("len limits the scan", utf8_valid("ab\xFF", 2));
