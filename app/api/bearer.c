@@ -113,6 +113,7 @@ static enum http_status refuse_token(struct request *req, struct response *resp,
     case JWT_WRONG_USE:
     case JWT_WRONG_AUDIENCE:
     case JWT_NOT_YET_VALID:
+    case JWT_TOO_LONG:
         return refuse(req, resp, CHALLENGE_INVALID, "invalid_token",
                       "The access token is not valid here. Log in to get a new one.");
     default:

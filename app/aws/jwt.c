@@ -726,6 +726,11 @@ static enum jwt_status check_claims(struct json_object *claims, const struct jwt
     if ((has_iat && iat > (int64_t)now + JWT_CLOCK_SKEW_S) ||
         (has_nbf && nbf > (int64_t)now + JWT_CLOCK_SKEW_S))
         return JWT_NOT_YET_VALID;
+    /* Cognito issues access and id tokens for a day at most: a longer life
+     * is not one of its tokens, whatever key signed it. iat (else now) is at
+     * most now + skew here, so the sum cannot overflow. */
+    if (exp > (has_iat ? iat : (int64_t)now) + JWT_LIFETIME_MAX_S + JWT_CLOCK_SKEW_S)
+        return JWT_TOO_LONG;
     return JWT_OK;
 }
 
@@ -817,6 +822,8 @@ const char *jwt_status_name(enum jwt_status status)
         return "expired";
     case JWT_NOT_YET_VALID:
         return "not_yet_valid";
+    case JWT_TOO_LONG:
+        return "lifetime_too_long";
     case JWT_UNAVAILABLE:
         return "unavailable";
     default:

@@ -21,6 +21,7 @@ enum jwt_status {
     JWT_WRONG_AUDIENCE, /* aud (id) or client_id (access) is not our client */
     JWT_EXPIRED,        /* exp + JWT_CLOCK_SKEW_S has passed: refresh */
     JWT_NOT_YET_VALID,  /* iat or nbf lies beyond the skew in the future */
+    JWT_TOO_LONG,       /* exp lies more than JWT_LIFETIME_MAX_S after iat */
     JWT_UNAVAILABLE,    /* the JWKS could not be fetched */
 };
 

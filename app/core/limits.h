@@ -75,6 +75,7 @@
 #define JWKS_RESPONSE_MAX (64 * 1024) /* bytes read from one JWKS reply */
 #define JWKS_KEYS_MAX 16              /* usable keys kept per issuer */
 #define JWT_CLOCK_SKEW_S 60           /* leeway on exp and iat, seconds */
+#define JWT_LIFETIME_MAX_S (24 * 60 * 60) /* Cognito's longest access or id token life */
 #define JWKS_REFETCH_MIN_S 60         /* unknown kid: at most one refetch per issuer per this */
 
 #endif

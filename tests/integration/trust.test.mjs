@@ -3,8 +3,11 @@
 // test stack like the others.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import {
-  Browser, request, uniqueEmail, PASSWORD, gatehouseCli, psql, HTTPS_PORT,
+  Browser, request, uniqueEmail, emailedCode, PASSWORD, gatehouseCli, psql, HTTPS_PORT, ROOT,
 } from './helpers.mjs';
 
 const HOST = `localhost:${HTTPS_PORT}`;
@@ -51,4 +54,48 @@ test('tenant logos: only https:// URLs or paths on this site, never another site
     const r = gatehouseCli(['tenant', 'set', '--slug', 'default', '--logo', logo]);
     assert.equal(r.status, 0, `${logo}: ${r.stderr}`);
   }
+});
+
+// The local Cognito signs every pool's tokens with the key its package ships:
+// with it a test can sign what an attacker with a pool's key would.
+const SIGNING_KEY = crypto.createPrivateKey({
+  key: JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/cognito-local/lib/keys/cognitoLocal.private.json'), 'utf8')).jwk,
+  format: 'jwk',
+});
+
+function resign(token, change) {
+  const [header, payload] = token.split('.');
+  const claims = change(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
+  const body = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  return `${body}.${crypto.sign('RSA-SHA256', Buffer.from(body), SIGNING_KEY).toString('base64url')}`;
+}
+
+async function apiLogin() {
+  const email = uniqueEmail('lifetime');
+  const json = { host: HOST, 'content-type': 'application/json', accept: 'application/json' };
+  let r = await registerApi(email);
+  assert.equal(r.status, 201, r.body);
+  r = await request('POST', '/api/v1/auth/verify-otp', { headers: json,
+    body: JSON.stringify({ email, code: await emailedCode(email), purpose: 'email_verification' }) });
+  assert.equal(r.status, 200, r.body);
+  r = await request('POST', '/api/v1/auth/login', { headers: json, body: JSON.stringify({ email, password: PASSWORD }) });
+  assert.equal(r.status, 200, r.body);
+  return JSON.parse(r.body).access_token;
+}
+
+const me = (token) => request('GET', '/api/v1/me', { headers: { host: HOST, authorization: `Bearer ${token}` } });
+
+test('token lifetime: a token that lives longer than Cognito ever issues is refused, whatever signed it', async () => {
+  const token = await apiLogin();
+  // The same claims signed again verify: the test signs as the pool does.
+  assert.equal((await me(resign(token, (c) => c))).status, 200);
+  const tenYears = resign(token, (c) => ({ ...c, exp: c.iat + 10 * 365 * 86400 }));
+  let r = await me(tenYears);
+  assert.equal(r.status, 401, r.body);
+  assert.equal(JSON.parse(r.body).error, 'invalid_token');
+  const twoDays = resign(token, (c) => ({ ...c, exp: c.iat + 2 * 86400 }));
+  r = await me(twoDays);
+  assert.equal(r.status, 401, 'two days is more than a Cognito token ever lives');
+  const oneDay = resign(token, (c) => ({ ...c, exp: c.iat + 86400 }));
+  assert.equal((await me(oneDay)).status, 200, 'a day, Cognito\'s longest, still works');
 });

@@ -399,9 +399,25 @@ static void test_times(void)
     test_cond("exp near INT64_MIN does not overflow",
               status_of(with(JWT_USE_ID, "exp", json_object_new_int64(INT64_MIN + 5)), &expect_id,
                         T0) == JWT_EXPIRED);
-    test_cond("exp near INT64_MAX is accepted",
+    test_cond("exp near INT64_MAX is refused as too long, without overflow",
               status_of(with(JWT_USE_ID, "exp", json_object_new_int64(INT64_MAX)), &expect_id,
-                        T0) == JWT_OK);
+                        T0) == JWT_TOO_LONG);
+    test_cond("a day after iat (Cognito's longest) passes",
+              status_of(with(JWT_USE_ACCESS, "exp",
+                             json_object_new_int64(T0 - 10 + JWT_LIFETIME_MAX_S)),
+                        &expect_access, T0) == JWT_OK);
+    test_cond("a day and the skew and a second after iat is too long",
+              status_of(with(JWT_USE_ACCESS, "exp",
+                             json_object_new_int64(T0 - 10 + JWT_LIFETIME_MAX_S +
+                                                   JWT_CLOCK_SKEW_S + 1)),
+                        &expect_access, T0) == JWT_TOO_LONG);
+    test_cond("without iat, the life counts from now",
+              status_of(with(JWT_USE_ID, "iat", NULL), &expect_id, T0) == JWT_OK &&
+                  status_of(with(JWT_USE_ID, "iat", NULL) /* exp is T0 + HOUR */, &expect_id,
+                            T0 - 2 * JWT_LIFETIME_MAX_S) == JWT_TOO_LONG);
+    test_cond("an iat far in the past with a live exp is too long",
+              status_of(with(JWT_USE_ID, "iat", json_object_new_int64(INT64_MIN + 5)), &expect_id,
+                        T0) == JWT_TOO_LONG);
     test_cond("missing exp is malformed",
               status_of(with(JWT_USE_ID, "exp", NULL), &expect_id, T0) == JWT_MALFORMED);
     test_cond("exp as a string is malformed",
