@@ -69,7 +69,7 @@ static enum http_status reply_tokens(struct request *req, struct response *resp,
                          "We could not verify the sign-in. Please try again.", NULL);
     }
     if (login)
-        signin_mirror(req->tenant, claims, NULL, req->request_id);
+        signin_mirror(req->tenant, claims, req->arena, req->request_id, NULL);
     json_object_put(claims);
     struct json_object *obj = json_object_new_object();
     json_object_object_add(obj, "id_token", json_object_new_string(id_token));

@@ -3,9 +3,12 @@
  *
  * Sessions start only from tokens that verify: the id token (RS256 against
  * the pool's JWKS, issuer, audience, expiry) gives the user's sub, email,
- * name, tier and groups; the access token is checked too before it is
- * stored. A refresh works the same way and also refreshes tier and groups,
- * which is how an admin's change reaches a signed-in user.
+ * name and groups; the access token is checked too before it is stored.
+ * The tier is never a claim's: it is the users mirror's, which only
+ * sign-up, admins and the sync write (a user can write their own
+ * attributes at some pools). A refresh works the same way and re-reads
+ * groups and tier, which is how an admin's change reaches a signed-in
+ * user.
  *
  * Ownership: strings put in json-c objects are copied by json-c; tokens are
  * read from the Cognito reply, which is freed here; the refresh token is
@@ -83,7 +86,6 @@ enum session_outcome session_start(const struct tenant *t, const struct cog_resu
         .sub = tokens_claim(claims, "sub"),
         .email = tokens_claim(claims, "email"),
         .name = tokens_claim(claims, "name"),
-        .tier = tier_or_standard(tokens_claim(claims, "custom:user_tier")),
         .groups = groups,
         .ngroups = tokens_claim_groups(claims, groups, SESSION_GROUPS_MAX),
         .tokens = {.id_token = cog_get(auth, "AuthenticationResult.IdToken"),
@@ -98,18 +100,19 @@ enum session_outcome session_start(const struct tenant *t, const struct cog_resu
     enum session_outcome result = SESSION_UNVERIFIED;
     if (!in.sub || !in.email)
         goto out;
-    /* Some pools (and cognito-local) leave the name out of the id token;
-     * the users mirror has the one given at sign-up. */
-    struct users_user known;
-    if (!in.name && users_get(t->slug, in.sub, a, &known) == STORE_OK)
-        in.name = known.name;
+    /* The tier is the mirror's, never the token's claim, and the name the
+     * mirror's when the token has none (some pools, cognito-local among
+     * them, leave it out of the id token). */
+    struct signin_user user;
+    signin_mirror(t, claims, a, origin->request_id, &user);
+    in.name = user.name;
+    in.tier = user.tier;
     struct sess_session *s = arena_alloc(a, sizeof(*s));
     result = from_store(sess_create(&in, now, a, id, s));
     if (result == SESSION_ENDED)
         result = SESSION_ERROR;
     if (result != SESSION_OK)
         goto out;
-    signin_mirror(t, claims, in.name, origin->request_id);
     log_event(LOG_INFO, "session_started", "id=%s tenant=%s remember=%d", origin->request_id,
               t->slug, remember);
     *out = s;
@@ -148,16 +151,21 @@ static enum session_outcome keep_refreshed(const struct tenant *t, struct sess_s
         .attributes = profile_attributes(a, claims),
         .access_expires_at = now + tokens_expires_in(r)};
     const char *groups[SESSION_GROUPS_MAX];
+    /* Groups come from the verified token (only admins write them); the
+     * tier from the mirror, which the user cannot write. */
+    struct users_user known;
     struct sess_profile profile = {
         .name = tokens_claim(claims, "name"),
-        .tier = tier_or_standard(tokens_claim(claims, "custom:user_tier")),
+        .tier = users_get(t->slug, s->sub, a, &known) == STORE_OK ? tier_or_standard(known.tier)
+                                                                  : NULL,
         .groups = groups,
         .ngroups = tokens_claim_groups(claims, groups, SESSION_GROUPS_MAX),
         .set_groups = true};
     if (sess_update_tokens(s, a, &tokens) != STORE_OK ||
         sess_update_profile(t->id, s->sub, &profile) != STORE_OK)
         return SESSION_UNAVAILABLE;
-    s->tier = arena_strdup(a, profile.tier);
+    if (profile.tier)
+        s->tier = arena_strdup(a, profile.tier);
     s->groups = arena_alloc(a, sizeof(char *) * (profile.ngroups + 1));
     for (size_t i = 0; i < profile.ngroups; i++)
         s->groups[i] = arena_strdup(a, groups[i]);

@@ -3,9 +3,8 @@
  *
  * An unconfirmed account is sent a fresh code at once, so nobody is
  * stranded between sign-up and confirmation. The mirror records a sign-in
- * only from claims that were verified; the tier is written only when the
- * claim names a known tier, else the mirror keeps what it has. Passwords
- * and tokens are never logged. */
+ * only from claims that were verified, and never takes a known user's tier
+ * from them (see signin.h). Passwords and tokens are never logged. */
 #include "svc/signin.h"
 
 #include <string.h>
@@ -83,18 +82,29 @@ void signin_free(struct signin *s)
     s->challenge_session = NULL;
 }
 
-void signin_mirror(const struct tenant *t, struct json_object *claims, const char *name,
-                   const char *request_id)
+void signin_mirror(const struct tenant *t, struct json_object *claims, struct arena *a,
+                   const char *request_id, struct signin_user *out)
 {
-    const char *tier = tokens_claim(claims, "custom:user_tier");
-    const char *claimed_name = tokens_claim(claims, "name");
-    struct users_user u = {.sub = tokens_claim(claims, "sub"),
-                           .email = tokens_claim(claims, "email"),
-                           .name = claimed_name ? claimed_name : name,
-                           .tier = tier_known(tier) ? tier : NULL,
+    const char *sub = tokens_claim(claims, "sub"), *email = tokens_claim(claims, "email");
+    const char *claimed_tier = tokens_claim(claims, "custom:user_tier");
+    struct users_user known;
+    enum store_result found = sub ? users_get(t->slug, sub, a, &known) : STORE_ERROR;
+    struct users_user u = {.sub = sub, .email = email, .name = tokens_claim(claims, "name"),
                            .status = STATUS_CONFIRMED, .enabled = true};
+    if (!u.name && found == STORE_OK)
+        u.name = known.name;
+    /* Only a user the mirror has never seen takes the tier Cognito holds. */
+    if (found == STORE_NOT_FOUND && tier_known(claimed_tier))
+        u.tier = claimed_tier;
     time_t now = time(NULL);
-    if (!u.sub || !u.email || users_upsert(t->slug, &u, now, USERS_MERGE) != STORE_OK ||
-        users_touch_login(t->slug, u.sub, now) != STORE_OK)
+    if (!sub || !email || (found != STORE_OK && found != STORE_NOT_FOUND) ||
+        users_upsert(t->slug, &u, now, USERS_MERGE) != STORE_OK ||
+        users_touch_login(t->slug, sub, now) != STORE_OK)
         log_event(LOG_WARN, "users_mirror_failed", "id=%s", request_id);
+    if (!out)
+        return;
+    out->name = u.name;
+    out->tier = found == STORE_OK ? tier_or_standard(known.tier)
+                : found == STORE_NOT_FOUND ? tier_or_standard(claimed_tier)
+                                           : TIER_STANDARD;
 }

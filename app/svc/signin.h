@@ -13,6 +13,7 @@
 
 #include "aws/cognito.h"
 
+struct arena;
 struct json_object;
 struct tenant;
 
@@ -43,10 +44,21 @@ void signin_refresh(const struct tenant *t, const char *refresh_token, const cha
                     struct signin *out);
 void signin_free(struct signin *s);
 
+/* The user of a sign-in as the users mirror has them once it is recorded. */
+struct signin_user {
+    const char *name; /* the token's, else the mirror's; NULL when neither has one */
+    const char *tier; /* a known tier, never NULL */
+};
+
 /* signin_mirror records a sign-in, from its verified id-token claims, in
- * the tenant's users mirror (profile and last sign-in); name, when not
- * NULL, stands in for a name the token lacks. Failures are logged only. */
-void signin_mirror(const struct tenant *t, struct json_object *claims, const char *name,
-                   const char *request_id);
+ * the tenant's users mirror (profile and last sign-in) and tells, in out
+ * (may be NULL), the user it is about. The tier is the mirror's: a user it
+ * knows keeps the tier sign-up, an admin or the sync wrote, whatever the
+ * token claims, since at some pools users can write their own attributes;
+ * a user it does not know yet is taken as Cognito has them, as the sync
+ * would. When the mirror cannot be read the tier is standard (logged).
+ * Strings of out live in a. */
+void signin_mirror(const struct tenant *t, struct json_object *claims, struct arena *a,
+                   const char *request_id, struct signin_user *out);
 
 #endif

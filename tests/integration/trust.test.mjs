@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  Browser, request, uniqueEmail, emailedCode, PASSWORD, gatehouseCli, psql, HTTPS_PORT, ROOT,
+  Browser, request, uniqueEmail, emailedCode, PASSWORD, gatehouseCli, psql, cognitoLocal, HTTPS_PORT, ROOT,
 } from './helpers.mjs';
 
 const HOST = `localhost:${HTTPS_PORT}`;
@@ -70,18 +70,25 @@ function resign(token, change) {
   return `${body}.${crypto.sign('RSA-SHA256', Buffer.from(body), SIGNING_KEY).toString('base64url')}`;
 }
 
-async function apiLogin() {
-  const email = uniqueEmail('lifetime');
+async function apiLogin(email = uniqueEmail('lifetime')) {
   const json = { host: HOST, 'content-type': 'application/json', accept: 'application/json' };
   let r = await registerApi(email);
   assert.equal(r.status, 201, r.body);
   r = await request('POST', '/api/v1/auth/verify-otp', { headers: json,
     body: JSON.stringify({ email, code: await emailedCode(email), purpose: 'email_verification' }) });
   assert.equal(r.status, 200, r.body);
-  r = await request('POST', '/api/v1/auth/login', { headers: json, body: JSON.stringify({ email, password: PASSWORD }) });
+  return apiTokens(email);
+}
+
+async function apiTokens(email) {
+  const r = await request('POST', '/api/v1/auth/login', {
+    headers: { host: HOST, 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
   assert.equal(r.status, 200, r.body);
   return JSON.parse(r.body).access_token;
 }
+
 
 const me = (token) => request('GET', '/api/v1/me', { headers: { host: HOST, authorization: `Bearer ${token}` } });
 
@@ -98,4 +105,34 @@ test('token lifetime: a token that lives longer than Cognito ever issues is refu
   assert.equal(r.status, 401, 'two days is more than a Cognito token ever lives');
   const oneDay = resign(token, (c) => ({ ...c, exp: c.iat + 86400 }));
   assert.equal((await me(oneDay)).status, 200, 'a day, Cognito\'s longest, still works');
+});
+
+test('the tier is the mirror\'s: a user who writes custom:user_tier=premium with their own token stays standard', async () => {
+  const email = uniqueEmail('selftier');
+  const token = await apiLogin(email);
+  // The attack: UpdateUserAttributes with the user's own access token (the
+  // local Cognito does not enforce the app client's write attributes).
+  await cognitoLocal('UpdateUserAttributes', {
+    AccessToken: token, UserAttributes: [{ Name: 'custom:user_tier', Value: 'premium' }],
+  });
+  const held = await cognitoLocal('GetUser', { AccessToken: token });
+  assert.equal(held.UserAttributes.find((a) => a.Name === 'custom:user_tier')?.Value, 'premium',
+    'Cognito now holds what the user wrote');
+  const again = await apiTokens(email);
+  const b = new Browser();
+  await b.get('/login');
+  assert.equal((await b.post('/login', { email, password: PASSWORD })).status, 303);
+  const files = await b.get('/files');
+  assert.equal(files.status, 403, 'the browser meets the upsell page, not the files');
+  assert.match(files.body, /Premium feature/);
+  const r = await me(again);
+  assert.equal(r.status, 200, r.body);
+  assert.equal(JSON.parse(r.body).tier, 'standard', 'the API says standard too');
+  assert.equal(psql(`SELECT tier FROM t_default.users WHERE email = '${email}'`)[0][0], 'standard',
+    'the mirror kept the tier sign-up wrote');
+  const up = await request('POST', '/files/upload-url', {
+    headers: { host: HOST, 'content-type': 'application/json', authorization: `Bearer ${again}` },
+    body: JSON.stringify({ filename: 'a.txt', content_type: 'text/plain', size: 1 }),
+  });
+  assert.equal(up.status, 403, 'no upload URL for a self-made premium');
 });
