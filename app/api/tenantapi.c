@@ -4,8 +4,8 @@
  * The lookups answer only what a client app needs to talk to Cognito
  * itself — pool id, client id, region, display name — and never the client
  * secret; a tenant that is still provisioning or disabled is "not found".
- * Creating a tenant needs the platform operator's token, compared in
- * constant time; without PLATFORM_ADMIN_TOKEN set, the route refuses
+ * Creating a tenant needs the platform operator's token, compared by its
+ * SHA-256 in constant time (so not even its length leaks); without PLATFORM_ADMIN_TOKEN set, the route refuses
  * everyone rather than accepting an empty token. Bodies are read and errors
  * answered as everywhere in the API (api/api.h). */
 #include "api/tenantapi.h"
@@ -74,8 +74,13 @@ static bool platform_token_ok(const struct request *req)
     const char *want = config ? config->platform_admin_token : NULL;
     if (!want || !*want || !auth || strncmp(auth, BEARER, strlen(BEARER)))
         return false;
+    /* Digests of equal length are compared, in constant time: neither the
+     * token's bytes nor its length show in how long a refusal takes. */
     const char *given = auth + strlen(BEARER);
-    return strlen(given) == strlen(want) && seal_equal(given, want, strlen(want));
+    unsigned char given_hash[SEAL_SHA256_BYTES], want_hash[SEAL_SHA256_BYTES];
+    seal_sha256(given, strlen(given), given_hash);
+    seal_sha256(want, strlen(want), want_hash);
+    return seal_equal(given_hash, want_hash, SEAL_SHA256_BYTES);
 }
 
 enum http_status tenantapi_create(struct request *req, struct response *resp)

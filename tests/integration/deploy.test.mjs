@@ -368,11 +368,10 @@ test('the production site keeps the local site\'s headers, limits and FastCGI se
   assert.match(prod, /ssl_stapling on;/);
   assert.match(prod, /resolver \S+/);
   assert.match(prod, /server_name example\.com \*\.example\.com;/);
-  for (const loc of ['/status', '/metrics']) {
-    const block = prod.match(new RegExp(`location = ${loc} \\{[^}]*\\}`));
-    assert.ok(block, `${loc} location`);
-    assert.match(block[0], /allow 127\.0\.0\.1;\s*allow ::1;\s*deny all;/, `${loc} is loopback only`);
-  }
+  // The operations pages, with or without a /t/<slug> prefix: loopback only.
+  const block = prod.match(/location ~ \^\(\/t\/\[a-z0-9-\]\+\)\?\/\(status\|metrics\)\$ \{[^}]*\}/);
+  assert.ok(block, '/status and /metrics location');
+  assert.match(block[0], /allow 127\.0\.0\.1;\s*allow ::1;\s*deny all;/, 'they are loopback only');
 });
 
 test('the production site passes nginx -t inside Debian\'s nginx.conf', async () => {

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
 import {
   Browser, request, uniqueEmail, emailedCode, PASSWORD, gatehouseCli, psql, cognitoLocal, HTTPS_PORT, ROOT,
@@ -135,4 +136,26 @@ test('the tier is the mirror\'s: a user who writes custom:user_tier=premium with
     body: JSON.stringify({ filename: 'a.txt', content_type: 'text/plain', size: 1 }),
   });
   assert.equal(up.status, 403, 'no upload URL for a self-made premium');
+});
+
+// fromElsewhere sends a GET to our nginx from 127.0.0.2: loopback to the
+// kernel, but not an address the operations pages admit.
+function fromElsewhere(urlPath) {
+  return new Promise((resolve, reject) => {
+    const req = https.request({
+      host: '127.0.0.1', port: HTTPS_PORT, path: urlPath, localAddress: '127.0.0.2',
+      headers: { host: HOST }, rejectUnauthorized: false, agent: false,
+    }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('operations pages: /status and /metrics are for this machine under a /t/<slug> prefix too', async () => {
+  for (const page of ['/status', '/metrics']) {
+    assert.equal(await fromElsewhere(page), 403, `${page} from elsewhere`);
+    assert.equal(await fromElsewhere(`/t/default${page}`), 403, `/t/default${page} from elsewhere`);
+    const own = await request('GET', `/t/default${page}`, { headers: { host: HOST } });
+    assert.equal(own.status, 200, `/t/default${page} from this machine`);
+  }
 });
