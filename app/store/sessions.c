@@ -7,15 +7,18 @@
  * is "not found" before any database work: garbage costs nothing.
  *
  * Secrets: the refresh token (valid for days, and able to mint new access
- * tokens) is sealed with AES-256-GCM under SESSION_KEY, with the id hash as
- * associated data so a ciphertext copied into another row does not open.
+ * tokens) and the id and access tokens (bearer tokens for an hour) are
+ * sealed with AES-256-GCM under SESSION_KEY, with the id hash as associated
+ * data so a ciphertext copied into another row does not open: a copy of the
+ * table authenticates nowhere.
  *
  * Two loads: the page path (sess_load) reads only the small columns a page
  * shows or checks. The tokens are kilobytes each, which PostgreSQL stores
  * out of line (TOAST): fetching them would add an index probe, a decompression
  * and kilobytes of copying to every page view, for the few requests that use
- * them (a refresh, a password change, a logout). Those call sess_load_tokens;
- * only sess_refresh_token opens the sealed token, into the caller's buffer.
+ * them (a refresh, a password change, a logout). Those call sess_load_tokens,
+ * which opens the id and access tokens into the arena; only
+ * sess_refresh_token opens the refresh token, into the caller's buffer.
  * What the account page shows from the id token (the custom attributes) is
  * kept beside it, small, as `attributes`.
  *
@@ -187,25 +190,63 @@ static bool tokens_ok(const struct sess_tokens *t)
            t->access_expires_at >= 0;
 }
 
-/* Seals a refresh token to the session with this id hash, as hex for a
- * bytea parameter. Returns NULL when sealing fails; the caller frees. */
-static char *seal_refresh(const char *token, const unsigned char hash[SEAL_SHA256_BYTES],
-                          struct arena *a, struct sess_session *s)
+/* tokens_given is true when t carries a token to seal. */
+static bool tokens_given(const struct sess_tokens *t)
 {
-    struct buf sealed;
+    return t->id_token || t->access_token || t->refresh_token;
+}
+
+/* Seals token to the session with this id hash, as hex for a bytea
+ * parameter; the sealed bytes also go to *sealed (in a) when it is not
+ * NULL. NULL token: NULL (nothing to store). *failed is set when sealing
+ * fails. The caller frees the hex. */
+static char *seal_token(const char *token, const unsigned char hash[SEAL_SHA256_BYTES],
+                        struct arena *a, const unsigned char **sealed, size_t *sealed_len,
+                        bool *failed)
+{
+    struct buf out;
     char *hex = NULL;
 
-    buf_init(&sealed);
-    if (seal_encrypt_ad(session_key, token, strlen(token), hash, SEAL_SHA256_BYTES,
-                        &sealed) == 0) {
-        hex = hex_dup(sealed.data, sealed.len);
-        unsigned char *copy = arena_alloc(a, sealed.len);
-        memcpy(copy, sealed.data, sealed.len);
-        s->refresh_sealed = copy;
-        s->refresh_sealed_len = sealed.len;
+    if (!token)
+        return NULL;
+    buf_init(&out);
+    if (seal_encrypt_ad(session_key, token, strlen(token), hash, SEAL_SHA256_BYTES, &out) == 0) {
+        hex = hex_dup(out.data, out.len);
+        if (sealed) {
+            unsigned char *copy = arena_alloc(a, out.len);
+            memcpy(copy, out.data, out.len);
+            *sealed = copy;
+            *sealed_len = out.len;
+        }
     }
-    buf_free(&sealed);
+    if (!hex)
+        *failed = true;
+    buf_free(&out);
     return hex;
+}
+
+/* open_token opens the sealed token in hex column col of q's first row
+ * into a (NULL when the column is NULL). False when it cannot be opened:
+ * another key, another session's row, a changed byte. */
+static bool open_token(const struct pg_query *q, int col, const unsigned char hash[SEAL_SHA256_BYTES],
+                       struct arena *a, const char **out)
+{
+    *out = NULL;
+    if (pg_query_is_null(q, 0, col))
+        return true;
+    size_t hex_len = pg_query_len(q, 0, col), len = hex_len / 2;
+    unsigned char *sealed = arena_alloc(a, len + 1);
+    struct buf plain;
+    bool ok = false;
+    buf_init(&plain);
+    if (hex_decode(pg_query_value(q, 0, col), hex_len, sealed, len) &&
+        seal_decrypt_ad(session_key, sealed, len, hash, SEAL_SHA256_BYTES, &plain) == 0) {
+        *out = arena_strndup(a, plain.data, plain.len);
+        ok = true;
+    }
+    seal_wipe_buf(&plain);
+    buf_free(&plain);
+    return ok;
 }
 
 /* ---- the cache ---------------------------------------------------------- */
@@ -346,11 +387,12 @@ void sess_cleanup_worker(void)
 
 static const char create_sql[] =
     "INSERT INTO gatehouse.sessions (id_hash, tenant_id, user_sub, email, name,"
-    " groups, tier, id_token, access_token, access_expires_at, refresh_token_enc,"
+    " groups, tier, id_token_enc, access_token_enc, access_expires_at, refresh_token_enc,"
     " csrf_secret, remember, user_agent, client_addr, created_at, last_seen_at,"
     " idle_expires_at, absolute_expires_at, attributes)"
     " VALUES (decode($1, 'hex'), $2::bigint, $3, $4, $5,"
-    " ARRAY(SELECT json_array_elements_text($6::json)), $7, $8, $9,"
+    " ARRAY(SELECT json_array_elements_text($6::json)), $7, decode($8, 'hex'),"
+    " decode($9, 'hex'),"
     " to_timestamp($10::bigint), decode($11, 'hex'), decode($12, 'hex'),"
     " $13::boolean, $14, $15, to_timestamp($16::bigint), to_timestamp($16::bigint),"
     " to_timestamp($17::bigint), to_timestamp($18::bigint), $19)";
@@ -375,7 +417,8 @@ enum store_result sess_create(const struct sess_new *in, time_t now, struct aren
     char hash_hex[HASH_HEX_LEN + 1], csrf_hex[CSRF_HEX_LEN + 1];
     char tenant[NUM_TEXT_MAX], access_exp[NUM_TEXT_MAX], created[NUM_TEXT_MAX];
     char idle[NUM_TEXT_MAX], absolute[NUM_TEXT_MAX];
-    char *groups = NULL, *refresh_hex = NULL;
+    char *groups = NULL, *refresh_hex = NULL, *id_hex = NULL, *access_hex = NULL;
+    bool seal_failed = false;
     const char *tier = in->tier ? in->tier : DEFAULT_TIER;
     time_t absolute_at, idle_at;
     struct pg_query q;
@@ -386,15 +429,18 @@ enum store_result sess_create(const struct sess_new *in, time_t now, struct aren
     id[0] = '\0';
     if (in->tenant_id <= 0 || now <= 0 || !field_ok(in->sub, true) ||
         !field_ok(in->email, true) || !field_ok(in->name, false) || !field_ok(tier, true) ||
-        !tokens_ok(&in->tokens) || (in->tokens.refresh_token && !key_ready) ||
+        !tokens_ok(&in->tokens) || (tokens_given(&in->tokens) && !key_ready) ||
         !(groups = groups_json(in->groups, in->ngroups)))
         goto out;
     if (seal_random(raw_id, sizeof raw_id) != 0 ||
         seal_random(out->csrf_secret, sizeof out->csrf_secret) != 0)
         goto out;
     seal_sha256(raw_id, sizeof raw_id, hash);
-    if (in->tokens.refresh_token &&
-        !(refresh_hex = seal_refresh(in->tokens.refresh_token, hash, a, out)))
+    refresh_hex = seal_token(in->tokens.refresh_token, hash, a, &out->refresh_sealed,
+                             &out->refresh_sealed_len, &seal_failed);
+    id_hex = seal_token(in->tokens.id_token, hash, a, NULL, NULL, &seal_failed);
+    access_hex = seal_token(in->tokens.access_token, hash, a, NULL, NULL, &seal_failed);
+    if (seal_failed)
         goto out;
 
     absolute_at = now + (in->remember ? SESSION_REMEMBER_S : SESSION_ABSOLUTE_S);
@@ -412,8 +458,8 @@ enum store_result sess_create(const struct sess_new *in, time_t now, struct aren
             in->name,
             groups,
             tier,
-            in->tokens.id_token,
-            in->tokens.access_token,
+            id_hex,
+            access_hex,
             in->tokens.access_expires_at ? pg_num_text(access_exp, in->tokens.access_expires_at)
                                             : NULL,
             refresh_hex,
@@ -456,6 +502,8 @@ out:
     pg_query_cleanup(&q);
     free(groups);
     free(refresh_hex);
+    free(id_hex);
+    free(access_hex);
     return rc;
 }
 
@@ -593,7 +641,8 @@ out:
 }
 
 static const char load_tokens_sql[] =
-    "SELECT id_token, access_token, encode(refresh_token_enc, 'hex')"
+    "SELECT encode(id_token_enc, 'hex'), encode(access_token_enc, 'hex'),"
+    " encode(refresh_token_enc, 'hex')"
     " FROM gatehouse.sessions WHERE id_hash = decode($1, 'hex') AND tenant_id = $2::bigint";
 
 /* Adds the stored tokens to s, a session from sess_load: the id and access
@@ -627,8 +676,14 @@ enum store_result sess_load_tokens(struct sess_session *s, struct arena *a)
             goto out;
         }
     }
-    s->id_token = text_col(&q, a, 0);
-    s->access_token = text_col(&q, a, 1);
+    const char *id_token, *access_token;
+    if (!open_token(&q, 0, s->id_hash, a, &id_token) ||
+        !open_token(&q, 1, s->id_hash, a, &access_token)) {
+        rc = STORE_ERROR;
+        goto out;
+    }
+    s->id_token = id_token;
+    s->access_token = access_token;
     s->refresh_sealed = sealed;
     s->refresh_sealed_len = sealed_len;
     rc = STORE_OK;
@@ -640,8 +695,8 @@ out:
 /* ---- updates ------------------------------------------------------------ */
 
 static const char update_tokens_sql[] =
-    "UPDATE gatehouse.sessions SET id_token = coalesce($3, id_token),"
-    " access_token = coalesce($4, access_token),"
+    "UPDATE gatehouse.sessions SET id_token_enc = coalesce(decode($3, 'hex'), id_token_enc),"
+    " access_token_enc = coalesce(decode($4, 'hex'), access_token_enc),"
     " access_expires_at = CASE WHEN $4 IS NULL THEN access_expires_at"
     "  ELSE to_timestamp($5::bigint) END,"
     " refresh_token_enc = coalesce(decode($6, 'hex'), refresh_token_enc),"
@@ -660,21 +715,25 @@ enum store_result sess_update_tokens(struct sess_session *s, struct arena *a,
 {
     char hash_hex[HASH_HEX_LEN + 1], tenant[NUM_TEXT_MAX], access_exp[NUM_TEXT_MAX];
     struct sess_session sealed_into = {0};
-    char *refresh_hex = NULL;
+    char *refresh_hex = NULL, *id_hex = NULL, *access_hex = NULL;
+    bool seal_failed = false;
     struct pg_query q;
     enum store_result rc = STORE_ERROR;
 
     pg_query_init(&q);
-    if (!tokens_ok(t) || (t->refresh_token && !key_ready))
+    if (!tokens_ok(t) || (tokens_given(t) && !key_ready))
         goto out;
-    if (t->refresh_token &&
-        !(refresh_hex = seal_refresh(t->refresh_token, s->id_hash, a, &sealed_into)))
+    refresh_hex = seal_token(t->refresh_token, s->id_hash, a, &sealed_into.refresh_sealed,
+                             &sealed_into.refresh_sealed_len, &seal_failed);
+    id_hex = seal_token(t->id_token, s->id_hash, a, NULL, NULL, &seal_failed);
+    access_hex = seal_token(t->access_token, s->id_hash, a, NULL, NULL, &seal_failed);
+    if (seal_failed)
         goto out;
     const char *const params[] = {
         hex_encode(s->id_hash, sizeof s->id_hash, hash_hex),
         pg_num_text(tenant, s->tenant_id),
-        t->id_token,
-        t->access_token,
+        id_hex,
+        access_hex,
         t->access_expires_at ? pg_num_text(access_exp, t->access_expires_at) : NULL,
         refresh_hex,
         t->attributes,
@@ -704,6 +763,8 @@ enum store_result sess_update_tokens(struct sess_session *s, struct arena *a,
 out:
     pg_query_cleanup(&q);
     free(refresh_hex);
+    free(id_hex);
+    free(access_hex);
     return rc;
 }
 

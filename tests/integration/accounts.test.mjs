@@ -41,7 +41,7 @@ function fieldError(body, field) {
 }
 
 function sessionRow(email) {
-  return psql(`SELECT encode(id_hash, 'hex'), access_token, refresh_token_enc IS NOT NULL,
+  return psql(`SELECT encode(id_hash, 'hex'), encode(access_token_enc, 'hex'), refresh_token_enc IS NOT NULL,
     extract(epoch FROM access_expires_at)::bigint, tier FROM gatehouse.sessions WHERE email = '${email}'`);
 }
 

@@ -159,3 +159,30 @@ test('operations pages: /status and /metrics are for this machine under a /t/<sl
     assert.equal(own.status, 200, `/t/default${page} from this machine`);
   }
 });
+
+test('a copy of gatehouse.sessions and gatehouse.tenants authenticates nowhere', async () => {
+  const email = uniqueEmail('dbcopy');
+  await apiLogin(email); // a user the API knows…
+  const b = new Browser();
+  await b.get('/login');
+  assert.equal((await b.post('/login', { email, password: PASSWORD, remember: 'on' })).status, 303);
+  assert.equal((await b.get('/account')).status, 200); // …with a live browser session
+  // The rows of this user (the table is large after the other tests) and
+  // every tenant.
+  const rows = psql(`SELECT row_to_json(s)::text FROM gatehouse.sessions s WHERE s.email = '${email}'
+    UNION ALL SELECT row_to_json(t)::text FROM gatehouse.tenants t`)
+    .map((r) => r[0]).join('\n');
+  assert.match(rows, new RegExp(email.replace(/[.+]/g, '\\$&')), 'the copy holds the session of that user');
+  // Every token-like value: JWTs, and any long run of base64url or hex.
+  const candidates = new Set([
+    ...(rows.match(/eyJ[\w-]+\.[\w-]+\.[\w-]+/g) || []),
+    ...(rows.match(/[A-Za-z0-9_-]{40,}/g) || []),
+  ]);
+  assert.ok(candidates.size > 0, 'there are values to try');
+  for (const value of candidates) {
+    const r = await me(value.startsWith('\\x') ? value.slice(2) : value);
+    assert.notEqual(r.status, 200, `a value from the copy opens /api/v1/me: ${value.slice(0, 24)}…`);
+    await assert.rejects(cognitoLocal('GetUser', { AccessToken: value }),
+      `a value from the copy is accepted by the local Cognito: ${value.slice(0, 24)}…`);
+  }
+});
