@@ -18,7 +18,6 @@
 
 #include "core/limits.h"
 #include "core/log.h"
-#include "core/utf8.h"
 #include "http/answer.h"
 
 

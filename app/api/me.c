@@ -9,7 +9,6 @@
 
 #include <json-c/json.h>
 
-#include "api/api.h"
 #include "api/bearer.h"
 #include "http/answer.h"
 #include "store/tenants.h"

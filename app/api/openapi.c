@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/api.h"
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/limits.h"

@@ -29,7 +29,6 @@
 #include "aws/cognito.h"
 #include "core/config.h"
 #include "store/migrate.h"
-#include "store/pg.h"
 #include "svc/input.h"
 
 #define POOL_NAME_PREFIX "gatehouse-"

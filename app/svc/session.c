@@ -22,7 +22,6 @@
 #include "aws/cognito.h"
 #include "aws/jwt.h"
 #include "core/arena.h"
-#include "core/config.h"
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/seal.h"

@@ -98,6 +98,10 @@ enum storage_outcome storage_upload_url(const struct tenant *t, const char *sub,
     char uuid[FILEKEY_UUID_LEN + 1], key[FILEKEY_MAX + 1];
     if (!filekey_uuid(uuid) || !filekey_make(t->slug, sub, uuid, up->filename, key, sizeof(key)))
         return STORAGE_ERROR;
+    /* Signed first: a site without S3 settings records no file. */
+    enum storage_outcome outcome = presign("PUT", key, up, a, request_id, out);
+    if (outcome != STORAGE_OK)
+        return outcome;
     struct files_file f = {.owner_sub = sub, .s3_key = key, .filename = up->filename,
                            .content_type = up->content_type, .size_bytes = up->size};
     switch (files_record(t->slug, &f, time(NULL))) {
@@ -105,14 +109,12 @@ enum storage_outcome storage_upload_url(const struct tenant *t, const char *sub,
         break;
     case STORE_UNAVAILABLE:
         return STORAGE_UNAVAILABLE;
-    case STORE_CONFLICT:
-    case STORE_ERROR:
     default:
         return STORAGE_ERROR;
     }
     log_event(LOG_INFO, "upload_url", "id=%s tenant=%s size=%lld", request_id, t->slug,
               up->size);
-    return presign("PUT", key, up, a, request_id, out);
+    return STORAGE_OK;
 }
 
 enum storage_outcome storage_download_url(const struct tenant *t, const char *sub, bool admin,

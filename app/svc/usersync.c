@@ -25,7 +25,6 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/xalloc.h"
-#include "store/pg.h"
 #include "store/tenants.h"
 #include "svc/tier.h"
 

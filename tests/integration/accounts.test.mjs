@@ -236,35 +236,41 @@ test('an idle session expires and the cookie leads to the login page', async () 
   assert.match(r.headers.location, /^\/login\?next=%2Faccount$/);
 });
 
-test('an expired access token is refreshed with the refresh token', async () => {
+// makeDue makes the access token of email's sessions due for a refresh
+// (extra: more SET clauses).
+function makeDue(email, extra = '') {
+  psql(`UPDATE gatehouse.sessions SET access_expires_at = now() - interval '5 minutes'${extra}
+    WHERE email = '${email}'`);
+}
+
+// refreshedOn signs a new user in, makes the access token due, opens path
+// (which must answer status) and checks a refresh came first.
+async function refreshedOn(path, status) {
   const { b, email } = await signUp();
   await logIn(b, email);
   const before = sessionRow(email)[0];
-  psql(`UPDATE gatehouse.sessions SET access_expires_at = now() - interval '5 minutes' WHERE email = '${email}'`);
-  const r = await b.get('/account');
-  assert.equal(r.status, 200);
+  makeDue(email);
+  const r = await b.get(path);
+  assert.equal(r.status, status);
   const after = sessionRow(email)[0];
   assert.ok(Number(after[3]) > Date.now() / 1000, 'the new access token is valid');
   assert.notEqual(after[1], before[1], 'a new access token was stored');
+  return { b, email };
+}
+
+test('an expired access token is refreshed with the refresh token', async () => {
+  await refreshedOn('/account', 200);
 });
 
 test('every signed-in route refreshes a due token before its handler; a refresh refused ends the session there', async () => {
   // /files is a signed-in page whose handler knows nothing of tokens: the
-  // pipeline refreshes for it as for /account.
-  const { b, email } = await signUp();
-  await logIn(b, email);
-  const before = sessionRow(email)[0];
-  psql(`UPDATE gatehouse.sessions SET access_expires_at = now() - interval '5 minutes' WHERE email = '${email}'`);
-  let r = await b.get('/files');
-  assert.equal(r.status, 403, 'a standard user still meets the upsell page');
-  const after = sessionRow(email)[0];
-  assert.ok(Number(after[3]) > Date.now() / 1000, 'the access token was refreshed first');
-  assert.notEqual(after[1], before[1], 'a new access token was stored');
+  // pipeline refreshes for it as for /account (a standard user still meets
+  // the upsell page).
+  const { b, email } = await refreshedOn('/files', 403);
 
   // A refresh token that cannot be used: the session ends on that route.
-  psql(`UPDATE gatehouse.sessions SET access_expires_at = now() - interval '5 minutes',
-    refresh_token_enc = '\\x00'::bytea WHERE email = '${email}'`);
-  r = await b.get('/files');
+  makeDue(email, ", refresh_token_enc = '\\x00'::bytea");
+  let r = await b.get('/files');
   assert.equal(r.status, 303);
   assert.match(r.headers.location, /^\/login\?next=%2Ffiles$/);
   assert.match(r.headers['set-cookie'].join('\n'), /__Host-gh_session=;.*Max-Age=0/);
