@@ -422,7 +422,7 @@ ensure_responder() {
 }
 
 start_app() {
-    local pid
+    local pid running
     if [ ! -x "$APP_BIN" ]; then
         [ "${STACK_WITHOUT_APP:-0}" = 1 ] ||
             die "$APP_BIN is missing: build it with 'make' (or set STACK_WITHOUT_APP=1 to stand the bench responder in for it)"
@@ -442,7 +442,11 @@ start_app() {
     fi
 
     if pid=$(pidfile_pid "$APP_PIDFILE"); then
+        # Another binary (a new build, or GATEHOUSE_BIN naming another
+        # one, as a check against an older build does) means a restart.
+        running=$(readlink "/proc/$pid/exe" 2>/dev/null) || running=
         if [ "$APP_BIN" -nt "$APP_PIDFILE" ] || [ "$SETTINGS_CHANGED" = 1 ] ||
+            [ "${running% (deleted)}" != "$(readlink -f "$APP_BIN")" ] ||
             ! grep -qa -- "serve" "/proc/$pid/cmdline"; then
             say "restarting gatehouse (new binary or settings)"
             stop_pid "$pid" gatehouse TERM "$APP_STOP_TIMEOUT"

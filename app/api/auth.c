@@ -14,9 +14,11 @@
  * Tokens from a login are verified (issuer, audience, signature) before
  * they are handed out, like a session's, so a misconfigured pool fails
  * here rather than in the client; the users mirror is refreshed from the
- * id token. Logout revokes at Cognito (GlobalSignOut, and RevokeToken for
- * a refresh token sent along) and in our own denylist, which every bearer
- * call consults (why: see api/bearer.c). No token, code or password is
+ * id token. Each login's sign-in is kept server-side (svc/apisignin): a
+ * refresh must find it, and a logout ends it whether or not the body sends
+ * the refresh token. Logout also revokes at Cognito (GlobalSignOut, and
+ * RevokeToken for the sign-in's refresh token) and in our own denylist,
+ * which every bearer call consults (why: see api/bearer.c). No token, code or password is
  * ever logged. */
 #include "api/auth.h"
 
@@ -32,6 +34,7 @@
 #include "http/answer.h"
 #include "store/revoked.h"
 #include "store/tenants.h"
+#include "svc/apisignin.h"
 #include "svc/input.h"
 #include "svc/password.h"
 #include "svc/registration.h"
@@ -67,6 +70,10 @@ static enum http_status reply_tokens(struct request *req, struct response *resp,
         json_object_put(claims);
         return answer_error(req, resp, HTTP_BAD_GATEWAY, "bad_gateway",
                          "We could not verify the sign-in. Please try again.", NULL);
+    }
+    if (login && !apisignin_start(req->tenant, r, req->request_id)) {
+        json_object_put(claims);
+        return answer_status_error(req, resp, HTTP_SERVICE_UNAVAILABLE, NULL);
     }
     if (login)
         signin_mirror(req->tenant, claims, req->arena, req->request_id, NULL);
@@ -269,10 +276,9 @@ enum http_status auth_refresh(struct request *req, struct response *resp)
     struct api_check chk = {0};
     api_body(req, &chk, true);
     const char *refresh = api_text(req, &chk, "refresh_token", true);
-    /* With an app-client secret, Cognito wants the user's name (the
-     * access token's "username") to check the secret hash. */
-    const char *username =
-        api_text(req, &chk, "username", req->tenant->client_secret[0] != '\0');
+    /* Older clients send the user name a secret-holding app client needs;
+     * the server keeps it with the sign-in now, so it is read and ignored. */
+    api_text(req, &chk, "username", false);
     if (refresh && strlen(refresh) > REFRESH_TOKEN_MAX)
         api_invalid(&chk, "refresh_token", "This is not a refresh token.");
     if (chk.code)
@@ -280,7 +286,7 @@ enum http_status auth_refresh(struct request *req, struct response *resp)
 
     struct signin in;
     enum http_status status;
-    signin_refresh(req->tenant, refresh, username, &in);
+    apisignin_refresh(req->tenant, refresh, &in);
     if (in.outcome == SIGNIN_TOKENS)
         status = reply_tokens(req, resp, &in.result, false);
     else
@@ -315,13 +321,7 @@ enum http_status auth_logout(struct request *req, struct response *resp)
         return status;
     }
     cog_result_free(&r);
-    if (refresh) {
-        struct cog_params rp = {.refresh_token = refresh};
-        if (cog_run(&c, COG_REVOKE_TOKEN, &rp, &r) < 0)
-            log_event(LOG_INFO, "refresh_not_revoked", "id=%s type=%s", req->request_id,
-                      r.type[0] ? r.type : "-");
-        cog_result_free(&r);
-    }
+    apisignin_end(req->tenant, b.sub, b.jti, refresh, req->request_id);
     struct revoked_token t = {.sub = b.sub, .jti = b.jti, .origin_jti = b.origin_jti,
                               .iat = b.iat, .exp = b.exp};
     enum store_result rc = revoked_sign_out(req->tenant->slug, &t, time(NULL));

@@ -98,6 +98,8 @@ static const struct op_spec op_specs[] = {
     {"AdminCreateUser", true, RETRY_NEVER, COGERR_CTX_ADMIN},
     {"AdminAddUserToGroup", true, RETRY_TRANSIENT, COGERR_CTX_ADMIN},
     {"AdminListGroupsForUser", true, RETRY_TRANSIENT, COGERR_CTX_ADMIN},
+    /* Signing out twice signs out: safe to repeat. */
+    {"AdminUserGlobalSignOut", true, RETRY_TRANSIENT, COGERR_CTX_ADMIN},
     {"CreateUserPool", true, RETRY_NEVER, COGERR_CTX_ADMIN},
     {"CreateUserPoolClient", true, RETRY_NEVER, COGERR_CTX_ADMIN},
     {"DescribeUserPoolClient", true, RETRY_TRANSIENT, COGERR_CTX_ADMIN},
@@ -383,6 +385,8 @@ static const struct run_spec run_specs[COG_OP_COUNT] = {
                                 build_admin_add_to_group},
     [COG_ADMIN_LIST_GROUPS] = {"AdminListGroupsForUser", COGERR_CTX_ADMIN,
                                NEED_POOL | NEED_USERNAME, build_admin_user},
+    [COG_ADMIN_GLOBAL_SIGN_OUT] = {"AdminUserGlobalSignOut", COGERR_CTX_ADMIN,
+                                   NEED_POOL | NEED_USERNAME, build_admin_user},
     [COG_DESCRIBE_CLIENT] = {"DescribeUserPoolClient", COGERR_CTX_ADMIN,
                              NEED_POOL | NEED_CLIENT, build_describe_client},
 };

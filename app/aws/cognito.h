@@ -41,6 +41,7 @@ enum cog_op {                    /* what each needs from struct cog_params */
     COG_ADMIN_UPDATE_ATTRIBUTES, /* username, attrs */
     COG_ADMIN_ADD_TO_GROUP,      /* username, group */
     COG_ADMIN_LIST_GROUPS,       /* username */
+    COG_ADMIN_GLOBAL_SIGN_OUT,   /* username: every sign-in of the user ends */
     COG_DESCRIBE_CLIENT,         /* nothing: the client's pool and app client */
     COG_OP_COUNT
 };

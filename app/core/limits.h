@@ -54,6 +54,9 @@
 #define REFRESH_TOKEN_MAX 8192   /* bytes of a refresh token, opened or sent */
 #define ACCESS_EARLY_REFRESH_S 60 /* a session's access token is refreshed this long before expiry */
 #define EXPIRES_IN_DEFAULT_S 3600 /* an access token's life when Cognito does not say */
+/* An API sign-in's row lives this long after its last login or refresh
+ * (Cognito's default refresh-token validity); a later refresh signs in again. */
+#define API_SIGNIN_IDLE_S (30L * 24 * 60 * 60)
 
 /* ---- files (app/svc/filekey.c, app/api/s3files.c) ---------------------- */
 #define FILES_URL_TTL_S (15 * 60)                   /* presigned URLs live this long */

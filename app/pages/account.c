@@ -86,9 +86,12 @@ enum http_status account_password(struct request *req, struct response *resp)
 
     struct cog_result r;
     enum http_status status;
-    if (password_change(req->tenant, req->session, req->arena, current,
-                        req_form(req, "password"), req->request_id, &r) < 0)
+    int rc = password_change(req->tenant, req->session, req->arena, current,
+                             req_form(req, "password"), req->request_id, &r);
+    if (rc < 0)
         status = fields_cognito_error(req, resp, &r, COGERR_CTX_CHANGE_PASSWORD, "account", ctx);
+    else if (rc > 0)
+        status = render_redirect(req, resp, "/login", "password_changed_login");
     else
         status = render_redirect(req, resp, "/account", "password_changed");
     cog_result_free(&r);

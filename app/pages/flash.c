@@ -31,6 +31,7 @@ static const struct {
     {"reset_sent", "info", "If an account uses that email, we have sent it a code to reset the password."},
     {"password_reset", "success", "Your password has been reset. Log in with the new one."},
     {"password_changed", "success", "Your password has been changed. Other sessions have been signed out."},
+    {"password_changed_login", "success", "Your password has been changed and every session signed out. Log in with the new one."},
     {"login_required", "info", "Please log in to continue."},
     {"session_expired", "warning", "Your session has ended. Please log in again."},
 };

@@ -245,6 +245,49 @@ out:
     return rc;
 }
 
+/* write_rows records a sign-out: the token ids jti and origin (each may be
+ * NULL) refused whatever their iat, user sub's tokens issued before
+ * `before` refused, the token rows kept until token_until and the user's
+ * until user_until; and it forgets rows that no longer matter. */
+static enum store_result write_rows(const char *tenant, const char *jti, const char *origin,
+                                    const char *sub, long long before, long long token_until,
+                                    long long user_until, time_t now)
+{
+    char at[NUM_TEXT_MAX], cut[NUM_TEXT_MAX], token_text[NUM_TEXT_MAX], user_text[NUM_TEXT_MAX];
+    struct pg_query q;
+    enum store_result rc = STORE_OK;
+    const char *const params[] = {jti, origin, sub, pg_num_text(at, now),
+                                  pg_num_text(token_text, token_until),
+                                  pg_num_text(user_text, user_until), pg_num_text(cut, before)};
+    pg_query_init(&q);
+    if (!pg_query_run_tenant(
+            &q, tenant,
+            "WITH gone AS (DELETE FROM revoked_tokens"
+            " WHERE expires_at <= to_timestamp($4::bigint)"
+            " AND id NOT IN ($3, coalesce($1, $3), coalesce($2, $3)))"
+            " INSERT INTO revoked_tokens (id, kind, issued_before, expires_at)"
+            " SELECT id, kind, before, to_timestamp(until) FROM (VALUES"
+            " ($1::text, 'token', " ALWAYS "::bigint, $5::bigint),"
+            " ($2::text, 'token', " ALWAYS "::bigint, $6::bigint),"
+            " ($3::text, 'user', $7::bigint, $6::bigint)) AS v (id, kind, before, until)"
+            " WHERE id IS NOT NULL"
+            " ON CONFLICT (id) DO UPDATE SET"
+            " issued_before = greatest(revoked_tokens.issued_before, excluded.issued_before),"
+            " expires_at = greatest(revoked_tokens.expires_at, excluded.expires_at)",
+            7, params))
+        rc = pg_store_result(&q);
+    revoked_forget_user(tenant, sub);
+    pg_query_cleanup(&q);
+    return rc;
+}
+
+/* The last moment a token issued before now can still be accepted: a token
+ * is accepted up to JWT_CLOCK_SKEW_S past its exp, and lives at most a day. */
+static long long last_valid(time_t now)
+{
+    return (long long)now + REVOKED_ACCESS_LIFETIME_MAX_S + JWT_CLOCK_SKEW_S;
+}
+
 /* Revokes the access token t of tenant and every token its user was issued
  * before now (see the design comment), and forgets rows that no longer
  * matter. Returns STORE_OK (done), STORE_UNAVAILABLE or STORE_ERROR (as for
@@ -253,39 +296,24 @@ out:
 enum store_result revoked_sign_out(const char *tenant, const struct revoked_token *t,
                                    time_t now)
 {
-    char at[NUM_TEXT_MAX], token_until[NUM_TEXT_MAX], user_until[NUM_TEXT_MAX];
-    struct pg_query q;
-    enum store_result rc = STORE_OK;
-
     if (!token_ok(t))
         return STORE_ERROR;
-    /* A token is accepted up to JWT_CLOCK_SKEW_S past its exp; anything from
-     * before now lives at most a day (plus that skew). */
-    long long last = (long long)now + REVOKED_ACCESS_LIFETIME_MAX_S + JWT_CLOCK_SKEW_S;
+    long long last = last_valid(now);
     long long own = (long long)t->exp + JWT_CLOCK_SKEW_S;
     /* One VALUES list may not upsert the same id twice. */
     const char *origin = t->origin_jti && strcmp(t->origin_jti, t->jti) ? t->origin_jti : NULL;
-    const char *const params[] = {t->jti, origin, t->sub, pg_num_text(at, now),
-                                  pg_num_text(token_until, own < last ? own : last),
-                                  pg_num_text(user_until, last)};
-    pg_query_init(&q);
-    if (!pg_query_run_tenant(
-            &q, tenant,
-            "WITH gone AS (DELETE FROM revoked_tokens"
-            " WHERE expires_at <= to_timestamp($4::bigint)"
-            " AND id NOT IN ($1, coalesce($2, $1), $3))"
-            " INSERT INTO revoked_tokens (id, kind, issued_before, expires_at)"
-            " SELECT id, kind, before, to_timestamp(until) FROM (VALUES"
-            " ($1::text, 'token', " ALWAYS "::bigint, $5::bigint),"
-            " ($2::text, 'token', " ALWAYS "::bigint, $6::bigint),"
-            " ($3::text, 'user', $4::bigint, $6::bigint)) AS v (id, kind, before, until)"
-            " WHERE id IS NOT NULL"
-            " ON CONFLICT (id) DO UPDATE SET"
-            " issued_before = greatest(revoked_tokens.issued_before, excluded.issued_before),"
-            " expires_at = greatest(revoked_tokens.expires_at, excluded.expires_at)",
-            6, params))
-        rc = pg_store_result(&q);
-    revoked_forget_user(tenant, t->sub);
-    pg_query_cleanup(&q);
-    return rc;
+    return write_rows(tenant, t->jti, origin, t->sub, now, own < last ? own : last, last, now);
+}
+
+/* Refuses every token of user sub of tenant issued before `before` (epoch
+ * seconds; iat counts whole seconds, so before = now + 1 takes in the
+ * tokens of the current second): a password reset or change, when no token
+ * of the user's is at hand. Returns as revoked_sign_out does. */
+enum store_result revoked_sign_out_user(const char *tenant, const char *sub, time_t before,
+                                        time_t now)
+{
+    if (!pg_field_ok(sub, REVOKED_FIELD_MAX, true))
+        return STORE_ERROR;
+    long long last = last_valid(before > now ? before : now);
+    return write_rows(tenant, NULL, NULL, sub, before, last, last, now);
 }

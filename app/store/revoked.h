@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* revoked: t_<slug>.revoked_tokens, the short-lived denylist of access
- * tokens that an API logout revoked, checked on every bearer call. Rows
- * outlive the tokens they name by nothing: each expires with the last token
+ * tokens that an API logout, a password reset or a password change
+ * revoked, checked on every bearer call. Rows outlive the tokens they name by nothing: each expires with the last token
  * it could match. Functions answer an enum store_result (store/pg.h); a
  * check's verdict is its bool *revoked. Contracts are in revoked.c. */
 #ifndef GH_REVOKED_H
@@ -38,7 +38,8 @@ enum store_result revoked_check_user(const char *tenant, const struct revoked_to
                                      bool *revoked);
 enum store_result revoked_sign_out(const char *tenant, const struct revoked_token *t,
                                    time_t now);
+enum store_result revoked_sign_out_user(const char *tenant, const char *sub, time_t before,
+                                        time_t now);
 void revoked_forget_user(const char *tenant, const char *sub);
-
 
 #endif

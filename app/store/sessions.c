@@ -46,13 +46,13 @@
 #include <json-c/json.h>
 
 #include "core/arena.h"
-#include "core/buf.h"
 #include "core/hex.h"
 #include "core/limits.h"
 #include "core/shcache.h"
 #include "core/utf8.h"
 #include "core/xalloc.h"
 #include "store/pg.h"
+#include "store/sealed.h"
 
 #define HASH_HEX_LEN (2 * SEAL_SHA256_BYTES)
 #define CSRF_HEX_LEN (2 * SESS_CSRF_SECRET_BYTES)
@@ -64,16 +64,7 @@
 /* Seconds since the epoch of a timestamptz column, as text. */
 #define EPOCH(col) "extract(epoch FROM " col ")::bigint"
 
-static unsigned char session_key[SEAL_KEY_BYTES];
-static bool key_ready;
-
 /* ---- helpers ------------------------------------------------------------ */
-
-/* A hex copy of n bytes: the caller frees it. */
-static char *hex_dup(const void *p, size_t n)
-{
-    return hex_encode(p, n, xmalloc(2 * n + 1));
-}
 
 static const char *arena_copy(struct arena *a, const char *s)
 {
@@ -196,59 +187,6 @@ static bool tokens_given(const struct sess_tokens *t)
     return t->id_token || t->access_token || t->refresh_token;
 }
 
-/* Seals token to the session with this id hash, as hex for a bytea
- * parameter; the sealed bytes also go to *sealed (in a) when it is not
- * NULL. NULL token: NULL (nothing to store). *failed is set when sealing
- * fails. The caller frees the hex. */
-static char *seal_token(const char *token, const unsigned char hash[SEAL_SHA256_BYTES],
-                        struct arena *a, const unsigned char **sealed, size_t *sealed_len,
-                        bool *failed)
-{
-    struct buf out;
-    char *hex = NULL;
-
-    if (!token)
-        return NULL;
-    buf_init(&out);
-    if (seal_encrypt_ad(session_key, token, strlen(token), hash, SEAL_SHA256_BYTES, &out) == 0) {
-        hex = hex_dup(out.data, out.len);
-        if (sealed) {
-            unsigned char *copy = arena_alloc(a, out.len);
-            memcpy(copy, out.data, out.len);
-            *sealed = copy;
-            *sealed_len = out.len;
-        }
-    }
-    if (!hex)
-        *failed = true;
-    buf_free(&out);
-    return hex;
-}
-
-/* open_token opens the sealed token in hex column col of q's first row
- * into a (NULL when the column is NULL). False when it cannot be opened:
- * another key, another session's row, a changed byte. */
-static bool open_token(const struct pg_query *q, int col, const unsigned char hash[SEAL_SHA256_BYTES],
-                       struct arena *a, const char **out)
-{
-    *out = NULL;
-    if (pg_query_is_null(q, 0, col))
-        return true;
-    size_t hex_len = pg_query_len(q, 0, col), len = hex_len / 2;
-    unsigned char *sealed = arena_alloc(a, len + 1);
-    struct buf plain;
-    bool ok = false;
-    buf_init(&plain);
-    if (hex_decode(pg_query_value(q, 0, col), hex_len, sealed, len) &&
-        seal_decrypt_ad(session_key, sealed, len, hash, SEAL_SHA256_BYTES, &plain) == 0) {
-        *out = arena_strndup(a, plain.data, plain.len);
-        ok = true;
-    }
-    seal_wipe_buf(&plain);
-    buf_free(&plain);
-    return ok;
-}
-
 /* ---- the cache ---------------------------------------------------------- */
 
 /* A cached session: this header, then its strings, each NUL-terminated: sub,
@@ -367,20 +305,18 @@ static void forget_user(long long tenant_id, const char *sub)
 
 /* ---- life cycle --------------------------------------------------------- */
 
-/* Keeps a copy of SESSION_KEY for sealing and opening refresh tokens. Call
- * it once per process before the threads start. Until it is called every
- * function that needs the key answers STORE_ERROR. */
+/* Keeps a copy of SESSION_KEY for sealing and opening tokens (store/sealed).
+ * Call it once per process before the threads start. Until it is called
+ * every function that needs the key answers STORE_ERROR. */
 void sess_init_worker(const unsigned char key[SEAL_KEY_BYTES])
 {
-    memcpy(session_key, key, SEAL_KEY_BYTES);
-    key_ready = true;
+    sealed_init_worker(key);
 }
 
 /* Wipes the key copy; the functions needing it then fail again. */
 void sess_cleanup_worker(void)
 {
-    seal_wipe(session_key, sizeof session_key);
-    key_ready = false;
+    sealed_cleanup_worker();
 }
 
 /* ---- create, load ------------------------------------------------------- */
@@ -429,17 +365,17 @@ enum store_result sess_create(const struct sess_new *in, time_t now, struct aren
     id[0] = '\0';
     if (in->tenant_id <= 0 || now <= 0 || !field_ok(in->sub, true) ||
         !field_ok(in->email, true) || !field_ok(in->name, false) || !field_ok(tier, true) ||
-        !tokens_ok(&in->tokens) || (tokens_given(&in->tokens) && !key_ready) ||
+        !tokens_ok(&in->tokens) || (tokens_given(&in->tokens) && !sealed_ready()) ||
         !(groups = groups_json(in->groups, in->ngroups)))
         goto out;
     if (seal_random(raw_id, sizeof raw_id) != 0 ||
         seal_random(out->csrf_secret, sizeof out->csrf_secret) != 0)
         goto out;
     seal_sha256(raw_id, sizeof raw_id, hash);
-    refresh_hex = seal_token(in->tokens.refresh_token, hash, a, &out->refresh_sealed,
+    refresh_hex = sealed_hex(in->tokens.refresh_token, hash, a, &out->refresh_sealed,
                              &out->refresh_sealed_len, &seal_failed);
-    id_hex = seal_token(in->tokens.id_token, hash, a, NULL, NULL, &seal_failed);
-    access_hex = seal_token(in->tokens.access_token, hash, a, NULL, NULL, &seal_failed);
+    id_hex = sealed_hex(in->tokens.id_token, hash, a, NULL, NULL, &seal_failed);
+    access_hex = sealed_hex(in->tokens.access_token, hash, a, NULL, NULL, &seal_failed);
     if (seal_failed)
         goto out;
 
@@ -677,8 +613,8 @@ enum store_result sess_load_tokens(struct sess_session *s, struct arena *a)
         }
     }
     const char *id_token, *access_token;
-    if (!open_token(&q, 0, s->id_hash, a, &id_token) ||
-        !open_token(&q, 1, s->id_hash, a, &access_token)) {
+    if (!sealed_open_column(&q, 0, s->id_hash, a, &id_token) ||
+        !sealed_open_column(&q, 1, s->id_hash, a, &access_token)) {
         rc = STORE_ERROR;
         goto out;
     }
@@ -721,12 +657,12 @@ enum store_result sess_update_tokens(struct sess_session *s, struct arena *a,
     enum store_result rc = STORE_ERROR;
 
     pg_query_init(&q);
-    if (!tokens_ok(t) || (tokens_given(t) && !key_ready))
+    if (!tokens_ok(t) || (tokens_given(t) && !sealed_ready()))
         goto out;
-    refresh_hex = seal_token(t->refresh_token, s->id_hash, a, &sealed_into.refresh_sealed,
+    refresh_hex = sealed_hex(t->refresh_token, s->id_hash, a, &sealed_into.refresh_sealed,
                              &sealed_into.refresh_sealed_len, &seal_failed);
-    id_hex = seal_token(t->id_token, s->id_hash, a, NULL, NULL, &seal_failed);
-    access_hex = seal_token(t->access_token, s->id_hash, a, NULL, NULL, &seal_failed);
+    id_hex = sealed_hex(t->id_token, s->id_hash, a, NULL, NULL, &seal_failed);
+    access_hex = sealed_hex(t->access_token, s->id_hash, a, NULL, NULL, &seal_failed);
     if (seal_failed)
         goto out;
     const char *const params[] = {
@@ -821,24 +757,13 @@ out:
 enum store_result sess_refresh_token(const struct sess_session *s, char *out,
                                      size_t outlen)
 {
-    struct buf plain;
-    enum store_result rc = STORE_ERROR;
-
     if (outlen)
         out[0] = '\0';
     if (!s->refresh_sealed)
         return STORE_NOT_FOUND;
-    if (!key_ready)
-        return STORE_ERROR;
-    buf_init(&plain);
-    if (seal_decrypt_ad(session_key, s->refresh_sealed, s->refresh_sealed_len, s->id_hash,
-                        sizeof s->id_hash, &plain) == 0 &&
-        plain.len < outlen && strlen(buf_cstr(&plain)) == plain.len) {
-        memcpy(out, plain.data, plain.len + 1);
-        rc = STORE_OK;
-    }
-    seal_wipe_buf(&plain);
-    return rc;
+    return sealed_open(s->refresh_sealed, s->refresh_sealed_len, s->id_hash, out, outlen)
+               ? STORE_OK
+               : STORE_ERROR;
 }
 
 /* ---- deletion ----------------------------------------------------------- */

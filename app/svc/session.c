@@ -26,6 +26,7 @@
 #include "core/log.h"
 #include "core/seal.h"
 #include "store/revoked.h"
+#include "store/signins.h"
 #include "store/tenants.h"
 #include "store/users.h"
 #include "svc/signin.h"
@@ -265,12 +266,73 @@ void session_end(const struct tenant *t, struct sess_session *s, const char *coo
         sess_delete(cookie, t->id);
 }
 
-enum session_outcome session_end_others(const struct tenant *t, const struct sess_session *s,
-                                        long long *ended)
+/* wait_until_second sleeps until the clock reads `second` (at most a
+ * second here): tokens issued from then on carry an iat the cut-off does
+ * not catch. */
+static void wait_until_second(time_t second)
 {
-    *ended = 0;
-    enum session_outcome result = from_store(sess_delete_user(t->id, s->sub, s, ended));
-    return result == SESSION_ENDED ? SESSION_OK : result;
+    struct timespec now;
+    while (clock_gettime(CLOCK_REALTIME, &now) == 0 && now.tv_sec < second) {
+        struct timespec rest = {.tv_sec = 0, .tv_nsec = 1000000000L - now.tv_nsec};
+        nanosleep(&rest, NULL);
+    }
+}
+
+/* admin_sign_out ends the user's sign-ins at Cognito: every refresh token,
+ * and the access tokens Cognito's own API would take. */
+static bool admin_sign_out(const struct tenant *t, const char *sub, const char *request_id)
+{
+    struct cog_client c;
+    struct cog_result r;
+    svc_client(t, &c);
+    struct cog_params p = {.username = sub};
+    int rc = cog_run(&c, COG_ADMIN_GLOBAL_SIGN_OUT, &p, &r);
+    if (rc < 0)
+        log_event(LOG_WARN, "global_sign_out_failed", "id=%s tenant=%s type=%s", request_id,
+                  t->slug, r.type[0] ? r.type : "-");
+    cog_result_free(&r);
+    return rc == 0;
+}
+
+enum session_outcome session_end_user(const struct tenant *t, const char *sub,
+                                      const struct sess_session *keep, const char *request_id)
+{
+    long long browsers = 0, apis = 0;
+    time_t now = time(NULL);
+    /* iat counts whole seconds: the cut-off takes in the current one, and
+     * the answer waits until it is over (below). */
+    time_t cut_off = now + 1;
+    enum session_outcome result = SESSION_OK, step;
+
+    bool at_cognito = admin_sign_out(t, sub, request_id);
+    if ((step = from_store(revoked_sign_out_user(t->slug, sub, cut_off, now))) != SESSION_OK)
+        result = step;
+    if ((step = from_store(sess_delete_user(t->id, sub, keep, &browsers))) != SESSION_OK &&
+        step != SESSION_ENDED)
+        result = step;
+    if ((step = from_store(signins_end_user(t->id, sub, &apis))) != SESSION_OK &&
+        step != SESSION_ENDED)
+        result = step;
+    log_event(result == SESSION_OK && at_cognito ? LOG_INFO : LOG_WARN, "user_signed_out",
+              "id=%s tenant=%s cognito=%d sessions=%lld api_signins=%lld", request_id, t->slug,
+              at_cognito, browsers, apis);
+    wait_until_second(cut_off);
+    return result;
+}
+
+enum session_outcome session_renew(const struct tenant *t, struct sess_session *s,
+                                   struct arena *a, const struct cog_result *auth,
+                                   const char *request_id)
+{
+    struct json_object *claims = tokens_verify_result(t, auth, request_id);
+    if (!claims)
+        return SESSION_UNVERIFIED;
+    const char *sub = tokens_claim(claims, "sub");
+    enum session_outcome result = sub && !strcmp(sub, s->sub)
+                                      ? keep_refreshed(t, s, a, auth, claims)
+                                      : SESSION_UNVERIFIED;
+    json_object_put(claims);
+    return result;
 }
 
 bool session_is_admin(const struct sess_session *s)

@@ -2,7 +2,8 @@
 /* session: a browser's signed-in session — started from a verified
  * sign-in, loaded from its cookie, kept fresh (an access token near expiry
  * is refreshed), ended (revoked at Cognito and deleted), and ended for
- * every other browser of the user after a password change. The cookie
+ * every browser and API sign-in of the user after a password change or
+ * reset (the changing session renewed with the new password). The cookie
  * itself is the caller's (pages/browser.h): these steps never see HTTP.
  *
  * Loaded and started sessions live in the caller's arena; the tokens of a
@@ -52,10 +53,19 @@ enum session_outcome session_tokens(struct sess_session *s, struct arena *a);
  * effort) and deletes the session named by cookie. s may be NULL. */
 void session_end(const struct tenant *t, struct sess_session *s, const char *cookie,
                  struct arena *a, const char *request_id);
-/* session_end_others deletes every session of s's user at tenant t but s;
- * *ended tells how many. */
-enum session_outcome session_end_others(const struct tenant *t, const struct sess_session *s,
-                                        long long *ended);
+/* session_end_user ends every sign-in of user sub at t, for a password
+ * reset or change: Cognito's global sign-out, a cut-off in the revocation
+ * list for every bearer token issued so far, every browser session but keep
+ * (may be NULL) and every API sign-in. It returns once the cut-off's second
+ * is over, so tokens issued afterwards are not caught by it. Not
+ * SESSION_OK: a step the store could not take (logged; the rest is done). */
+enum session_outcome session_end_user(const struct tenant *t, const char *sub,
+                                      const struct sess_session *keep, const char *request_id);
+/* session_renew gives s the tokens of a new sign-in of its user (auth, an
+ * AuthenticationResult): after a password change ended all the rest. */
+enum session_outcome session_renew(const struct tenant *t, struct sess_session *s,
+                                   struct arena *a, const struct cog_result *auth,
+                                   const char *request_id);
 /* session_is_admin is true when s's user is in the tenant admin group. */
 bool session_is_admin(const struct sess_session *s);
 

@@ -25,8 +25,14 @@
 //     checks the user is UNCONFIRMED (AdminGetUser), then asks cognito-local
 //     for ForgotPassword, which makes a new code, stores it on the user (its
 //     data folder) and prints its usual "Confirmation Code Delivery" box.
-//   GlobalSignOut: the access token is checked with GetUser and {} returned;
-//     cognito-local keeps no session list, so nothing is revoked.
+//   GlobalSignOut, AdminUserGlobalSignOut: cognito-local keeps each user's
+//     refresh tokens (and honours RevokeToken) but cannot sign a user out
+//     everywhere. The double notes every refresh token it sees handed out
+//     (InitiateAuth, AdminInitiateAuth, RespondToAuthChallenge pass through
+//     it) with its pool and user, and a global sign-out revokes each of the
+//     user's with cognito-local's own RevokeToken, so their refreshes are
+//     refused as at Cognito. Tokens handed out before the double started are
+//     not known to it.
 //   ChangePassword: a wrong previous password is NotAuthorizedException, as
 //     in Cognito (cognito-local says InvalidPasswordException).
 // Usage: COGNITO_UPSTREAM=http://127.0.0.1:9229 node cognito-double.mjs [port]
@@ -48,6 +54,8 @@ const MODES = new Set(['throttle', 'error5xx', 'timeout', 'delay', 'type', 'addK
 const faults = new Map(); // op or '*' → {mode, delayMs, type, status, count}
 const calls = new Map(); // op → number of calls seen
 const poolOfClientCache = new Map(); // client id → pool id
+const signIns = new Map(); // refresh token → {pool, username, clientId}
+const SIGN_INS_MAX = 100_000; // the oldest are forgotten beyond this
 
 const log = (msg) => console.log(`cognito-double: ${msg}`);
 
@@ -130,6 +138,44 @@ async function poolOfClient(clientId) {
   throw new CognitoError(400, 'ResourceNotFoundException', `App client ${clientId} not found`);
 }
 
+// ---- sign-ins ------------------------------------------------------------
+
+// claimsOf reads a JWT's payload without checking it (cognito-local made it).
+function claimsOf(token) {
+  try {
+    return JSON.parse(Buffer.from(String(token).split('.')[1], 'base64url').toString('utf8'));
+  } catch {
+    return {};
+  }
+}
+
+// noteSignIn remembers the refresh token an authentication answer hands out.
+async function noteSignIn(clientId, pool, answer) {
+  const token = answer?.AuthenticationResult?.RefreshToken;
+  const username = claimsOf(token)['cognito:username'];
+  if (!token || !username || !clientId) return answer;
+  if (signIns.size >= SIGN_INS_MAX) signIns.delete(signIns.keys().next().value);
+  signIns.set(token, { pool: pool ?? (await poolOfClient(clientId)), username, clientId });
+  return answer;
+}
+
+// signOutEverywhere revokes every refresh token the double saw handed out to
+// user `username` of pool.
+async function signOutEverywhere(pool, username) {
+  let revoked = 0;
+  for (const [token, signIn] of [...signIns]) {
+    if (signIn.pool !== pool || signIn.username !== username) continue;
+    signIns.delete(token);
+    try {
+      await upstream('RevokeToken', { Token: token, ClientId: signIn.clientId });
+      revoked++;
+    } catch (err) {
+      if (!(err instanceof CognitoError)) throw err; // already revoked: fine
+    }
+  }
+  log(`global sign-out of ${username}: ${revoked} refresh token(s) revoked`);
+}
+
 // ---- what cognito-local lacks or gets wrong ------------------------------
 
 const local = {
@@ -146,8 +192,25 @@ const local = {
     return { CodeDeliveryDetails: sent.CodeDeliveryDetails };
   },
   async GlobalSignOut(input) {
-    await upstream('GetUser', { AccessToken: input.AccessToken });
+    const user = await upstream('GetUser', { AccessToken: input.AccessToken });
+    await signOutEverywhere(await poolOfClient(claimsOf(input.AccessToken).client_id), user.Username);
     return {};
+  },
+  async AdminUserGlobalSignOut({ UserPoolId, Username }) {
+    if (!UserPoolId || !Username)
+      throw new CognitoError(400, 'InvalidParameterException', 'UserPoolId and Username are needed');
+    const user = await upstream('AdminGetUser', { UserPoolId, Username });
+    await signOutEverywhere(UserPoolId, user.Username);
+    return {};
+  },
+  async InitiateAuth(input) {
+    return noteSignIn(input.ClientId, null, await upstream('InitiateAuth', input));
+  },
+  async AdminInitiateAuth(input) {
+    return noteSignIn(input.ClientId, input.UserPoolId, await upstream('AdminInitiateAuth', input));
+  },
+  async RespondToAuthChallenge(input) {
+    return noteSignIn(input.ClientId, null, await upstream('RespondToAuthChallenge', input));
   },
   async ChangePassword(input) {
     try {

@@ -160,7 +160,7 @@ test('operations pages: /status and /metrics are for this machine under a /t/<sl
   }
 });
 
-test('a copy of gatehouse.sessions and gatehouse.tenants authenticates nowhere', async () => {
+test('a copy of gatehouse.sessions, api_signins and tenants authenticates nowhere', async () => {
   const email = uniqueEmail('dbcopy');
   await apiLogin(email); // a user the API knows…
   const b = new Browser();
@@ -170,9 +170,12 @@ test('a copy of gatehouse.sessions and gatehouse.tenants authenticates nowhere',
   // The rows of this user (the table is large after the other tests) and
   // every tenant.
   const rows = psql(`SELECT row_to_json(s)::text FROM gatehouse.sessions s WHERE s.email = '${email}'
+    UNION ALL SELECT row_to_json(a)::text FROM gatehouse.api_signins a
+      WHERE a.user_sub = (SELECT user_sub FROM gatehouse.sessions WHERE email = '${email}' LIMIT 1)
     UNION ALL SELECT row_to_json(t)::text FROM gatehouse.tenants t`)
     .map((r) => r[0]).join('\n');
   assert.match(rows, new RegExp(email.replace(/[.+]/g, '\\$&')), 'the copy holds the session of that user');
+  assert.match(rows, /"username"/, 'and the API sign-in of that user');
   // Every token-like value: JWTs, and any long run of base64url or hex.
   const candidates = new Set([
     ...(rows.match(/eyJ[\w-]+\.[\w-]+\.[\w-]+/g) || []),

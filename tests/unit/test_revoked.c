@@ -179,6 +179,27 @@ static void test_profile(void)
     arena_free(&a);
 }
 
+/* A password reset or change: every token of the user issued before the
+ * cut-off is refused, those of the cut-off's second included, and nobody
+ * else's; a token issued from the cut-off on is not. */
+static void test_sign_out_user(void)
+{
+    struct revoked_token earlier = token("grace", "jti-g1", NULL, T0 - 600);
+    struct revoked_token same_second = token("grace", "jti-g2", NULL, T0);
+    struct revoked_token after = token("grace", "jti-g3", NULL, T0 + 1);
+    struct revoked_token other = token("heidi", "jti-h1", NULL, T0);
+    test_cond("no sub", revoked_sign_out_user("default", NULL, T0 + 1, T0) == STORE_ERROR);
+    test_cond("a sub with a control character",
+              revoked_sign_out_user("default", "gr\001ace", T0 + 1, T0) == STORE_ERROR);
+    test_cond("grace's password is reset",
+              revoked_sign_out_user("default", "grace", T0 + 1, T0) == STORE_OK);
+    test_cond("her earlier token is refused", check("default", &earlier) == REVOKED);
+    test_cond("so is one of the same second", check("default", &same_second) == REVOKED);
+    test_cond("one issued after is not", check("default", &after) == CLEAR);
+    test_cond("nobody else is touched", check("default", &other) == CLEAR);
+    test_cond("one row, for the user", has("default", "grace") && !has("default", "jti-g1"));
+}
+
 static void test_without_server(void)
 {
     struct revoked_token t = token("sub-1", "jti-1", NULL, T0);
@@ -198,6 +219,7 @@ int main(void)
         test_sign_out();
         test_expiry();
         test_profile();
+        test_sign_out_user();
     }
     scratch_db_close(&db);
     return test_report();

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: MIT */
+/* signins: the JSON API's sign-ins (see signins.h).
+ *
+ * Why a row per refresh token: Cognito's access tokens from a refresh carry
+ * nothing that ties them to the sign-in they came from at every Cognito
+ * (the local one has no origin_jti, and a refresh gets a new iat), so a
+ * logout that sends only its access token could not end the refresh chain
+ * by looking at tokens. The server keeps the chain instead: the row knows
+ * the jti of the last access token it gave out, which is what a logout
+ * presents, and a refresh through the API must find its row.
+ *
+ * Every statement is parameterised and names its tenant: a refresh token of
+ * one tenant finds nothing at another. Rows whose idle deadline has passed
+ * are never found, and are deleted by the next sign-in of any user (one
+ * cheap indexed DELETE at a moment that is not a page view).
+ *
+ * Ownership: found strings are copied into the caller's arena; an opened
+ * refresh token goes into the caller's buffer, which the caller wipes. */
+#include "store/signins.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/hex.h"
+#include "core/limits.h"
+#include "core/seal.h"
+#include "store/sealed.h"
+
+#define HASH_HEX_LEN (2 * SEAL_SHA256_BYTES)
+#define FIELD_MAX 256 /* a sub, a user name or a jti */
+
+/* token_hash keys a refresh token: its SHA-256, as hex for the statements. */
+static bool token_hash(const char *token, unsigned char hash[SEAL_SHA256_BYTES],
+                       char hex[HASH_HEX_LEN + 1])
+{
+    size_t n = token ? strnlen(token, REFRESH_TOKEN_MAX + 1) : 0;
+    if (n == 0 || n > REFRESH_TOKEN_MAX)
+        return false;
+    seal_sha256(token, n, hash);
+    hex_encode(hash, SEAL_SHA256_BYTES, hex);
+    return true;
+}
+
+/* Records a new sign-in, sealing its refresh token; expired rows of any
+ * user go in the same statement. STORE_OK, STORE_UNAVAILABLE or
+ * STORE_ERROR (bad fields, no key). */
+enum store_result signins_record(const struct signins_new *in, time_t now)
+{
+    unsigned char hash[SEAL_SHA256_BYTES];
+    char hash_hex[HASH_HEX_LEN + 1], tenant[NUM_TEXT_MAX], at[NUM_TEXT_MAX],
+        until[NUM_TEXT_MAX];
+    bool failed = false;
+    struct pg_query q;
+    enum store_result rc = STORE_ERROR;
+
+    if (in->tenant_id <= 0 || !token_hash(in->refresh_token, hash, hash_hex) ||
+        !pg_field_ok(in->sub, FIELD_MAX, true) || !pg_field_ok(in->username, FIELD_MAX, true) ||
+        !pg_field_ok(in->access_jti, FIELD_MAX, false))
+        return STORE_ERROR;
+    /* Nothing is sealed into an arena here: only the hex text is needed. */
+    char *sealed = sealed_hex(in->refresh_token, hash, NULL, NULL, NULL, &failed);
+    if (failed)
+        goto out;
+    const char *const params[] = {hash_hex, pg_num_text(tenant, in->tenant_id), in->sub,
+                                  in->username, sealed, in->access_jti, pg_num_text(at, now),
+                                  pg_num_text(until, now + API_SIGNIN_IDLE_S)};
+    pg_query_init(&q);
+    if (pg_query_run(&q,
+                     "WITH gone AS (DELETE FROM gatehouse.api_signins"
+                     " WHERE expires_at <= to_timestamp($7::bigint))"
+                     " INSERT INTO gatehouse.api_signins (id_hash, tenant_id, user_sub, username,"
+                     " refresh_token_enc, access_jti, created_at, last_used_at, expires_at)"
+                     " VALUES (decode($1, 'hex'), $2::bigint, $3, $4, decode($5, 'hex'), $6,"
+                     " to_timestamp($7::bigint), to_timestamp($7::bigint),"
+                     " to_timestamp($8::bigint))"
+                     " ON CONFLICT (id_hash) DO NOTHING",
+                     8, params))
+        rc = STORE_OK;
+    else
+        rc = pg_store_result(&q);
+    pg_query_cleanup(&q);
+out:
+    free(sealed);
+    return rc;
+}
+
+/* Finds the live sign-in of refresh_token at tenant_id: STORE_OK with *out
+ * filled, STORE_NOT_FOUND (none: ended, expired, another tenant's, or not
+ * a token we handed out), STORE_UNAVAILABLE or STORE_ERROR. */
+enum store_result signins_find(long long tenant_id, const char *refresh_token, time_t now,
+                               struct arena *a, struct signins_signin *out)
+{
+    unsigned char hash[SEAL_SHA256_BYTES];
+    char hash_hex[HASH_HEX_LEN + 1], tenant[NUM_TEXT_MAX], at[NUM_TEXT_MAX];
+    struct pg_query q;
+    enum store_result rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!token_hash(refresh_token, hash, hash_hex))
+        return STORE_NOT_FOUND;
+    const char *const params[] = {hash_hex, pg_num_text(tenant, tenant_id),
+                                  pg_num_text(at, now)};
+    pg_query_init(&q);
+    if (!pg_query_run(&q,
+                      "SELECT user_sub, username FROM gatehouse.api_signins"
+                      " WHERE id_hash = decode($1, 'hex') AND tenant_id = $2::bigint"
+                      " AND expires_at > to_timestamp($3::bigint)",
+                      3, params)) {
+        rc = pg_store_result(&q);
+    } else if (pg_query_rows(&q) != 1) {
+        rc = STORE_NOT_FOUND;
+    } else {
+        out->sub = arena_strdup(a, pg_query_value(&q, 0, 0));
+        out->username = arena_strdup(a, pg_query_value(&q, 0, 1));
+        rc = STORE_OK;
+    }
+    pg_query_cleanup(&q);
+    return rc;
+}
+
+/* Notes a refresh of the sign-in: the jti of the access token it gave out
+ * and a new idle deadline. STORE_NOT_FOUND when the row went meanwhile (a
+ * logout or a password change won the race: the caller must not answer the
+ * new tokens). */
+enum store_result signins_touch(long long tenant_id, const char *refresh_token,
+                                const char *access_jti, time_t now)
+{
+    unsigned char hash[SEAL_SHA256_BYTES];
+    char hash_hex[HASH_HEX_LEN + 1], tenant[NUM_TEXT_MAX], at[NUM_TEXT_MAX],
+        until[NUM_TEXT_MAX];
+    struct pg_query q;
+    enum store_result rc;
+
+    if (!token_hash(refresh_token, hash, hash_hex) || !pg_field_ok(access_jti, FIELD_MAX, false))
+        return STORE_ERROR;
+    const char *const params[] = {hash_hex, pg_num_text(tenant, tenant_id), access_jti,
+                                  pg_num_text(at, now), pg_num_text(until, now + API_SIGNIN_IDLE_S)};
+    pg_query_init(&q);
+    if (!pg_query_run(&q,
+                      "UPDATE gatehouse.api_signins SET access_jti = $3,"
+                      " last_used_at = to_timestamp($4::bigint),"
+                      " expires_at = to_timestamp($5::bigint)"
+                      " WHERE id_hash = decode($1, 'hex') AND tenant_id = $2::bigint"
+                      " AND expires_at > to_timestamp($4::bigint)",
+                      5, params))
+        rc = pg_store_result(&q);
+    else
+        rc = pg_query_affected(&q) == 1 ? STORE_OK : STORE_NOT_FOUND;
+    pg_query_cleanup(&q);
+    return rc;
+}
+
+/* Ends one sign-in of user sub at tenant_id: the one of refresh_token when
+ * it is given, else the one that last gave out the access token access_jti.
+ * Its refresh token is opened into refresh_out (refresh_len bytes), for
+ * revoking at Cognito; "" when it does not open. STORE_OK, STORE_NOT_FOUND
+ * (no such sign-in of that user), STORE_UNAVAILABLE or STORE_ERROR. */
+enum store_result signins_end(long long tenant_id, const char *sub, const char *refresh_token,
+                              const char *access_jti, char *refresh_out, size_t refresh_len)
+{
+    unsigned char hash[SEAL_SHA256_BYTES];
+    char hash_hex[HASH_HEX_LEN + 1], tenant[NUM_TEXT_MAX];
+    struct pg_query q;
+    enum store_result rc;
+
+    if (refresh_len)
+        refresh_out[0] = '\0';
+    if (!pg_field_ok(sub, FIELD_MAX, true) || !pg_field_ok(access_jti, FIELD_MAX, false))
+        return STORE_ERROR;
+    bool by_token = refresh_token && token_hash(refresh_token, hash, hash_hex);
+    if (!by_token && !access_jti)
+        return STORE_NOT_FOUND;
+    const char *const params[] = {pg_num_text(tenant, tenant_id), sub,
+                                  by_token ? hash_hex : NULL, by_token ? NULL : access_jti};
+    pg_query_init(&q);
+    if (!pg_query_run(&q,
+                      "DELETE FROM gatehouse.api_signins"
+                      " WHERE tenant_id = $1::bigint AND user_sub = $2"
+                      " AND (id_hash = decode($3, 'hex') OR access_jti = $4)"
+                      " RETURNING encode(id_hash, 'hex'), encode(refresh_token_enc, 'hex')",
+                      4, params)) {
+        rc = pg_store_result(&q);
+    } else if (pg_query_rows(&q) < 1) {
+        rc = STORE_NOT_FOUND;
+    } else {
+        unsigned char row_hash[SEAL_SHA256_BYTES];
+        size_t hex_len = pg_query_len(&q, 0, 1), len = hex_len / 2;
+        struct arena a;
+        arena_init(&a);
+        unsigned char *sealed = arena_alloc(&a, len + 1);
+        if (!hex_decode(pg_query_value(&q, 0, 0), pg_query_len(&q, 0, 0), row_hash,
+                        sizeof row_hash) ||
+            !hex_decode(pg_query_value(&q, 0, 1), hex_len, sealed, len) ||
+            !sealed_open(sealed, len, row_hash, refresh_out, refresh_len)) {
+            if (refresh_len)
+                refresh_out[0] = '\0';
+        }
+        arena_free(&a);
+        rc = STORE_OK;
+    }
+    pg_query_cleanup(&q);
+    return rc;
+}
+
+/* Ends every API sign-in of user sub at tenant_id (a password reset or
+ * change). *ended (may be NULL) gets how many. */
+enum store_result signins_end_user(long long tenant_id, const char *sub, long long *ended)
+{
+    char tenant[NUM_TEXT_MAX];
+    struct pg_query q;
+    enum store_result rc = STORE_OK;
+
+    if (ended)
+        *ended = 0;
+    if (!pg_field_ok(sub, FIELD_MAX, true))
+        return STORE_ERROR;
+    const char *const params[] = {pg_num_text(tenant, tenant_id), sub};
+    pg_query_init(&q);
+    if (!pg_query_run(&q,
+                      "DELETE FROM gatehouse.api_signins"
+                      " WHERE tenant_id = $1::bigint AND user_sub = $2",
+                      2, params))
+        rc = pg_store_result(&q);
+    else if (ended)
+        *ended = pg_query_affected(&q);
+    pg_query_cleanup(&q);
+    return rc;
+}
