@@ -53,6 +53,8 @@
 #define HTTP_SUCCESS_MIN 200
 #define HTTP_SUCCESS_END 300
 #define HTTP_SERVER_ERROR_MIN 500
+#define HTTP_GATEWAY_FIRST 502 /* Bad Gateway, Service Unavailable, Gateway Timeout */
+#define HTTP_GATEWAY_LAST 504
 #define MS_PER_S 1000L
 #define NS_PER_MS 1000000L
 
@@ -463,8 +465,15 @@ static bool is_throttle(enum cogerr err)
  * load: they are never retried. */
 static bool should_retry(enum retry_policy policy, const struct cog_result *r)
 {
-    bool transient = r->err == COGERR_UNAVAILABLE || r->err == COGERR_INTERNAL_ERROR ||
-                     r->http_status >= HTTP_SERVER_ERROR_MIN;
+    /* Worth asking again: no answer at all, Cognito's own InternalError, a
+     * typed 5xx, and a gateway's 502-504, which mean "try again" by their
+     * very status. Another 5xx without a __type is an implementation's own
+     * failure (an emulator's "not implemented" page): the same question
+     * gets the same answer. */
+    bool gateway = r->http_status >= HTTP_GATEWAY_FIRST && r->http_status <= HTTP_GATEWAY_LAST;
+    bool transient = (r->http_status == 0 && r->err == COGERR_UNAVAILABLE) ||
+                     r->err == COGERR_INTERNAL_ERROR ||
+                     (r->http_status >= HTTP_SERVER_ERROR_MIN && (r->type[0] || gateway));
     switch (policy) {
     case RETRY_NEVER:
         return false;
@@ -510,8 +519,20 @@ static void sleep_ms(long ms)
 
 /* ---- one attempt ------------------------------------------------------- */
 
+/* first_line copies the first line of an answer's body into out, as
+ * printable ASCII ('?' for anything else), for the log. */
+static void first_line(const char *body, size_t len, char *out, size_t outlen)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len && body[i] != '\n' && body[i] != '\r' && n + 1 < outlen; i++)
+        out[n++] = body[i] >= ' ' && body[i] < 0x7f ? body[i] : '?';
+    if (outlen)
+        out[n] = '\0';
+}
+
 /* classify turns one awshttp outcome into out (err, type, http_status and,
- * on success, reply). detail gets the transport error, if any. */
+ * on success, reply). detail gets the transport error, or the first line
+ * of an answer without a __type. */
 static void classify(int rc, struct awshttp_reply *reply, struct cog_result *out,
                      char *detail, size_t detaillen)
 {
@@ -551,10 +572,12 @@ static void classify(int rc, struct awshttp_reply *reply, struct cog_result *out
         cogerr_base_type(json_object_get_string(type), out->type, sizeof(out->type));
         out->err = cogerr_from_type(out->type);
     } else {
-        /* A 5xx without a type comes from in front of Cognito (a gateway):
-         * Cognito is not answering. Anything else is not understood. */
+        /* A 5xx without a type: to the user, Cognito is not answering.
+         * Anything else is not understood. Either way the log says what
+         * came back, by its first line. */
         out->err = reply->status >= HTTP_SERVER_ERROR_MIN ? COGERR_UNAVAILABLE
                                                           : COGERR_UNKNOWN;
+        first_line(reply->body.data, reply->body.len, detail, detaillen);
     }
     json_object_put(obj);
 }

@@ -9,7 +9,9 @@
 //     mode "throttle" 400 TooManyRequestsException | "error5xx" `status`
 //     (default 500) InternalErrorException | "timeout" never answer | "delay"
 //     answer normally after `delayMs` | "type" 400 (or `status`) with
-//     __type = `type`, e.g. CodeDeliveryFailureException | "off" normal again;
+//     __type = `type`, e.g. CodeDeliveryFailureException | "untyped" `status`
+//     (default 500) with an HTML page and no __type, as an emulator answers a
+//     call it has not implemented | "off" normal again;
 //     optional "count": only the next N calls; "op": "*" for every operation.
 //   POST /__control {"op": "GET /.well-known/jwks.json", "mode": "error5xx"}
 //     an op "GET <suffix>" is a fault for GET requests (which are otherwise
@@ -49,7 +51,7 @@ const BODY_MAX = 1024 * 1024;
 const HANG_MAX_MS = 120_000; // a "timeout" socket is dropped after this anyway
 const UPSTREAM_TIMEOUT_MS = 10_000;
 const LIST_POOLS_MAX = 60;
-const MODES = new Set(['throttle', 'error5xx', 'timeout', 'delay', 'type', 'addKeys', 'off']);
+const MODES = new Set(['throttle', 'error5xx', 'timeout', 'delay', 'type', 'untyped', 'addKeys', 'off']);
 
 const faults = new Map(); // op or '*' → {mode, delayMs, type, status, count}
 const calls = new Map(); // op → number of calls seen
@@ -287,6 +289,12 @@ async function applyFault(fault, op, res) {
     case 'type':
       send(res, fault.status ?? 400, { __type: fault.type, message: `Injected ${fault.type}` });
       return true;
+    case 'untyped': {
+      const page = Buffer.from(`<!DOCTYPE html>\n<html><body><pre>Error: ${op} has not been implemented</pre></body></html>\n`);
+      res.writeHead(fault.status ?? 500, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': page.length });
+      res.end(page);
+      return true;
+    }
     case 'timeout': {
       const timer = setTimeout(() => res.socket?.destroy(), HANG_MAX_MS);
       res.on('close', () => clearTimeout(timer));

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { fault, sleep, waitFor, STACK, HTTPS_PORT, PASSWORD } from './helpers.mjs';
+import { fault, sleep, waitFor, stackInfo, STACK, HTTPS_PORT, PASSWORD } from './helpers.mjs';
 import { fcgiRequest } from './fcgi.mjs';
 import {
   startPool, stopPool, startNginx, tempDir, workerPids, stackMasterPid, fdCount, poolStatus,
@@ -138,6 +138,21 @@ test('cognito-5xx: a failing Cognito is a 503 page or JSON error, quickly, and f
     assert.ok(api.ms < CALL_BUDGET_MS + ANSWER_SLACK_MS, `API answered in ${api.ms} ms`);
     assertBrowsed(records, 'while Cognito failed');
     await noThreadHeld();
+  } finally { await fault({ reset: true }); }
+});
+
+test('cognito-untyped: a 5xx without a __type is not asked again, and the log shows its first line', async () => {
+  const user = await confirmedUser(PORT, { tag: 'untyped' });
+  const { access_token: access } = await apiTokens(PORT, user);
+  await fault({ reset: true });
+  await fault({ op: 'GlobalSignOut', mode: 'untyped' });
+  const logFrom = fileSize(STACK_LOG);
+  try {
+    const r = await apiCall(PORT, 'POST', '/api/v1/auth/logout', { token: access });
+    assertJsonError(r, 503, 'a logout against an unimplemented GlobalSignOut');
+    const calls = await (await fetch(stackInfo().COGNITO_DOUBLE_CONTROL)).json();
+    assert.equal(calls.calls.GlobalSignOut, 1, 'asked once, not retried');
+    await waitFor(() => /<!DOCTYPE html>/.test(logSince(STACK_LOG, logFrom)), 2000, 'the first line in the log');
   } finally { await fault({ reset: true }); }
 });
 

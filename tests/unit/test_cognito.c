@@ -288,6 +288,9 @@ static const struct outcome outcomes[] = {
     {"throttled (Throttling)", COGERR_THROTTLING, 400, false, true},
     {"InternalError", COGERR_INTERNAL_ERROR, 500, true, false},
     {"503 without type", COGERR_UNAVAILABLE, 503, true, false},
+    {"504 without type", COGERR_UNAVAILABLE, 504, true, false},
+    {"500 without type (not implemented)", COGERR_UNAVAILABLE, 500, false, false},
+    {"501 without type", COGERR_UNAVAILABLE, 501, false, false},
     {"502 unknown type", COGERR_UNKNOWN, 502, true, false},
     {"no answer", COGERR_UNAVAILABLE, 0, true, false},
     {"LimitExceeded", COGERR_LIMIT_EXCEEDED, 400, false, false},
@@ -365,16 +368,19 @@ static void test_retry_policy(void)
 
 /* ---- 4. reading answers ------------------------------------------------ */
 
+static char last_detail[DETAIL_MAX]; /* what classify_text's call said */
+
 static void classify_text(long status, int rc, const char *body, struct cog_result *out)
 {
     struct awshttp_reply reply = {.status = status};
-    char detail[DETAIL_MAX] = "";
+    char *detail = last_detail;
+    detail[0] = '\0';
     buf_init(&reply.body);
     if (body)
         buf_puts(&reply.body, body);
     snprintf(reply.error, sizeof(reply.error), "%s", rc ? "Connection refused" : "");
     memset(out, 0, sizeof(*out));
-    classify(rc, &reply, out, detail, sizeof(detail));
+    classify(rc, &reply, out, detail, sizeof(last_detail));
     buf_free(&reply.body);
 }
 
@@ -424,6 +430,10 @@ static void test_classify(void)
     test_cond("200 too deep: unknown", r.err == COGERR_UNKNOWN && !r.reply);
     classify_text(500, 0, "", &r);
     test_cond("500 without type: unavailable", r.err == COGERR_UNAVAILABLE && r.http_status == 500);
+    classify_text(500, 0, "Error: AdminUserGlobalSignOut has not been implemented\r\n<pre>\x01", &r);
+    test_cond("500 html: unavailable, its first line for the log",
+              r.err == COGERR_UNAVAILABLE &&
+                  !strcmp(last_detail, "Error: AdminUserGlobalSignOut has not been implemented"));
     classify_text(403, 0, "<html>Forbidden</html>", &r);
     test_cond("403 html: unknown", r.err == COGERR_UNKNOWN);
     classify_text(400, 0, "{\"__type\":42}", &r);
