@@ -12,6 +12,7 @@
 #include "store/tenants.h"
 #include "svc/session.h"
 #include "svc/svc.h"
+#include "svc/throttle.h"
 
 int password_forgot(const struct tenant *t, const char *email, struct cog_result *r)
 {
@@ -29,6 +30,9 @@ int password_reset(const struct tenant *t, const char *email, const char *code,
     struct cog_params p = {.username = email, .code = code, .password = password};
     if (cog_run(&c, COG_CONFIRM_FORGOT_PASSWORD, &p, r) < 0)
         return -1;
+    /* The emailed code proves the email is theirs: a lock from failed
+     * sign-ins (svc/throttle.h) ends, as the lock's message promises. */
+    throttle_forget(t->slug, email, request_id);
     log_event(LOG_INFO, "password_reset", "id=%s tenant=%s", request_id, t->slug);
     return 0;
 }
