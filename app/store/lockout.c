@@ -24,7 +24,7 @@
  * the pools run at once); their failures lock it for long at once.
  *
  * Writes after the attempt run through pg_query_run_tenant. A failure also
- * deletes up to sweep_rows counts that have gone quiet, so the table holds
+ * deletes up to LOCKOUT_SWEEP_ROWS counts that have gone quiet, so the table holds
  * about as many rows as keys that failed within the reset period, with no
  * sweeper. */
 #include "store/lockout.h"
@@ -72,7 +72,7 @@ static const char check_sql[] =
 
 /* $1 account key (NULL: counted by the check already), $2 address key,
  * $3 account_free, $4 lock_first_s, $5 lock_max_s, $6 reset_s,
- * $7 address_free, $8 sweep_rows. */
+ * $7 address_free, $8 LOCKOUT_SWEEP_ROWS. */
 static const char fail_sql[] =
     "WITH gone AS (DELETE FROM login_failures WHERE key IN (SELECT key FROM login_failures"
     " WHERE last_failure < now() - make_interval(secs => $6::int)"
