@@ -14,7 +14,11 @@
 # POSTs are rate-limited per client address: 10/s with a burst of 20 for a
 # person (dev, and production's config); the test profile allows 100/s with
 # a burst of 200, since every test client shares 127.0.0.1, and its rate-limit
-# test sends more than that.
+# test sends more than that. For the same reason failed sign-ins lock an
+# address after 100 (production's default, and dev's) but only after 100000
+# in the test profiles, whose database outlives many runs of every test's
+# wrong passwords; tests/integration/throttle.test.mjs tries the address
+# lock on a pool of its own with a low GATEHOUSE_ADDRESS_FAILURES.
 # The cognito shim is tests/double/cognito-double.mjs in front of
 # cognito-local: it passes every call through unchanged and answers only
 # the calls cognito-local lacks (ResendConfirmationCode, GlobalSignOut); the
@@ -46,13 +50,13 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd -P)
 PROFILE=${STACK_PROFILE:-dev}
 case "$PROFILE" in
-dev)  TENANT_CACHE_TTL=30; POST_RATE=10r/s; POST_BURST=20; HTTPS_PORT=8443;  HTTP_PORT=8080;  PG_PORT=5433;  COGNITO_PORT=9229;  S3_PORT=4569;  SHIM_PORT=9329 ;;
-test) TENANT_CACHE_TTL=1; POST_RATE=100r/s; POST_BURST=200; HTTPS_PORT=18443; HTTP_PORT=18080; PG_PORT=15433; COGNITO_PORT=19229; S3_PORT=14569; SHIM_PORT=19329 ;;
+dev)  TENANT_CACHE_TTL=30; POST_RATE=10r/s; POST_BURST=20; ADDRESS_FAILURES=100; HTTPS_PORT=8443;  HTTP_PORT=8080;  PG_PORT=5433;  COGNITO_PORT=9229;  S3_PORT=4569;  SHIM_PORT=9329 ;;
+test) TENANT_CACHE_TTL=1; POST_RATE=100r/s; POST_BURST=200; ADDRESS_FAILURES=100000; HTTPS_PORT=18443; HTTP_PORT=18080; PG_PORT=15433; COGNITO_PORT=19229; S3_PORT=14569; SHIM_PORT=19329 ;;
 *)  # A private profile (a second developer, a parallel test run): its
     # ports start at STACK_PORT_BASE, in the order of the table above.
     [[ "$PROFILE" =~ ^[a-z0-9]+$ && "${STACK_PORT_BASE:-}" =~ ^[1-5][0-9]{4}$ ]] || {
         echo "stack.sh: STACK_PROFILE is dev, test, or a name with STACK_PORT_BASE=NNNNN" >&2; exit 2; }
-    TENANT_CACHE_TTL=1; POST_RATE=100r/s; POST_BURST=200
+    TENANT_CACHE_TTL=1; POST_RATE=100r/s; POST_BURST=200; ADDRESS_FAILURES=100000
     HTTPS_PORT=$STACK_PORT_BASE; HTTP_PORT=$((STACK_PORT_BASE + 1)); PG_PORT=$((STACK_PORT_BASE + 2))
     COGNITO_PORT=$((STACK_PORT_BASE + 3)); S3_PORT=$((STACK_PORT_BASE + 4)); SHIM_PORT=$((STACK_PORT_BASE + 5)) ;;
 esac
@@ -305,7 +309,8 @@ APP_KEYS=(DATABASE_URL AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SE
     S3_BUCKET_NAME S3_ENDPOINT SESSION_KEY ADMIN_GROUP BASE_DOMAIN PLATFORM_ADMIN_TOKEN CORS_ORIGINS
     GATEHOUSE_LISTEN GATEHOUSE_PROCESSES GATEHOUSE_THREADS GATEHOUSE_MAX_REQUESTS
     GATEHOUSE_REQUEST_TIMEOUT GATEHOUSE_TEMPLATES GATEHOUSE_PID_FILE GATEHOUSE_LISTEN_SLOW
-    GATEHOUSE_SLOW_THREADS GATEHOUSE_TENANT_CACHE_TTL GATEHOUSE_SQL GATEHOUSE_SLOW_MS)
+    GATEHOUSE_SLOW_THREADS GATEHOUSE_TENANT_CACHE_TTL GATEHOUSE_SQL GATEHOUSE_SLOW_MS
+    GATEHOUSE_ADDRESS_FAILURES)
 
 write_settings() {
     local ids session_key admin_token pool_id client_id client_secret
@@ -356,6 +361,7 @@ GATEHOUSE_SLOW_THREADS=$APP_SLOW_THREADS
 GATEHOUSE_MAX_REQUESTS=100000
 GATEHOUSE_REQUEST_TIMEOUT=20
 GATEHOUSE_TENANT_CACHE_TTL=$TENANT_CACHE_TTL
+GATEHOUSE_ADDRESS_FAILURES=$ADDRESS_FAILURES
 GATEHOUSE_TEMPLATES=$REPO/templates
 GATEHOUSE_PID_FILE=$APP_PIDFILE
 EOF

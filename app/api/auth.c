@@ -23,6 +23,7 @@
 #include "api/auth.h"
 
 #include <json-c/json.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -40,6 +41,7 @@
 #include "svc/registration.h"
 #include "svc/signin.h"
 #include "svc/svc.h"
+#include "svc/throttle.h"
 #include "svc/tier.h"
 #include "svc/tokens.h"
 
@@ -237,7 +239,7 @@ enum http_status auth_login(struct request *req, struct response *resp)
 
     struct signin in;
     enum http_status status;
-    signin_password(req->tenant, email, password, &in);
+    signin_password(req->tenant, email, password, req->client_addr, req->request_id, &in);
     switch (in.outcome) {
     case SIGNIN_TOKENS:
         status = reply_tokens(req, resp, &in.result, true);
@@ -261,6 +263,21 @@ enum http_status auth_login(struct request *req, struct response *resp)
     }
     case SIGNIN_UNCONFIRMED:
         status = unconfirmed(req, resp, &in);
+        break;
+    case SIGNIN_LOCKED: {
+        /* Too many failures of this email or address: the same answer
+         * whether or not the email has an account, and Cognito was not
+         * asked. */
+        char wait[NUM_TEXT_MAX], message[THROTTLE_MESSAGE_MAX];
+        snprintf(wait, sizeof(wait), "%lld", in.retry_after_s);
+        resp_header(resp, "Retry-After", wait);
+        throttle_message(in.retry_after_s, message);
+        status = answer_error(req, resp, HTTP_TOO_MANY_REQUESTS, "too_many_attempts", message,
+                              NULL);
+        break;
+    }
+    case SIGNIN_UNAVAILABLE:
+        status = answer_status_error(req, resp, HTTP_SERVICE_UNAVAILABLE, NULL);
         break;
     case SIGNIN_REFUSED:
     default:

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "hex.h"
+#include "limits.h"
 #include "xalloc.h"
 
 #define ENV_FILE_LINE_MAX 4096
@@ -179,6 +180,7 @@ int config_load(struct config *cfg, const char *env_file, char *err,
     cfg->request_timeout_s = int_setting(f, "GATEHOUSE_REQUEST_TIMEOUT", 30);
     cfg->slow_ms = int_setting(f, "GATEHOUSE_SLOW_MS", 1000);
     cfg->tenant_cache_ttl_s = int_setting(f, "GATEHOUSE_TENANT_CACHE_TTL", 30);
+    cfg->address_failures = int_setting(f, "GATEHOUSE_ADDRESS_FAILURES", THROTTLE_ADDRESS_FREE);
     cfg->templates_dir = string_setting(f, "GATEHOUSE_TEMPLATES", "templates");
     cfg->sql_dir = string_setting(f, "GATEHOUSE_SQL", "sql");
     cfg->pid_file = string_setting(f, "GATEHOUSE_PID_FILE", NULL);
@@ -245,6 +247,8 @@ int config_check(const struct config *cfg, FILE *report)
                             INT_MAX - 1);
     problems += check_range(report, "GATEHOUSE_TENANT_CACHE_TTL", cfg->tenant_cache_ttl_s, 0,
                             TENANT_CACHE_TTL_MAX_S);
+    problems += check_range(report, "GATEHOUSE_ADDRESS_FAILURES", cfg->address_failures, 1,
+                            THROTTLE_ADDRESS_FREE_MAX);
     if (!cfg->database_url) {
         fprintf(report, "DATABASE_URL: not set; give a libpq conninfo such as "
                         "\"host=127.0.0.1 dbname=gatehouse user=gatehouse\"\n");

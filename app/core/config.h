@@ -24,6 +24,7 @@ struct config {
     int request_timeout_s; /* GATEHOUSE_REQUEST_TIMEOUT */
     int slow_ms;           /* GATEHOUSE_SLOW_MS */
     int tenant_cache_ttl_s; /* GATEHOUSE_TENANT_CACHE_TTL */
+    int address_failures;  /* GATEHOUSE_ADDRESS_FAILURES: free failed sign-ins per address */
     char *templates_dir;   /* GATEHOUSE_TEMPLATES */
     char *sql_dir;         /* GATEHOUSE_SQL */
     char *pid_file;        /* GATEHOUSE_PID_FILE, may be NULL */

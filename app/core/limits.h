@@ -40,6 +40,24 @@
 #define SESSION_GROUPS_MAX 100 /* Cognito groups kept per session, and read from a token */
 #define SESSION_FIELD_MAX (16 * 1024) /* one token or profile field, bytes */
 
+/* ---- failed sign-ins (app/svc/throttle.c, app/store/lockout.c) ---------
+ * Wrong passwords are counted per account (tenant and email, known or not)
+ * and per client address. The first failures are free; from the last free
+ * one on, each failure locks for THROTTLE_LOCK_FIRST_S doubled per further
+ * failure, up to THROTTLE_LOCK_MAX_S (as Cognito's own lockout grows). A
+ * count is forgotten after THROTTLE_RESET_S without failures, and an
+ * account's on a correct password. The reset period is far longer than the
+ * longest lock, so someone who waits out each lock stays at the longest one
+ * (4 guesses an hour) instead of starting over with free failures. */
+#define THROTTLE_ACCOUNT_FREE 5        /* failures per account before its first lock */
+#define THROTTLE_ADDRESS_FREE 100      /* per address: many people may share one;
+                                        * GATEHOUSE_ADDRESS_FAILURES changes it */
+#define THROTTLE_ADDRESS_FREE_MAX 1000000 /* the most that setting takes */
+#define THROTTLE_LOCK_FIRST_S 60       /* the first lock */
+#define THROTTLE_LOCK_MAX_S (15 * 60)  /* the longest lock */
+#define THROTTLE_RESET_S (12 * 60 * 60) /* quiet time after which a count starts over */
+#define LOCKOUT_SWEEP_ROWS 100         /* stale rows a failure deletes at most */
+
 /* ---- what people type (app/svc/input.c) ------------------------------ */
 #define INPUT_PASSWORD_MIN 8     /* characters: the pools' password policy too */
 #define INPUT_PASSWORD_MAX 256   /* bytes */

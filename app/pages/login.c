@@ -8,10 +8,13 @@
  * opaque, single-use and short-lived, so it needs no server-side state); an
  * unconfirmed account (a fresh code is sent and the visitor goes to the
  * confirm page: nobody is stranded between sign-up and confirmation); or an
- * error, told in words that do not reveal whether the email exists. */
+ * error, told in words that do not reveal whether the email exists. Too
+ * many failed sign-ins lock an email or an address for a while
+ * (svc/throttle.h): the form says how long, as 429 with Retry-After. */
 #include "pages/login.h"
 
 #include <json-c/json.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/limits.h"
@@ -25,6 +28,7 @@
 #include "svc/input.h"
 #include "svc/session.h"
 #include "svc/signin.h"
+#include "svc/throttle.h"
 
 static void add_hidden(struct json_object *ctx, const char *name, const char *value)
 {
@@ -125,6 +129,21 @@ static enum http_status start_session(struct request *req, struct response *resp
     return HTTP_SEE_OTHER;
 }
 
+/* locked answers a sign-in refused by a lock: the form again, saying how
+ * long to wait (the same words whether or not the email has an account),
+ * as 429 with Retry-After. */
+static enum http_status locked(struct request *req, struct response *resp,
+                               const struct signin *in, const char *template,
+                               struct json_object *ctx)
+{
+    char wait[NUM_TEXT_MAX], message[THROTTLE_MESSAGE_MAX];
+    snprintf(wait, sizeof(wait), "%lld", in->retry_after_s);
+    resp_header(resp, "Retry-After", wait);
+    throttle_message(in->retry_after_s, message);
+    fields_error(ctx, NULL, message);
+    return render_page(req, resp, HTTP_TOO_MANY_REQUESTS, template, ctx);
+}
+
 /* signed_in answers what a sign-in came to on the form of template. */
 static enum http_status signed_in(struct request *req, struct response *resp,
                                   const struct signin *in, const char *email, const char *next,
@@ -145,6 +164,10 @@ static enum http_status signed_in(struct request *req, struct response *resp,
                             "offer. Please contact the administrator.", false);
     case SIGNIN_UNCONFIRMED:
         return render_redirect_email(req, resp, "/confirm", email, "unconfirmed");
+    case SIGNIN_LOCKED:
+        return locked(req, resp, in, template, ctx);
+    case SIGNIN_UNAVAILABLE:
+        return render_error(req, resp, HTTP_SERVICE_UNAVAILABLE, NULL, false);
     case SIGNIN_REFUSED:
     default:
         return fields_cognito_error(req, resp, &in->result, what, template, ctx);
@@ -164,7 +187,7 @@ enum http_status login_submit(struct request *req, struct response *resp)
         return render_page(req, resp, HTTP_BAD_REQUEST, "login", ctx);
 
     struct signin in;
-    signin_password(req->tenant, email, password, &in);
+    signin_password(req->tenant, email, password, req->client_addr, req->request_id, &in);
     enum http_status status = signed_in(req, resp, &in, email, next, remember, COGERR_CTX_LOGIN, "login", ctx);
     signin_free(&in);
     return status;

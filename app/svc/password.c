@@ -20,6 +20,7 @@
 #include "svc/session.h"
 #include "svc/signin.h"
 #include "svc/svc.h"
+#include "svc/throttle.h"
 #include "svc/usersync.h"
 
 int password_forgot(const struct tenant *t, const char *email, struct cog_result *r)
@@ -68,6 +69,9 @@ int password_reset(const struct tenant *t, const char *email, const char *code,
     else
         log_event(LOG_WARN, "reset_user_unknown", "id=%s tenant=%s", request_id, t->slug);
     arena_free(&a);
+    /* The emailed code proves the email is theirs: a lock from failed
+     * sign-ins (svc/throttle.h) ends, as the lock's message promises. */
+    throttle_forget(t->slug, email, request_id);
     log_event(LOG_INFO, "password_reset", "id=%s tenant=%s", request_id, t->slug);
     return 0;
 }
@@ -92,7 +96,7 @@ int password_change(const struct tenant *t, struct sess_session *s, struct arena
      * password, or ends too when that is refused. */
     session_end_user(t, s->sub, s, request_id);
     struct signin in;
-    signin_password(t, s->email, password, &in);
+    signin_again(t, s->email, password, &in);
     bool renewed = in.outcome == SIGNIN_TOKENS &&
                    session_renew(t, s, a, &in.result, request_id) == SESSION_OK;
     signin_free(&in);

@@ -4,21 +4,25 @@
  * An unconfirmed account is sent a fresh code at once, so nobody is
  * stranded between sign-up and confirmation. The mirror records a sign-in
  * only from claims that were verified, and never takes a known user's tier
- * from them (see signin.h). Passwords and tokens are never logged. */
+ * from them (see signin.h). A password sign-in asks svc/throttle first and
+ * tells it how the password fared. Passwords and tokens are never logged. */
 #include "svc/signin.h"
 
 #include <string.h>
 #include <time.h>
 
+#include "aws/cogerr.h"
 #include "core/log.h"
 #include "store/tenants.h"
 #include "store/users.h"
 #include "svc/svc.h"
+#include "svc/throttle.h"
 #include "svc/tier.h"
 #include "svc/tokens.h"
 
 #define CHALLENGE_NEW_PASSWORD "NEW_PASSWORD_REQUIRED"
 #define STATUS_CONFIRMED "CONFIRMED"
+#define BAD_CREDENTIALS "not_authorized" /* the catalogue's code for them at login */
 
 /* settle reads what a call that authenticates came to. */
 static void settle(const struct cog_client *c, const char *email, int rc, struct signin *out)
@@ -45,14 +49,66 @@ static void settle(const struct cog_client *c, const char *email, int rc, struct
                        : SIGNIN_OTHER_CHALLENGE;
 }
 
-void signin_password(const struct tenant *t, const char *email, const char *password,
-                     struct signin *out)
+/* guessed tells whether a refusal at login is told as bad credentials
+ * (the catalogue's "not_authorized" at login: a wrong password, an unknown
+ * email, or a password cognito-local calls invalid rather than wrong): what
+ * a guesser gets. Throttling, outages and the like say nothing of the
+ * password and are not counted. */
+static bool guessed(const struct signin *in)
+{
+    return in->outcome == SIGNIN_REFUSED &&
+           !strcmp(cogerr_get(in->result.err, COGERR_CTX_LOGIN)->code, BAD_CREDENTIALS);
+}
+
+/* proven tells whether Cognito accepted the password: tokens, or a
+ * challenge, which comes only after the right password. An unconfirmed
+ * account is neither proven nor counted: not every Cognito says whether the
+ * password was right before it says the account is unconfirmed. */
+static bool proven(const struct signin *in)
+{
+    return in->outcome == SIGNIN_TOKENS || in->outcome == SIGNIN_NEW_PASSWORD ||
+           in->outcome == SIGNIN_OTHER_CHALLENGE;
+}
+
+/* login asks Cognito to sign email in with password. */
+static void login(const struct tenant *t, const char *email, const char *password,
+                  struct signin *out)
 {
     struct cog_client c;
-    memset(out, 0, sizeof(*out));
     svc_client(t, &c);
     struct cog_params p = {.username = email, .password = password};
     settle(&c, email, cog_run(&c, COG_LOGIN, &p, &out->result), out);
+}
+
+void signin_password(const struct tenant *t, const char *email, const char *password,
+                     const char *client_addr, const char *request_id, struct signin *out)
+{
+    struct throttle th;
+    memset(out, 0, sizeof(*out));
+    switch (throttle_check(t->slug, email, client_addr, request_id, &th)) {
+    case THROTTLE_GO:
+        break;
+    case THROTTLE_LOCKED:
+        out->outcome = SIGNIN_LOCKED;
+        out->retry_after_s = th.state.wait_s;
+        return;
+    case THROTTLE_UNAVAILABLE:
+    default:
+        out->outcome = SIGNIN_UNAVAILABLE;
+        return;
+    }
+    login(t, email, password, out);
+    if (guessed(out))
+        throttle_failed(t->slug, &th, request_id);
+    else if (proven(out))
+        throttle_passed(t->slug, &th, request_id);
+}
+
+void signin_again(const struct tenant *t, const char *email, const char *password,
+                  struct signin *out)
+{
+    memset(out, 0, sizeof(*out));
+    login(t, email, password, out);
 }
 
 void signin_new_password(const struct tenant *t, const char *email, const char *password,

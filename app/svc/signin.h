@@ -23,6 +23,10 @@ enum signin_outcome {
     SIGNIN_OTHER_CHALLENGE, /* a challenge gatehouse does not offer */
     SIGNIN_UNCONFIRMED,     /* email not confirmed; code_sent tells if a fresh code went out */
     SIGNIN_REFUSED,         /* Cognito refused: result.err says why */
+    SIGNIN_LOCKED,          /* too many failures (svc/throttle.h): Cognito was not
+                             * asked; retry_after_s says for how long */
+    SIGNIN_UNAVAILABLE,     /* the failure counts could not be read: Cognito was
+                             * not asked (503) */
 };
 
 struct signin {
@@ -30,11 +34,21 @@ struct signin {
     struct cog_result result;
     const char *challenge_session;
     bool code_sent;
+    long long retry_after_s; /* SIGNIN_LOCKED: seconds until the lock ends */
 };
 
-/* signin_password signs email in with password. */
+/* signin_password signs email in with password, from client_addr (as nginx
+ * reports it; may be NULL), unless failed sign-ins of the email or the
+ * address have locked it (svc/throttle.h): then the outcome is
+ * SIGNIN_LOCKED, whatever the password. A wrong password or an unknown
+ * email is counted; a right one clears the email's count. */
 void signin_password(const struct tenant *t, const char *email, const char *password,
-                     struct signin *out);
+                     const char *client_addr, const char *request_id, struct signin *out);
+/* signin_again signs in a user who has just proven their password (a
+ * password change, with the new one): no lock of failed sign-ins applies,
+ * and nothing is counted. */
+void signin_again(const struct tenant *t, const char *email, const char *password,
+                  struct signin *out);
 /* signin_new_password answers the NEW_PASSWORD_REQUIRED challenge. */
 void signin_new_password(const struct tenant *t, const char *email, const char *password,
                          const char *challenge_session, struct signin *out);
