@@ -101,8 +101,9 @@ enum http_status auth_register(struct request *req, struct response *resp)
     const char *name = api_text(req, &chk, "name", true);
     const char *tier = api_text(req, &chk, "tier", false);
     bool terms = api_flag(req, &chk, "accept_terms");
+    char refusal[INPUT_PASSWORD_RULE_MAX];
     api_invalid(&chk, "email", input_check_email(email));
-    api_invalid(&chk, "password", input_check_password(password));
+    api_invalid(&chk, "password", api_check_password(req, password, refusal, sizeof(refusal)));
     api_invalid(&chk, "name", input_check_text(name, INPUT_NAME_MAX, true));
     if (!tier)
         tier = TIER_STANDARD;
@@ -139,10 +140,11 @@ static enum http_status use_code(struct request *req, struct response *resp, boo
     const char *purpose = reset_only ? PURPOSE_RESET : purpose_of(req, &chk);
     bool reset = !strcmp(purpose, PURPOSE_RESET);
     const char *password = reset ? api_text(req, &chk, "password", true) : NULL;
+    char refusal[INPUT_PASSWORD_RULE_MAX];
     api_invalid(&chk, "email", input_check_email(email));
     api_invalid(&chk, "code", input_check_code(code));
     if (reset)
-        api_invalid(&chk, "password", input_check_password(password));
+        api_invalid(&chk, "password", api_check_password(req, password, refusal, sizeof(refusal)));
     if (chk.code)
         return api_refuse(req, resp, &chk);
 

@@ -43,10 +43,11 @@ static const struct cogerr_info entries[COGERR_COUNT] = {
     E(COGERR_USERNAME_EXISTS, "UsernameExistsException", "username_exists", HTTP_CONFLICT,
       "email", "An account with this email address already exists. Log in, or reset your "
                "password if you have forgotten it."),
-    E(COGERR_INVALID_PASSWORD, "InvalidPasswordException", "invalid_password",
+    /* The pages and the API replace this with the tenant's own rules. */
+    E(COGERR_INVALID_PASSWORD, "InvalidPasswordException", COGERR_CODE_INVALID_PASSWORD,
       HTTP_BAD_REQUEST, "password",
-      "This password is not strong enough. Use at least 8 characters with upper- and "
-      "lower-case letters, a number and a symbol."),
+      "This password is not accepted here. Choose a longer one, mixing upper- and "
+      "lower-case letters, numbers and symbols."),
     E(COGERR_CODE_MISMATCH, "CodeMismatchException", "code_mismatch", HTTP_BAD_REQUEST,
       "code", MSG_CODE_MISMATCH),
     E(COGERR_EXPIRED_CODE, "ExpiredCodeException", "expired_code", HTTP_BAD_REQUEST, "code",

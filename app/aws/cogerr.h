@@ -50,6 +50,11 @@ struct cogerr_info {
     bool conceal;        /* answer as if the call succeeded (hides whether an email exists) */
 };
 
+/* The code of a password Cognito refuses for its policy: the pages and the
+ * API tell it with the tenant's own rules (svc/input.h) instead of the
+ * catalogue's sentence, which cannot know them. */
+#define COGERR_CODE_INVALID_PASSWORD "invalid_password"
+
 /* cogerr_from_type maps "__type" ("Name", "prefix#Name" or "Name:detail")
  * to its enum. A NULL, empty or unlisted type gives COGERR_UNKNOWN. */
 enum cogerr cogerr_from_type(const char *type);

@@ -41,7 +41,7 @@ static struct json_object *signup_context(struct request *req, bool filled)
     fields_add(fields, "name", "Full name", "text", filled ? req_form(req, "name") : NULL,
                "name", true, NULL);
     fields_add(fields, "password", "Password", "password", NULL, "new-password", true,
-               input_password_help());
+               fields_password_help(req));
     fields_add(fields, "confirm_password", "Confirm password", "password", NULL,
                "new-password", true, NULL);
     for (size_t i = 0; i < PROFILE_FIELDS; i++)

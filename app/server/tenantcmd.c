@@ -5,6 +5,8 @@
  *   tenant list
  *   tenant delete --slug S [--yes]      (asks to type the slug otherwise)
  *   tenant set --slug S [--name N] [--color #rrggbb] [--logo URL]
+ *   tenant refresh --slug S             (reads the pool's password policy
+ *                                        again, after a change in Cognito)
  *
  * Running `create` again after a failure resumes where it stopped. The
  * command holds its own libpq connection and curl handle, like a worker
@@ -36,7 +38,8 @@ static int usage(void)
             "usage: gatehouse tenant create --slug S --name N --admin-email E [--secret]\n"
             "       gatehouse tenant list\n"
             "       gatehouse tenant delete --slug S [--yes]\n"
-            "       gatehouse tenant set --slug S [--name N] [--color #rrggbb] [--logo URL]\n");
+            "       gatehouse tenant set --slug S [--name N] [--color #rrggbb] [--logo URL]\n"
+            "       gatehouse tenant refresh --slug S\n");
     return 2;
 }
 
@@ -123,6 +126,18 @@ static bool logo_ok(const char *logo)
     return logo[0] == '/' && logo[1] != '/';
 }
 
+static int refresh(const struct config *cfg, const struct options *o)
+{
+    char err[512];
+    if (!o->slug)
+        return usage();
+    if (provision_refresh(cfg, o->slug, stdout, err, sizeof(err)) < 0) {
+        fprintf(stderr, "gatehouse: tenant %s: %s\n", o->slug, err);
+        return 1;
+    }
+    return 0;
+}
+
 static int set(const struct options *o)
 {
     if (!o->slug || (!o->name && !o->color && !o->logo))
@@ -175,6 +190,8 @@ int tenantcmd_run(int argc, char **argv, const char *env_file)
         rc = delete(&cfg, &o);
     else if (!strcmp(argv[0], "set"))
         rc = set(&o);
+    else if (!strcmp(argv[0], "refresh"))
+        rc = refresh(&cfg, &o);
     else if (!strcmp(argv[0], "list"))
         rc = tenants_list(stdout) == STORE_OK ? 0 : 1;
     else
