@@ -7,7 +7,8 @@
  * told through the shared catalogue (aws/cogerr.h), so a code means the
  * same thing on a page and in the API: at login an unknown email reads as
  * a wrong password, and sending a code answers the same whether or not the
- * email has an account. As on the sign-up page the tier and the tenant are
+ * email has an account; where the tenant hides its accounts (the default),
+ * so do sign-up and a refused confirmation code (svc/registration.h). As on the sign-up page the tier and the tenant are
  * written by gatehouse with admin calls after SignUp (svc/registration.c),
  * never by the app client.
  *
@@ -120,7 +121,9 @@ enum http_status auth_register(struct request *req, struct response *resp)
     if (registration_sign_up(req->tenant, &in, req->request_id, &r) < 0) {
         status = api_cognito_error(req, resp, &r, COGERR_CTX_GENERIC);
     } else {
-        const char *sub = cog_get(&r, "UserSub");
+        /* Where accounts are hidden, no sign-up tells its sub: a taken
+         * email has none to give, and the answers must not differ. */
+        const char *sub = req->tenant->reveal_accounts ? cog_get(&r, "UserSub") : NULL;
         struct json_object *obj = json_object_new_object();
         json_object_object_add(obj, "message", json_object_new_string("code sent"));
         json_object_object_add(obj, "user_sub", sub ? json_object_new_string(sub) : NULL);
@@ -154,7 +157,9 @@ static enum http_status use_code(struct request *req, struct response *resp, boo
                    : registration_confirm(req->tenant, email, code, req->arena,
                                           req->request_id, &r);
     if (rc < 0)
-        status = api_cognito_error(req, resp, &r, COGERR_CTX_USE_CODE);
+        status = api_cognito_error(req, resp, &r,
+                                   reset ? COGERR_CTX_USE_CODE
+                                         : registration_code_context(req->tenant));
     else
         status = api_message(resp, HTTP_OK, reset ? "password reset" : "email verified");
     cog_result_free(&r);

@@ -34,6 +34,8 @@ enum cogerr_ctx {
     COGERR_CTX_LOGIN,           /* InitiateAuth with a password */
     COGERR_CTX_SEND_CODE,       /* ForgotPassword, ResendConfirmationCode */
     COGERR_CTX_USE_CODE,        /* ConfirmSignUp, ConfirmForgotPassword */
+    COGERR_CTX_USE_CODE_ALIKE,  /* ConfirmSignUp where every refused code reads
+                                   alike (a tenant hiding its accounts) */
     COGERR_CTX_SESSION,         /* calls made with a session's tokens */
     COGERR_CTX_CHANGE_PASSWORD, /* ChangePassword */
     COGERR_CTX_ADMIN,           /* SigV4-signed calls of admins and operators */

@@ -5,6 +5,10 @@
  *   tenant list
  *   tenant delete --slug S [--yes]      (asks to type the slug otherwise)
  *   tenant set --slug S [--name N] [--color #rrggbb] [--logo URL]
+ *                       [--enumeration hide|reveal]
+ *                                       (whether sign-up and confirmation may
+ *                                        tell that an email has an account;
+ *                                        see svc/registration.h)
  *   tenant refresh --slug S             (reads the pool's password policy
  *                                        again, after a change in Cognito)
  *
@@ -28,7 +32,7 @@
 #define CONFIRM_MAX 128
 
 struct options {
-    const char *slug, *name, *admin_email, *color, *logo;
+    const char *slug, *name, *admin_email, *color, *logo, *enumeration;
     bool secret, yes;
 };
 
@@ -39,6 +43,7 @@ static int usage(void)
             "       gatehouse tenant list\n"
             "       gatehouse tenant delete --slug S [--yes]\n"
             "       gatehouse tenant set --slug S [--name N] [--color #rrggbb] [--logo URL]\n"
+            "                            [--enumeration hide|reveal]\n"
             "       gatehouse tenant refresh --slug S\n");
     return 2;
 }
@@ -52,7 +57,8 @@ static int parse(int argc, char **argv, struct options *o)
                           : !strcmp(a, "--name") ? &o->name
                           : !strcmp(a, "--admin-email") ? &o->admin_email
                           : !strcmp(a, "--color") ? &o->color
-                          : !strcmp(a, "--logo") ? &o->logo : NULL;
+                          : !strcmp(a, "--logo") ? &o->logo
+                          : !strcmp(a, "--enumeration") ? &o->enumeration : NULL;
         if (slot && v) {
             *slot = v;
             i++;
@@ -140,8 +146,13 @@ static int refresh(const struct config *cfg, const struct options *o)
 
 static int set(const struct options *o)
 {
-    if (!o->slug || (!o->name && !o->color && !o->logo))
+    if (!o->slug || (!o->name && !o->color && !o->logo && !o->enumeration))
         return usage();
+    if (o->enumeration && strcmp(o->enumeration, TENANT_ENUMERATION_HIDE) &&
+        strcmp(o->enumeration, TENANT_ENUMERATION_REVEAL)) {
+        fprintf(stderr, "gatehouse: --enumeration takes hide or reveal\n");
+        return 2;
+    }
     if (o->color && o->color[0] &&
         (strlen(o->color) != 7 || o->color[0] != '#' || strspn(o->color + 1, "0123456789abcdefABCDEF") != 6)) {
         fprintf(stderr, "gatehouse: --color takes #rrggbb (or \"\" to clear)\n");
@@ -152,7 +163,12 @@ static int set(const struct options *o)
                         "(one leading /, as in /brand/logo.svg), or \"\" to clear\n");
         return 2;
     }
-    switch (tenants_set_branding(o->slug, o->name, o->color, o->logo)) {
+    enum store_result rc = STORE_OK;
+    if (o->name || o->color || o->logo)
+        rc = tenants_set_branding(o->slug, o->name, o->color, o->logo);
+    if (rc == STORE_OK && o->enumeration)
+        rc = tenants_set_enumeration(o->slug, o->enumeration);
+    switch (rc) {
     case STORE_OK:
         printf("tenant %s updated\n", o->slug);
         return 0;

@@ -38,7 +38,8 @@
     " coalesce(password_require_upper, false), coalesce(password_require_lower, false),"  \
     " coalesce(password_require_digit, false), coalesce(password_require_symbol, false),"\
     " coalesce(password_policy_pool, ''),"                                                \
-    " coalesce(extract(epoch FROM password_policy_read_at)::bigint, 0)"
+    " coalesce(extract(epoch FROM password_policy_read_at)::bigint, 0),"                 \
+    " account_enumeration"
 
 struct cache_entry {
     struct tenant tenant;
@@ -198,6 +199,7 @@ static void read_row(const struct pg_query *q, struct tenant *t)
         copy_text(t->region, sizeof(t->region), config->aws_region);
     apply_settings(t);
     read_policy(q, t);
+    t->reveal_accounts = !strcmp(pg_query_value(q, 0, 19), TENANT_ENUMERATION_REVEAL);
 }
 
 static enum store_result query_one(const char *sql, const char *slug, struct tenant *out)
@@ -353,6 +355,13 @@ enum store_result tenants_claim_policy_read(const char *slug, const char *pool_i
         rc = STORE_NOT_FOUND;
     pg_query_cleanup(&q);
     return rc;
+}
+
+enum store_result tenants_set_enumeration(const char *slug, const char *setting)
+{
+    const char *params[] = {slug, setting};
+    return run("UPDATE gatehouse.tenants SET account_enumeration = $2, updated_at = now()"
+               " WHERE slug = $1", 2, params);
 }
 
 enum store_result tenants_delete_row(const char *slug)

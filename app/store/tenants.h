@@ -48,7 +48,14 @@ struct tenant {
     char logo_url[TENANT_TEXT_MAX];
     char provision_step[32];
     struct tenant_password_policy password;
+    /* account_enumeration 'reveal': sign-up and confirmation may tell that
+     * an email has an account; false ('hide', the default): they answer
+     * alike (svc/registration.h). */
+    bool reveal_accounts;
 };
+
+#define TENANT_ENUMERATION_HIDE "hide"
+#define TENANT_ENUMERATION_REVEAL "reveal"
 
 void tenants_init_worker(const struct config *cfg);
 /* tenants_find copies the tenant called slug into out, from the cache when
@@ -73,6 +80,9 @@ enum store_result tenants_set_status(const char *slug, const char *status);
 /* tenants_set_branding changes name, colour and logo (NULL: unchanged). */
 enum store_result tenants_set_branding(const char *slug, const char *name,
                                        const char *brand_color, const char *logo_url);
+/* tenants_set_enumeration sets account_enumeration to TENANT_ENUMERATION_HIDE
+ * or TENANT_ENUMERATION_REVEAL (the table's check refuses anything else). */
+enum store_result tenants_set_enumeration(const char *slug, const char *setting);
 enum store_result tenants_delete_row(const char *slug);
 /* tenants_set_password_policy keeps p, read from pool_id, with the tenant. */
 enum store_result tenants_set_password_policy(const char *slug, const char *pool_id,
