@@ -122,8 +122,11 @@ async function ensurePool() {
     UsernameAttributes: ['email'],
     AutoVerifiedAttributes: ['email'],
     Policies: {
+      // At least 12 characters (NIST SP 800-63B, OWASP ASVS 2.1.1), as
+      // `tenant create` gives its pools. An existing pool keeps its own:
+      // gatehouse reads each pool's policy and shows and checks that.
       PasswordPolicy: {
-        MinimumLength: 8,
+        MinimumLength: 12,
         RequireUppercase: true,
         RequireLowercase: true,
         RequireNumbers: true,

@@ -19,9 +19,27 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "http/answer.h"
+#include "store/tenants.h"
+#include "svc/input.h"
+#include "svc/pwpolicy.h"
 
 
 /* ---- answers ------------------------------------------------------------ */
+
+const char *api_password_refusal(struct request *req, char *buf, size_t len)
+{
+    struct tenant_password_policy p;
+    pwpolicy_of(req->tenant, &p);
+    return input_password_refusal(&p, buf, len);
+}
+
+const char *api_check_password(struct request *req, const char *password, char *buf,
+                               size_t len)
+{
+    struct tenant_password_policy p;
+    pwpolicy_of(req->tenant, &p);
+    return input_check_password(password, &p, buf, len);
+}
 
 enum http_status api_message(struct response *resp, enum http_status status, const char *message)
 {
@@ -38,7 +56,11 @@ enum http_status api_cognito_error(struct request *req, struct response *resp,
               req->route_name, r->type[0] ? r->type : "-", info->code);
     if (info->status == HTTP_TOO_MANY_REQUESTS)
         resp_header(resp, "Retry-After", COGNITO_RETRY_AFTER_S);
-    return answer_error(req, resp, info->status, info->code, info->message, info->field);
+    const char *message = info->message;
+    char refusal[INPUT_PASSWORD_RULE_MAX];
+    if (!strcmp(info->code, COGERR_CODE_INVALID_PASSWORD))
+        message = api_password_refusal(req, refusal, sizeof(refusal));
+    return answer_error(req, resp, info->status, info->code, message, info->field);
 }
 
 enum http_status api_tier_required(struct request *req, struct response *resp, const char *tier)

@@ -9,6 +9,7 @@
 #define GH_API_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "aws/cognito.h"
 #include "http/request.h"
@@ -17,9 +18,16 @@
 struct json_object;
 
 /* api_cognito_error answers a failed Cognito call as the catalogue says for
- * what (status, code, field, message; Retry-After on 429). */
+ * what (status, code, field, message; Retry-After on 429); a password
+ * Cognito refuses is told with the tenant's policy. */
 enum http_status api_cognito_error(struct request *req, struct response *resp,
                                    const struct cog_result *r, enum cogerr_ctx what);
+/* api_check_password checks a new password against the tenant's policy
+ * (svc/input.h); api_password_refusal is the sentence refusing one. Both
+ * may write their sentence into buf (INPUT_PASSWORD_RULE_MAX bytes). */
+const char *api_check_password(struct request *req, const char *password, char *buf,
+                               size_t len);
+const char *api_password_refusal(struct request *req, char *buf, size_t len);
 /* api_tier_required answers 403 {"error":"tier_required"} to a user whose
  * tier is below tier. */
 enum http_status api_tier_required(struct request *req, struct response *resp, const char *tier);

@@ -7,7 +7,8 @@
  * told through the shared catalogue (aws/cogerr.h), so a code means the
  * same thing on a page and in the API: at login an unknown email reads as
  * a wrong password, and sending a code answers the same whether or not the
- * email has an account. As on the sign-up page the tier and the tenant are
+ * email has an account; where the tenant hides its accounts (the default),
+ * so do sign-up and a refused confirmation code (svc/registration.h). As on the sign-up page the tier and the tenant are
  * written by gatehouse with admin calls after SignUp (svc/registration.c),
  * never by the app client.
  *
@@ -110,8 +111,9 @@ enum http_status auth_register(struct request *req, struct response *resp)
     const char *name = api_text(req, &chk, "name", true);
     const char *tier = api_text(req, &chk, "tier", false);
     bool terms = api_flag(req, &chk, "accept_terms");
+    char refusal[INPUT_PASSWORD_RULE_MAX];
     api_invalid(&chk, "email", input_check_email(email));
-    api_invalid(&chk, "password", input_check_password(password));
+    api_invalid(&chk, "password", api_check_password(req, password, refusal, sizeof(refusal)));
     api_invalid(&chk, "name", input_check_text(name, INPUT_NAME_MAX, true));
     if (!tier)
         tier = TIER_STANDARD;
@@ -128,7 +130,9 @@ enum http_status auth_register(struct request *req, struct response *resp)
     if (registration_sign_up(req->tenant, &in, req->request_id, &r) < 0) {
         status = api_cognito_error(req, resp, &r, COGERR_CTX_GENERIC);
     } else {
-        const char *sub = cog_get(&r, "UserSub");
+        /* Where accounts are hidden, no sign-up tells its sub: a taken
+         * email has none to give, and the answers must not differ. */
+        const char *sub = req->tenant->reveal_accounts ? cog_get(&r, "UserSub") : NULL;
         struct json_object *obj = json_object_new_object();
         json_object_object_add(obj, "message", json_object_new_string("code sent"));
         json_object_object_add(obj, "user_sub", sub ? json_object_new_string(sub) : NULL);
@@ -148,10 +152,11 @@ static enum http_status use_code(struct request *req, struct response *resp, boo
     const char *purpose = reset_only ? PURPOSE_RESET : purpose_of(req, &chk);
     bool reset = !strcmp(purpose, PURPOSE_RESET);
     const char *password = reset ? api_text(req, &chk, "password", true) : NULL;
+    char refusal[INPUT_PASSWORD_RULE_MAX];
     api_invalid(&chk, "email", input_check_email(email));
     api_invalid(&chk, "code", input_check_code(code));
     if (reset)
-        api_invalid(&chk, "password", input_check_password(password));
+        api_invalid(&chk, "password", api_check_password(req, password, refusal, sizeof(refusal)));
     if (chk.code)
         return api_refuse(req, resp, &chk);
 
@@ -161,7 +166,9 @@ static enum http_status use_code(struct request *req, struct response *resp, boo
                    : registration_confirm(req->tenant, email, code, req->arena,
                                           req->request_id, &r);
     if (rc < 0)
-        status = api_cognito_error(req, resp, &r, COGERR_CTX_USE_CODE);
+        status = api_cognito_error(req, resp, &r,
+                                   reset ? COGERR_CTX_USE_CODE
+                                         : registration_code_context(req->tenant));
     else
         status = api_message(resp, HTTP_OK, reset ? "password reset" : "email verified");
     cog_result_free(&r);

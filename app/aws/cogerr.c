@@ -18,6 +18,9 @@
 #define MSG_BAD_LOGIN "Incorrect email or password."
 #define MSG_CODE_MISMATCH \
     "That code is not correct. Check the latest email we sent you and try again."
+#define MSG_CODE_UNUSABLE                                                                 \
+    "That code is not correct or has expired. Check the latest email we sent you, or ask " \
+    "for a new code; if your account is already confirmed, log in instead."
 #define MSG_SESSION_ENDED "Your session has ended. Please log in again."
 #define MSG_CODE_SENT "If an account exists for this email address, we have sent a code to it."
 #define MSG_NOT_SET_UP \
@@ -43,10 +46,11 @@ static const struct cogerr_info entries[COGERR_COUNT] = {
     E(COGERR_USERNAME_EXISTS, "UsernameExistsException", "username_exists", HTTP_CONFLICT,
       "email", "An account with this email address already exists. Log in, or reset your "
                "password if you have forgotten it."),
-    E(COGERR_INVALID_PASSWORD, "InvalidPasswordException", "invalid_password",
+    /* The pages and the API replace this with the tenant's own rules. */
+    E(COGERR_INVALID_PASSWORD, "InvalidPasswordException", COGERR_CODE_INVALID_PASSWORD,
       HTTP_BAD_REQUEST, "password",
-      "This password is not strong enough. Use at least 8 characters with upper- and "
-      "lower-case letters, a number and a symbol."),
+      "This password is not accepted here. Choose a longer one, mixing upper- and "
+      "lower-case letters, numbers and symbols."),
     E(COGERR_CODE_MISMATCH, "CodeMismatchException", "code_mismatch", HTTP_BAD_REQUEST,
       "code", MSG_CODE_MISMATCH),
     E(COGERR_EXPIRED_CODE, "ExpiredCodeException", "expired_code", HTTP_BAD_REQUEST, "code",
@@ -136,6 +140,16 @@ static const struct override overrides[] = {
       "That code cannot be used. If you have already confirmed your account, log in "
       "instead.",
       false),
+    /* Using a code where accounts are hidden: a wrong or expired code, an
+     * unknown email and a confirmed one (NotAuthorized) read exactly alike. */
+    O(COGERR_CTX_USE_CODE_ALIKE, COGERR_CODE_MISMATCH, "CodeMismatchException",
+      "code_mismatch", HTTP_BAD_REQUEST, "code", MSG_CODE_UNUSABLE, false),
+    O(COGERR_CTX_USE_CODE_ALIKE, COGERR_EXPIRED_CODE, "ExpiredCodeException", "code_mismatch",
+      HTTP_BAD_REQUEST, "code", MSG_CODE_UNUSABLE, false),
+    O(COGERR_CTX_USE_CODE_ALIKE, COGERR_USER_NOT_FOUND, "UserNotFoundException",
+      "code_mismatch", HTTP_BAD_REQUEST, "code", MSG_CODE_UNUSABLE, false),
+    O(COGERR_CTX_USE_CODE_ALIKE, COGERR_NOT_AUTHORIZED, "NotAuthorizedException",
+      "code_mismatch", HTTP_BAD_REQUEST, "code", MSG_CODE_UNUSABLE, false),
     /* A session's token was refused, or its user is gone. */
     O(COGERR_CTX_SESSION, COGERR_NOT_AUTHORIZED, "NotAuthorizedException", "session_expired",
       HTTP_UNAUTHORIZED, NULL, MSG_SESSION_ENDED, false),

@@ -34,6 +34,8 @@ enum cogerr_ctx {
     COGERR_CTX_LOGIN,           /* InitiateAuth with a password */
     COGERR_CTX_SEND_CODE,       /* ForgotPassword, ResendConfirmationCode */
     COGERR_CTX_USE_CODE,        /* ConfirmSignUp, ConfirmForgotPassword */
+    COGERR_CTX_USE_CODE_ALIKE,  /* ConfirmSignUp where every refused code reads
+                                   alike (a tenant hiding its accounts) */
     COGERR_CTX_SESSION,         /* calls made with a session's tokens */
     COGERR_CTX_CHANGE_PASSWORD, /* ChangePassword */
     COGERR_CTX_ADMIN,           /* SigV4-signed calls of admins and operators */
@@ -49,6 +51,11 @@ struct cogerr_info {
     const char *message; /* one or two sentences for a person */
     bool conceal;        /* answer as if the call succeeded (hides whether an email exists) */
 };
+
+/* The code of a password Cognito refuses for its policy: the pages and the
+ * API tell it with the tenant's own rules (svc/input.h) instead of the
+ * catalogue's sentence, which cannot know them. */
+#define COGERR_CODE_INVALID_PASSWORD "invalid_password"
 
 /* cogerr_from_type maps "__type" ("Name", "prefix#Name" or "Name:detail")
  * to its enum. A NULL, empty or unlisted type gives COGERR_UNKNOWN. */

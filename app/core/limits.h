@@ -59,13 +59,27 @@
 #define LOCKOUT_SWEEP_ROWS 100         /* stale rows a failure deletes at most */
 
 /* ---- what people type (app/svc/input.c) ------------------------------ */
-#define INPUT_PASSWORD_MIN 8     /* characters: the pools' password policy too */
-#define INPUT_PASSWORD_MAX 256   /* bytes */
+#define INPUT_PASSWORD_MAX 256   /* bytes: Cognito's longest password (characters) */
+#define INPUT_PASSWORD_RULE_MAX 256 /* bytes of a sentence that states a password policy */
 #define INPUT_EMAIL_MAX 254      /* bytes: RFC 5321's path limit */
 #define INPUT_NAME_MAX 100       /* bytes of a person's or a tenant's name */
 #define INPUT_ATTRIBUTE_MAX 100  /* bytes of a profile attribute (company...) */
 #define INPUT_CODE_DIGITS 6      /* an emailed confirmation or reset code */
 #define CHALLENGE_SESSION_MAX 4096 /* bytes of Cognito's challenge session */
+
+/* ---- pools' password policies (app/svc/pwpolicy.c, app/svc/provision.c) -- */
+/* A new pool's shortest password: NIST SP 800-63B and OWASP ASVS 2.1.1 ask
+ * for at least 12 characters where a password is the only factor. */
+#define POOL_PASSWORD_MIN_LENGTH 12
+#define POOL_PASSWORD_LENGTH_LOW 6   /* the range Cognito allows a pool's */
+#define POOL_PASSWORD_LENGTH_HIGH 99 /* MinimumLength */
+/* A tenant's policy is read again from Cognito when the copy kept with its
+ * record is older than this (a change made in the console shows within it;
+ * `gatehouse tenant refresh` shows it at once)... */
+#define PASSWORD_POLICY_MAX_AGE_S (60 * 60)
+/* ...by one worker of every pool at a time, and, when Cognito does not
+ * answer, tried again after this long. */
+#define PASSWORD_POLICY_RETRY_S 60
 
 /* ---- tokens ------------------------------------------------------------- */
 #define ISSUER_MAX 512           /* bytes of a token issuer URL */

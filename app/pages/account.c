@@ -61,7 +61,7 @@ static struct json_object *account_context(struct request *req)
     fields_add(fields, "current_password", "Current password", "password", NULL,
                "current-password", true, NULL);
     fields_add(fields, "password", "New password", "password", NULL, "new-password", true,
-               input_password_help());
+               fields_password_help(req));
     fields_add(fields, "confirm_password", "Confirm new password", "password", NULL,
                "new-password", true, NULL);
     json_object_object_add(ctx, "fields", fields);

@@ -3,7 +3,9 @@
  * sending a new code (see confirm.h).
  *
  * Sending a code answers the same whether or not the email has an account;
- * only what the visitor could act on (waiting, a service problem) shows. */
+ * only what the visitor could act on (waiting, a service problem) shows. A
+ * refused code reads the same for every email where the tenant hides its
+ * accounts (svc/registration.h). */
 #include "pages/confirm.h"
 
 #include <json-c/json.h>
@@ -41,7 +43,8 @@ enum http_status confirm_submit(struct request *req, struct response *resp)
     struct cog_result r;
     enum http_status status;
     if (registration_confirm(req->tenant, email, code, req->arena, req->request_id, &r) < 0)
-        status = fields_cognito_error(req, resp, &r, COGERR_CTX_USE_CODE, "confirm", ctx);
+        status = fields_cognito_error(req, resp, &r, registration_code_context(req->tenant),
+                                      "confirm", ctx);
     else
         status = render_redirect_email(req, resp, "/login", email, "confirmed");
     cog_result_free(&r);

@@ -9,10 +9,13 @@
 #include <json-c/json.h>
 #include <string.h>
 
+#include "core/arena.h"
 #include "core/limits.h"
 #include "core/log.h"
 #include "pages/render.h"
+#include "store/tenants.h"
 #include "svc/input.h"
+#include "svc/pwpolicy.h"
 
 void fields_add(struct json_object *fields, const char *name, const char *label,
                 const char *type, const char *value, const char *autocomplete, bool required,
@@ -51,10 +54,21 @@ bool fields_check(struct json_object *ctx, const char *field, const char *proble
     return problem ? fields_error(ctx, field, problem) : true;
 }
 
+const char *fields_password_help(struct request *req)
+{
+    struct tenant_password_policy p;
+    char help[INPUT_PASSWORD_RULE_MAX];
+    pwpolicy_of(req->tenant, &p);
+    return arena_strdup(req->arena, input_password_help(&p, help, sizeof(help)));
+}
+
 bool fields_check_new_password(struct request *req, struct json_object *ctx)
 {
     const char *password = req_form(req, "password");
-    bool ok = fields_check(ctx, "password", input_check_password(password));
+    struct tenant_password_policy p;
+    char msg[INPUT_PASSWORD_RULE_MAX];
+    pwpolicy_of(req->tenant, &p);
+    bool ok = fields_check(ctx, "password", input_check_password(password, &p, msg, sizeof(msg)));
     const char *again = req_form(req, "confirm_password");
     if (!again || !password || strcmp(again, password))
         ok = fields_error(ctx, "confirm_password", "The two passwords do not match.");
@@ -79,6 +93,13 @@ enum http_status fields_cognito_error(struct request *req, struct response *resp
             resp_header(resp, "Retry-After", COGNITO_RETRY_AFTER_S);
         return render_error(req, resp, info->status, info->message, false);
     }
-    fields_error(ctx, info->field, info->message);
+    const char *message = info->message;
+    char refusal[INPUT_PASSWORD_RULE_MAX];
+    if (!strcmp(info->code, COGERR_CODE_INVALID_PASSWORD)) {
+        struct tenant_password_policy p;
+        pwpolicy_of(req->tenant, &p);
+        message = input_password_refusal(&p, refusal, sizeof(refusal));
+    }
+    fields_error(ctx, info->field, message);
     return render_page(req, resp, info->status, template, ctx);
 }

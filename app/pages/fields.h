@@ -28,15 +28,20 @@ bool fields_error(struct json_object *ctx, const char *field, const char *messag
 /* fields_check marks field with what check said, unless it said nothing
  * (NULL: fine); returns whether it was fine. */
 bool fields_check(struct json_object *ctx, const char *field, const char *problem);
-/* fields_check_new_password checks the form's password and confirm_password
- * fields, marking the problems on ctx; true when both are fine. */
+/* fields_password_help describes the tenant's password policy for a new
+ * password's field (svc/pwpolicy.h); the text is in the request's arena. */
+const char *fields_password_help(struct request *req);
+/* fields_check_new_password checks the form's password (against the
+ * tenant's policy) and confirm_password fields, marking the problems on
+ * ctx; true when both are fine. */
 bool fields_check_new_password(struct request *req, struct json_object *ctx);
 /* fields_query_email is the ?email= of the request when it is a valid
  * address (to fill a form in), else NULL. */
 const char *fields_query_email(struct request *req);
 /* fields_cognito_error answers a failed Cognito call made for the form of
  * template: statuses a form cannot fix (429, 5xx) become the error page;
- * the others mark the field the catalogue names and re-render template. */
+ * the others mark the field the catalogue names and re-render template. A
+ * password Cognito refuses is told with the tenant's policy. */
 enum http_status fields_cognito_error(struct request *req, struct response *resp,
                                       const struct cog_result *r, enum cogerr_ctx what,
                                       const char *template, struct json_object *ctx);

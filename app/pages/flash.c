@@ -23,6 +23,8 @@ static const struct {
     const char *message;
 } catalogue[] = {
     {"code_sent", "info", "We emailed you a 6-digit confirmation code. Enter it below to activate your account."},
+    /* The one answer to a sign-up where accounts are hidden, new or taken. */
+    {"code_sent_any", "info", "We emailed a 6-digit confirmation code to this address: enter it below to activate your account. If you already have an account, log in or reset your password instead."},
     {"code_resent", "info", "If that account is waiting for confirmation, a new code is on its way."},
     {"confirmed", "success", "Your email is confirmed. You can log in now."},
     {"unconfirmed", "warning", "Please confirm your email first: we have sent you a new code."},

@@ -83,7 +83,7 @@ static struct json_object *new_password_context(struct request *req, const char 
     struct json_object *ctx = render_context(req, "Choose a new password");
     struct json_object *fields = json_object_new_object();
     fields_add(fields, "password", "New password", "password", NULL, "new-password", true,
-               input_password_help());
+               fields_password_help(req));
     fields_add(fields, "confirm_password", "Confirm new password", "password", NULL,
                "new-password", true, NULL);
     json_object_object_add(ctx, "fields", fields);

@@ -16,7 +16,7 @@ static struct json_object *reset_context(struct request *req, const char *email)
     fields_add(fields, "email", "Email address", "email", email, "username", true, NULL);
     fields_add(fields, "code", "Code from the email", "text", NULL, "one-time-code", true, NULL);
     fields_add(fields, "password", "New password", "password", NULL, "new-password", true,
-               input_password_help());
+               fields_password_help(req));
     fields_add(fields, "confirm_password", "Confirm new password", "password", NULL,
                "new-password", true, NULL);
     json_object_object_add(ctx, "fields", fields);

@@ -9,7 +9,9 @@
  * and the tenant, itself right after (svc/registration.c).
  *
  * After a sign-up nobody is stranded: the confirm page (pages/confirm.c)
- * names the address and offers a new code. */
+ * names the address and offers a new code. Where the tenant hides its
+ * accounts (the default), a taken email gets exactly that answer too, and
+ * its message points an owner to log in or reset their password. */
 #include "pages/signup.h"
 
 #include <json-c/json.h>
@@ -18,6 +20,7 @@
 #include "core/limits.h"
 #include "pages/fields.h"
 #include "pages/render.h"
+#include "store/tenants.h"
 #include "svc/input.h"
 #include "svc/registration.h"
 #include "svc/tier.h"
@@ -41,7 +44,7 @@ static struct json_object *signup_context(struct request *req, bool filled)
     fields_add(fields, "name", "Full name", "text", filled ? req_form(req, "name") : NULL,
                "name", true, NULL);
     fields_add(fields, "password", "Password", "password", NULL, "new-password", true,
-               input_password_help());
+               fields_password_help(req));
     fields_add(fields, "confirm_password", "Confirm password", "password", NULL,
                "new-password", true, NULL);
     for (size_t i = 0; i < PROFILE_FIELDS; i++)
@@ -112,7 +115,9 @@ enum http_status signup_submit(struct request *req, struct response *resp)
     if (registration_sign_up(req->tenant, &in, req->request_id, &r) < 0)
         status = fields_cognito_error(req, resp, &r, COGERR_CTX_GENERIC, "signup", ctx);
     else
-        status = render_redirect_email(req, resp, "/confirm", in.email, "code_sent");
+        status = render_redirect_email(req, resp, "/confirm", in.email,
+                                       req->tenant->reveal_accounts ? "code_sent"
+                                                                    : "code_sent_any");
     cog_result_free(&r);
     return status;
 }

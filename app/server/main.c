@@ -33,7 +33,7 @@ static int usage(FILE *out)
             "  migrate             apply sql/core and sql/tenant migrations\n"
             "  check-config        check the settings and templates, explain problems\n"
             "  error-pages DIR     render static error pages for nginx into DIR\n"
-            "  tenant create|list|delete|set ...   manage tenants (gatehouse tenant for help)\n");
+            "  tenant create|list|delete|set|refresh ...   manage tenants (gatehouse tenant for help)\n");
     return out == stderr ? 2 : 0;
 }
 

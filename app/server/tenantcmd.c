@@ -5,6 +5,12 @@
  *   tenant list
  *   tenant delete --slug S [--yes]      (asks to type the slug otherwise)
  *   tenant set --slug S [--name N] [--color #rrggbb] [--logo URL]
+ *                       [--enumeration hide|reveal]
+ *                                       (whether sign-up and confirmation may
+ *                                        tell that an email has an account;
+ *                                        see svc/registration.h)
+ *   tenant refresh --slug S             (reads the pool's password policy
+ *                                        again, after a change in Cognito)
  *
  * Running `create` again after a failure resumes where it stopped. The
  * command holds its own libpq connection and curl handle, like a worker
@@ -26,7 +32,7 @@
 #define CONFIRM_MAX 128
 
 struct options {
-    const char *slug, *name, *admin_email, *color, *logo;
+    const char *slug, *name, *admin_email, *color, *logo, *enumeration;
     bool secret, yes;
 };
 
@@ -36,7 +42,9 @@ static int usage(void)
             "usage: gatehouse tenant create --slug S --name N --admin-email E [--secret]\n"
             "       gatehouse tenant list\n"
             "       gatehouse tenant delete --slug S [--yes]\n"
-            "       gatehouse tenant set --slug S [--name N] [--color #rrggbb] [--logo URL]\n");
+            "       gatehouse tenant set --slug S [--name N] [--color #rrggbb] [--logo URL]\n"
+            "                            [--enumeration hide|reveal]\n"
+            "       gatehouse tenant refresh --slug S\n");
     return 2;
 }
 
@@ -49,7 +57,8 @@ static int parse(int argc, char **argv, struct options *o)
                           : !strcmp(a, "--name") ? &o->name
                           : !strcmp(a, "--admin-email") ? &o->admin_email
                           : !strcmp(a, "--color") ? &o->color
-                          : !strcmp(a, "--logo") ? &o->logo : NULL;
+                          : !strcmp(a, "--logo") ? &o->logo
+                          : !strcmp(a, "--enumeration") ? &o->enumeration : NULL;
         if (slot && v) {
             *slot = v;
             i++;
@@ -123,10 +132,27 @@ static bool logo_ok(const char *logo)
     return logo[0] == '/' && logo[1] != '/';
 }
 
+static int refresh(const struct config *cfg, const struct options *o)
+{
+    char err[512];
+    if (!o->slug)
+        return usage();
+    if (provision_refresh(cfg, o->slug, stdout, err, sizeof(err)) < 0) {
+        fprintf(stderr, "gatehouse: tenant %s: %s\n", o->slug, err);
+        return 1;
+    }
+    return 0;
+}
+
 static int set(const struct options *o)
 {
-    if (!o->slug || (!o->name && !o->color && !o->logo))
+    if (!o->slug || (!o->name && !o->color && !o->logo && !o->enumeration))
         return usage();
+    if (o->enumeration && strcmp(o->enumeration, TENANT_ENUMERATION_HIDE) &&
+        strcmp(o->enumeration, TENANT_ENUMERATION_REVEAL)) {
+        fprintf(stderr, "gatehouse: --enumeration takes hide or reveal\n");
+        return 2;
+    }
     if (o->color && o->color[0] &&
         (strlen(o->color) != 7 || o->color[0] != '#' || strspn(o->color + 1, "0123456789abcdefABCDEF") != 6)) {
         fprintf(stderr, "gatehouse: --color takes #rrggbb (or \"\" to clear)\n");
@@ -137,7 +163,12 @@ static int set(const struct options *o)
                         "(one leading /, as in /brand/logo.svg), or \"\" to clear\n");
         return 2;
     }
-    switch (tenants_set_branding(o->slug, o->name, o->color, o->logo)) {
+    enum store_result rc = STORE_OK;
+    if (o->name || o->color || o->logo)
+        rc = tenants_set_branding(o->slug, o->name, o->color, o->logo);
+    if (rc == STORE_OK && o->enumeration)
+        rc = tenants_set_enumeration(o->slug, o->enumeration);
+    switch (rc) {
     case STORE_OK:
         printf("tenant %s updated\n", o->slug);
         return 0;
@@ -175,6 +206,8 @@ int tenantcmd_run(int argc, char **argv, const char *env_file)
         rc = delete(&cfg, &o);
     else if (!strcmp(argv[0], "set"))
         rc = set(&o);
+    else if (!strcmp(argv[0], "refresh"))
+        rc = refresh(&cfg, &o);
     else if (!strcmp(argv[0], "list"))
         rc = tenants_list(stdout) == STORE_OK ? 0 : 1;
     else

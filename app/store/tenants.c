@@ -34,7 +34,12 @@
     "id, slug, name, status, coalesce(region, ''), coalesce(user_pool_id, ''),"         \
     " coalesce(client_id, ''), coalesce(encode(client_secret_enc, 'hex'), ''),"          \
     " coalesce(admin_email, ''), coalesce(brand_color, ''), coalesce(logo_url, ''),"     \
-    " coalesce(provision_step, '')"
+    " coalesce(provision_step, ''), coalesce(password_min_length, 0),"                  \
+    " coalesce(password_require_upper, false), coalesce(password_require_lower, false),"  \
+    " coalesce(password_require_digit, false), coalesce(password_require_symbol, false),"\
+    " coalesce(password_policy_pool, ''),"                                                \
+    " coalesce(extract(epoch FROM password_policy_read_at)::bigint, 0),"                 \
+    " account_enumeration"
 
 struct cache_entry {
     struct tenant tenant;
@@ -152,6 +157,28 @@ static void open_secret(struct tenant *t, const char *hex)
     free(sealed);
 }
 
+static bool is_true(const char *v)
+{
+    return v && !strcmp(v, "t");
+}
+
+/* read_policy reads the kept password policy, which counts only when it
+ * was read from the pool the tenant uses now (after apply_settings). */
+static void read_policy(const struct pg_query *q, struct tenant *t)
+{
+    struct tenant_password_policy *p = &t->password;
+    p->min_length = atoi(pg_query_value(q, 0, 12));
+    p->upper = is_true(pg_query_value(q, 0, 13));
+    p->lower = is_true(pg_query_value(q, 0, 14));
+    p->digit = is_true(pg_query_value(q, 0, 15));
+    p->symbol = is_true(pg_query_value(q, 0, 16));
+    p->read_at = strtoll(pg_query_value(q, 0, 18), NULL, 10);
+    p->known = p->min_length > 0 && t->user_pool_id[0] &&
+               !strcmp(pg_query_value(q, 0, 17), t->user_pool_id);
+    if (!p->known)
+        memset(p, 0, sizeof(*p));
+}
+
 static void read_row(const struct pg_query *q, struct tenant *t)
 {
     memset(t, 0, sizeof(*t));
@@ -171,6 +198,8 @@ static void read_row(const struct pg_query *q, struct tenant *t)
     if (!t->region[0] && config)
         copy_text(t->region, sizeof(t->region), config->aws_region);
     apply_settings(t);
+    read_policy(q, t);
+    t->reveal_accounts = !strcmp(pg_query_value(q, 0, 19), TENANT_ENUMERATION_REVEAL);
 }
 
 static enum store_result query_one(const char *sql, const char *slug, struct tenant *out)
@@ -284,6 +313,55 @@ enum store_result tenants_set_branding(const char *slug, const char *name,
                " brand_color = CASE WHEN $3::text IS NULL THEN brand_color ELSE nullif($3, '') END,"
                " logo_url = CASE WHEN $4::text IS NULL THEN logo_url ELSE nullif($4, '') END,"
                " updated_at = now() WHERE slug = $1", 4, params);
+}
+
+enum store_result tenants_set_password_policy(const char *slug, const char *pool_id,
+                                              const struct tenant_password_policy *p)
+{
+    char length[16];
+    snprintf(length, sizeof(length), "%d", p->min_length);
+    const char *params[] = {slug,  pool_id, length, p->upper ? "t" : "f", p->lower ? "t" : "f",
+                            p->digit ? "t" : "f", p->symbol ? "t" : "f"};
+    return run("UPDATE gatehouse.tenants SET password_policy_pool = $2,"
+               " password_min_length = $3::smallint, password_require_upper = $4::boolean,"
+               " password_require_lower = $5::boolean, password_require_digit = $6::boolean,"
+               " password_require_symbol = $7::boolean, password_policy_read_at = now(),"
+               " password_policy_tried_at = now() WHERE slug = $1", 7, params);
+}
+
+enum store_result tenants_claim_policy_read(const char *slug, const char *pool_id,
+                                            int max_age_s, int retry_s)
+{
+    char age[16], retry[16];
+    snprintf(age, sizeof(age), "%d", max_age_s);
+    snprintf(retry, sizeof(retry), "%d", retry_s);
+    const char *params[] = {slug, pool_id, age, retry};
+    struct pg_query q;
+    pg_query_init(&q);
+    enum store_result rc = STORE_OK;
+    /* One statement decides, so two workers never both win; the others
+     * keep the copy they have (or none) until the winner has written. */
+    if (!pg_query_run(&q,
+                      "UPDATE gatehouse.tenants SET password_policy_tried_at = now()"
+                      " WHERE slug = $1"
+                      " AND (password_policy_tried_at IS NULL"
+                      "      OR password_policy_tried_at < now() - make_interval(secs => $4::int))"
+                      " AND (password_policy_read_at IS NULL"
+                      "      OR password_policy_pool IS DISTINCT FROM $2"
+                      "      OR password_policy_read_at < now() - make_interval(secs => $3::int))",
+                      4, params))
+        rc = STORE_UNAVAILABLE;
+    else if (pg_query_affected(&q) == 0)
+        rc = STORE_NOT_FOUND;
+    pg_query_cleanup(&q);
+    return rc;
+}
+
+enum store_result tenants_set_enumeration(const char *slug, const char *setting)
+{
+    const char *params[] = {slug, setting};
+    return run("UPDATE gatehouse.tenants SET account_enumeration = $2, updated_at = now()"
+               " WHERE slug = $1", 2, params);
 }
 
 enum store_result tenants_delete_row(const char *slug)

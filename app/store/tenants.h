@@ -23,6 +23,16 @@ struct config;
 #define TENANT_TEXT_MAX 256
 #define TENANT_DEFAULT "default"
 
+/* The password policy of a tenant's pool, as last read from Cognito
+ * (svc/pwpolicy.c). known is false until it has been read for the pool the
+ * tenant uses now: then Cognito's own check is the only one. */
+struct tenant_password_policy {
+    bool known;
+    int min_length;              /* characters */
+    bool upper, lower, digit, symbol; /* one of each class is required */
+    long long read_at;           /* unix seconds; 0: never */
+};
+
 struct tenant {
     long long id;
     char slug[TENANT_SLUG_MAX];
@@ -37,7 +47,15 @@ struct tenant {
     char brand_color[8];         /* "#rrggbb" or "" */
     char logo_url[TENANT_TEXT_MAX];
     char provision_step[32];
+    struct tenant_password_policy password;
+    /* account_enumeration 'reveal': sign-up and confirmation may tell that
+     * an email has an account; false ('hide', the default): they answer
+     * alike (svc/registration.h). */
+    bool reveal_accounts;
 };
+
+#define TENANT_ENUMERATION_HIDE "hide"
+#define TENANT_ENUMERATION_REVEAL "reveal"
 
 void tenants_init_worker(const struct config *cfg);
 /* tenants_find copies the tenant called slug into out, from the cache when
@@ -62,7 +80,19 @@ enum store_result tenants_set_status(const char *slug, const char *status);
 /* tenants_set_branding changes name, colour and logo (NULL: unchanged). */
 enum store_result tenants_set_branding(const char *slug, const char *name,
                                        const char *brand_color, const char *logo_url);
+/* tenants_set_enumeration sets account_enumeration to TENANT_ENUMERATION_HIDE
+ * or TENANT_ENUMERATION_REVEAL (the table's check refuses anything else). */
+enum store_result tenants_set_enumeration(const char *slug, const char *setting);
 enum store_result tenants_delete_row(const char *slug);
+/* tenants_set_password_policy keeps p, read from pool_id, with the tenant. */
+enum store_result tenants_set_password_policy(const char *slug, const char *pool_id,
+                                              const struct tenant_password_policy *p);
+/* tenants_claim_policy_read answers STORE_OK to the one caller that should
+ * read the tenant's policy from Cognito now: none is kept for pool_id, or it
+ * is older than max_age_s, and nobody set out to read it in the last
+ * retry_s seconds. STORE_NOT_FOUND: leave it (or no such tenant). */
+enum store_result tenants_claim_policy_read(const char *slug, const char *pool_id,
+                                            int max_age_s, int retry_s);
 /* tenants_drop_schema drops t_<slug> with everything in it; true when it
  * is gone (or never was). */
 bool tenants_drop_schema(const char *slug);

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* input: checks of typed values (see input.h).
  *
- * The password rule mirrors the policy gatehouse gives every pool (see
- * svc/provision.c), so a password refused by Cognito is refused here first
- * with a sentence a person can act on. Nothing is allocated. */
+ * A password is checked against the policy of the tenant's own pool (read
+ * from Cognito, svc/pwpolicy.c), so that a password Cognito would refuse is
+ * refused here first with a sentence a person can act on, and one it would
+ * accept is not refused here. The classes are Cognito's. Nothing is
+ * allocated. */
 #include "svc/input.h"
 
 #include <ctype.h>
@@ -11,6 +13,7 @@
 
 #include "core/limits.h"
 #include "core/utf8.h"
+#include "store/tenants.h"
 
 const char *input_check_email(const char *email)
 {
@@ -31,30 +34,101 @@ const char *input_check_email(const char *email)
     return NULL;
 }
 
-const char *input_password_help(void)
+/* Cognito's classes: Basic Latin letters and digits, and its symbols. A
+ * space counts as a symbol too, where it may be (not at either end);
+ * nothing outside ASCII counts for any class. */
+static const char symbols[] = "^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ";
+
+/* rules writes "at least N characters[, with an uppercase letter, ... and a
+ * symbol]" for p into buf at *used. */
+static void rules(const struct tenant_password_policy *p, char *buf, size_t len, size_t *used)
 {
-    return "At least 8 characters, with an uppercase letter, a lowercase letter, "
-           "a number and a symbol.";
+    const char *need[4];
+    int n = 0;
+    if (p->upper)
+        need[n++] = "an uppercase letter";
+    if (p->lower)
+        need[n++] = "a lowercase letter";
+    if (p->digit)
+        need[n++] = "a number";
+    if (p->symbol)
+        need[n++] = "a symbol such as ! - # or a space";
+    int w = snprintf(buf + *used, len - *used, "at least %d characters", p->min_length);
+    *used += w > 0 && (size_t)w < len - *used ? (size_t)w : 0;
+    for (int i = 0; i < n; i++) {
+        w = snprintf(buf + *used, len - *used, "%s%s", i == 0 ? ", with " : i == n - 1 ? " and " : ", ",
+                     need[i]);
+        *used += w > 0 && (size_t)w < len - *used ? (size_t)w : 0;
+    }
 }
 
-const char *input_check_password(const char *pw)
+const char *input_password_help(const struct tenant_password_policy *p, char *buf, size_t len)
+{
+    size_t used = 0;
+    if (!len)
+        return buf;
+    buf[0] = '\0';
+    if (!p || !p->known) {
+        snprintf(buf, len, "Use a long password that you use nowhere else.");
+        return buf;
+    }
+    rules(p, buf, len, &used);
+    if (used)
+        buf[0] = 'A';
+    snprintf(buf + used, len - used, ".");
+    return buf;
+}
+
+const char *input_password_refusal(const struct tenant_password_policy *p, char *buf,
+                                   size_t len)
+{
+    size_t used = 0;
+    if (!len)
+        return buf;
+    if (!p || !p->known) {
+        snprintf(buf, len, "This password is not accepted here. Choose a longer one, mixing "
+                           "upper- and lower-case letters, numbers and symbols.");
+        return buf;
+    }
+    int w = snprintf(buf, len, "Choose a stronger password: ");
+    used = w > 0 && (size_t)w < len ? (size_t)w : 0;
+    rules(p, buf, len, &used);
+    snprintf(buf + used, len - used, ", and no space at either end.");
+    return buf;
+}
+
+/* characters counts the code points of valid UTF-8, as Cognito counts a
+ * password's length. */
+static size_t characters(const char *s)
+{
+    size_t n = 0;
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+        n += (*c & 0xC0) != 0x80;
+    return n;
+}
+
+const char *input_check_password(const char *pw, const struct tenant_password_policy *p,
+                                 char *msg, size_t msglen)
 {
     if (!pw || !*pw)
         return "Enter a password.";
     size_t len = strlen(pw);
     bool upper = false, lower = false, digit = false, symbol = false;
-    for (const unsigned char *p = (const unsigned char *)pw; *p; p++) {
-        upper |= isupper(*p) != 0;
-        lower |= islower(*p) != 0;
-        digit |= isdigit(*p) != 0;
-        symbol |= (ispunct(*p) || *p == ' ' || *p >= 0x80);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)pw[i];
+        upper |= c >= 'A' && c <= 'Z';
+        lower |= c >= 'a' && c <= 'z';
+        digit |= c >= '0' && c <= '9';
+        symbol |= c != '\0' && strchr(symbols, c) != NULL;
     }
-    if (len < INPUT_PASSWORD_MIN || len > INPUT_PASSWORD_MAX || !upper || !lower || !digit ||
-        !symbol || isspace((unsigned char)pw[0]) || isspace((unsigned char)pw[len - 1]))
-        return "Choose a stronger password: at least 8 characters, with an uppercase "
-               "letter, a lowercase letter, a number and a symbol, and no space at "
-               "either end.";
-    return NULL;
+    /* What every pool refuses, known policy or not. */
+    bool ok = len <= INPUT_PASSWORD_MAX && utf8_valid(pw, len) && !utf8_has_control(pw, len) &&
+              !isspace((unsigned char)pw[0]) && !isspace((unsigned char)pw[len - 1]) &&
+              characters(pw) >= POOL_PASSWORD_LENGTH_LOW;
+    if (ok && p && p->known)
+        ok = characters(pw) >= (size_t)p->min_length && (!p->upper || upper) &&
+             (!p->lower || lower) && (!p->digit || digit) && (!p->symbol || symbol);
+    return ok ? NULL : input_password_refusal(p, msg, msglen);
 }
 
 const char *input_check_text(const char *text, size_t max, bool required)

@@ -4,12 +4,16 @@
  * Steps, in order, each recorded in tenants.provision_step when done:
  *   row     a 'provisioning' row holds the slug (a second run finds it)
  *   pool    the user pool: email as username, auto-verified email, the
- *           password policy, custom attributes tenant_id, user_tier and the
+ *           password policy (at least POOL_PASSWORD_MIN_LENGTH characters
+ *           and every class), custom attributes tenant_id, user_tier and the
  *           work details, and verification and
  *           invitation emails in the tenant's name. Before creating one, a
  *           pool left by a run that died between "created" and "recorded"
  *           is looked for by its name (gatehouse-<slug>), so a retry never
  *           makes a second pool.
+ *           Then the pool's password policy is read back and kept with
+ *           the row (svc/pwpolicy.h); a failure there is only reported, as
+ *           workers read it themselves when they need it.
  *   client  the app client: USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH,
  *           PreventUserExistenceErrors, write attributes without the tier
  *           or the tenant (only gatehouse sets those), secret if asked; the
@@ -28,8 +32,10 @@
 
 #include "aws/cognito.h"
 #include "core/config.h"
+#include "core/limits.h"
 #include "store/migrate.h"
 #include "svc/input.h"
+#include "svc/pwpolicy.h"
 
 #define POOL_NAME_PREFIX "gatehouse-"
 #define POOL_LIST_PAGE 60
@@ -93,7 +99,7 @@ static struct json_object *pool_request(const struct provision_request *r)
     json_object_object_add(req, "AutoVerifiedAttributes", strings(email, 1));
 
     struct json_object *policy = json_object_new_object();
-    json_object_object_add(policy, "MinimumLength", json_object_new_int(INPUT_PASSWORD_MIN));
+    json_object_object_add(policy, "MinimumLength", json_object_new_int(POOL_PASSWORD_MIN_LENGTH));
     json_object_object_add(policy, "RequireUppercase", json_object_new_boolean(1));
     json_object_object_add(policy, "RequireLowercase", json_object_new_boolean(1));
     json_object_object_add(policy, "RequireNumbers", json_object_new_boolean(1));
@@ -313,6 +319,54 @@ db_failed:
     return -1;
 }
 
+/* keep_policy reads the pool's password policy into t's row; what went
+ * wrong is reported, never fatal (see the head comment). */
+static void keep_policy(const struct config *cfg, struct tenant *t, FILE *report)
+{
+    struct cog_client c;
+    char err[256], line[INPUT_PASSWORD_RULE_MAX + 64];
+    admin_client(cfg, t->user_pool_id, &c);
+    if (pwpolicy_refresh(&c, t->slug, &t->password, err, sizeof(err)) < 0) {
+        snprintf(line, sizeof(line), "password policy not read: %s (workers read it later)", err);
+        say(report, t->slug, line);
+        return;
+    }
+    char rules[INPUT_PASSWORD_RULE_MAX];
+    snprintf(line, sizeof(line), "password policy: %s",
+             input_password_help(&t->password, rules, sizeof(rules)));
+    say(report, t->slug, line);
+}
+
+int provision_refresh(const struct config *cfg, const char *slug, FILE *report, char *err,
+                      size_t errlen)
+{
+    struct tenant t;
+    tenants_forget();
+    switch (tenants_find(slug, &t)) {
+    case STORE_OK:
+        break;
+    case STORE_NOT_FOUND:
+        snprintf(err, errlen, "no tenant %s", slug);
+        return -1;
+    default:
+        snprintf(err, errlen, "PostgreSQL is unavailable");
+        return -1;
+    }
+    if (!t.user_pool_id[0]) {
+        snprintf(err, errlen, "tenant %s has no user pool yet", slug);
+        return -1;
+    }
+    struct cog_client c;
+    admin_client(cfg, t.user_pool_id, &c);
+    if (pwpolicy_refresh(&c, slug, &t.password, err, errlen) < 0)
+        return -1;
+    char rules[INPUT_PASSWORD_RULE_MAX], line[INPUT_PASSWORD_RULE_MAX + 64];
+    snprintf(line, sizeof(line), "password policy of pool %s: %s", t.user_pool_id,
+             input_password_help(&t.password, rules, sizeof(rules)));
+    say(report, slug, line);
+    return 0;
+}
+
 static const char *request_problem(const struct provision_request *r)
 {
     const char *problem = tenants_slug_problem(r->slug);
@@ -350,6 +404,7 @@ enum provision_result provision_tenant(const struct config *cfg, const struct pr
     if (step_pool(cfg, r, out, err, errlen) < 0)
         return PROVISION_FAILED;
     say(report, r->slug, "user pool ready");
+    keep_policy(cfg, out, report);
     if (step_client(cfg, r, out, err, errlen) < 0)
         return PROVISION_FAILED;
     say(report, r->slug, "app client ready");

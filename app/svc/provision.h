@@ -31,6 +31,11 @@ enum provision_result {
  * lines go to report (may be NULL). */
 enum provision_result provision_tenant(const struct config *cfg, const struct provision_request *r,
                                        FILE *report, struct tenant *out, char *err, size_t errlen);
+/* provision_refresh reads the tenant's pool settings that gatehouse keeps
+ * with its record (the password policy) again from Cognito, and reports
+ * them. 0, or -1 with err. */
+int provision_refresh(const struct config *cfg, const char *slug, FILE *report, char *err,
+                      size_t errlen);
 /* provision_delete removes the pool, the schema and the row (and with it
  * the sessions). 0, or -1 with err. */
 int provision_delete(const struct config *cfg, const char *slug, FILE *report, char *err,

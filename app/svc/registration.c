@@ -6,7 +6,14 @@
  * both with admin calls right after SignUp. They go one by one: on real
  * Cognito an immutable tenant_id the pool already holds refuses a change,
  * and that must not cost the tier. A failure is logged and leaves the
- * default, never a lost account. Nothing here logs a password or a code. */
+ * default, never a lost account. Nothing here logs a password or a code.
+ *
+ * Account enumeration: at a tenant that hides accounts (the default), a
+ * sign-up with a taken email is answered as a new one (see registration.h)
+ * and a refused code is told in one way (registration_code_context), so
+ * that neither says whether an email has an account, nor whether it is
+ * confirmed. Timing still differs a little (a taken email costs one call
+ * instead of three); the per-address rate limits bound what it can tell. */
 #include "svc/registration.h"
 
 #include <time.h>
@@ -32,6 +39,20 @@ static void set_attribute(const struct cog_client *c, const char *email, const c
     cog_result_free(&r);
 }
 
+/* resend_to_owner re-sends the confirmation code of a taken email. Cognito
+ * sends one only to an unconfirmed owner and refuses the rest, which is
+ * only logged: any answer would tell what the account is. */
+static void resend_to_owner(const struct cog_client *c, const char *email,
+                            const char *request_id)
+{
+    struct cog_params p = {.username = email};
+    struct cog_result r;
+    if (cog_run(c, COG_RESEND_CODE, &p, &r) < 0)
+        log_event(LOG_INFO, "signup_taken_no_code", "id=%s type=%s", request_id,
+                  r.type[0] ? r.type : "-");
+    cog_result_free(&r);
+}
+
 int registration_sign_up(const struct tenant *t, const struct registration *in,
                          const char *request_id, struct cog_result *r)
 {
@@ -45,8 +66,16 @@ int registration_sign_up(const struct tenant *t, const struct registration *in,
     svc_client(t, &c);
     struct cog_params p = {.username = in->email, .password = in->password, .attrs = attrs,
                            .n_attrs = n};
-    if (cog_run(&c, COG_SIGN_UP, &p, r) < 0)
-        return -1;
+    if (cog_run(&c, COG_SIGN_UP, &p, r) < 0) {
+        if (r->err != COGERR_USERNAME_EXISTS || t->reveal_accounts)
+            return -1;
+        /* Nothing of the account is changed (its tier, name, password):
+         * whoever typed the address gets the answer a new one gets. */
+        cog_result_free(r);
+        resend_to_owner(&c, in->email, request_id);
+        log_event(LOG_INFO, "signup_taken", "id=%s tenant=%s", request_id, t->slug);
+        return 0;
+    }
     set_attribute(&c, in->email, "custom:user_tier", in->tier, request_id);
     set_attribute(&c, in->email, "custom:tenant_id", t->slug, request_id);
     const char *sub = cog_get(r, "UserSub");
@@ -83,6 +112,11 @@ int registration_confirm(const struct tenant *t, const char *email, const char *
     mirror_confirmed(t, email, a, request_id);
     log_event(LOG_INFO, "email_confirmed", "id=%s tenant=%s", request_id, t->slug);
     return 0;
+}
+
+enum cogerr_ctx registration_code_context(const struct tenant *t)
+{
+    return t->reveal_accounts ? COGERR_CTX_USE_CODE : COGERR_CTX_USE_CODE_ALIKE;
 }
 
 int registration_send_code(const struct tenant *t, const char *email, struct cog_result *r)

@@ -36,7 +36,7 @@ test('a person signs up, confirms, logs in, changes the password, logs out and b
     assert.equal(v.path, `/confirm?email=${encodeURIComponent(email)}`);
     await v.check('confirm form');
     assert.deepEqual(await v.flashes(),
-      ['We emailed you a 6-digit confirmation code. Enter it below to activate your account.']);
+      ['We emailed a 6-digit confirmation code to this address: enter it below to activate your account. If you already have an account, log in or reset your password instead.']);
     assert.match(await page.locator('.gh-auth-lead').innerText(), new RegExp(escape(email)), 'the page names the address');
     assert.equal(await page.getByLabel('Email address').inputValue(), email, 'the email is filled in');
 

@@ -5,7 +5,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Browser, emailedCode, uniqueEmail, PASSWORD, psql, cognitoLocal, fault, stackInfo, BIN,
+  Browser, emailedCode, uniqueEmail, PASSWORD, psql, cognitoLocal, fault, stackInfo, BIN, withEnumeration,
 } from './helpers.mjs';
 
 after(async () => { await fault({ reset: true }); });
@@ -124,14 +124,18 @@ test('a wrong confirmation code is a field error; the right one still works', as
   assert.equal(r.status, 303);
 });
 
-test('a duplicate email is a 409 field error', async () => {
+// Only where the tenant reveals accounts: by default a taken email answers
+// as a new one (enumeration.test.mjs).
+test('a duplicate email is a 409 field error where the tenant reveals accounts', async () => {
   const { email } = await signUp();
-  const b = new Browser();
-  await b.get('/signup');
-  const r = await b.post('/signup', { email, name: 'Again', password: PASSWORD, confirm_password: PASSWORD, tier: 'standard', terms: '1' });
-  assert.equal(r.status, 409);
-  assert.match(fieldError(r.body, 'email') || '', /already exists/);
-  assert.doesNotMatch(r.body, /UsernameExists/, 'no raw Cognito text');
+  await withEnumeration('default', 'reveal', async () => {
+    const b = new Browser();
+    await b.get('/signup');
+    const r = await b.post('/signup', { email, name: 'Again', password: PASSWORD, confirm_password: PASSWORD, tier: 'standard', terms: '1' });
+    assert.equal(r.status, 409);
+    assert.match(fieldError(r.body, 'email') || '', /already exists/);
+    assert.doesNotMatch(r.body, /UsernameExists/, 'no raw Cognito text');
+  });
 });
 
 test('bad sign-up input is answered field by field and nothing is created', async () => {

@@ -289,3 +289,24 @@ export function parseCsv(text) {
   if (field || row.length) { row.push(field); rows.push(row); }
   return rows;
 }
+
+// withEnumeration runs fn while tenant slug's account_enumeration setting is
+// `setting` (hide or reveal, through `gatehouse tenant set`), then puts the
+// tenant's own back. Workers keep a tenant for 1 s on the test stacks, so
+// each change is waited out.
+const TENANT_CACHE_WAIT_MS = 1200;
+export async function withEnumeration(slug, setting, fn) {
+  const set = (value) => {
+    const r = gatehouseCli(['tenant', 'set', '--slug', slug, '--enumeration', value]);
+    if (r.status !== 0) throw new Error(`tenant set --enumeration ${value}: ${r.stderr}`);
+  };
+  const own = psql(`SELECT account_enumeration FROM gatehouse.tenants WHERE slug = '${slug}'`)[0][0];
+  set(setting);
+  await sleep(TENANT_CACHE_WAIT_MS);
+  try {
+    return await fn();
+  } finally {
+    set(own);
+    await sleep(TENANT_CACHE_WAIT_MS);
+  }
+}

@@ -6,6 +6,7 @@
 
 #include "core/config.h"
 #include "core/limits.h"
+#include "store/tenants.h"
 #include "svc/input.h"
 #include "svc/svc.h"
 #include "svc/tier.h"
@@ -48,13 +49,34 @@ static void test_input(void)
                   input_check_email("a\xe2\x80\x8b@b.co") && input_check_email("a\xc2\x85@b.co") &&
                   input_check_email("a\xff@b.co"));
     test_cond("email: an international address is fine", !input_check_email("zo\xc3\xab@example.com"));
-    test_cond("password: every class", !input_check_password("Correct-Horse9"));
+    /* The policy of the tenant's pool decides (here Cognito's default:
+     * 8 characters and every class); Cognito's classes are ASCII. */
+    struct tenant_password_policy every = {.known = true, .min_length = 8, .upper = true,
+                                           .lower = true, .digit = true, .symbol = true};
+    struct tenant_password_policy long_only = {.known = true, .min_length = 14};
+    struct tenant_password_policy unknown = {0};
+    char m[INPUT_PASSWORD_RULE_MAX];
+#define PW(pw, p) input_check_password((pw), &(p), m, sizeof(m))
+    test_cond("password: every class", !PW("Correct-Horse9", every));
     test_cond("password: a class missing or too short",
-              input_check_password("correct-horse9") && input_check_password("CORRECT-HORSE9") &&
-                  input_check_password("Correct-Horse") && input_check_password("CorrectHorse9") &&
-                  input_check_password("Ab1-") && input_check_password(NULL));
+              PW("correct-horse9", every) && PW("CORRECT-HORSE9", every) &&
+                  PW("Correct-Horse", every) && PW("CorrectHorse9", every) && PW("Ab1-", every) &&
+                  PW(NULL, every));
     test_cond("password: no space at either end",
-              input_check_password(" Correct-Horse9") && input_check_password("Correct-Horse9 "));
+              PW(" Correct-Horse9", every) && PW("Correct-Horse9 ", every));
+    test_cond("password: an inner space is a symbol, a non-ASCII letter is not",
+              !PW("Correct Horse9", every) && PW("Correct\xc3\xa9Horse9", every));
+    test_cond("password: the length is counted in characters",
+              PW("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9" "aaaaaa", long_only) &&
+                  !PW("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9" "aaaaaaa", long_only));
+    test_cond("password: a policy without classes wants only its length",
+              !PW("correcthorsebattery", long_only) && PW("Correct-Hors9", long_only));
+    test_cond("password: an unknown policy refuses only what every pool does",
+              !PW("abcdef", unknown) && PW("abcde", unknown) && PW(" abcdefgh", unknown));
+    test_cond("password: the refusal states the policy",
+              strstr(PW("short", long_only), "at least 14 characters") &&
+                  !strstr(PW("short", long_only), "symbol"));
+#undef PW
     test_cond("code: six digits only",
               !input_check_code("123456") && input_check_code("12345") &&
                   input_check_code("1234567") && input_check_code("12345a") &&
@@ -65,7 +87,13 @@ static void test_input(void)
     test_cond("text: too long or control characters",
               input_check_text("abcdefghijk", 10, false) && input_check_text("a\x01" "b", 10, false) &&
                   !input_check_text("Zoë", 10, true));
-    test_cond("password help names the rule", strstr(input_password_help(), "8 characters"));
+    char help[INPUT_PASSWORD_RULE_MAX];
+    test_cond("password help names the rule",
+              !strcmp(input_password_help(&every, help, sizeof(help)),
+                      "At least 8 characters, with an uppercase letter, a lowercase letter, a "
+                      "number and a symbol such as ! - # or a space.") &&
+                  !strcmp(input_password_help(&long_only, help, sizeof(help)),
+                          "At least 14 characters."));
 }
 
 static void test_admin_group(void)
