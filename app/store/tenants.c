@@ -372,14 +372,41 @@ enum store_result tenants_delete_row(const char *slug)
 
 bool tenants_drop_schema(const char *slug)
 {
-    char schema[PG_SCHEMA_MAX], sql[PG_SCHEMA_MAX + 64];
+    char schema[PG_SCHEMA_MAX], sql[PG_SCHEMA_MAX + 64], scope[PG_SCHEMA_MAX + 16];
     /* pg_tenant_schema admits only [a-z0-9-], so the quoted name is safe. */
     if (!pg_tenant_schema(slug, schema, sizeof(schema)))
         return false;
     snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS \"%s\" CASCADE", schema);
+    snprintf(scope, sizeof(scope), "tenant:%s", slug);
+    /* The schema and the record of its migrations go together: a tenant
+     * made again with this slug gets its tables made again. */
+    const char *const params[] = {scope};
     struct pg_query q;
     pg_query_init(&q);
-    bool ok = pg_query_run(&q, sql, 0, NULL);
+    bool ok = pg_begin(&q) && pg_query_run(&q, sql, 0, NULL) &&
+              pg_query_run(&q, "DELETE FROM gatehouse.schema_migrations WHERE scope = $1", 1,
+                           params) &&
+              pg_commit(&q);
+    if (!ok)
+        pg_rollback();
+    pg_query_cleanup(&q);
+    return ok;
+}
+
+bool tenants_schema_ready(const char *slug)
+{
+    char schema[PG_SCHEMA_MAX];
+    if (!pg_tenant_schema(slug, schema, sizeof(schema)))
+        return false;
+    /* The tables every request of the tenant reads. */
+    const char *const params[] = {schema};
+    struct pg_query q;
+    pg_query_init(&q);
+    bool ok = pg_query_run(&q,
+                           "SELECT count(*) FROM pg_catalog.pg_tables"
+                           " WHERE schemaname = $1 AND tablename IN ('users', 'revoked_tokens')",
+                           1, params) &&
+              pg_query_rows(&q) == 1 && !strcmp(pg_query_value(&q, 0, 0), "2");
     pg_query_cleanup(&q);
     return ok;
 }

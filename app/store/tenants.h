@@ -93,9 +93,11 @@ enum store_result tenants_set_password_policy(const char *slug, const char *pool
  * retry_s seconds. STORE_NOT_FOUND: leave it (or no such tenant). */
 enum store_result tenants_claim_policy_read(const char *slug, const char *pool_id,
                                             int max_age_s, int retry_s);
-/* tenants_drop_schema drops t_<slug> with everything in it; true when it
- * is gone (or never was). */
+/* tenants_drop_schema drops t_<slug> with everything in it, and the record
+ * of its migrations; true when both are gone (or never were). */
 bool tenants_drop_schema(const char *slug);
+/* tenants_schema_ready is true when slug's schema has the tables requests read. */
+bool tenants_schema_ready(const char *slug);
 /* tenants_list writes one line per tenant to out. */
 enum store_result tenants_list(FILE *out);
 

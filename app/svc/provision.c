@@ -416,6 +416,10 @@ enum provision_result provision_tenant(const struct config *cfg, const struct pr
         snprintf(err, errlen, "creating the schema failed: %s", merr);
         return PROVISION_FAILED;
     }
+    if (!tenants_schema_ready(r->slug)) {
+        snprintf(err, errlen, "the schema t_%s has no tables after migrating it", r->slug);
+        return PROVISION_FAILED;
+    }
     if (tenants_record(r->slug, "done", NULL, NULL, NULL) != STORE_OK ||
         tenants_set_status(r->slug, "active") != STORE_OK) {
         snprintf(err, errlen, "recording the progress failed (PostgreSQL)");

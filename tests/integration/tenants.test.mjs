@@ -184,6 +184,28 @@ test('provisioning that fails half-way is completed by running it again', async 
   await waitFor(async () => (await request('GET', `/t/${slug}/login`)).status === 404, 5000, 'the deleted tenant is gone');
 });
 
+test('a deleted tenant can be made again with its slug, tables and all', async () => {
+  const slug = `tr-${run}`;
+  let r = await platform({ slug, name: 'Again', admin_email: `admin@${slug}.example` });
+  assert.equal(r.status, 201, r.body);
+  assert.match(gatehouse(['tenant', 'delete', '--slug', slug, '--yes']), /deleted/);
+  assert.equal(psql(`SELECT count(*) FROM gatehouse.schema_migrations WHERE scope = 'tenant:${slug}'`)[0][0], '0',
+    'the record of its migrations went with the schema');
+  r = await platform({ slug, name: 'Again', admin_email: `admin@${slug}.example` });
+  assert.equal(r.status, 201, r.body);
+  pools[slug] = JSON.parse(r.body).userPoolId;
+  assert.equal(psql(`SELECT count(*) FROM pg_tables WHERE schemaname = 't_${slug}' AND tablename = 'users'`)[0][0], '1');
+  try {
+    // A person signs up there, and the API knows them.
+    const email = uniqueEmail('again');
+    await waitFor(async () => (await request('GET', `/t/${slug}/signup`)).status === 200, 5000, 'the tenant is served');
+    await signUpAt(slug, 'path', email);
+    assert.equal(psql(`SELECT status FROM "t_${slug}".users WHERE email = '${email}'`)[0][0], 'CONFIRMED');
+  } finally {
+    gatehouse(['tenant', 'delete', '--slug', slug, '--yes']);
+  }
+});
+
 test('the tenant commands list tenants and change their branding', async () => {
   assert.match(gatehouse(['tenant', 'list']), new RegExp(`${A}\\s+active\\s+Tenant Alpha`));
   gatehouse(['tenant', 'set', '--slug', A, '--name', 'Alpha Renamed', '--color', '#123abc']);
