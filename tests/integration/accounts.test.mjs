@@ -45,6 +45,17 @@ function sessionRow(email) {
     extract(epoch FROM access_expires_at)::bigint, tier FROM gatehouse.sessions WHERE email = '${email}'`);
 }
 
+test('the browser /confirm marks the user confirmed in the users mirror, before any login', async () => {
+  const { email } = await signUp({ confirm: false });
+  assert.equal(psql(`SELECT status FROM t_default.users WHERE email = '${email}'`)[0][0], 'UNCONFIRMED');
+  const b = new Browser();
+  await b.get(`/confirm?email=${encodeURIComponent(email)}`);
+  const c = await b.post('/confirm', { email, code: await emailedCode(email) });
+  assert.equal(c.status, 303);
+  assert.equal(psql(`SELECT status FROM t_default.users WHERE email = '${email}'`)[0][0], 'CONFIRMED',
+    'the mirror says what Cognito says, with nothing left for users sync to correct');
+});
+
 test('the full flow: sign up, confirm, log in, account, change password, log out, log in again', async () => {
   const b = new Browser();
   const email = uniqueEmail('flow');
