@@ -81,6 +81,11 @@
  * answer, tried again after this long. */
 #define PASSWORD_POLICY_RETRY_S 60
 
+/* A first admin's made-up temporary password (tenant create --admin-no-email):
+ * "Gh-" + hex of the random bytes + "-Aa1!". */
+#define TEMP_PASSWORD_RANDOM_BYTES 16
+#define TEMP_PASSWORD_LEN (3 + 2 * TEMP_PASSWORD_RANDOM_BYTES + 5)
+
 /* ---- tokens ------------------------------------------------------------- */
 #define ISSUER_MAX 512           /* bytes of a token issuer URL */
 #define REFRESH_TOKEN_MAX 8192   /* bytes of a refresh token, opened or sent */

@@ -2,6 +2,11 @@
 /* tenantcmd: tenant administration from the command line (see tenantcmd.h).
  *
  *   tenant create --slug S --name N --admin-email E [--secret]
+ *                 [--admin-temp-password P | --admin-no-email]
+ *                                       (the first admin's temporary password
+ *                                        given, or made and printed once, and
+ *                                        no email sent: for a pool that cannot
+ *                                        send email yet, or a local emulator)
  *   tenant list
  *   tenant delete --slug S [--yes]      (asks to type the slug otherwise)
  *   tenant set --slug S [--name N] [--color #rrggbb] [--logo URL]
@@ -24,7 +29,10 @@
 
 #include "aws/awshttp.h"
 #include "core/config.h"
+#include "core/hex.h"
+#include "core/limits.h"
 #include "core/log.h"
+#include "core/seal.h"
 #include "store/pg.h"
 #include "store/tenants.h"
 #include "svc/provision.h"
@@ -32,14 +40,15 @@
 #define CONFIRM_MAX 128
 
 struct options {
-    const char *slug, *name, *admin_email, *color, *logo, *enumeration;
-    bool secret, yes;
+    const char *slug, *name, *admin_email, *color, *logo, *enumeration, *admin_password;
+    bool secret, yes, no_email;
 };
 
 static int usage(void)
 {
     fprintf(stderr,
             "usage: gatehouse tenant create --slug S --name N --admin-email E [--secret]\n"
+            "                               [--admin-temp-password P | --admin-no-email]\n"
             "       gatehouse tenant list\n"
             "       gatehouse tenant delete --slug S [--yes]\n"
             "       gatehouse tenant set --slug S [--name N] [--color #rrggbb] [--logo URL]\n"
@@ -58,7 +67,8 @@ static int parse(int argc, char **argv, struct options *o)
                           : !strcmp(a, "--admin-email") ? &o->admin_email
                           : !strcmp(a, "--color") ? &o->color
                           : !strcmp(a, "--logo") ? &o->logo
-                          : !strcmp(a, "--enumeration") ? &o->enumeration : NULL;
+                          : !strcmp(a, "--enumeration") ? &o->enumeration
+                          : !strcmp(a, "--admin-temp-password") ? &o->admin_password : NULL;
         if (slot && v) {
             *slot = v;
             i++;
@@ -66,6 +76,8 @@ static int parse(int argc, char **argv, struct options *o)
             o->secret = true;
         } else if (!strcmp(a, "--yes")) {
             o->yes = true;
+        } else if (!strcmp(a, "--admin-no-email")) {
+            o->no_email = true;
         } else {
             fprintf(stderr, "gatehouse: unexpected argument %s\n", a);
             return -1;
@@ -74,24 +86,63 @@ static int parse(int argc, char **argv, struct options *o)
     return 0;
 }
 
+/* made_password makes a temporary password every pool's policy accepts:
+ * 128 random bits in hex, with the four classes Cognito can ask for. */
+static bool made_password(char out[TEMP_PASSWORD_LEN + 1])
+{
+    unsigned char raw[TEMP_PASSWORD_RANDOM_BYTES];
+    char hex[2 * TEMP_PASSWORD_RANDOM_BYTES + 1];
+    if (seal_random(raw, sizeof raw) != 0)
+        return false;
+    hex_encode(raw, sizeof raw, hex);
+    snprintf(out, TEMP_PASSWORD_LEN + 1, "Gh-%s-Aa1!", hex);
+    seal_wipe(raw, sizeof raw);
+    seal_wipe(hex, sizeof hex);
+    return true;
+}
+
 static int create(const struct config *cfg, const struct options *o)
 {
-    if (!o->slug || !o->name || !o->admin_email)
+    if (!o->slug || !o->name || !o->admin_email || (o->admin_password && o->no_email))
         return usage();
-    struct provision_request r = {o->slug, o->name, o->admin_email, o->secret};
+    char made[TEMP_PASSWORD_LEN + 1] = "";
+    if (o->no_email && !made_password(made)) {
+        fprintf(stderr, "gatehouse: no random bytes for a password\n");
+        return 1;
+    }
+    bool admin_created = false;
+    struct provision_request r = {o->slug, o->name, o->admin_email, o->secret,
+                                  made[0] ? made : o->admin_password, &admin_created};
     struct tenant t;
     char err[512];
     enum provision_result res = provision_tenant(cfg, &r, stdout, &t, err, sizeof(err));
+    int rc = 0;
     if (res != PROVISION_OK) {
+        /* A later step failed, but the admin has this password now: a
+         * re-run will not show it again. */
+        if (admin_created && made[0])
+            printf("  first admin: %s, temporary password (shown once): %s\n", o->admin_email,
+                   made);
         fprintf(stderr, "gatehouse: tenant %s: %s%s\n", o->slug, err,
                 res == PROVISION_FAILED ? " (run the same command again to resume)" : "");
-        return 1;
+        rc = 1;
+        goto out;
     }
     printf("tenant %s is ready: pool %s, client %s\n"
-           "  pages: https://%s.<BASE_DOMAIN>/ or /t/%s/ on this site\n"
-           "  first admin: %s (Cognito emails a temporary password)\n",
-           t.slug, t.user_pool_id, t.client_id, t.slug, t.slug, o->admin_email);
-    return 0;
+           "  pages: https://%s.<BASE_DOMAIN>/ or /t/%s/ on this site\n",
+           t.slug, t.user_pool_id, t.client_id, t.slug, t.slug);
+    if (!r.admin_password)
+        printf("  first admin: %s (Cognito emails a temporary password)\n", o->admin_email);
+    else if (!admin_created)
+        printf("  first admin: %s (made by an earlier run; their password is unchanged)\n",
+               o->admin_email);
+    else if (made[0])
+        printf("  first admin: %s, temporary password (shown once): %s\n", o->admin_email, made);
+    else
+        printf("  first admin: %s, with the temporary password given\n", o->admin_email);
+out:
+    seal_wipe(made, sizeof made);
+    return rc;
 }
 
 static int delete(const struct config *cfg, const struct options *o)

@@ -268,7 +268,7 @@ static int admin_call(const struct cog_client *c, const char *op, struct json_ob
         return -1;
     }
     cog_result_free(&res);
-    return 0;
+    return rc < 0 ? 1 : 0;
 }
 
 static int step_group_and_admin(const struct config *cfg, const struct provision_request *r,
@@ -299,11 +299,21 @@ static int step_group_and_admin(const struct config *cfg, const struct provision
         json_object_array_add(attrs, a);
     }
     json_object_object_add(req, "UserAttributes", attrs);
-    const char *email[] = {"EMAIL"};
-    json_object_object_add(req, "DesiredDeliveryMediums", strings(email, 1));
-    if (admin_call(&c, "AdminCreateUser", req, COGERR_USERNAME_EXISTS, "creating the first admin",
-                   err, errlen) < 0)
+    if (r->admin_password) {
+        json_object_object_add(req, "TemporaryPassword",
+                               json_object_new_string(r->admin_password));
+        json_object_object_add(req, "MessageAction", json_object_new_string("SUPPRESS"));
+    } else {
+        const char *email[] = {"EMAIL"};
+        json_object_object_add(req, "DesiredDeliveryMediums", strings(email, 1));
+    }
+    /* On a re-run the admin may exist already: their password stays. */
+    int made = admin_call(&c, "AdminCreateUser", req, COGERR_USERNAME_EXISTS,
+                          "creating the first admin", err, errlen);
+    if (made < 0)
         return -1;
+    if (r->admin_created)
+        *r->admin_created = made == 0;
     req = json_object_new_object();
     json_object_object_add(req, "UserPoolId", json_object_new_string(t->user_pool_id));
     json_object_object_add(req, "Username", json_object_new_string(r->admin_email));
@@ -410,7 +420,9 @@ enum provision_result provision_tenant(const struct config *cfg, const struct pr
     say(report, r->slug, "app client ready");
     if (step_group_and_admin(cfg, r, out, err, errlen) < 0)
         return PROVISION_FAILED;
-    say(report, r->slug, "admin group and first admin ready (Cognito emails the temporary password)");
+    say(report, r->slug,
+        r->admin_password ? "admin group and first admin ready (no email sent)"
+                          : "admin group and first admin ready (Cognito emails the temporary password)");
     char merr[512];
     if (migrate_tenant(cfg->database_url, cfg->sql_dir, r->slug, NULL, merr, sizeof(merr)) < 0) {
         snprintf(err, errlen, "creating the schema failed: %s", merr);

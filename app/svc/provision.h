@@ -18,6 +18,11 @@ struct config;
 struct provision_request {
     const char *slug, *name, *admin_email;
     bool with_secret; /* an app client with a secret (SECRET_HASH) */
+    /* The first admin's temporary password, given to Cognito with nothing
+     * emailed (MessageAction SUPPRESS): for pools that cannot send email
+     * yet. NULL: Cognito makes one and emails it. */
+    const char *admin_password;
+    bool *admin_created; /* out (may be NULL): this run created the first admin */
 };
 
 enum provision_result {
