@@ -46,7 +46,8 @@ enum appclient_verdict appclient_check(const struct cog_client *c, char *err, si
         bool down = r.err == COGERR_UNAVAILABLE || r.err == COGERR_INTERNAL_ERROR;
         snprintf(err, errlen, "DescribeUserPoolClient for client %s failed: %s", c->client_id,
                  r.type[0] ? r.type : r.error->code);
-        verdict = down ? APPCLIENT_UNREACHABLE : APPCLIENT_UNSAFE;
+        verdict = down ? APPCLIENT_UNREACHABLE
+                : r.err == COGERR_RESOURCE_NOT_FOUND ? APPCLIENT_MISSING : APPCLIENT_UNSAFE;
         goto out;
     }
     struct json_object *writes = client_list(r.reply, "WriteAttributes");

@@ -152,22 +152,22 @@ static void open_secret(struct tenant *t, const char *hex)
     free(sealed);
 }
 
-static void read_row(const struct pg_query *q, struct tenant *t)
+static void read_row(const struct pg_query *q, int row, struct tenant *t)
 {
     memset(t, 0, sizeof(*t));
-    t->id = strtoll(pg_query_value(q, 0, 0), NULL, 10);
-    copy_text(t->slug, sizeof(t->slug), pg_query_value(q, 0, 1));
-    copy_text(t->name, sizeof(t->name), pg_query_value(q, 0, 2));
-    copy_text(t->status, sizeof(t->status), pg_query_value(q, 0, 3));
+    t->id = strtoll(pg_query_value(q, row, 0), NULL, 10);
+    copy_text(t->slug, sizeof(t->slug), pg_query_value(q, row, 1));
+    copy_text(t->name, sizeof(t->name), pg_query_value(q, row, 2));
+    copy_text(t->status, sizeof(t->status), pg_query_value(q, row, 3));
     t->active = !strcmp(t->status, "active");
-    copy_text(t->region, sizeof(t->region), pg_query_value(q, 0, 4));
-    copy_text(t->user_pool_id, sizeof(t->user_pool_id), pg_query_value(q, 0, 5));
-    copy_text(t->client_id, sizeof(t->client_id), pg_query_value(q, 0, 6));
-    open_secret(t, pg_query_value(q, 0, 7));
-    copy_text(t->admin_email, sizeof(t->admin_email), pg_query_value(q, 0, 8));
-    copy_text(t->brand_color, sizeof(t->brand_color), pg_query_value(q, 0, 9));
-    copy_text(t->logo_url, sizeof(t->logo_url), pg_query_value(q, 0, 10));
-    copy_text(t->provision_step, sizeof(t->provision_step), pg_query_value(q, 0, 11));
+    copy_text(t->region, sizeof(t->region), pg_query_value(q, row, 4));
+    copy_text(t->user_pool_id, sizeof(t->user_pool_id), pg_query_value(q, row, 5));
+    copy_text(t->client_id, sizeof(t->client_id), pg_query_value(q, row, 6));
+    open_secret(t, pg_query_value(q, row, 7));
+    copy_text(t->admin_email, sizeof(t->admin_email), pg_query_value(q, row, 8));
+    copy_text(t->brand_color, sizeof(t->brand_color), pg_query_value(q, row, 9));
+    copy_text(t->logo_url, sizeof(t->logo_url), pg_query_value(q, row, 10));
+    copy_text(t->provision_step, sizeof(t->provision_step), pg_query_value(q, row, 11));
     if (!t->region[0] && config)
         copy_text(t->region, sizeof(t->region), config->aws_region);
     apply_settings(t);
@@ -185,7 +185,7 @@ static enum store_result query_one(const char *sql, const char *slug, struct ten
         rc = STORE_NOT_FOUND;
         goto out;
     }
-    read_row(&q, out);
+    read_row(&q, 0, out);
     rc = STORE_OK;
 out:
     pg_query_cleanup(&q);
@@ -304,6 +304,26 @@ bool tenants_drop_schema(const char *slug)
     bool ok = pg_query_run(&q, sql, 0, NULL);
     pg_query_cleanup(&q);
     return ok;
+}
+
+enum store_result tenants_each(bool (*fn)(const struct tenant *t, void *ctx), void *ctx)
+{
+    struct pg_query q;
+    struct tenant t;
+    pg_query_init(&q);
+    if (!pg_query_run(&q, "SELECT " TENANT_COLUMNS " FROM gatehouse.tenants ORDER BY slug", 0,
+                      NULL)) {
+        pg_query_cleanup(&q);
+        return STORE_UNAVAILABLE;
+    }
+    for (int i = 0; i < pg_query_rows(&q); i++) {
+        read_row(&q, i, &t);
+        if (!fn(&t, ctx))
+            break;
+    }
+    memset(&t, 0, sizeof(t)); /* the opened client secret */
+    pg_query_cleanup(&q);
+    return STORE_OK;
 }
 
 enum store_result tenants_list(FILE *out)

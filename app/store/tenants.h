@@ -66,6 +66,9 @@ enum store_result tenants_delete_row(const char *slug);
 /* tenants_drop_schema drops t_<slug> with everything in it; true when it
  * is gone (or never was). */
 bool tenants_drop_schema(const char *slug);
+/* tenants_each calls fn with every tenant (not cached), in slug order,
+ * until fn returns false. */
+enum store_result tenants_each(bool (*fn)(const struct tenant *t, void *ctx), void *ctx);
 /* tenants_list writes one line per tenant to out. */
 enum store_result tenants_list(FILE *out);
 
