@@ -64,17 +64,16 @@ static void ensure_row(const struct tenant *t, const struct users_user *u, const
 
 /* record settles intent_id 'done' and writes the change of user u to tier
  * into the mirror, the audit log (with note) and u's sessions, in one
- * transaction. *old gets the tier it replaced: the mirror's, or before when
- * the mirror had the new tier already. Returns false when nothing was
- * written. */
+ * transaction. *old gets the tier it replaced in the mirror (the audit log
+ * is the mirror's history: each row starts where the last one ended).
+ * Returns false when nothing was written. */
 static bool record(const struct tenant *t, const struct users_user *u, const char *tier,
-                   const char *before, const struct tierchange_actor *by, long long intent_id,
-                   const char *note, struct arena *a, const char **old)
+                   const struct tierchange_actor *by, long long intent_id, const char *note,
+                   struct arena *a, const char **old)
 {
     struct pg_query q;
-    const char *replaced = NULL;
     time_t now = time(NULL);
-    *old = before;
+    *old = u->tier;
     struct audit_change change = {
         .user_sub = u->sub, .user_email = u->email, .new_tier = tier,
         .by_sub = by->sub, .by_email = by->email,
@@ -84,12 +83,9 @@ static bool record(const struct tenant *t, const struct users_user *u, const cha
     struct sess_profile profile = {.tier = tier};
     pg_query_init(&q);
     bool ok = pg_begin(&q) && intents_settle(t->slug, intent_id, "done") == STORE_OK &&
-              users_set_tier(t->slug, u->sub, tier, now, a, &replaced) == STORE_OK;
-    if (ok) {
-        change.old_tier = replaced && strcmp(replaced, tier) ? replaced : before;
-        ok = audit_record(t->slug, &change) == STORE_OK &&
-             sess_update_profile(t->id, u->sub, &profile) == STORE_OK && pg_commit(&q);
-    }
+              users_set_tier(t->slug, u->sub, tier, now, a, &change.old_tier) == STORE_OK &&
+              audit_record(t->slug, &change) == STORE_OK &&
+              sess_update_profile(t->id, u->sub, &profile) == STORE_OK && pg_commit(&q);
     if (!ok)
         pg_rollback();
     else
@@ -98,12 +94,16 @@ static bool record(const struct tenant *t, const struct users_user *u, const cha
     return ok;
 }
 
-/* abandon settles intent i 'abandoned'; with a note, the audit log says so
- * (old and new tier both the one the user kept: nothing changed). */
+/* abandon settles intent i 'abandoned'; with a note, the audit log says so,
+ * old and new tier both the mirror's (kept when it has no row): nothing
+ * changed there. */
 static bool abandon(const struct tenant *t, const struct intents_intent *i, const char *kept,
-                    const char *note)
+                    const char *note, struct arena *a)
 {
     struct pg_query q;
+    struct users_user mirrored;
+    if (note && users_get(t->slug, i->user_sub, a, &mirrored) == STORE_OK && mirrored.tier)
+        kept = mirrored.tier;
     struct audit_change change = {
         .user_sub = i->user_sub, .user_email = i->user_email, .old_tier = kept,
         .new_tier = kept, .by_sub = i->by_sub, .by_email = i->by_email,
@@ -175,7 +175,7 @@ enum tierchange_outcome tierchange_apply(const struct tenant *t, const char *use
     struct cog_attr attrs[] = {{"custom:user_tier", tier}};
     struct cog_params set = {.username = out->username, .attrs = attrs, .n_attrs = 1};
     if (cog_run(&c, COG_ADMIN_UPDATE_ATTRIBUTES, &set, &out->result) < 0) {
-        if (answered_no(&out->result) && abandon(t, &intent, u.tier, NULL))
+        if (answered_no(&out->result) && abandon(t, &intent, u.tier, NULL, a))
             return TIERCHANGE_REFUSED;
         log_event(LOG_ERROR, "tier_change_pending",
                   "id=%s tenant=%s intent=%lld user_sub=%s new=%s cognito=%s repair=users_sync",
@@ -184,7 +184,7 @@ enum tierchange_outcome tierchange_apply(const struct tenant *t, const char *use
         return TIERCHANGE_REFUSED;
     }
     cog_result_free(&out->result);
-    if (!record(t, &u, tier, u.tier, by, intent.id, NULL, a, &out->old_tier)) {
+    if (!record(t, &u, tier, by, intent.id, NULL, a, &out->old_tier)) {
         log_event(LOG_ERROR, "tier_change_unrecorded",
                   "id=%s tenant=%s intent=%lld admin_sub=%s user_sub=%s user=%s old=%s new=%s"
                   " client=%s repair=users_sync",
@@ -210,7 +210,7 @@ static void settle_one(const struct tenant *t, const struct cog_client *c,
     struct cog_params get = {.username = i->username};
 
     if (i->superseded) {
-        if (abandon(t, i, NULL, NULL)) {
+        if (abandon(t, i, NULL, NULL, a)) {
             counts->superseded++;
             what = "abandoned: a later change of the user governs";
         }
@@ -218,7 +218,7 @@ static void settle_one(const struct tenant *t, const struct cog_client *c,
     }
     if (cog_run(c, COG_ADMIN_GET_USER, &get, &r) < 0) {
         if (r.err == COGERR_USER_NOT_FOUND &&
-            abandon(t, i, i->old_tier, "abandoned by sync: the user no longer exists")) {
+            abandon(t, i, i->old_tier, "abandoned by sync: the user no longer exists", a)) {
             counts->abandoned++;
             what = "abandoned: the user no longer exists";
         }
@@ -227,7 +227,7 @@ static void settle_one(const struct tenant *t, const struct cog_client *c,
     if (!usersync_user(r.reply, &u, &username) || strcmp(u.sub, i->user_sub)) {
         /* The name now belongs to someone else (deleted and re-created):
          * this user's change can no longer have happened. */
-        if (abandon(t, i, i->old_tier, "abandoned by sync: the user no longer exists")) {
+        if (abandon(t, i, i->old_tier, "abandoned by sync: the user no longer exists", a)) {
             counts->abandoned++;
             what = "abandoned: the user no longer exists";
         }
@@ -236,14 +236,14 @@ static void settle_one(const struct tenant *t, const struct cog_client *c,
     if (!strcmp(u.tier, i->new_tier)) {
         struct tierchange_actor by = {i->by_sub, i->by_email, i->request_id, i->client_addr};
         ensure_row(t, &u, i->request_id, a);
-        if (record(t, &u, i->new_tier, i->old_tier, &by, i->id, NOTE_COMPLETED, a, &old)) {
+        if (record(t, &u, i->new_tier, &by, i->id, NOTE_COMPLETED, a, &old)) {
             counts->completed++;
             what = "completed: Cognito has the new tier";
         }
     } else {
         snprintf(note, sizeof(note), "abandoned by sync: %s was asked, Cognito kept %s",
                  i->new_tier, u.tier);
-        if (abandon(t, i, u.tier, note)) {
+        if (abandon(t, i, u.tier, note, a)) {
             counts->abandoned++;
             what = "abandoned: Cognito kept the old tier";
         }

@@ -9,8 +9,8 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  BIN, Browser, HTTPS_PORT, PASSWORD, adminSession, cognitoLocal, emailedCode, fault, gatehouseCli, psql,
-  request, stackInfo, uniqueEmail, waitFor,
+  BIN, Browser, HTTPS_PORT, PASSWORD, adminSession, cognitoLocal, emailedCode, fault, gatehouseCli, parseCsv,
+  psql, request, stackInfo, uniqueEmail, waitFor,
 } from './helpers.mjs';
 
 const info = stackInfo();
@@ -279,14 +279,57 @@ test('tier change: a Cognito failure that changed nothing stays pending, and use
   const [intent] = intents(user.sub);
   assert.equal(intent[1], 'pending', 'a 5xx may hide a change: not settled yet');
   assert.equal(await cognitoTier(user.email), 'standard');
+  // Younger than a minute, it may still be in its request: the sync waits.
+  const early = gatehouseCli(['users', 'sync']);
+  assert.equal(early.status, 0, early.stderr);
+  assert.doesNotMatch(early.stdout, new RegExp(`tier change ${intent[0]} `));
+  assert.equal(intents(user.sub)[0][1], 'pending');
 
   const out = syncLater(user.sub);
   assert.match(out, /abandoned: Cognito kept the old tier/);
   assert.deepEqual(intents(user.sub).map((i) => i[1]), ['abandoned']);
   assert.equal(mirrorTier(user.sub), 'standard');
   assert.equal(await cognitoTier(user.email), 'standard');
+  const note = 'abandoned by sync: premium was asked, Cognito kept standard';
+  assert.deepEqual(audits(user.sub), [['standard', 'standard', adminSub, intent[0], note, requestIdOf(intent[0])]]);
+  // Admins read it in the user's history and in the audit log's CSV.
+  const page = await admin.b.get(`/admin/users/${encodeURIComponent(user.email)}`);
+  assert.match(page.body, new RegExp(`standard &rarr; standard <span class="text-body-secondary">\\(${note}\\)</span>`));
+  const csv = parseCsv((await admin.b.get('/admin/audit.csv')).body);
+  assert.equal(csv[0].at(-1), 'note');
+  assert.deepEqual(csv.find((c) => c[4] === user.sub).slice(5), ['standard', 'standard', requestIdOf(intent[0]), '127.0.0.1', note]);
+});
+
+test('tier change: a pending change that a later one followed is only marked abandoned by users sync', async () => {
+  const user = await plainUser();
+  await fault({ op: 'AdminUpdateUserAttributes', mode: 'error5xx' });
+  try {
+    assert.equal((await admin.b.post('/admin/update-tier', { username: user.username, tier: 'premium' })).status, 503);
+  } finally { await fault({ reset: true }); }
+  const r = await admin.b.post('/admin/update-tier', { username: user.username, tier: 'premium' });
+  assert.match(r.headers.location, /done=tier_changed$/);
+  const [first, second] = intents(user.sub);
+  assert.deepEqual([first[1], second[1]], ['pending', 'done']);
+  const out = syncLater(user.sub);
+  assert.match(out, new RegExp(`tier change ${first[0]} .*abandoned: a later change of the user governs`));
+  assert.deepEqual(intents(user.sub).map((i) => i[1]), ['abandoned', 'done']);
+  assert.deepEqual(audits(user.sub), [['standard', 'premium', adminSub, second[0], '-', requestIdOf(second[0])]],
+    'the change that happened is recorded once');
+  assert.equal(mirrorTier(user.sub), 'premium');
+});
+
+test('tier change: a pending change of a user deleted since is abandoned by users sync with an audit row', async () => {
+  const user = await plainUser();
+  await fault({ op: 'AdminUpdateUserAttributes', mode: 'error5xx' });
+  try {
+    assert.equal((await admin.b.post('/admin/update-tier', { username: user.username, tier: 'premium' })).status, 503);
+  } finally { await fault({ reset: true }); }
+  await cognitoLocal('AdminDeleteUser', { UserPoolId: POOL, Username: user.email });
+  const [intent] = intents(user.sub);
+  syncLater(user.sub);
+  assert.deepEqual(intents(user.sub).map((i) => i[1]), ['abandoned']);
   assert.deepEqual(audits(user.sub), [['standard', 'standard', adminSub, intent[0],
-    'abandoned by sync: premium was asked, Cognito kept standard', requestIdOf(intent[0])]]);
+    'abandoned by sync: the user no longer exists', requestIdOf(intent[0])]]);
 });
 
 test('tier change: Cognito\'s plain refusal settles the intent at once, with nothing to record', async () => {
