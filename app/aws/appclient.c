@@ -43,10 +43,14 @@ enum appclient_verdict appclient_check(const struct cog_client *c, char *err, si
     struct cog_params p = {0};
     enum appclient_verdict verdict = APPCLIENT_SAFE;
     if (cog_run(c, COG_DESCRIBE_CLIENT, &p, &r) < 0) {
-        bool down = r.err == COGERR_UNAVAILABLE || r.err == COGERR_INTERNAL_ERROR;
+        /* Throttled is not a verdict either: a start-up that checks many
+         * tenants' clients may meet DescribeUserPoolClient's rate limit. */
+        bool down = r.err == COGERR_UNAVAILABLE || r.err == COGERR_INTERNAL_ERROR ||
+                    r.err == COGERR_TOO_MANY_REQUESTS || r.err == COGERR_THROTTLING;
         snprintf(err, errlen, "DescribeUserPoolClient for client %s failed: %s", c->client_id,
                  r.type[0] ? r.type : r.error->code);
-        verdict = down ? APPCLIENT_UNREACHABLE : APPCLIENT_UNSAFE;
+        verdict = down ? APPCLIENT_UNREACHABLE
+                : r.err == COGERR_RESOURCE_NOT_FOUND ? APPCLIENT_MISSING : APPCLIENT_UNSAFE;
         goto out;
     }
     struct json_object *writes = client_list(r.reply, "WriteAttributes");

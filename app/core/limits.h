@@ -104,6 +104,13 @@
 /* ---- PostgreSQL (app/store) ---------------------------------------------- */
 #define NUM_TEXT_MAX 24 /* a 64-bit integer in decimal, sign and NUL */
 
+/* ---- tier changes (app/svc/tierchange.c) ------------------------------- */
+/* A pending tier change younger than this may still be in its admin's
+ * request (a Cognito call takes at most HTTP_TOTAL_TIMEOUT_MS, the request
+ * GATEHOUSE_REQUEST_TIMEOUT): `users sync` leaves it alone. */
+#define TIER_INTENT_SETTLE_S 60
+#define TIER_INTENT_BATCH 100 /* pending changes read per statement by the sync */
+
 /* ---- outside services -------------------------------------------------- */
 #define COGNITO_RESPONSE_MAX (256 * 1024) /* bytes read from one Cognito reply */
 #define HTTP_CONNECT_TIMEOUT_MS 2000      /* libcurl connect timeout */

@@ -32,7 +32,7 @@
 #define CSV_ROWS_MAX 50000
 #define CSV_HEADER                                                                       \
     "changed_at,admin_email,admin_sub,user_email,user_sub,old_tier,new_tier,request_id," \
-    "client_addr\r\n"
+    "client_addr,note\r\n"
 
 static void add_str(struct json_object *obj, const char *key, const char *value)
 {
@@ -68,7 +68,7 @@ static void csv_row(struct buf *out, const struct audit_change *c)
     char at[ADMINTEXT_DATE_MAX];
     const char *cells[] = {admintext_iso(at, c->at), c->by_email, c->by_sub,
                            c->user_email, c->user_sub, c->old_tier, c->new_tier,
-                           c->request_id, c->client_addr};
+                           c->request_id, c->client_addr, c->note};
     for (size_t i = 0; i < sizeof(cells) / sizeof(cells[0]); i++) {
         if (i)
             buf_putc(out, ',');
@@ -148,6 +148,7 @@ enum http_status admin_audit_page(struct request *req, struct response *resp)
         add_str(item, "new_tier", c->new_tier);
         add_str(item, "request_id", c->request_id);
         add_str(item, "client_addr", c->client_addr);
+        add_str(item, "note", c->note);
         json_object_array_add(list, item);
     }
     json_object_object_add(ctx, "changes", list);

@@ -77,6 +77,9 @@ enum http_status admin_tier_update(struct request *req, struct response *resp)
     case TIERCHANGE_UNRECORDED:
         status = redirect_done(req, resp, change.username, "tier_unrecorded");
         break;
+    case TIERCHANGE_UNSTARTED:
+        status = render_error(req, resp, HTTP_SERVICE_UNAVAILABLE, NULL, false);
+        break;
     case TIERCHANGE_BAD_ANSWER:
         status = render_error(req, resp, HTTP_BAD_GATEWAY, NULL, false);
         break;

@@ -140,6 +140,7 @@ static void add_history(struct request *req, struct json_object *ctx, const char
         add_str(item, "new_tier", c->new_tier);
         add_str(item, "by", c->by_email ? c->by_email : c->by_sub);
         add_str(item, "request_id", c->request_id);
+        add_str(item, "note", c->note);
         json_object_array_add(list, item);
     }
     json_object_object_add(ctx, "history", list);

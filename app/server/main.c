@@ -3,12 +3,14 @@
  *
  *   gatehouse serve        [--env-file F]   run the worker pool (foreground)
  *   gatehouse migrate      [--env-file F]   apply SQL migrations
- *   gatehouse check-config [--env-file F]   explain every settings problem
+ *   gatehouse check-config [--env-file F]   explain every settings problem,
+ *                                           app clients (every tenant's) included
  *   gatehouse error-pages DIR [--env-file F] render nginx's static error pages
  *
  * Each command is a small function returning the process exit status; this
  * is the only file that decides exit codes. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include "aws/awshttp.h"
 #include "core/arena.h"
 #include "core/config.h"
+#include "core/log.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "pages/render.h"
@@ -23,6 +26,8 @@
 #include "server/tenantcmd.h"
 #include "server/userscmd.h"
 #include "store/migrate.h"
+#include "store/pg.h"
+#include "svc/provision.h"
 #include "tmpl/tmpl.h"
 
 static int usage(FILE *out)
@@ -31,7 +36,7 @@ static int usage(FILE *out)
             "usage: gatehouse <command> [--env-file FILE]\n"
             "  serve               run the FastCGI worker pool in the foreground\n"
             "  migrate             apply sql/core and sql/tenant migrations\n"
-            "  check-config        check the settings and templates, explain problems\n"
+            "  check-config        check the settings, templates and app clients, explain problems\n"
             "  error-pages DIR     render static error pages for nginx into DIR\n"
             "  tenant create|list|delete|set|refresh ...   manage tenants (gatehouse tenant for help)\n");
     return out == stderr ? 2 : 0;
@@ -60,6 +65,30 @@ static struct tmpl_set *load_templates(const struct config *cfg)
     return set;
 }
 
+/* check_clients counts the app clients (the settings' and every tenant's)
+ * that would let users write their own tier or tenant as problems; one that
+ * cannot be read now (Cognito or PostgreSQL down) is a warning, as at
+ * start-up. */
+static int check_clients(const struct config *cfg)
+{
+    struct provision_checks found;
+    char err[512];
+    if (awshttp_global_init() < 0) {
+        fprintf(stderr, "gatehouse: cannot initialise libcurl to check the app clients\n");
+        return 1;
+    }
+    log_set_level(LOG_WARN); /* findings are explained below, not logged per call */
+    bool with_db = cfg->database_url && pg_init_worker(cfg->database_url, err, sizeof(err));
+    if (cfg->database_url && !with_db)
+        fprintf(stderr, "gatehouse: warning: could not check the tenants' app clients: %s\n", err);
+    provision_check_clients(cfg, with_db, stderr, "gatehouse: ",
+                            "gatehouse: warning: could not check the app client: ", &found);
+    if (with_db)
+        pg_cleanup_worker();
+    awshttp_thread_cleanup();
+    return found.unsafe;
+}
+
 static int cmd_check_config(const char *env_file)
 {
     struct config cfg;
@@ -70,12 +99,13 @@ static int cmd_check_config(const char *env_file)
     if (!set)
         problems++;
     tmpl_set_free(set);
+    problems += check_clients(&cfg);
     config_free(&cfg);
     if (problems) {
         fprintf(stderr, "gatehouse: %d problem%s found\n", problems, problems > 1 ? "s" : "");
         return 1;
     }
-    printf("gatehouse: the settings and templates are usable\n");
+    printf("gatehouse: the settings, templates and app clients are usable\n");
     return 0;
 }
 

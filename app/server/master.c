@@ -33,15 +33,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "aws/appclient.h"
 #include "aws/awshttp.h"
-#include "aws/cognito.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/scoreboard.h"
 #include "core/shcache.h"
 #include "server/worker.h"
+#include "store/pg.h"
+#include "svc/provision.h"
 #include "tmpl/tmpl.h"
 
 #define MASTER_HEARTBEAT_MS 250
@@ -101,37 +101,25 @@ static int install_signals(void)
 
 /* ---- settings and templates ------------------------------------------- */
 
-/* check_app_client refuses settings whose app client would let users write
- * their own tier (see aws/appclient.h). Cognito not answering is only a
- * warning: the pool starts, and /readyz reports it. The HTTP handle used is
- * released before any fork. */
+/* check_app_client refuses settings under which an app client — the
+ * settings' own or a tenant's — would let users write their own tier or
+ * tenant (see svc/provision_check_clients). A client that could not be
+ * checked (Cognito or PostgreSQL not answering) is only a warning: the
+ * pool starts, and /readyz reports it. The HTTP handle and the PostgreSQL
+ * connection used are released before any fork. */
 static int check_app_client(const struct config *c)
 {
-    if (!c->cognito_user_pool_id || !c->cognito_client_id)
-        return 0;
-    struct cog_client client = {
-        .endpoint = c->cognito_endpoint, .region = c->aws_region,
-        .pool_id = c->cognito_user_pool_id, .client_id = c->cognito_client_id,
-        .client_secret = c->cognito_client_secret,
-        .cred = {.access_key_id = c->aws_access_key_id,
-                 .secret_access_key = c->aws_secret_access_key,
-                 .session_token = c->aws_session_token},
-    };
+    struct provision_checks found;
     char err[512];
-    enum appclient_verdict v = appclient_check(&client, err, sizeof(err));
+    bool with_db = c->database_url && pg_init_worker(c->database_url, err, sizeof(err));
+    if (c->database_url && !with_db)
+        fprintf(stderr, "gatehouse: warning: could not check the tenants' app clients: %s\n", err);
+    provision_check_clients(c, with_db, stderr, "gatehouse: refusing to start: ",
+                            "gatehouse: warning: could not check the app client: ", &found);
+    if (with_db)
+        pg_cleanup_worker();
     awshttp_thread_cleanup();
-    switch (v) {
-    case APPCLIENT_SAFE:
-        return 0;
-    case APPCLIENT_UNREACHABLE:
-        fprintf(stderr, "gatehouse: warning: could not check the app client: %s\n", err);
-        return 0;
-    case APPCLIENT_UNSAFE:
-        fprintf(stderr, "gatehouse: refusing to start: %s\n", err);
-        return -1;
-    default:
-        return -1;
-    }
+    return found.unsafe ? -1 : 0;
 }
 
 /* load_generation reads settings and templates into the out-parameters;

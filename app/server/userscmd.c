@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* userscmd: `gatehouse users sync [--tenant SLUG]`, the operator's command
- * that brings a tenant's users mirror in step with its Cognito pool (the
- * sync itself is svc/usersync.c). It reads the settings, opens its own
+ * that brings a tenant's users mirror in step with its Cognito pool. It
+ * first settles the admins' tier changes a failure left pending
+ * (svc/tierchange.c), so that each gets its audit row, then reconciles the
+ * mirror (svc/usersync.c): the other way round, the reconciliation would
+ * copy a half-done change's tier without a record. It reads the settings, opens its own
  * PostgreSQL connection and libcurl handle, and releases both before it
  * returns; output goes to stdout, problems to stderr. */
 #include "server/userscmd.h"
@@ -15,6 +18,7 @@
 #include "store/pg.h"
 #include "store/tenants.h"
 #include "svc/svc.h"
+#include "svc/tierchange.h"
 #include "svc/usersync.h"
 
 #define ERR_MAX 512
@@ -66,6 +70,14 @@ int userscmd_main(int argc, char **argv, const char *env_file)
         fprintf(stderr, "gatehouse: the database is unavailable\n");
         goto out;
     }
+    struct tierchange_settled settled;
+    if (tierchange_settle(&t, stdout, &settled, err, sizeof(err)) < 0) {
+        fprintf(stderr, "gatehouse: users sync of tenant %s failed: %s\n", t.slug, err);
+        goto out;
+    }
+    printf("tier changes: tenant %s: %ld completed, %ld abandoned, %ld superseded, %ld left "
+           "pending\n", t.slug, settled.completed, settled.abandoned, settled.superseded,
+           settled.left);
     svc_client(&t, &c);
     if (usersync_run(t.slug, &c, stdout, &counts, err, sizeof(err)) < 0) {
         fprintf(stderr, "gatehouse: users sync of tenant %s failed: %s\n", t.slug, err);
@@ -73,6 +85,12 @@ int userscmd_main(int argc, char **argv, const char *env_file)
     }
     printf("users sync: tenant %s: %ld added, %ld changed, %ld deleted, %ld unchanged\n",
            t.slug, counts.added, counts.changed, counts.deleted, counts.unchanged);
+    if (settled.left) {
+        /* Not an error of the sync, but not done either: run it again. */
+        fprintf(stderr, "gatehouse: %ld tier change%s of tenant %s could not be settled; run "
+                "users sync again\n", settled.left, settled.left > 1 ? "s" : "", t.slug);
+        goto out;
+    }
     status = 0;
 out:
     pg_cleanup_worker();

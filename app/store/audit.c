@@ -25,11 +25,11 @@
 #define AUDIT_COLUMNS                                                            \
     "id, user_sub, user_email, old_tier, new_tier, changed_by_sub,"             \
     " changed_by_email, request_id, client_addr,"                               \
-    " extract(epoch FROM changed_at)::bigint"
+    " extract(epoch FROM changed_at)::bigint, coalesce(intent_id, 0), note"
 
 enum audit_col {
     COL_ID, COL_USER_SUB, COL_USER_EMAIL, COL_OLD, COL_NEW, COL_BY_SUB, COL_BY_EMAIL,
-    COL_REQUEST_ID, COL_CLIENT_ADDR, COL_AT,
+    COL_REQUEST_ID, COL_CLIENT_ADDR, COL_AT, COL_INTENT_ID, COL_NOTE,
 };
 
 /* Clean text of at most AUDIT_FIELD_MAX bytes (pg_field_ok). */
@@ -60,35 +60,41 @@ static void take_rows(const struct pg_query *q, struct arena *a, struct audit_pa
         c->request_id = text(q, i, COL_REQUEST_ID, a);
         c->client_addr = text(q, i, COL_CLIENT_ADDR, a);
         c->at = (time_t)strtoll(pg_query_value(q, i, COL_AT), NULL, 10);
+        c->intent_id = strtoll(pg_query_value(q, i, COL_INTENT_ID), NULL, 10);
+        c->note = text(q, i, COL_NOTE, a);
     }
 }
 
 /* Records one tier change of tenant (a slug) at c->at. user_sub, user_email,
- * new_tier and by_sub are required; the others may be NULL. Joins the
+ * new_tier and by_sub are required; the others may be NULL (intent_id 0). Joins the
  * transaction open on this thread, if any. Returns STORE_OK,
  * STORE_UNAVAILABLE, or STORE_ERROR for a field that is not clean text, a
  * tier the table refuses, or an invalid or unmigrated tenant. */
 enum store_result audit_record(const char *tenant, const struct audit_change *c)
 {
-    char at[NUM_TEXT_MAX];
+    char at[NUM_TEXT_MAX], intent[NUM_TEXT_MAX];
     struct pg_query q;
     enum store_result rc = STORE_ERROR;
 
     if (!field_ok(c->user_sub, true) || !field_ok(c->user_email, true) ||
         !field_ok(c->old_tier, false) || !field_ok(c->new_tier, true) ||
         !field_ok(c->by_sub, true) || !field_ok(c->by_email, false) ||
-        !field_ok(c->request_id, false) || !field_ok(c->client_addr, false))
+        !field_ok(c->request_id, false) || !field_ok(c->client_addr, false) ||
+        !field_ok(c->note, false) || c->intent_id < 0)
         return STORE_ERROR;
     pg_query_init(&q);
     const char *const params[] = {c->user_sub,   c->user_email, c->old_tier,
                                   c->new_tier,   c->by_sub,     c->by_email,
-                                  c->request_id, c->client_addr, pg_num_text(at, c->at)};
+                                  c->request_id, c->client_addr, pg_num_text(at, c->at),
+                                  c->intent_id ? pg_num_text(intent, c->intent_id) : NULL,
+                                  c->note};
     if (pg_query_run_tenant(&q, tenant,
                             "INSERT INTO tier_changes (user_sub, user_email, old_tier, new_tier,"
                             " changed_by_sub, changed_by_email, request_id, client_addr,"
-                            " changed_at)"
-                            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::bigint))",
-                            9, params))
+                            " changed_at, intent_id, note)"
+                            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::bigint),"
+                            " $10::bigint, $11)",
+                            11, params))
         rc = STORE_OK;
     else
         rc = pg_store_result(&q);

@@ -20,6 +20,9 @@ struct audit_change {
     const char *by_sub, *by_email; /* the admin; by_email may be NULL */
     const char *request_id, *client_addr; /* may be NULL */
     time_t at;
+    long long intent_id;           /* the tier_intents row it settles; 0: none */
+    const char *note;              /* how it was settled, when not by the admin's
+                                      own request (users sync); may be NULL */
 };
 
 /* A page of rows, newest first. */

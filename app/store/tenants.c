@@ -164,42 +164,42 @@ static bool is_true(const char *v)
 
 /* read_policy reads the kept password policy, which counts only when it
  * was read from the pool the tenant uses now (after apply_settings). */
-static void read_policy(const struct pg_query *q, struct tenant *t)
+static void read_policy(const struct pg_query *q, int row, struct tenant *t)
 {
     struct tenant_password_policy *p = &t->password;
-    p->min_length = atoi(pg_query_value(q, 0, 12));
-    p->upper = is_true(pg_query_value(q, 0, 13));
-    p->lower = is_true(pg_query_value(q, 0, 14));
-    p->digit = is_true(pg_query_value(q, 0, 15));
-    p->symbol = is_true(pg_query_value(q, 0, 16));
-    p->read_at = strtoll(pg_query_value(q, 0, 18), NULL, 10);
+    p->min_length = atoi(pg_query_value(q, row, 12));
+    p->upper = is_true(pg_query_value(q, row, 13));
+    p->lower = is_true(pg_query_value(q, row, 14));
+    p->digit = is_true(pg_query_value(q, row, 15));
+    p->symbol = is_true(pg_query_value(q, row, 16));
+    p->read_at = strtoll(pg_query_value(q, row, 18), NULL, 10);
     p->known = p->min_length > 0 && t->user_pool_id[0] &&
-               !strcmp(pg_query_value(q, 0, 17), t->user_pool_id);
+               !strcmp(pg_query_value(q, row, 17), t->user_pool_id);
     if (!p->known)
         memset(p, 0, sizeof(*p));
 }
 
-static void read_row(const struct pg_query *q, struct tenant *t)
+static void read_row(const struct pg_query *q, int row, struct tenant *t)
 {
     memset(t, 0, sizeof(*t));
-    t->id = strtoll(pg_query_value(q, 0, 0), NULL, 10);
-    copy_text(t->slug, sizeof(t->slug), pg_query_value(q, 0, 1));
-    copy_text(t->name, sizeof(t->name), pg_query_value(q, 0, 2));
-    copy_text(t->status, sizeof(t->status), pg_query_value(q, 0, 3));
+    t->id = strtoll(pg_query_value(q, row, 0), NULL, 10);
+    copy_text(t->slug, sizeof(t->slug), pg_query_value(q, row, 1));
+    copy_text(t->name, sizeof(t->name), pg_query_value(q, row, 2));
+    copy_text(t->status, sizeof(t->status), pg_query_value(q, row, 3));
     t->active = !strcmp(t->status, "active");
-    copy_text(t->region, sizeof(t->region), pg_query_value(q, 0, 4));
-    copy_text(t->user_pool_id, sizeof(t->user_pool_id), pg_query_value(q, 0, 5));
-    copy_text(t->client_id, sizeof(t->client_id), pg_query_value(q, 0, 6));
-    open_secret(t, pg_query_value(q, 0, 7));
-    copy_text(t->admin_email, sizeof(t->admin_email), pg_query_value(q, 0, 8));
-    copy_text(t->brand_color, sizeof(t->brand_color), pg_query_value(q, 0, 9));
-    copy_text(t->logo_url, sizeof(t->logo_url), pg_query_value(q, 0, 10));
-    copy_text(t->provision_step, sizeof(t->provision_step), pg_query_value(q, 0, 11));
+    copy_text(t->region, sizeof(t->region), pg_query_value(q, row, 4));
+    copy_text(t->user_pool_id, sizeof(t->user_pool_id), pg_query_value(q, row, 5));
+    copy_text(t->client_id, sizeof(t->client_id), pg_query_value(q, row, 6));
+    open_secret(t, pg_query_value(q, row, 7));
+    copy_text(t->admin_email, sizeof(t->admin_email), pg_query_value(q, row, 8));
+    copy_text(t->brand_color, sizeof(t->brand_color), pg_query_value(q, row, 9));
+    copy_text(t->logo_url, sizeof(t->logo_url), pg_query_value(q, row, 10));
+    copy_text(t->provision_step, sizeof(t->provision_step), pg_query_value(q, row, 11));
     if (!t->region[0] && config)
         copy_text(t->region, sizeof(t->region), config->aws_region);
     apply_settings(t);
-    read_policy(q, t);
-    t->reveal_accounts = !strcmp(pg_query_value(q, 0, 19), TENANT_ENUMERATION_REVEAL);
+    read_policy(q, row, t);
+    t->reveal_accounts = !strcmp(pg_query_value(q, row, 19), TENANT_ENUMERATION_REVEAL);
 }
 
 static enum store_result query_one(const char *sql, const char *slug, struct tenant *out)
@@ -214,7 +214,7 @@ static enum store_result query_one(const char *sql, const char *slug, struct ten
         rc = STORE_NOT_FOUND;
         goto out;
     }
-    read_row(&q, out);
+    read_row(&q, 0, out);
     rc = STORE_OK;
 out:
     pg_query_cleanup(&q);
@@ -409,6 +409,26 @@ bool tenants_schema_ready(const char *slug)
               pg_query_rows(&q) == 1 && !strcmp(pg_query_value(&q, 0, 0), "2");
     pg_query_cleanup(&q);
     return ok;
+}
+
+enum store_result tenants_each(bool (*fn)(const struct tenant *t, void *ctx), void *ctx)
+{
+    struct pg_query q;
+    struct tenant t;
+    pg_query_init(&q);
+    if (!pg_query_run(&q, "SELECT " TENANT_COLUMNS " FROM gatehouse.tenants ORDER BY slug", 0,
+                      NULL)) {
+        pg_query_cleanup(&q);
+        return STORE_UNAVAILABLE;
+    }
+    for (int i = 0; i < pg_query_rows(&q); i++) {
+        read_row(&q, i, &t);
+        if (!fn(&t, ctx))
+            break;
+    }
+    memset(&t, 0, sizeof(t)); /* the opened client secret */
+    pg_query_cleanup(&q);
+    return STORE_OK;
 }
 
 enum store_result tenants_list(FILE *out)

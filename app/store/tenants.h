@@ -98,6 +98,9 @@ enum store_result tenants_claim_policy_read(const char *slug, const char *pool_i
 bool tenants_drop_schema(const char *slug);
 /* tenants_schema_ready is true when slug's schema has the tables requests read. */
 bool tenants_schema_ready(const char *slug);
+/* tenants_each calls fn with every tenant (not cached), in slug order,
+ * until fn returns false. */
+enum store_result tenants_each(bool (*fn)(const struct tenant *t, void *ctx), void *ctx);
 /* tenants_list writes one line per tenant to out. */
 enum store_result tenants_list(FILE *out);
 

@@ -24,12 +24,20 @@
  *   schema  t_<slug> with every tenant migration
  *   done    status 'active'
  * Every Cognito and PostgreSQL failure stops the run with the step named;
- * nothing is undone, because the next run picks up exactly there. */
+ * nothing is undone, because the next run picks up exactly there.
+ *
+ * provision_check_clients is the other side of the client step: at start-up
+ * and in check-config it reads every tenant's app client back from Cognito,
+ * since a client changed by hand (the console, another tool) could let users
+ * write their own tier. A tenant whose client Cognito no longer knows (a
+ * half-done delete) is only a warning: it serves nobody and endangers no
+ * one, and one broken tenant must not keep every other one down. */
 #include "svc/provision.h"
 
 #include <json-c/json.h>
 #include <string.h>
 
+#include "aws/appclient.h"
 #include "aws/cognito.h"
 #include "core/config.h"
 #include "core/limits.h"
@@ -483,4 +491,87 @@ int provision_delete(const struct config *cfg, const char *slug, FILE *report, c
     }
     say(report, slug, "deleted, with its sessions");
     return 0;
+}
+
+/* ---- checking the app clients ------------------------------------------- */
+
+struct check_run {
+    const struct config *cfg;
+    FILE *report;
+    const char *problem, *warning;
+    struct provision_checks *out;
+};
+
+/* judge checks client c, described in lines as what (the settings, a
+ * tenant). A missing client is fatal only for the settings' own. */
+static void judge(struct check_run *run, const struct cog_client *c, const char *what,
+                  bool missing_is_unsafe)
+{
+    char err[512];
+    enum appclient_verdict v = appclient_check(c, err, sizeof(err));
+    if (v == APPCLIENT_MISSING && missing_is_unsafe)
+        v = APPCLIENT_UNSAFE;
+    switch (v) {
+    case APPCLIENT_SAFE:
+        run->out->checked++;
+        break;
+    case APPCLIENT_UNSAFE:
+        run->out->checked++;
+        run->out->unsafe++;
+        fprintf(run->report, "%s%s: %s\n", run->problem, what, err);
+        break;
+    case APPCLIENT_MISSING:
+        run->out->unchecked++;
+        fprintf(run->report, "%s%s: %s (Cognito knows no such client: disable or delete "
+                "the tenant)\n", run->warning, what, err);
+        break;
+    case APPCLIENT_UNREACHABLE:
+    default:
+        run->out->unchecked++;
+        fprintf(run->report, "%s%s: %s\n", run->warning, what, err);
+        break;
+    }
+}
+
+static bool check_tenant(const struct tenant *t, void *ctx)
+{
+    struct check_run *run = ctx;
+    const struct config *cfg = run->cfg;
+    struct cog_client c;
+    char what[TENANT_SLUG_MAX + 16];
+    /* A tenant still being made has no client yet; the default tenant
+     * running on the settings' client was judged as that. */
+    if (!t->user_pool_id[0] || !t->client_id[0])
+        return true;
+    if (cfg->cognito_client_id && !strcmp(t->client_id, cfg->cognito_client_id) &&
+        cfg->cognito_user_pool_id && !strcmp(t->user_pool_id, cfg->cognito_user_pool_id))
+        return true;
+    admin_client(cfg, t->user_pool_id, &c);
+    c.region = t->region[0] ? t->region : cfg->aws_region;
+    c.client_id = t->client_id;
+    snprintf(what, sizeof(what), "tenant %s", t->slug);
+    judge(run, &c, what, false);
+    return true;
+}
+
+void provision_check_clients(const struct config *cfg, bool with_tenants, FILE *report,
+                             const char *problem, const char *warning,
+                             struct provision_checks *out)
+{
+    struct check_run run = {cfg, report, problem, warning, out};
+    memset(out, 0, sizeof(*out));
+    if (cfg->cognito_user_pool_id && cfg->cognito_client_id) {
+        struct cog_client c;
+        admin_client(cfg, cfg->cognito_user_pool_id, &c);
+        c.client_id = cfg->cognito_client_id;
+        c.client_secret = cfg->cognito_client_secret;
+        judge(&run, &c, "the settings' COGNITO_CLIENT_ID", true);
+    }
+    if (!with_tenants)
+        return;
+    tenants_init_worker(cfg); /* the default tenant's row reads the settings */
+    if (tenants_each(check_tenant, &run) != STORE_OK) {
+        out->unchecked++;
+        fprintf(report, "%sthe tenants' app clients: PostgreSQL is unavailable\n", warning);
+    }
 }

@@ -46,4 +46,22 @@ int provision_refresh(const struct config *cfg, const char *slug, FILE *report, 
 int provision_delete(const struct config *cfg, const char *slug, FILE *report, char *err,
                      size_t errlen);
 
+/* What provision_check_clients found. */
+struct provision_checks {
+    int checked;     /* clients Cognito described */
+    int unsafe;      /* clients gatehouse must not run with */
+    int unchecked;   /* clients (or the tenant list) that could not be read */
+};
+
+/* provision_check_clients judges (aws/appclient) the app client of the
+ * settings (COGNITO_CLIENT_ID) and, when with_tenants, that of every tenant
+ * in PostgreSQL, and writes one line per finding to report: the
+ * problem prefix and what to fix for a client users could write their tier
+ * or tenant with, the warning prefix and why for one that could not be
+ * checked. It uses the calling thread's HTTP handle and PostgreSQL
+ * connection, which the caller releases. */
+void provision_check_clients(const struct config *cfg, bool with_tenants, FILE *report,
+                             const char *problem, const char *warning,
+                             struct provision_checks *out);
+
 #endif

@@ -37,6 +37,15 @@
 //     not known to it.
 //   ChangePassword: a wrong previous password is NotAuthorizedException, as
 //     in Cognito (cognito-local says InvalidPasswordException).
+//   UpdateUserAttributes, DeleteUserAttributes (the user's own access token)
+//     and SignUp: an attribute the app client may not write is refused with
+//     NotAuthorizedException "A client attempted to write unauthorized
+//     attribute", as Cognito does (cognito-local lets a user write anything).
+//     The client is the token's client_id (SignUp: its ClientId), read with
+//     DescribeUserPoolClient on every call, so a test that changes a client
+//     sees it at once; a client without WriteAttributes may write every
+//     attribute, as in Cognito. Admin* calls are not limited by the client.
+//     What passes the check goes to cognito-local unchanged.
 // Usage: COGNITO_UPSTREAM=http://127.0.0.1:9229 node cognito-double.mjs [port]
 //   (or COGNITO_DOUBLE_PORT; 0 picks a free port). Prints "cognito-double:
 //   listening on URL ..." once ready. Node built-ins only.
@@ -226,6 +235,64 @@ const local = {
   },
 };
 
+// ---- the app client's write attributes -----------------------------------
+
+// The calls whose attributes the app client must be allowed to write, and
+// where each carries the client and the attribute names.
+const WRITE_CHECKED = {
+  SignUp: (input) => ({ clientId: input.ClientId, names: (input.UserAttributes ?? []).map((a) => a?.Name) }),
+  UpdateUserAttributes: (input) => ({
+    clientId: clientOfAccessToken(input.AccessToken), names: (input.UserAttributes ?? []).map((a) => a?.Name),
+  }),
+  DeleteUserAttributes: (input) => ({
+    clientId: clientOfAccessToken(input.AccessToken), names: input.UserAttributeNames ?? [],
+  }),
+};
+
+// clientOfAccessToken reads the client_id claim of an access token, or
+// null for anything that is not a JWT with one (cognito-local then answers
+// for the token as it would).
+function clientOfAccessToken(token) {
+  const part = typeof token === 'string' ? token.split('.')[1] : undefined;
+  if (!part) return null;
+  try {
+    const claims = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return typeof claims.client_id === 'string' ? claims.client_id : null;
+  } catch {
+    return null;
+  }
+}
+
+// checkWriteAttributes throws Cognito's refusal when the call would write an
+// attribute its app client may not write; it returns when the call may go
+// on (also when the body or the client cannot be read: cognito-local then
+// answers with its own error).
+async function checkWriteAttributes(op, body) {
+  let input;
+  try {
+    input = JSON.parse(body.toString('utf8') || '{}');
+  } catch {
+    return;
+  }
+  if (typeof input !== 'object' || input === null) return;
+  const { clientId, names } = WRITE_CHECKED[op](input);
+  if (typeof clientId !== 'string' || !clientId || !Array.isArray(names)) return;
+  let client;
+  try {
+    const pool = await poolOfClient(clientId);
+    ({ UserPoolClient: client } = await upstream('DescribeUserPoolClient', { UserPoolId: pool, ClientId: clientId }));
+  } catch (err) {
+    if (err instanceof CognitoError) return;
+    throw err;
+  }
+  const writable = client?.WriteAttributes;
+  if (!Array.isArray(writable) || writable.length === 0) return; // Cognito: all writable
+  const refused = names.filter((name) => !writable.includes(name));
+  if (!refused.length) return;
+  log(`${op}: client ${clientId} may not write ${refused.join(', ')}: refused`);
+  throw new CognitoError(400, 'NotAuthorizedException', 'A client attempted to write unauthorized attribute');
+}
+
 // ---- faults --------------------------------------------------------------
 
 // takeFault returns the fault for op (consuming one of its `count`), or null.
@@ -343,6 +410,7 @@ async function handle(req, res) {
   calls.set(op, (calls.get(op) ?? 0) + 1);
   const fault = takeFault(op);
   if (fault && (await applyFault(fault, op, res))) return;
+  if (WRITE_CHECKED[op]) await checkWriteAttributes(op, body);
   if (!local[op]) return proxy(req, res, body);
   let input;
   try {

@@ -544,10 +544,10 @@ test('the audit log: newest first, paged, and a CSV that parses and matches the 
     assert.match(csv.headers['content-disposition'], /^attachment; filename="tier-changes-default\.csv"/);
     assert.ok(csv.body.includes(`"'=HYPERLINK(""http://evil.example"",""click"")"`), 'the formula is defused and quoted');
     const rows = parseCsv(csv.body);
-    assert.deepEqual(rows[0], ['changed_at', 'admin_email', 'admin_sub', 'user_email', 'user_sub', 'old_tier', 'new_tier', 'request_id', 'client_addr']);
+    assert.deepEqual(rows[0], ['changed_at', 'admin_email', 'admin_sub', 'user_email', 'user_sub', 'old_tier', 'new_tier', 'request_id', 'client_addr', 'note']);
     assert.equal(rows.length - 1, total, 'every row');
     const evilRow = rows[1];
-    assert.deepEqual(evilRow.slice(1), ['Liddell, "Alice"', 'csv-admin', `'${evil}`, 'csv-sub', '', 'premium', "'+1", "'-1"]);
+    assert.deepEqual(evilRow.slice(1), ['Liddell, "Alice"', 'csv-admin', `'${evil}`, 'csv-sub', '', 'premium', "'+1", "'-1", '']);
     // The CSV is the table: same order, same values.
     for (let i = 0; i < table.length; i++) {
       const [at, by, who, oldTier, newTier, requestId, client] = table[i];

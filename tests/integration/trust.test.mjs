@@ -111,8 +111,10 @@ test('token lifetime: a token that lives longer than Cognito ever issues is refu
 test('the tier is the mirror\'s: a user who writes custom:user_tier=premium with their own token stays standard', async () => {
   const email = uniqueEmail('selftier');
   const token = await apiLogin(email);
-  // The attack: UpdateUserAttributes with the user's own access token (the
-  // local Cognito does not enforce the app client's write attributes).
+  // The attack: UpdateUserAttributes with the user's own access token, sent
+  // to cognito-local itself, which does not enforce the app client's write
+  // attributes: a client that could write the tier (the stack's Cognito
+  // double refuses it: tierattr.test.mjs). Even then the mirror decides.
   await cognitoLocal('UpdateUserAttributes', {
     AccessToken: token, UserAttributes: [{ Name: 'custom:user_tier', Value: 'premium' }],
   });
