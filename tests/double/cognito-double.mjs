@@ -22,6 +22,8 @@
 //   POST /__control {"reset": true}   clear all faults and call counts
 //   GET  /__control                   {"faults": {...}, "calls": {op: n}}
 // It answers itself what cognito-local lacks or gets wrong:
+//   ListUsers: pages of at most Limit (60) users with a PaginationToken, as
+//     Cognito answers; cognito-local answers every user at once.
 //   ResendConfirmationCode: cognito-local keeps one ConfirmationCode per user,
 //     checked by both ConfirmSignUp and ConfirmForgotPassword. The double
 //     checks the user is UNCONFIRMED (AdminGetUser), then asks cognito-local
@@ -60,6 +62,7 @@ const BODY_MAX = 1024 * 1024;
 const HANG_MAX_MS = 120_000; // a "timeout" socket is dropped after this anyway
 const UPSTREAM_TIMEOUT_MS = 10_000;
 const LIST_POOLS_MAX = 60;
+const LIST_USERS_MAX = 60; // Cognito's largest ListUsers page
 const MODES = new Set(['throttle', 'error5xx', 'timeout', 'delay', 'type', 'untyped', 'addKeys', 'off']);
 
 const faults = new Map(); // op or '*' → {mode, delayMs, type, status, count}
@@ -222,6 +225,29 @@ const local = {
   },
   async RespondToAuthChallenge(input) {
     return noteSignIn(input.ClientId, null, await upstream('RespondToAuthChallenge', input));
+  },
+  // ListUsers: cognito-local answers every matching user at once, whatever
+  // the Limit; Cognito answers at most Limit (60 when not given) and a
+  // PaginationToken for the rest. The double pages cognito-local's answer
+  // the same way: the token holds the offset and the Filter it belongs to.
+  async ListUsers(input) {
+    const limit = input.Limit ?? LIST_USERS_MAX;
+    if (!Number.isInteger(limit) || limit < 1 || limit > LIST_USERS_MAX)
+      throw new CognitoError(400, 'InvalidParameterException', `Limit must be 1 to ${LIST_USERS_MAX}`);
+    let offset = 0;
+    if (input.PaginationToken !== undefined) {
+      const token = claimsOf(`.${input.PaginationToken}.`);
+      if (!Number.isInteger(token.offset) || token.offset < 0 || token.filter !== (input.Filter ?? ''))
+        throw new CognitoError(400, 'InvalidParameterException', 'Invalid pagination token');
+      offset = token.offset;
+    }
+    const { PaginationToken, Limit, ...rest } = input;
+    const { Users = [] } = await upstream('ListUsers', rest);
+    const page = { Users: Users.slice(offset, offset + limit) };
+    if (offset + limit < Users.length)
+      page.PaginationToken = Buffer.from(JSON.stringify({ offset: offset + limit, filter: input.Filter ?? '' }))
+        .toString('base64url');
+    return page;
   },
   async ChangePassword(input) {
     try {
