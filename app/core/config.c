@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,7 @@ int config_load(struct config *cfg, const char *env_file, char *err,
     cfg->tenant_cache_ttl_s = int_setting(f, "GATEHOUSE_TENANT_CACHE_TTL", 30);
     cfg->templates_dir = string_setting(f, "GATEHOUSE_TEMPLATES", "templates");
     cfg->sql_dir = string_setting(f, "GATEHOUSE_SQL", "sql");
+    cfg->socket_group = string_setting(f, "GATEHOUSE_SOCKET_GROUP", NULL);
     cfg->pid_file = string_setting(f, "GATEHOUSE_PID_FILE", NULL);
     cfg->site_name = string_setting(f, "GATEHOUSE_SITE_NAME", "gatehouse");
     cfg->database_url = string_setting(f, "DATABASE_URL", NULL);
@@ -222,6 +224,24 @@ static int check_range(FILE *report, const char *key, int value, int min,
     return 0;
 }
 
+int config_socket_group(const struct config *cfg, gid_t *gid)
+{
+    if (!cfg->socket_group)
+        return 0;
+    const struct group *g = getgrnam(cfg->socket_group);
+    if (g) {
+        *gid = g->gr_gid;
+        return 1;
+    }
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(cfg->socket_group, &end, 10);
+    if (errno || *end || !isdigit((unsigned char)cfg->socket_group[0]) || n >= (gid_t)-1)
+        return -1;
+    *gid = (gid_t)n;
+    return getgrgid(*gid) ? 1 : -1;
+}
+
 int config_check(const struct config *cfg, FILE *report)
 {
     int problems = 0;
@@ -260,6 +280,15 @@ int config_check(const struct config *cfg, FILE *report)
                         "than 100 bytes\n");
         problems++;
     }
+    gid_t gid;
+    if (config_socket_group(cfg, &gid) < 0) {
+        fprintf(report,
+                "GATEHOUSE_SOCKET_GROUP: no group \"%s\" on this machine; name the "
+                "group nginx's user is in (e.g. www-data, or gatehouse with www-data "
+                "a member)\n",
+                cfg->socket_group);
+        problems++;
+    }
     if ((cfg->aws_access_key_id == NULL) != (cfg->aws_secret_access_key == NULL)) {
         fprintf(report, "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: set both "
                         "or neither\n");
@@ -283,7 +312,7 @@ void config_free(struct config *cfg)
         &cfg->cognito_client_id, &cfg->cognito_client_secret,
         &cfg->cognito_endpoint, &cfg->s3_bucket, &cfg->s3_endpoint,
         &cfg->admin_group, &cfg->base_domain, &cfg->platform_admin_token,
-        &cfg->cors_origins,
+        &cfg->cors_origins, &cfg->socket_group,
     };
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
         free(*strings[i]);
