@@ -203,6 +203,10 @@ int config_load(struct config *cfg, const char *env_file, char *err,
     cfg->base_domain = string_setting(f, "BASE_DOMAIN", NULL);
     cfg->platform_admin_token = string_setting(f, "PLATFORM_ADMIN_TOKEN", NULL);
     cfg->cors_origins = string_setting(f, "CORS_ORIGINS", NULL);
+    /* The loopback names by default: a browser cannot be made to send them
+     * to a public site (a rebinding page sends its own name), and they keep
+     * `curl http://127.0.0.1/...` on the machine itself working. */
+    cfg->site_hosts = string_setting(f, "SITE_HOSTS", "localhost,127.0.0.1,[::1]");
     rc = 0;
 out:
     env_file_free(f);
@@ -240,6 +244,45 @@ int config_socket_group(const struct config *cfg, gid_t *gid)
         return -1;
     *gid = (gid_t)n;
     return getgrgid(*gid) ? 1 : -1;
+}
+
+/* host_name_ok: a DNS name (letters, digits, dots, hyphens) or an IPv6
+ * address in brackets, as a Host header carries it without its port. */
+static bool host_name_ok(const char *name, size_t len)
+{
+    if (len == 0)
+        return false;
+    if (name[0] == '[') {
+        if (len < 3 || name[len - 1] != ']')
+            return false;
+        for (size_t i = 1; i + 1 < len; i++)
+            if (!isxdigit((unsigned char)name[i]) && name[i] != ':' && name[i] != '.')
+                return false;
+        return true;
+    }
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum((unsigned char)name[i]) && name[i] != '.' && name[i] != '-')
+            return false;
+    return true;
+}
+
+/* check_site_hosts reports each SITE_HOSTS entry that cannot be a host. */
+static int check_site_hosts(const char *list, FILE *report)
+{
+    int problems = 0;
+    for (const char *p = list; p && *p;) {
+        p += strspn(p, ", ");
+        size_t n = strcspn(p, ", ");
+        if (n && !host_name_ok(p, n)) {
+            fprintf(report,
+                    "SITE_HOSTS: \"%.*s\" is not a host name (no scheme, no port; "
+                    "an IPv6 address in brackets)\n",
+                    (int)n, p);
+            problems++;
+        }
+        p += n;
+    }
+    return problems;
 }
 
 int config_check(const struct config *cfg, FILE *report)
@@ -289,6 +332,7 @@ int config_check(const struct config *cfg, FILE *report)
                 cfg->socket_group);
         problems++;
     }
+    problems += check_site_hosts(cfg->site_hosts, report);
     if ((cfg->aws_access_key_id == NULL) != (cfg->aws_secret_access_key == NULL)) {
         fprintf(report, "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: set both "
                         "or neither\n");
@@ -312,7 +356,7 @@ void config_free(struct config *cfg)
         &cfg->cognito_client_id, &cfg->cognito_client_secret,
         &cfg->cognito_endpoint, &cfg->s3_bucket, &cfg->s3_endpoint,
         &cfg->admin_group, &cfg->base_domain, &cfg->platform_admin_token,
-        &cfg->cors_origins, &cfg->socket_group,
+        &cfg->cors_origins, &cfg->socket_group, &cfg->site_hosts,
     };
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
         free(*strings[i]);

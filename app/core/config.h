@@ -42,6 +42,8 @@ struct config {
     unsigned char session_key[CONFIG_SESSION_KEY_BYTES];
     bool has_session_key;
     char *admin_group, *base_domain, *platform_admin_token, *cors_origins;
+    char *site_hosts; /* SITE_HOSTS: host names served besides BASE_DOMAIN and its
+                         tenant subdomains, separated by commas or spaces */
 };
 
 /* config_load reads env_file (may be NULL) and the environment into cfg.
