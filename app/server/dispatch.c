@@ -4,9 +4,10 @@
  * dispatch_request reads as a list of guard clauses, each of which may
  * answer the request and jump to the single exit that logs it: malformed
  * request, a body that cannot be read or parsed (400/413/415), a host
- * this site does not answer to (421), unknown path (404), wrong method (405 + Allow; an OPTIONS to an API path is a
- * CORS preflight, answered by http/cors), loopback-only route from
- * elsewhere (404: we do not even admit it exists), a malformed query (400),
+ * this site does not answer to (421), unknown path (404), wrong method
+ * (405 + Allow; an OPTIONS to an API path is a CORS preflight, answered by
+ * http/cors), loopback-only route from elsewhere (404: we do not even admit
+ * it exists), a malformed query (400),
  * then who is asking (tenant, session, CSRF of a form POST) and, for routes
  * that need a signed-in user, the session kept fresh (one refresh when its
  * access token is due) and admin membership decided once: handlers get a
