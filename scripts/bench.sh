@@ -98,7 +98,7 @@ STORM_CONCURRENCY=${BENCH_STORM:-200}
 control=$(sed -n 's/^COGNITO_DOUBLE_CONTROL=//p' "$VAR/stack.env")
 curl -fsS -X POST "$control" -H 'content-type: application/json' \
   -d '{"op":"InitiateAuth","mode":"delay","delayMs":300}' >/dev/null
-node tests/bench/login-storm.mjs "$VAR/run/gatehouse-slow.sock" "$VAR/run/gatehouse.sock" \
+node tests/bench/login-storm.mjs "$VAR/run/gatehouse/gatehouse-slow.sock" "$VAR/run/gatehouse/gatehouse.sock" \
   "$STORM_CONCURRENCY" $((SECONDS_PER_RUN + 4)) >"$tmp/storm.json" &
 storm=$!
 sleep 2

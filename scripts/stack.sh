@@ -26,7 +26,8 @@
 # shim (COGNITO_ENDPOINT), and tokens are issued in its name, so pointing
 # COGNITO_ENDPOINT at cognito-local directly works too, minus those calls.
 # var/<profile>/ holds pg/ (the cluster), cognito/ (cognito-local's data:
-# users, their codes), s3/, tls/, log/, run/ (sockets, pid files),
+# users, their codes), s3/, tls/, log/, run/ (sockets, pid files; the
+# pool's two sockets in run/gatehouse/, mode 750, group of nginx's user),
 # nginx.conf, gatehouse.env (the app's settings), admin.env (the seeded admin
 # login) and stack.env (URLs and paths, for tests).
 #
@@ -72,8 +73,12 @@ STACK_ENV=$VAR/stack.env
 # The binary: app/gatehouse, or GATEHOUSE_BIN (make test SANITIZE=1 runs the
 # instrumented build this way, leaving app/gatehouse the release one).
 APP_BIN=${GATEHOUSE_BIN:-$REPO/app/gatehouse}
-APP_SOCKET=$RUN/gatehouse.sock
-APP_SLOW_SOCKET=$RUN/gatehouse-slow.sock
+# The pool's sockets, as in production's /run/gatehouse: a directory of
+# their own that only the pool and nginx's group may enter, and sockets only
+# they may connect to (whoever can, says what REMOTE_ADDR is).
+APP_RUN=$RUN/gatehouse
+APP_SOCKET=$APP_RUN/gatehouse.sock
+APP_SLOW_SOCKET=$APP_RUN/gatehouse-slow.sock
 APP_PIDFILE=$RUN/gatehouse.pid
 BENCH_SOCKET=$RUN/bench.sock
 BENCH_PIDFILE=$RUN/bench.pid
@@ -122,14 +127,22 @@ nginx_user() {
     if getent passwd www-data >/dev/null; then echo www-data; else echo nobody; fi
 }
 
+# socket_group — the group of the pool's sockets and their directory: that
+# of nginx's workers (www-data's when we are root), else our own.
+socket_group() {
+    if is_root; then id -gn "$(nginx_user)"; else id -gn; fi
+}
+
 # ============================================================================
 # start
 # ============================================================================
 
 prepare_dirs() {
-    mkdir -p "$RUN" "$LOG" "$VAR/tls" "$VAR/bench" "$VAR/s3" "$VAR/cognito/.cognito" \
+    mkdir -p "$RUN" "$APP_RUN" "$LOG" "$VAR/tls" "$VAR/bench" "$VAR/s3" "$VAR/cognito/.cognito" \
         "$VAR"/nginx-tmp/{body,fastcgi,proxy,uwsgi,scgi} "$PG_SOCKET_DIR" "$PGDATA"
     chmod 755 "$VAR" "$RUN" "$VAR/bench"
+    chgrp "$(socket_group)" "$APP_RUN"
+    chmod 750 "$APP_RUN"
     # A unix socket path must fit in sockaddr_un.sun_path (108 bytes with
     # its NUL); PostgreSQL's is the longest of ours.
     local longest="$PG_SOCKET_DIR/.s.PGSQL.$PG_PORT.lock"
@@ -307,7 +320,7 @@ env_value() {
 APP_KEYS=(DATABASE_URL AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
     COGNITO_USER_POOL_ID COGNITO_CLIENT_ID COGNITO_CLIENT_SECRET COGNITO_ENDPOINT
     S3_BUCKET_NAME S3_ENDPOINT SESSION_KEY ADMIN_GROUP BASE_DOMAIN PLATFORM_ADMIN_TOKEN CORS_ORIGINS
-    GATEHOUSE_LISTEN GATEHOUSE_PROCESSES GATEHOUSE_THREADS GATEHOUSE_MAX_REQUESTS
+    SITE_HOSTS GATEHOUSE_SOCKET_GROUP GATEHOUSE_LISTEN GATEHOUSE_PROCESSES GATEHOUSE_THREADS GATEHOUSE_MAX_REQUESTS
     GATEHOUSE_REQUEST_TIMEOUT GATEHOUSE_TEMPLATES GATEHOUSE_PID_FILE GATEHOUSE_LISTEN_SLOW
     GATEHOUSE_SLOW_THREADS GATEHOUSE_TENANT_CACHE_TTL GATEHOUSE_SQL GATEHOUSE_SLOW_MS
     GATEHOUSE_ADDRESS_FAILURES)
@@ -351,9 +364,11 @@ S3_ENDPOINT=http://127.0.0.1:$S3_PORT
 SESSION_KEY=$session_key
 ADMIN_GROUP=admin
 BASE_DOMAIN=localhost
+SITE_HOSTS=127.0.0.1,[::1]
 CORS_ORIGINS=http://localhost:5173
 PLATFORM_ADMIN_TOKEN=$admin_token
 GATEHOUSE_LISTEN=$APP_SOCKET
+GATEHOUSE_SOCKET_GROUP=$(socket_group)
 GATEHOUSE_PROCESSES=$APP_PROCESSES
 GATEHOUSE_THREADS=$APP_THREADS
 GATEHOUSE_LISTEN_SLOW=$APP_SLOW_SOCKET

@@ -243,6 +243,9 @@ out:
 struct key {
     char *kid;
     char *pem;
+    /* SHA-256 of the PEM: which key this is, whatever its kid. A verdict of
+     * the verified-signature cache holds for this key only. */
+    unsigned char id[SEAL_SHA256_BYTES];
 };
 
 struct keyset {
@@ -294,6 +297,7 @@ static void add_jwk(struct keyset *set, struct json_object *jwk)
         return;
     set->keys[set->count].kid = xstrdup(kid);
     set->keys[set->count].pem = pem;
+    seal_sha256(pem, strlen(pem), set->keys[set->count].id);
     set->count++;
 }
 
@@ -452,9 +456,11 @@ static void refresh(struct issuer *is, time_t now)
     pthread_cond_broadcast(&fetch_done);
 }
 
-/* find_key copies into *pem the PEM of issuer's key kid, fetching the JWKS
- * when the issuer has no keys yet or does not know kid and may be fetched. */
-static enum jwt_status find_key(const char *issuer, const char *kid, time_t now, char **pem)
+/* find_key copies into id the identity of issuer's key kid and into *pem
+ * its PEM (one lookup, so both are of the same key), fetching the JWKS when
+ * the issuer has no keys yet or does not know kid and may be fetched. */
+static enum jwt_status find_key(const char *issuer, const char *kid, time_t now,
+                                unsigned char id[SEAL_SHA256_BYTES], char **pem)
 {
     enum jwt_status st;
     struct issuer *is;
@@ -469,6 +475,7 @@ static enum jwt_status find_key(const char *issuer, const char *kid, time_t now,
     for (bool fetched = false;;) {
         const struct key *k = keyset_find(is->keys, kid);
         if (k) {
+            memcpy(id, k->id, SEAL_SHA256_BYTES);
             *pem = xstrdup(k->pem);
             st = JWT_OK;
             break;
@@ -522,20 +529,29 @@ int jwt_cache_put_jwks(const char *issuer, const char *jwks, size_t len, time_t 
  * libjwt reads the key's PEM text on every call, which costs OpenSSL 3 a
  * millisecond or more; a bearer client sends the same access token on
  * every call for an hour. So a token whose signature libjwt has verified is
- * remembered — the SHA-256 of issuer and token, in a direct-mapped table —
- * and the same bytes from the same issuer skip the signature check. Only
- * the signature is skipped: the header, the claims and the expiry are
- * checked on every call, and a changed byte misses the cache. */
+ * remembered — the SHA-256 of issuer, key and token, in a direct-mapped
+ * table — and the same bytes from the same issuer skip the signature check.
+ * Only the signature is skipped: the header, the claims and the expiry are
+ * checked on every call, and a changed byte misses the cache.
+ *
+ * A verdict is worth what the key that gave it is worth: the key (the
+ * identity of its PEM, not just its kid) is part of what is hashed, and it
+ * is looked up in the issuer's current key set on every call, hit or not.
+ * Once a refetched JWKS no longer holds the key (a key Cognito withdrew, a
+ * kid now naming another key), its verdicts are never found again. */
 #define VERIFIED_SLOTS 1024
 
 static pthread_mutex_t verified_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned char verified[VERIFIED_SLOTS][SEAL_SHA256_BYTES];
 
-static void verified_hash(const char *issuer, const char *token, unsigned char out[SEAL_SHA256_BYTES])
+static void verified_hash(const char *issuer, const unsigned char key_id[SEAL_SHA256_BYTES],
+                          const char *token, unsigned char out[SEAL_SHA256_BYTES])
 {
     struct buf text;
     buf_init(&text);
     buf_puts(&text, issuer);
+    buf_putc(&text, '\n');
+    buf_append(&text, key_id, SEAL_SHA256_BYTES);
     buf_putc(&text, '\n');
     buf_puts(&text, token);
     seal_sha256(text.data, text.len, out);
@@ -737,7 +753,7 @@ static enum jwt_status check_claims(struct json_object *claims, const struct jwt
 enum jwt_status jwt_verify(const char *token, const struct jwt_expect *expect, time_t now,
                            struct json_object **claims)
 {
-    unsigned char token_hash[SEAL_SHA256_BYTES];
+    unsigned char token_hash[SEAL_SHA256_BYTES], key_id[SEAL_SHA256_BYTES];
     struct parsed p = {NULL, NULL};
     const char *kid = NULL;
     char *pem = NULL;
@@ -756,12 +772,14 @@ enum jwt_status jwt_verify(const char *token, const struct jwt_expect *expect, t
     st = check_header(p.header, &kid);
     if (st != JWT_OK)
         goto out;
-    verified_hash(expect->issuer, token, token_hash);
+    /* The key comes from the issuer we expect, never from the token; it is
+     * looked up even when the signature need not be checked again, so that
+     * a key gone from the JWKS takes its verdicts with it. */
+    st = find_key(expect->issuer, kid, now, key_id, &pem);
+    if (st != JWT_OK)
+        goto out;
+    verified_hash(expect->issuer, key_id, token, token_hash);
     if (!verified_has(token_hash)) {
-        /* The key comes from the issuer we expect, never from the token. */
-        st = find_key(expect->issuer, kid, now, &pem);
-        if (st != JWT_OK)
-            goto out;
         if (jwt_decode(&lib, token, (const unsigned char *)pem, (int)strlen(pem)) != 0) {
             ERR_clear_error();
             st = JWT_BAD_SIGNATURE;

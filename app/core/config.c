@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,6 +184,7 @@ int config_load(struct config *cfg, const char *env_file, char *err,
     cfg->address_failures = int_setting(f, "GATEHOUSE_ADDRESS_FAILURES", THROTTLE_ADDRESS_FREE);
     cfg->templates_dir = string_setting(f, "GATEHOUSE_TEMPLATES", "templates");
     cfg->sql_dir = string_setting(f, "GATEHOUSE_SQL", "sql");
+    cfg->socket_group = string_setting(f, "GATEHOUSE_SOCKET_GROUP", NULL);
     cfg->pid_file = string_setting(f, "GATEHOUSE_PID_FILE", NULL);
     cfg->site_name = string_setting(f, "GATEHOUSE_SITE_NAME", "gatehouse");
     cfg->database_url = string_setting(f, "DATABASE_URL", NULL);
@@ -203,6 +205,10 @@ int config_load(struct config *cfg, const char *env_file, char *err,
     cfg->base_domain = string_setting(f, "BASE_DOMAIN", NULL);
     cfg->platform_admin_token = string_setting(f, "PLATFORM_ADMIN_TOKEN", NULL);
     cfg->cors_origins = string_setting(f, "CORS_ORIGINS", NULL);
+    /* The loopback names by default: a browser cannot be made to send them
+     * to a public site (a rebinding page sends its own name), and they keep
+     * `curl http://127.0.0.1/...` on the machine itself working. */
+    cfg->site_hosts = string_setting(f, "SITE_HOSTS", "localhost,127.0.0.1,[::1]");
     rc = 0;
 out:
     env_file_free(f);
@@ -222,6 +228,63 @@ static int check_range(FILE *report, const char *key, int value, int min,
         return 1;
     }
     return 0;
+}
+
+int config_socket_group(const struct config *cfg, gid_t *gid)
+{
+    if (!cfg->socket_group)
+        return 0;
+    const struct group *g = getgrnam(cfg->socket_group);
+    if (g) {
+        *gid = g->gr_gid;
+        return 1;
+    }
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(cfg->socket_group, &end, 10);
+    if (errno || *end || !isdigit((unsigned char)cfg->socket_group[0]) || n >= (gid_t)-1)
+        return -1;
+    *gid = (gid_t)n;
+    return getgrgid(*gid) ? 1 : -1;
+}
+
+/* host_name_ok: a DNS name (letters, digits, dots, hyphens) or an IPv6
+ * address in brackets, as a Host header carries it without its port. */
+static bool host_name_ok(const char *name, size_t len)
+{
+    if (len == 0)
+        return false;
+    if (name[0] == '[') {
+        if (len < 3 || name[len - 1] != ']')
+            return false;
+        for (size_t i = 1; i + 1 < len; i++)
+            if (!isxdigit((unsigned char)name[i]) && name[i] != ':' && name[i] != '.')
+                return false;
+        return true;
+    }
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum((unsigned char)name[i]) && name[i] != '.' && name[i] != '-')
+            return false;
+    return true;
+}
+
+/* check_site_hosts reports each SITE_HOSTS entry that cannot be a host. */
+static int check_site_hosts(const char *list, FILE *report)
+{
+    int problems = 0;
+    for (const char *p = list; p && *p;) {
+        p += strspn(p, ", ");
+        size_t n = strcspn(p, ", ");
+        if (n && !host_name_ok(p, n)) {
+            fprintf(report,
+                    "SITE_HOSTS: \"%.*s\" is not a host name (no scheme, no port; "
+                    "an IPv6 address in brackets)\n",
+                    (int)n, p);
+            problems++;
+        }
+        p += n;
+    }
+    return problems;
 }
 
 int config_check(const struct config *cfg, FILE *report)
@@ -264,6 +327,16 @@ int config_check(const struct config *cfg, FILE *report)
                         "than 100 bytes\n");
         problems++;
     }
+    gid_t gid;
+    if (config_socket_group(cfg, &gid) < 0) {
+        fprintf(report,
+                "GATEHOUSE_SOCKET_GROUP: no group \"%s\" on this machine; name the "
+                "group nginx's user is in (e.g. www-data, or gatehouse with www-data "
+                "a member)\n",
+                cfg->socket_group);
+        problems++;
+    }
+    problems += check_site_hosts(cfg->site_hosts, report);
     if ((cfg->aws_access_key_id == NULL) != (cfg->aws_secret_access_key == NULL)) {
         fprintf(report, "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: set both "
                         "or neither\n");
@@ -287,7 +360,7 @@ void config_free(struct config *cfg)
         &cfg->cognito_client_id, &cfg->cognito_client_secret,
         &cfg->cognito_endpoint, &cfg->s3_bucket, &cfg->s3_endpoint,
         &cfg->admin_group, &cfg->base_domain, &cfg->platform_admin_token,
-        &cfg->cors_origins,
+        &cfg->cors_origins, &cfg->socket_group, &cfg->site_hosts,
     };
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
         free(*strings[i]);

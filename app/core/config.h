@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #define CONFIG_SESSION_KEY_BYTES 32
 
@@ -27,6 +28,8 @@ struct config {
     int address_failures;  /* GATEHOUSE_ADDRESS_FAILURES: free failed sign-ins per address */
     char *templates_dir;   /* GATEHOUSE_TEMPLATES */
     char *sql_dir;         /* GATEHOUSE_SQL */
+    char *socket_group;    /* GATEHOUSE_SOCKET_GROUP: the sockets' group (nginx's user is
+                              in it), a name or number; NULL: the pool's own group */
     char *pid_file;        /* GATEHOUSE_PID_FILE, may be NULL */
     char *site_name;       /* GATEHOUSE_SITE_NAME: the default tenant's name */
     /* outside services */
@@ -40,6 +43,8 @@ struct config {
     unsigned char session_key[CONFIG_SESSION_KEY_BYTES];
     bool has_session_key;
     char *admin_group, *base_domain, *platform_admin_token, *cors_origins;
+    char *site_hosts; /* SITE_HOSTS: host names served besides BASE_DOMAIN and its
+                         tenant subdomains, separated by commas or spaces */
 };
 
 /* config_load reads env_file (may be NULL) and the environment into cfg.
@@ -50,6 +55,10 @@ int config_load(struct config *cfg, const char *env_file, char *err,
 /* config_check writes one explanatory line per problem to report and returns
  * how many it found (0: the settings are usable). */
 int config_check(const struct config *cfg, FILE *report);
+/* config_socket_group resolves GATEHOUSE_SOCKET_GROUP into *gid: 1 when it
+ * names a group of this machine, 0 when it is not set (the sockets keep the
+ * pool's own group), -1 when no such group exists. */
+int config_socket_group(const struct config *cfg, gid_t *gid);
 /* config_free releases every string and zeroes cfg; safe on a zeroed cfg. */
 void config_free(struct config *cfg);
 

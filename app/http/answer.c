@@ -25,6 +25,7 @@ static const struct {
     {HTTP_URI_TOO_LONG, "uri_too_long", "The address of the page is too long."},
     {HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
      "This kind of content is not accepted here."},
+    {HTTP_MISDIRECTED, "misdirected_request", "This site does not answer to that host name."},
     {HTTP_TOO_MANY_REQUESTS, "too_many_requests",
      "Too many attempts. Please wait a moment and try again."},
     {HTTP_INTERNAL_ERROR, "internal_error", "Something went wrong on our side. Please try again."},

@@ -141,6 +141,24 @@ enum http_status render_error(struct request *req, struct response *resp,
     return render_page(req, resp, status, "errors/error", ctx);
 }
 
+enum http_status render_bare_error(struct request *req, struct response *resp,
+                                   enum http_status status, bool json)
+{
+    if (json || req_wants_json(req) || !strncmp(req->path, "/api/", 5))
+        return answer_status_error(req, resp, status, NULL);
+    const char *code, *message, *reason = resp_reason((int)status);
+    answer_status_text(status, &code, &message);
+    buf_reset(&resp->body);
+    buf_printf(&resp->body,
+               "<!doctype html>\n<html lang=\"en\">\n<meta charset=\"utf-8\">\n"
+               "<title>%d %s</title>\n<h1>%s</h1>\n<p>%s</p>\n</html>\n",
+               (int)status, reason, reason, message);
+    resp->status = (int)status;
+    resp_header(resp, "Content-Type", "text/html; charset=utf-8");
+    resp_header(resp, "Cache-Control", "no-store");
+    return status;
+}
+
 enum http_status render_store_error(struct request *req, struct response *resp,
                                     enum store_result r)
 {

@@ -37,6 +37,11 @@ int render_fragment(const char *name, struct json_object *ctx, struct buf *out);
  * be NULL for the status's standard explanation. Returns status. */
 enum http_status render_error(struct request *req, struct response *resp,
                               enum http_status status, const char *message, bool json);
+/* render_bare_error answers status as render_error does, but as a page of
+ * its own that names no tenant, sets no cookie and needs no template: for
+ * a request that is no tenant's to answer (421, a host that is not ours). */
+enum http_status render_bare_error(struct request *req, struct response *resp,
+                                   enum http_status status, bool json);
 /* render_store_error answers a failed store step (or a domain step's
  * failure told as one) as its error page. */
 enum http_status render_store_error(struct request *req, struct response *resp,

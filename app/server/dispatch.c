@@ -3,10 +3,11 @@
  *
  * dispatch_request reads as a list of guard clauses, each of which may
  * answer the request and jump to the single exit that logs it: malformed
- * request, a body that cannot be read or parsed (400/413/415), unknown
- * path (404), wrong method (405 + Allow; an OPTIONS to an API path is a
- * CORS preflight, answered by http/cors), loopback-only route from
- * elsewhere (404: we do not even admit it exists), a malformed query (400),
+ * request, a body that cannot be read or parsed (400/413/415), a host
+ * this site does not answer to (421), unknown path (404), wrong method
+ * (405 + Allow; an OPTIONS to an API path is a CORS preflight, answered by
+ * http/cors), loopback-only route from elsewhere (404: we do not even admit
+ * it exists), a malformed query (400),
  * then who is asking (tenant, session, CSRF of a form POST) and, for routes
  * that need a signed-in user, the session kept fresh (one refresh when its
  * access token is due) and admin membership decided once: handlers get a
@@ -133,11 +134,25 @@ void dispatch_request(struct request *req, struct response *resp)
     }
     /* The tenant a host or /t/<slug> prefix names (the prefix is stripped). */
     int tenant_status = visitor_route_tenant(req);
+    enum route_result found =
+        tenant_status ? ROUTE_NOT_FOUND : route_lookup(req, &route, &allowed);
+    /* A host that is not ours (evil.com, a.b.<BASE_DOMAIN>, none) is never
+     * served as the default tenant: that would answer a DNS-rebinding page
+     * under its own name and build our pages for it. It gets 421 and a page
+     * naming no tenant, whatever the path; only the bare operations routes
+     * answer any host, since a load balancer probes /healthz by address. */
+    if (!visitor_host_known(req) && !(found == ROUTE_FOUND && (route->flags & ROUTE_BARE))) {
+        char host[LOG_VALUE_MAX];
+        log_event(LOG_INFO, "host_refused", "id=%s host=%s", req->request_id,
+                  log_quote(host, sizeof(host), req_env(req, "HTTP_HOST")));
+        render_bare_error(req, resp, HTTP_MISDIRECTED, false);
+        goto out;
+    }
     if (tenant_status) {
         render_error(req, resp, tenant_status, NULL, false);
         goto out;
     }
-    switch (route_lookup(req, &route, &allowed)) {
+    switch (found) {
     case ROUTE_FOUND:
         break;
     case ROUTE_NOT_FOUND:

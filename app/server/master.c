@@ -50,6 +50,8 @@
 #define RESPAWN_BACKOFF_MAX_US 5000000     /* delays double up to this */
 #define RESPAWN_BACKOFF_RESET_US 30000000  /* a calm period that resets it */
 #define STOP_GRACE_EXTRA_S 5               /* on top of the request timeout */
+/* Sockets are made 0660: the pool's user and the socket group only. */
+#define LISTEN_UMASK 0117
 
 enum master_state { MASTER_RUNNING, MASTER_STOPPING };
 
@@ -160,25 +162,47 @@ fail:
 
 /* ---- the listening socket ------------------------------------------------ */
 
-static int open_listener(const char *path)
+/* open_listener makes the socket at path, mode 0660 from the moment it
+ * exists, and hands it to group when has_group (nginx's workers run as
+ * another user, one of that group). Whoever can connect talks FastCGI to
+ * the pool directly and says what REMOTE_ADDR is, so that is nginx and the
+ * pool's own user, never any local user. The group is changed only when it
+ * is not already the socket's: production's pool runs in that group (a
+ * systemd unit whose system-call filter refuses chown), the local stack's
+ * runs as root and hands its sockets to nginx's group. */
+static int open_listener(const char *path, bool has_group, gid_t group)
 {
     struct sockaddr_un addr;
+    struct stat st;
+    int fd = -1, rc = -1;
     memset(&addr, 0, sizeof(addr));
     addr.sun_family = AF_UNIX;
-    if (strlen(path) >= sizeof(addr.sun_path))
-        return -1;
+    if (strlen(path) >= sizeof(addr.sun_path)) {
+        errno = ENAMETOOLONG;
+        goto out;
+    }
     strcpy(addr.sun_path, path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return -1;
+        goto out;
     unlink(path); /* a stale socket from a previous run */
-    /* nginx's workers run as another user; the directory guards access. */
-    mode_t old = umask(0);
-    int rc = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
+    mode_t old = umask(LISTEN_UMASK);
+    int bound = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
     umask(old);
-    if (rc < 0 || listen(fd, LISTEN_BACKLOG) < 0) {
+    if (bound < 0)
+        goto out;
+    if (has_group && (lstat(path, &st) < 0 ||
+                      (st.st_gid != group && lchown(path, (uid_t)-1, group) < 0)))
+        goto out;
+    if (listen(fd, LISTEN_BACKLOG) < 0)
+        goto out;
+    rc = 0;
+out:
+    if (rc < 0 && fd >= 0) {
+        int saved = errno;
         close(fd);
-        return -1;
+        errno = saved;
+        fd = -1;
     }
     return fd;
 }
@@ -330,8 +354,11 @@ static void reload(void)
     }
     if (strcmp(next_cfg.listen, cfg.listen) ||
         !next_cfg.listen_slow != !cfg.listen_slow ||
-        (cfg.listen_slow && strcmp(next_cfg.listen_slow, cfg.listen_slow)))
-        log_event(LOG_WARN, "listen_unchanged", "reason=\"a new socket needs a restart\"");
+        (cfg.listen_slow && strcmp(next_cfg.listen_slow, cfg.listen_slow)) ||
+        !next_cfg.socket_group != !cfg.socket_group ||
+        (cfg.socket_group && strcmp(next_cfg.socket_group, cfg.socket_group)))
+        log_event(LOG_WARN, "listen_unchanged",
+                  "reason=\"a new socket or socket group needs a restart\"");
     /* The sockets stay those the pool opened. */
     free(next_cfg.listen);
     free(next_cfg.listen_slow);
@@ -424,14 +451,16 @@ int master_run(const char *env_file)
         fprintf(stderr, "gatehouse: cannot set up the master: %s\n", strerror(errno));
         goto out;
     }
-    listen_fd = open_listener(cfg.listen);
+    gid_t socket_gid = 0;
+    bool has_group = config_socket_group(&cfg, &socket_gid) > 0; /* checked at load */
+    listen_fd = open_listener(cfg.listen, has_group, socket_gid);
     if (listen_fd < 0) {
         fprintf(stderr, "gatehouse: cannot listen on %s: %s\n", cfg.listen,
                 strerror(errno));
         goto out;
     }
     if (cfg.listen_slow) {
-        listen_slow_fd = open_listener(cfg.listen_slow);
+        listen_slow_fd = open_listener(cfg.listen_slow, has_group, socket_gid);
         if (listen_slow_fd < 0) {
             fprintf(stderr, "gatehouse: cannot listen on %s: %s\n", cfg.listen_slow,
                     strerror(errno));

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* visitor: tenant, session and CSRF of a request (see visitor.h).
  *
+ * Hosts: BASE_DOMAIN, its one-label subdomains (a tenant each) and the
+ * names of SITE_HOSTS are the site's; the port is not looked at (nginx
+ * writes it from the port it listens on, never from the request).
+ *
  * The tenant costs nothing on most requests (the tenants cache); the
  * session costs one indexed lookup, and only when the browser sends a
  * session cookie, so an anonymous page never touches PostgreSQL. A session
@@ -40,24 +44,73 @@ void visitor_init_worker(const struct config *cfg)
     csrf_init_worker(cfg->session_key);
 }
 
-/* host_tenant returns the subdomain of BASE_DOMAIN that host (host[:port])
- * names, in the arena, or NULL. Only one label: a.b.example.com is none. */
-static const char *host_tenant(struct request *req, const char *host)
+/* host_name_len is the length of the name in host (name[:port], or
+ * [IPv6][:port]), 0 when it has none. */
+static size_t host_name_len(const char *host)
+{
+    if (!host)
+        return 0;
+    if (host[0] != '[')
+        return strcspn(host, ":");
+    const char *close = strchr(host, ']');
+    if (!close || (close[1] && close[1] != ':'))
+        return 0;
+    return (size_t)(close - host) + 1;
+}
+
+/* subdomain_label returns the length of the one label that host (its
+ * first host_len bytes) puts before ".BASE_DOMAIN", or 0 when it is not
+ * such a subdomain: a.b.example.com is none. */
+static size_t subdomain_label(const char *host, size_t host_len)
 {
     const char *base = config ? config->base_domain : NULL;
     if (!base || !*base || !host)
-        return NULL;
-    size_t host_len = strcspn(host, ":"), base_len = strlen(base);
+        return 0;
+    size_t base_len = strlen(base);
     if (host_len <= base_len + 1 || host[host_len - base_len - 1] != '.' ||
         strncasecmp(host + host_len - base_len, base, base_len))
-        return NULL;
+        return 0;
     size_t label = host_len - base_len - 1;
-    if (memchr(host, '.', label))
+    return memchr(host, '.', label) ? 0 : label;
+}
+
+/* host_tenant returns the subdomain of BASE_DOMAIN that host (host[:port])
+ * names, in the arena, or NULL. */
+static const char *host_tenant(struct request *req, const char *host)
+{
+    size_t label = subdomain_label(host, host_name_len(host));
+    if (!label)
         return NULL;
     char *slug = arena_strndup(req->arena, host, label);
     for (char *p = slug; *p; p++)
         *p = (char)tolower((unsigned char)*p);
     return slug;
+}
+
+/* listed: name (len bytes) is one of the entries of list, which are
+ * separated by commas or spaces; case does not matter in host names. */
+static bool listed(const char *list, const char *name, size_t len)
+{
+    for (const char *p = list; p && *p;) {
+        p += strspn(p, ", ");
+        size_t n = strcspn(p, ", ");
+        if (n == len && !strncasecmp(p, name, len))
+            return true;
+        p += n;
+    }
+    return false;
+}
+
+bool visitor_host_known(const struct request *req)
+{
+    const char *host = req_env(req, "HTTP_HOST");
+    size_t len = host_name_len(host);
+    if (!len || !config)
+        return false;
+    const char *base = config->base_domain;
+    if (base && *base && len == strlen(base) && !strncasecmp(host, base, len))
+        return true;
+    return subdomain_label(host, len) || listed(config->site_hosts, host, len);
 }
 
 int visitor_route_tenant(struct request *req)

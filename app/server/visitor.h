@@ -21,6 +21,11 @@ void visitor_init_worker(const struct config *cfg);
  * from req->path and keeps in req->base for links). Runs before routing;
  * touches no database. Returns 0, or 404 for a malformed tenant part. */
 int visitor_route_tenant(struct request *req);
+/* visitor_host_known says whether the request's Host is one this site
+ * answers to: BASE_DOMAIN, one of its tenant subdomains (<slug>.BASE_DOMAIN,
+ * one label), or a name of SITE_HOSTS. Any other host, or none, is not
+ * ours to serve as any tenant (the dispatcher answers 421). */
+bool visitor_host_known(const struct request *req);
 /* visitor_load sets req->tenant (named by the host or path, else by the
  * X-Tenant-ID header on JSON routes, else the default tenant), req->session (when the session cookie names
  * a live session of that tenant; a dead one is cleared from the browser)

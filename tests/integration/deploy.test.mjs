@@ -418,6 +418,10 @@ test('the production site serves the installed tree and the installed pool', asy
     DATABASE_URL: 'host=127.0.0.1 port=1 dbname=gatehouse connect_timeout=1',
     SESSION_KEY: '11'.repeat(32),
     GATEHOUSE_SITE_NAME: 'Deploy Test',
+    BASE_DOMAIN: SITE_NAME,
+    // As the production env file: the socket (mode 660) in a group nginx's
+    // workers are in; www-data's own when the test runs as root.
+    GATEHOUSE_SOCKET_GROUP: process.getuid() === 0 ? 'www-data' : String(process.getgid()),
   };
   assert.deepEqual(fs.readdirSync(path.join(share, 'static/errors')), [], 'make install leaves static/errors empty');
   // From the share directory, as the unit's WorkingDirectory: the default

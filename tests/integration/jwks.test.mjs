@@ -4,11 +4,13 @@
 //   - with the keys cached, the JWKS endpoint going dark changes nothing;
 //   - tokens with bogus key ids are refused without a fetch storm;
 //   - a new signing key (a rotation: the double serves cognito-local's JWKS
-//     plus a key this test holds) is fetched once, then verifies.
+//     plus a key this test holds) is fetched once, then verifies;
+//   - that key withdrawn from the JWKS again, its token, which verified and
+//     was remembered, is refused once the worker has refetched the JWKS.
 // The cache refetches an issuer's JWKS for an unknown kid at most once per
 // JWKS_REFETCH_MIN_S (60 s, app/core/limits.h), so the tests run in order
 // on one timeline from the first fetch: the outage and the bogus kids inside
-// that minute, the rotation just after it.
+// that minute, the rotation just after it, the withdrawal a minute later.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -25,6 +27,7 @@ const WINDOW_MARGIN_MS = 5_000; // stay this far from the minute's edge
 const BOGUS_BATCH = 10;
 
 let dir, pool, site, email, tokens, primedAt;
+let rotated, rotatedAt; // the rotation's token and when its key was fetched
 
 // fetches counts the JWKS fetches (made and failed) in the pool's log.
 const fetches = () => (pool.log.match(/event=jwks_fetch(ed|_failed)/g) || []).length;
@@ -120,9 +123,10 @@ test('jwks-new-kid: a new signing key is fetched once and then verifies; bogus k
     const head = b64({ alg: 'RS256', typ: 'JWT', kid });
     const body = b64(claims);
     const sig = crypto.sign('sha256', Buffer.from(`${head}.${body}`), privateKey).toString('base64url');
-    const rotated = `${head}.${body}.${sig}`;
+    rotated = `${head}.${body}.${sig}`;
 
     const before = fetches();
+    rotatedAt = Date.now();
     let r = await me(rotated);
     assert.equal(r.status, 200, `the new key verifies: ${r.body}`);
     assert.equal(r.json.email, email);
@@ -144,4 +148,30 @@ test('jwks-new-kid: a new signing key is fetched once and then verifies; bogus k
   } finally {
     await fault({ reset: true });
   }
+});
+
+test('jwks-removed-kid: a key withdrawn from the JWKS takes its remembered tokens with it', async () => {
+  assert.ok(rotated, 'the rotation test left its token');
+  // The double serves cognito-local's JWKS alone again (the rotation test
+  // reset it). Until the worker refetches, the key it holds still counts.
+  let r = await me(rotated);
+  assert.equal(r.status, 200, `before the refetch: ${r.body}`);
+
+  // The refetch, the way gatehouse refetches: an unknown kid, once the
+  // minute since the last fetch has passed.
+  const wait = rotatedAt + REFETCH_MIN_MS + 2000 - Date.now();
+  if (wait > 0) await sleep(wait);
+  const before = fetches();
+  r = await me(withKid(tokens.access_token, crypto.randomUUID()));
+  assert.equal(r.status, 401);
+  assert.equal(fetches(), before + 1, 'the unknown kid refetched the JWKS');
+  const fetched = pool.log.match(/event=jwks_fetched .*keys=\d+/g);
+  assert.match(fetched[fetched.length - 1], /keys=1$/, 'the refetched JWKS holds one key');
+
+  // The same bytes that verified (and were remembered) a minute ago.
+  r = await me(rotated);
+  assert.equal(r.status, 401, `the withdrawn key's token is refused: ${r.body}`);
+  assert.equal(r.json.error, 'invalid_token');
+  assert.equal((await me(tokens.access_token)).status, 200, 'tokens of the remaining key still verify');
+  assert.equal(fetches(), before + 1, 'and no further fetch');
 });

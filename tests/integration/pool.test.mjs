@@ -86,7 +86,7 @@ test('SIGHUP during a request loop loses no request and replaces the workers', a
     const loop = (async () => {
       while (!stop) {
         try {
-          const r = await fcgiRequest(pool.socket, { uri: '/' });
+          const r = await fcgiRequest(pool.socket, { uri: '/', headers: { HTTP_HOST: 'localhost' } });
           if (r.status !== 200) { failures++; reasons.push(`status ${r.status}`); }
         } catch (e) { failures++; reasons.push(String(e && e.message || e)); }
         done++;
@@ -112,7 +112,7 @@ test('SIGTERM lets an in-flight request finish, then the pool exits 0', async ()
   let release;
   const gate = new Promise((r) => { release = r; });
   const inFlight = fcgiRequest(pool.socket, {
-    method: 'POST', uri: '/', headers: { CONTENT_TYPE: 'application/x-www-form-urlencoded' },
+    method: 'POST', uri: '/', headers: { CONTENT_TYPE: 'application/x-www-form-urlencoded', HTTP_HOST: 'localhost' },
     body: 'a=1&b=2', hold: () => gate,
   });
   await sleep(300);

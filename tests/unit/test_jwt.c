@@ -736,6 +736,36 @@ static void test_unknown_kid(void)
                   fetch_count == 3);
 }
 
+/* A verdict of the verified-signature cache is tied to the key that gave
+ * it: once the JWKS the worker holds no longer has that key, or its kid
+ * names another key, the same token bytes are refused. */
+static void test_removed_key(void)
+{
+    char *token = signed_with(KID2, key2_priv_pem);
+    char *jwk_swapped = jwk_of(key1, KID2, NULL), *jwks_swapped;
+    struct buf t;
+
+    buf_init(&t);
+    buf_printf(&t, "{\"keys\":[%s]}", jwk_swapped);
+    jwks_swapped = t.data;
+    reset_cache(jwks_key1_key2, T0);
+    test_cond("a token of the second key verifies (and is remembered)",
+              status_of(xstrdup(token), &expect_id, T0) == JWT_OK &&
+                  status_of(xstrdup(token), &expect_id, T0 + 1) == JWT_OK);
+    jwt_cache_put_jwks(POOL_ISSUER, jwks_key1, strlen(jwks_key1), T0 + 2);
+    test_cond("its key gone from the JWKS: the remembered token is refused",
+              status_of(xstrdup(token), &expect_id, T0 + 3) == JWT_UNKNOWN_KEY);
+    jwt_cache_put_jwks(POOL_ISSUER, jwks_swapped, strlen(jwks_swapped), T0 + 4);
+    test_cond("its kid now naming another key: the remembered token is refused",
+              status_of(xstrdup(token), &expect_id, T0 + 5) == JWT_BAD_SIGNATURE);
+    jwt_cache_put_jwks(POOL_ISSUER, jwks_key1_key2, strlen(jwks_key1_key2), T0 + 6);
+    test_cond("the key back in the JWKS: the token verifies again",
+              status_of(token, &expect_id, T0 + 7) == JWT_OK);
+    test_cond("no fetch for any of it", fetch_count == 0);
+    free(jwk_swapped);
+    free(jwks_swapped);
+}
+
 static void test_fetching(void)
 {
     /* Cold cache: the first verification fetches. */
@@ -983,6 +1013,7 @@ int main(void)
     test_algorithms();
     test_malformed();
     test_unknown_kid();
+    test_removed_key();
     test_fetching();
     test_concurrent_cold_start();
     test_jwks();
