@@ -114,6 +114,9 @@
 /* ---- outside services -------------------------------------------------- */
 #define COGNITO_RESPONSE_MAX (256 * 1024) /* bytes read from one Cognito reply */
 #define HTTP_CONNECT_TIMEOUT_MS 2000      /* libcurl connect timeout */
+/* Connections a worker thread keeps open for reuse: Cognito's endpoint and
+ * its JWKS host, at most; others are closed, not hoarded per thread. */
+#define HTTP_KEPT_CONNECTIONS 2
 #define HTTP_TOTAL_TIMEOUT_MS 5000        /* libcurl whole-call timeout */
 #define COGNITO_RETRY_AFTER_S "30"        /* Retry-After told when Cognito throttles us */
 
