@@ -19,7 +19,11 @@ const host = 'localhost:8443';
 const page = await fcgiRequest(pageSocket, { uri: '/login', headers: { HTTP_HOST: host } });
 const cookie = [].concat(page.headers['set-cookie'] || '').join('').match(/__Host-gh_csrf=([^;]+)/)[1];
 const token = page.body.match(/name="csrf" value="([^"]+)"/)[1];
-const body = new URLSearchParams({ csrf: token, email: 'storm@example.com', password: 'Wrong-Passw0rd!' }).toString();
+const run = Date.now().toString(36);
+const login = (n) => new URLSearchParams({
+  csrf: token, email: `storm-${run}-${n}@example.com`, password: 'Wrong-Passw0rd!',
+}).toString();
+const address = (n) => `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 const headers = {
   HTTP_HOST: host, HTTP_ORIGIN: `https://${host}`, HTTP_COOKIE: `__Host-gh_csrf=${cookie}`,
   CONTENT_TYPE: 'application/x-www-form-urlencoded',
@@ -27,11 +31,16 @@ const headers = {
 
 const end = Date.now() + Number(seconds) * 1000;
 const statuses = {};
-let completed = 0;
+let completed = 0, started = 0;
 async function loop() {
   while (Date.now() < end) {
     let status = 'error';
-    try { status = (await fcgiRequest(socket, { method: 'POST', uri: '/login', headers, body })).status; } catch { /* counted */ }
+    const n = started++;
+    try {
+      status = (await fcgiRequest(socket, {
+        method: 'POST', uri: '/login', headers: { ...headers, REMOTE_ADDR: address(n) }, body: login(n),
+      })).status;
+    } catch { /* counted */ }
     statuses[status] = (statuses[status] || 0) + 1;
     completed++;
   }
