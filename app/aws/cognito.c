@@ -110,7 +110,6 @@ static const struct op_spec op_specs[] = {
     {"CreateGroup", true, RETRY_NEVER, COGERR_CTX_ADMIN},
     /* Deleting twice answers "not found": a one-shot action. */
     {"DeleteUserPool", true, RETRY_THROTTLED, COGERR_CTX_ADMIN},
-    {"AdminDeleteUser", true, RETRY_THROTTLED, COGERR_CTX_ADMIN},
 };
 
 #define OP_SPECS_COUNT (sizeof(op_specs) / sizeof(*op_specs))

@@ -276,6 +276,23 @@ test("A's access token is refused as a bearer at B, and accepted at A", async ()
   assert.equal((await at('')).status, 401, 'at the default tenant');
 });
 
+test('at a tenant whose app client has a secret, an API refresh needs only the refresh token', async () => {
+  const email = uniqueEmail('secretrefresh');
+  await signUpAt(B, 'path', email); // B's client holds a secret (SECRET_HASH)
+  const json = { 'content-type': 'application/json' };
+  const login = await request('POST', `/t/${B}/api/v1/auth/login`, { headers: json, body: JSON.stringify({ email, password: PASSWORD }) });
+  assert.equal(login.status, 200, login.body);
+  const { refresh_token: refreshToken } = JSON.parse(login.body);
+  // No username, or the email alias as one (Cognito wants the user name in
+  // SECRET_HASH): both refresh, since the server keeps the user name.
+  for (const extra of [{}, { username: email }]) {
+    const r = await request('POST', `/t/${B}/api/v1/auth/refresh`, { headers: json, body: JSON.stringify({ refresh_token: refreshToken, ...extra }) });
+    assert.equal(r.status, 200, r.body);
+    const me = await request('GET', `/t/${B}/api/v1/me`, { headers: { authorization: `Bearer ${JSON.parse(r.body).access_token}` } });
+    assert.equal(me.status, 200);
+  }
+});
+
 test("an admin of A can neither list nor change the users of B", async () => {
   const victim = uniqueEmail('victim');
   await signUpAt(B, 'path', victim);
