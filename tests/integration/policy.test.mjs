@@ -177,3 +177,15 @@ test("a worker reads a tenant's policy itself when none is kept (the default ten
   assert.deepEqual(psql("SELECT password_min_length, password_policy_pool FROM gatehouse.tenants WHERE slug = 'default'"),
     [[String(want), info.COGNITO_USER_POOL_ID]], 'kept with the tenant for the other workers');
 });
+
+test("Cognito's symbols are ASCII: a non-ASCII letter does not stand for a symbol where the pool asks for one", async () => {
+  // The default tenant's pool asks for every class (the stack's bootstrap).
+  const email = uniqueEmail('ascii');
+  const r = await request('POST', '/api/v1/auth/register', {
+    headers: { host: `localhost:${HTTPS_PORT}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: 'SturdyPassw0rdé', name: 'Ascii Person', accept_terms: true }),
+  });
+  assert.equal(r.status, 400, r.body);
+  assert.equal(JSON.parse(r.body).field, 'password');
+  assert.equal(psql(`SELECT count(*) FROM t_default.users WHERE email = '${email}'`)[0][0], '0');
+});
