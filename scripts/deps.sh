@@ -6,10 +6,11 @@
 # comparison. Otherwise:
 #   - missing Debian packages are installed with apt-get (as root; as another
 #     user it prints the exact command to run and exits 1). Services are kept
-#     from starting while they install, and the Debian nginx and PostgreSQL
-#     services are disabled when this script is what installed them; a
-#     running system nginx is stopped. The stack runs its own nginx masters
-#     and PostgreSQL clusters under var/, never the system ones.
+#     from starting while they install, and the Debian nginx, PostgreSQL and
+#     PgBouncer services are disabled when this script is what installed
+#     them; a running system nginx is stopped. The stack runs its own nginx
+#     masters, PostgreSQL clusters and PgBouncers (the pooled test run of
+#     `make test`) under var/, never the system ones.
 #   - node_modules is (re)built with `npm ci` when it is missing or older than
 #     package-lock.json.
 set -euo pipefail
@@ -19,11 +20,11 @@ cd "$(dirname "$0")/.."
 DEBIAN_PACKAGES=(
     build-essential pkg-config clang
     libfcgi-dev libpq-dev libjson-c-dev libjwt-dev libssl-dev libcurl4-openssl-dev
-    nginx postgresql wrk chromium
+    nginx postgresql pgbouncer wrk chromium
     openssl curl ca-certificates psmisc procps
 )
 # The system services that installing these packages would start.
-SYSTEM_SERVICES=(nginx postgresql)
+SYSTEM_SERVICES=(nginx postgresql pgbouncer)
 POLICY_RC=/usr/sbin/policy-rc.d
 
 say() { printf 'deps: %s\n' "$*"; }

@@ -83,7 +83,7 @@ stop_pidfile() {
 
 # The programs the stack runs: only these are ever taken for leftovers, so a
 # developer's `tail -f var/dev/log/...` or editor survives `stop`.
-STACK_PROGRAMS=" postgres node nginx gatehouse bench-responder "
+STACK_PROGRAMS=" postgres pgbouncer node nginx gatehouse bench-responder "
 
 # leftover_pids — every process of STACK_PROGRAMS that is ours, except this
 # shell and its ancestors.

@@ -6,9 +6,20 @@
 #
 # Each profile is separate (ports, and all state under var/<profile>/), so a
 # developer's stack and a test run can live side by side:
-#   profile  https  http   postgres  cognito-local  s3rver  cognito shim
-#   dev      8443   8080   5433      9229           4569    9329
-#   test     18443  18080  15433     19229          14569   19329
+#   profile  https  http   postgres  cognito-local  s3rver  cognito shim  pgbouncer
+#   dev      8443   8080   5433      9229           4569    9329          6433
+#   test     18443  18080  15433     19229          14569   19329         16433
+# STACK_PGBOUNCER=1 at `start` puts Debian's PgBouncer between the pool and
+# PostgreSQL, as docs/SCALING.md describes a production behind one: transaction
+# pooling with a pool of PGBOUNCER_POOL server connections (so that the
+# pool's threads, and the tenants they serve, really take turns on them),
+# DATABASE_URL pointing at it, DATABASE_LISTEN_URL at PostgreSQL itself (the
+# cache listeners' LISTEN and the migrations need sessions of their own) and
+# DATABASE_PREPARED_STATEMENTS=off, which PgBouncer 1.18 needs in that mode;
+# STACK_PG_PREPARED=on keeps them on, to see what fails without the setting.
+# A `start` without STACK_PGBOUNCER=1 goes back to the direct connection and
+# stops the profile's PgBouncer. `make test` runs part of the integration
+# tests a second time this way (scripts/test.sh).
 # Workers cache tenants for 30 s (dev, production); tests that delete or
 # disable a tenant want to see it at once, so their profiles use 1 s.
 # POSTs are rate-limited per client address: 10/s with a burst of 20 for a
@@ -51,16 +62,21 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd -P)
 PROFILE=${STACK_PROFILE:-dev}
 case "$PROFILE" in
-dev)  TENANT_CACHE_TTL=30; POST_RATE=10r/s; POST_BURST=20; ADDRESS_FAILURES=100; HTTPS_PORT=8443;  HTTP_PORT=8080;  PG_PORT=5433;  COGNITO_PORT=9229;  S3_PORT=4569;  SHIM_PORT=9329 ;;
-test) TENANT_CACHE_TTL=1; POST_RATE=100r/s; POST_BURST=200; ADDRESS_FAILURES=100000; HTTPS_PORT=18443; HTTP_PORT=18080; PG_PORT=15433; COGNITO_PORT=19229; S3_PORT=14569; SHIM_PORT=19329 ;;
+dev)  TENANT_CACHE_TTL=30; POST_RATE=10r/s; POST_BURST=20; ADDRESS_FAILURES=100; HTTPS_PORT=8443;  HTTP_PORT=8080;  PG_PORT=5433;  COGNITO_PORT=9229;  S3_PORT=4569;  SHIM_PORT=9329;  PGB_PORT=6433 ;;
+test) TENANT_CACHE_TTL=1; POST_RATE=100r/s; POST_BURST=200; ADDRESS_FAILURES=100000; HTTPS_PORT=18443; HTTP_PORT=18080; PG_PORT=15433; COGNITO_PORT=19229; S3_PORT=14569; SHIM_PORT=19329; PGB_PORT=16433 ;;
 *)  # A private profile (a second developer, a parallel test run): its
     # ports start at STACK_PORT_BASE, in the order of the table above.
     [[ "$PROFILE" =~ ^[a-z0-9]+$ && "${STACK_PORT_BASE:-}" =~ ^[1-5][0-9]{4}$ ]] || {
         echo "stack.sh: STACK_PROFILE is dev, test, or a name with STACK_PORT_BASE=NNNNN" >&2; exit 2; }
     TENANT_CACHE_TTL=1; POST_RATE=100r/s; POST_BURST=200; ADDRESS_FAILURES=100000
     HTTPS_PORT=$STACK_PORT_BASE; HTTP_PORT=$((STACK_PORT_BASE + 1)); PG_PORT=$((STACK_PORT_BASE + 2))
-    COGNITO_PORT=$((STACK_PORT_BASE + 3)); S3_PORT=$((STACK_PORT_BASE + 4)); SHIM_PORT=$((STACK_PORT_BASE + 5)) ;;
+    COGNITO_PORT=$((STACK_PORT_BASE + 3)); S3_PORT=$((STACK_PORT_BASE + 4)); SHIM_PORT=$((STACK_PORT_BASE + 5))
+    PGB_PORT=$((STACK_PORT_BASE + 6)) ;;
 esac
+PGBOUNCER=${STACK_PGBOUNCER:-0}
+[[ "$PGBOUNCER" =~ ^[01]$ ]] || { echo "stack.sh: STACK_PGBOUNCER is 0 or 1" >&2; exit 2; }
+PG_PREPARED=${STACK_PG_PREPARED:-off}
+[[ "$PG_PREPARED" =~ ^(on|off)$ ]] || { echo "stack.sh: STACK_PG_PREPARED is on or off" >&2; exit 2; }
 
 VAR=$REPO/var/$PROFILE
 RUN=$VAR/run
@@ -82,6 +98,13 @@ APP_SLOW_SOCKET=$APP_RUN/gatehouse-slow.sock
 APP_PIDFILE=$RUN/gatehouse.pid
 BENCH_SOCKET=$RUN/bench.sock
 BENCH_PIDFILE=$RUN/bench.pid
+# PgBouncer's files: it refuses to run as root, so as root it runs as the
+# PostgreSQL user (like Debian's service), in a directory of its own.
+PGB_DIR=$VAR/pgbouncer
+PGB_PIDFILE=$PGB_DIR/pgbouncer.pid
+# Server connections per database and user: far fewer than the pool's
+# threads (2 x (4 + 8)), so that they take turns on them.
+PGBOUNCER_POOL=3
 BUILD=${BUILD:-build/rel}
 RESPONDER=$REPO/$BUILD/tests/bench-responder
 NODE_BIN=$REPO/node_modules/.bin
@@ -232,6 +255,66 @@ create_database() {
     fi
 }
 
+# ---- PgBouncer (STACK_PGBOUNCER=1) ------------------------------------------
+
+# as_pgb CMD... — runs CMD as PgBouncer's user (as_pg's, whose rule it shares).
+as_pgb() {
+    if is_root; then (cd "$PGB_DIR" && runuser -u postgres -- "$@" 9>&-); else "$@" 9>&-; fi
+}
+
+pgbouncer_admin() { psql "postgresql://pgbouncer@127.0.0.1:$PGB_PORT/pgbouncer" -qtAX -c "$1"; }
+pgbouncer_up() { pgbouncer_admin 'SHOW VERSION' >/dev/null 2>&1; }
+
+# start_pgbouncer writes PgBouncer's configuration (every start) and starts
+# it, or has the running one read the new configuration. Transaction pooling
+# on loopback, a pool of PGBOUNCER_POOL server connections reached over
+# PostgreSQL's unix socket, no socket of its own; trust, as PostgreSQL's own
+# loopback access here, for the users it lists: gatehouse, and pgbouncer
+# for the admin console (SHOW SERVERS, SHOW CLIENTS), which the tests read.
+start_pgbouncer() {
+    command -v pgbouncer >/dev/null || die "pgbouncer is missing: run scripts/deps.sh (make deps)"
+    mkdir -p "$PGB_DIR"
+    chmod 755 "$PGB_DIR"
+    printf '"gatehouse" ""\n"pgbouncer" ""\n' >"$PGB_DIR/userlist.txt"
+    cat >"$PGB_DIR/pgbouncer.ini" <<EOF
+; written by scripts/stack.sh at every start (STACK_PGBOUNCER=1)
+[databases]
+gatehouse = host=$PG_SOCKET_DIR port=$PG_PORT dbname=gatehouse
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $PGB_PORT
+unix_socket_dir =
+auth_type = trust
+auth_file = $PGB_DIR/userlist.txt
+admin_users = pgbouncer
+pool_mode = transaction
+default_pool_size = $PGBOUNCER_POOL
+min_pool_size = 0
+reserve_pool_size = 0
+max_client_conn = 200
+logfile = $LOG/pgbouncer.log
+pidfile = $PGB_PIDFILE
+log_connections = 0
+log_disconnections = 0
+EOF
+    touch "$LOG/pgbouncer.log"
+    if is_root; then chown postgres:postgres "$PGB_DIR" "$PGB_DIR"/* "$LOG/pgbouncer.log"; fi
+    if pidfile_pid "$PGB_PIDFILE" >/dev/null; then
+        pgbouncer_admin RELOAD >/dev/null 2>&1 || warn "PgBouncer did not take RELOAD (see $LOG/pgbouncer.log)"
+        return 0
+    fi
+    rm -f "$PGB_PIDFILE"
+    require_port_free "$PGB_PORT" pgbouncer
+    say "starting PgBouncer on 127.0.0.1:$PGB_PORT (transaction pooling, $PGBOUNCER_POOL server connections)"
+    as_pgb pgbouncer -d -q "$PGB_DIR/pgbouncer.ini" >>"$LOG/pgbouncer.log" 2>&1 ||
+        die "PgBouncer did not start (see $LOG/pgbouncer.log)"
+    wait_until "$START_TIMEOUT" pgbouncer_up ||
+        die "PgBouncer does not answer on port $PGB_PORT (see $LOG/pgbouncer.log)"
+}
+
+stop_pgbouncer() { stop_pidfile "$PGB_PIDFILE" pgbouncer TERM "$STOP_TIMEOUT"; }
+
 # ---- the emulators ---------------------------------------------------------
 
 # spawn PIDFILE LOGFILE DIR CMD... — starts CMD in the background in its own
@@ -323,10 +406,11 @@ APP_KEYS=(DATABASE_URL AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SE
     SITE_HOSTS GATEHOUSE_SOCKET_GROUP GATEHOUSE_LISTEN GATEHOUSE_PROCESSES GATEHOUSE_THREADS GATEHOUSE_MAX_REQUESTS
     GATEHOUSE_REQUEST_TIMEOUT GATEHOUSE_TEMPLATES GATEHOUSE_PID_FILE GATEHOUSE_LISTEN_SLOW
     GATEHOUSE_SLOW_THREADS GATEHOUSE_TENANT_CACHE_TTL GATEHOUSE_SQL GATEHOUSE_SLOW_MS
-    GATEHOUSE_ADDRESS_FAILURES)
+    GATEHOUSE_ADDRESS_FAILURES DATABASE_LISTEN_URL DATABASE_PREPARED_STATEMENTS)
 
 write_settings() {
-    local ids session_key admin_token pool_id client_id client_secret
+    local ids session_key admin_token pool_id client_id client_secret database_lines
+    local direct_url="postgresql://gatehouse@/gatehouse?host=$PG_SOCKET_DIR&port=$PG_PORT"
     ids=$(node "$REPO/scripts/bootstrap-pool.mjs" --endpoint "http://127.0.0.1:$COGNITO_PORT" \
         --pool-id="$(env_value "$ENV_FILE" COGNITO_USER_POOL_ID)" \
         --client-id="$(env_value "$ENV_FILE" COGNITO_CLIENT_ID)" \
@@ -342,6 +426,19 @@ write_settings() {
     admin_token=$(env_value "$ENV_FILE" PLATFORM_ADMIN_TOKEN)
     [ -n "$admin_token" ] || admin_token=$(openssl rand -hex 24)
 
+    # Through PgBouncer (STACK_PGBOUNCER=1): the workers' statements go to
+    # it, what needs a session of its own (LISTEN, the migrations) to
+    # PostgreSQL itself, and no named prepared statements (docs/SCALING.md).
+    if [ "$PGBOUNCER" = 1 ]; then
+        database_lines="# Through PgBouncer in transaction mode (STACK_PGBOUNCER=1, docs/SCALING.md).
+DATABASE_URL=postgresql://gatehouse@127.0.0.1:$PGB_PORT/gatehouse
+DATABASE_LISTEN_URL=$direct_url
+DATABASE_PREPARED_STATEMENTS=$PG_PREPARED"
+    else
+        database_lines="# The app reaches PostgreSQL over its unix socket, as in production (DEPLOY.md).
+DATABASE_URL=$direct_url"
+    fi
+
     local old_umask
     old_umask=$(umask)
     umask 077
@@ -350,8 +447,7 @@ write_settings() {
     cat >"$ENV_FILE.new" <<EOF
 # gatehouse settings of the local '$PROFILE' stack, written by scripts/stack.sh
 # at every start (SESSION_KEY, PLATFORM_ADMIN_TOKEN and the pool ids are kept).
-# The app reaches PostgreSQL over its unix socket, as in production (DEPLOY.md).
-DATABASE_URL=postgresql://gatehouse@/gatehouse?host=$PG_SOCKET_DIR&port=$PG_PORT
+$database_lines
 AWS_REGION=us-east-1
 AWS_ACCESS_KEY_ID=S3RVER
 AWS_SECRET_ACCESS_KEY=S3RVER
@@ -401,6 +497,10 @@ HTTPS_PORT=$HTTPS_PORT
 HTTP_PORT=$HTTP_PORT
 PG_PORT=$PG_PORT
 DATABASE_URL=postgresql://gatehouse@127.0.0.1:$PG_PORT/gatehouse
+PGBOUNCER=$PGBOUNCER
+PGBOUNCER_PORT=$PGB_PORT
+PGBOUNCER_POOL=$PGBOUNCER_POOL
+PGBOUNCER_ADMIN_URL=postgresql://pgbouncer@127.0.0.1:$PGB_PORT/pgbouncer
 COGNITO_ENDPOINT=http://127.0.0.1:$SHIM_PORT
 COGNITO_USER_POOL_ID=$pool_id
 COGNITO_CLIENT_ID=$client_id
@@ -589,6 +689,7 @@ start() {
     require_port_free "$S3_PORT" s3rver
     require_port_free "$HTTPS_PORT" "nginx https"
     require_port_free "$HTTP_PORT" "nginx http"
+    [ "$PGBOUNCER" = 0 ] || require_port_free "$PGB_PORT" pgbouncer
 
     prepare_dirs
     make_certificate
@@ -597,11 +698,14 @@ start() {
     start_s3
     start_postgres
     create_database
+    [ "$PGBOUNCER" = 0 ] || start_pgbouncer
     wait_emulators
     write_settings
     start_app
     start_bench
     wait_app
+    # Back to the direct connection: the pool no longer needs it.
+    [ "$PGBOUNCER" = 1 ] || stop_pgbouncer
     start_nginx
     wait_all
 
@@ -644,6 +748,7 @@ stop() {
     stop_pidfile "$RUN/s3rver.pid" s3rver TERM "$STOP_TIMEOUT"
     stop_pidfile "$RUN/cognito-shim.pid" "cognito shim" TERM "$STOP_TIMEOUT"
     stop_pidfile "$RUN/cognito-local.pid" cognito-local TERM "$STOP_TIMEOUT"
+    stop_pgbouncer
     if [ -s "$PGDATA/PG_VERSION" ]; then
         PG_BIN=$(pg_bin_dir)
         if pg_running; then
@@ -666,6 +771,7 @@ status() {
     echo "stack '$PROFILE' ($VAR):"
     if pg_isready -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null; then pg=running; else all=1; fi
     row postgresql "$pg" "127.0.0.1:$PG_PORT"
+    if pid=$(pidfile_pid "$PGB_PIDFILE"); then row pgbouncer "pid $pid" "127.0.0.1:$PGB_PORT (transaction pooling)"; fi
     check_pidfile cognito-local "$RUN/cognito-local.pid" "http://127.0.0.1:$COGNITO_PORT"
     check_pidfile "cognito shim" "$RUN/cognito-shim.pid" "http://127.0.0.1:$SHIM_PORT/__control"
     check_pidfile s3rver "$RUN/s3rver.pid" "http://127.0.0.1:$S3_PORT"

@@ -12,6 +12,11 @@
 #   4. end-to-end tests (Node's test runner driving Debian's headless
 #      chromium through playwright-core) against the same stack; their
 #      screenshots are kept in tests/artifacts/e2e/
+#   5. the same stack restarted with the pool behind Debian's PgBouncer in
+#      transaction mode (STACK_PGBOUNCER=1: scripts/stack.sh, docs/SCALING.md),
+#      and the integration tests that touch most of the database again
+#      through it (PGBOUNCER_TESTS), with tests/pgbouncer/ (two tenants
+#      taking turns on its few server connections)
 # Prints "N passed, N failed" as its last line and exits non-zero on any failure.
 set -u
 cd "$(dirname "$0")/.."
@@ -59,14 +64,17 @@ else
   cat build/fuzz-build.log; echo "fuzz: the harnesses did not build"; failed=$((failed + 1))
 fi
 
-# node_suite DIR LABEL: Node's test runner over DIR against the test stack,
-# its counts added to the totals (a skipped test counts as a failure).
+# node_suite DIR LABEL [FILE...]: Node's test runner over DIR (or the given
+# files of it) against the test stack, its counts added to the totals (a
+# skipped test counts as a failure).
 node_suite() {
   local dir=$1 label=$2 out np nf ns
+  shift 2
   if [ "$stack_up" != 1 ]; then echo "$label: not run, the test stack is down"; failed=$((failed + 1)); return; fi
-  out=$(cd "$dir" && node --test --test-reporter=tap --test-concurrency=1 2>&1)
-  # Failures with their reasons, the totals, and the soak's own figures.
-  echo "$out" | grep -E '^(not ok|# (tests|pass|fail|skipped|todo|soak))|^#   |^\s+(error|expected|actual):' | head -200
+  out=$(cd "$dir" && node --test --test-reporter=tap --test-concurrency=1 "$@" 2>&1)
+  # Failures with their reasons, the totals, and the soak's and PgBouncer
+  # run's own figures.
+  echo "$out" | grep -E '^(not ok|# (tests|pass|fail|skipped|todo|soak|pgbouncer))|^#   |^\s+(error|expected|actual):' | head -200
   np=$(echo "$out" | sed -n 's/^# pass \([0-9]*\)$/\1/p' | tail -1)
   nf=$(echo "$out" | sed -n 's/^# fail \([0-9]*\)$/\1/p' | tail -1)
   ns=$(echo "$out" | sed -n 's/^# skipped \([0-9]*\)$/\1/p' | tail -1)
@@ -81,6 +89,17 @@ echo "== integration tests (test stack)"
 node_suite tests/integration integration
 echo "== end-to-end browser tests (test stack, headless chromium; screenshots in tests/artifacts/e2e/)"
 node_suite tests/e2e e2e
+
+# The files whose tests reach most of the store (sessions, the users
+# mirror, tier changes, audit, tenants and their schemas, files, bearer
+# checks): about 30 s more, and a restart of the pool.
+PGBOUNCER_TESTS="accounts.test.mjs admin.test.mjs tenants.test.mjs api.test.mjs ../pgbouncer/pgbouncer.test.mjs"
+echo "== integration tests through PgBouncer (test stack, transaction pooling)"
+if [ "$stack_up" = 1 ] && ! STACK_PGBOUNCER=1 scripts/stack.sh start >>build/stack-test.log 2>&1; then
+  tail -20 build/stack-test.log; echo "the test stack did not restart behind PgBouncer"; stack_up=0
+fi
+# shellcheck disable=SC2086
+node_suite tests/integration integration-pgbouncer $PGBOUNCER_TESTS
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

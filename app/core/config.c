@@ -143,6 +143,20 @@ static char *string_setting(const struct env_file *f, const char *key,
     return v ? xstrdup(v) : NULL;
 }
 
+/* switch_setting returns 1 for "on", 0 for "off", the fallback when unset,
+ * or -1 for anything else (config_check reports it). */
+static int switch_setting(const struct env_file *f, const char *key, int fallback)
+{
+    const char *v = lookup(f, key);
+    if (!v || !*v)
+        return fallback;
+    if (!strcmp(v, "on"))
+        return 1;
+    if (!strcmp(v, "off"))
+        return 0;
+    return -1;
+}
+
 /* int_setting returns the value, the fallback when unset, or INT_MIN when
  * the text is not a plain decimal number (config_check reports it). */
 static int int_setting(const struct env_file *f, const char *key, int fallback)
@@ -189,6 +203,7 @@ int config_load(struct config *cfg, const char *env_file, char *err,
     cfg->site_name = string_setting(f, "GATEHOUSE_SITE_NAME", "gatehouse");
     cfg->database_url = string_setting(f, "DATABASE_URL", NULL);
     cfg->database_listen_url = string_setting(f, "DATABASE_LISTEN_URL", NULL);
+    cfg->database_prepared = switch_setting(f, "DATABASE_PREPARED_STATEMENTS", 1);
     cfg->aws_region = string_setting(f, "AWS_REGION", "us-east-1");
     cfg->aws_access_key_id = string_setting(f, "AWS_ACCESS_KEY_ID", NULL);
     cfg->aws_secret_access_key = string_setting(f, "AWS_SECRET_ACCESS_KEY", NULL);
@@ -317,6 +332,11 @@ int config_check(const struct config *cfg, FILE *report)
                         "\"host=127.0.0.1 dbname=gatehouse user=gatehouse\"\n");
         problems++;
     }
+    if (cfg->database_prepared < 0) {
+        fprintf(report, "DATABASE_PREPARED_STATEMENTS: on or off (off when DATABASE_URL is a "
+                        "PgBouncer in transaction mode older than 1.21)\n");
+        problems++;
+    }
     if (!cfg->has_session_key) {
         fprintf(report, "SESSION_KEY: must be 64 hex characters (32 random "
                         "bytes, e.g. from `openssl rand -hex 32`)\n");
@@ -348,6 +368,11 @@ int config_check(const struct config *cfg, FILE *report)
         problems++;
     }
     return problems;
+}
+
+const char *config_session_url(const struct config *cfg)
+{
+    return cfg->database_listen_url ? cfg->database_listen_url : cfg->database_url;
 }
 
 void config_free(struct config *cfg)

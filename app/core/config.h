@@ -34,7 +34,11 @@ struct config {
     char *site_name;       /* GATEHOUSE_SITE_NAME: the default tenant's name */
     /* outside services */
     char *database_url;
-    char *database_listen_url; /* DATABASE_LISTEN_URL: for LISTEN; NULL: DATABASE_URL */
+    /* DATABASE_LISTEN_URL: a session of its own (LISTEN, migrations); NULL: DATABASE_URL */
+    char *database_listen_url;
+    /* DATABASE_PREPARED_STATEMENTS: 1 on (named statements prepared once per connection),
+     * 0 off, -1 neither (config_check reports it) */
+    int database_prepared;
     char *aws_region, *aws_access_key_id, *aws_secret_access_key;
     char *aws_session_token;
     char *cognito_user_pool_id, *cognito_client_id, *cognito_client_secret;
@@ -59,6 +63,11 @@ int config_check(const struct config *cfg, FILE *report);
  * names a group of this machine, 0 when it is not set (the sockets keep the
  * pool's own group), -1 when no such group exists. */
 int config_socket_group(const struct config *cfg, gid_t *gid);
+/* config_session_url is the conninfo for what needs a PostgreSQL session of
+ * its own, which a transaction-pooling PgBouncer cannot give: the cache
+ * listeners' LISTEN and the migrators' advisory lock. DATABASE_LISTEN_URL
+ * when set, else DATABASE_URL (possibly NULL). */
+const char *config_session_url(const struct config *cfg);
 /* config_free releases every string and zeroes cfg; safe on a zeroed cfg. */
 void config_free(struct config *cfg);
 

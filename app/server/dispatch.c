@@ -58,7 +58,7 @@ void dispatch_init_worker(const struct config *cfg, const struct tmpl_set *templ
     status_init_worker(cfg);
     health_init_worker(cognito_url);
     char err[256], quoted[LOG_VALUE_MAX];
-    if (!pg_init_worker(cfg->database_url, err, sizeof(err)))
+    if (!pg_init_worker(cfg->database_url, cfg->database_prepared, err, sizeof(err)))
         log_event(LOG_ERROR, "database_settings_unusable", "error=%s",
                   log_quote(quoted, sizeof(quoted), err));
     else if (!cachesync_start(cfg->database_listen_url))

@@ -78,7 +78,7 @@ static int check_clients(const struct config *cfg)
         return 1;
     }
     log_set_level(LOG_WARN); /* findings are explained below, not logged per call */
-    bool with_db = cfg->database_url && pg_init_worker(cfg->database_url, err, sizeof(err));
+    bool with_db = cfg->database_url && pg_init_worker(cfg->database_url, cfg->database_prepared, err, sizeof(err));
     if (cfg->database_url && !with_db)
         fprintf(stderr, "gatehouse: warning: could not check the tenants' app clients: %s\n", err);
     provision_check_clients(cfg, with_db, stderr, "gatehouse: ",
@@ -119,7 +119,7 @@ static int cmd_migrate(const char *env_file)
     if (!cfg.database_url) {
         fprintf(stderr, "gatehouse: DATABASE_URL is not set\n");
         rc = 1;
-    } else if (migrate_run(cfg.database_url, cfg.sql_dir, stdout, err, sizeof(err)) < 0) {
+    } else if (migrate_run(config_session_url(&cfg), cfg.sql_dir, stdout, err, sizeof(err)) < 0) {
         fprintf(stderr, "gatehouse: migration failed: %s\n", err);
         rc = 1;
     }

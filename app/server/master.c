@@ -113,7 +113,7 @@ static int check_app_client(const struct config *c)
 {
     struct provision_checks found;
     char err[512];
-    bool with_db = c->database_url && pg_init_worker(c->database_url, err, sizeof(err));
+    bool with_db = c->database_url && pg_init_worker(c->database_url, c->database_prepared, err, sizeof(err));
     if (c->database_url && !with_db)
         fprintf(stderr, "gatehouse: warning: could not check the tenants' app clients: %s\n", err);
     provision_check_clients(c, with_db, stderr, "gatehouse: refusing to start: ",

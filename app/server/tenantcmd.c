@@ -244,7 +244,7 @@ int tenantcmd_run(int argc, char **argv, const char *env_file)
         return 1;
     }
     int rc = 1;
-    if (!cfg.database_url || !pg_init_worker(cfg.database_url, err, sizeof(err)) ||
+    if (!cfg.database_url || !pg_init_worker(cfg.database_url, cfg.database_prepared, err, sizeof(err)) ||
         awshttp_global_init() < 0) {
         fprintf(stderr, "gatehouse: cannot reach PostgreSQL or libcurl: check DATABASE_URL\n");
         goto out;

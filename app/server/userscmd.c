@@ -54,7 +54,7 @@ int userscmd_main(int argc, char **argv, const char *env_file)
         fprintf(stderr, "gatehouse: DATABASE_URL is not set\n");
         goto out;
     }
-    if (awshttp_global_init() < 0 || !pg_init_worker(cfg.database_url, err, sizeof(err))) {
+    if (awshttp_global_init() < 0 || !pg_init_worker(cfg.database_url, cfg.database_prepared, err, sizeof(err))) {
         fprintf(stderr, "gatehouse: cannot initialise libcurl or libpq\n");
         goto out;
     }

@@ -18,6 +18,16 @@
  * unlike a session SET). Outside it the connection's search_path is empty: an
  * unqualified table fails loudly rather than reading some tenant's rows.
  *
+ * Prepared statements: shared-schema statements are prepared once per
+ * connection under names gh_<n> (exec_cached), unless pg_init_worker was told
+ * not to (DATABASE_PREPARED_STATEMENTS=off). A name lives in one server
+ * session, and a transaction-pooling PgBouncer older than 1.21 does not
+ * track them: the PREPARE and a later EXECUTE land on different server
+ * connections ("prepared statement gh_0 does not exist"), or on one where
+ * another worker gave gh_0 to another statement. Off, every statement goes
+ * as the unnamed statement of an extended-protocol query, which any pooling
+ * mode carries.
+ *
  * Results: every store module answers an enum store_result (pg.h). The
  * helpers at the end are the ones they all need, kept here once: a failed
  * statement's result (pg_store_result, or pg_store_conflict where a unique
@@ -93,6 +103,7 @@ struct pg_thread {
 };
 
 static char *worker_conninfo;
+static bool named_statements = true; /* see "Prepared statements" above */
 static pthread_key_t thread_key;
 static pthread_once_t thread_key_once = PTHREAD_ONCE_INIT;
 static int thread_key_status; /* pthread_key_create's answer */
@@ -516,10 +527,11 @@ void pg_listen_close(struct pg_listener *l)
 /* ---- public API --------------------------------------------------------- */
 
 /* Remembers conninfo (a libpq key=value string or URI; a copy is kept) for
- * the threads of this process. It connects nothing, so it is safe before or
- * after fork; call it before the threads start. Returns false with err filled
- * when libpq is not thread-safe or no thread key is left. */
-bool pg_init_worker(const char *conninfo, char *err, size_t errlen)
+ * the threads of this process, and whether they may prepare named statements
+ * (prepare: DATABASE_PREPARED_STATEMENTS). It connects nothing, so it is safe
+ * before or after fork; call it before the threads start. Returns false with
+ * err filled when libpq is not thread-safe or no thread key is left. */
+bool pg_init_worker(const char *conninfo, bool prepare, char *err, size_t errlen)
 {
     if (!PQisthreadsafe()) {
         snprintf(err, errlen, "libpq was built without thread safety");
@@ -533,6 +545,7 @@ bool pg_init_worker(const char *conninfo, char *err, size_t errlen)
     }
     free(worker_conninfo);
     worker_conninfo = xstrdup(conninfo ? conninfo : "");
+    named_statements = prepare;
     return true;
 }
 
@@ -655,13 +668,17 @@ static unsigned text_hash(const char *s)
  * full, so a prepared plan means the same thing whatever the search_path.
  * Tenant statements never do (see pg_query_run_tenant): a plan prepared
  * under one tenant's search_path would keep that tenant's tables. When the
- * cache is full, or preparing fails, the statement simply runs unprepared. */
+ * cache is full, or preparing fails, the statement simply runs unprepared;
+ * with named statements off (see the design comment) it always does. */
 static PGresult *exec_cached(struct pg_thread *st, PGconn *conn, const char *sql, int nparams,
                              const char *const params[])
 {
     char name[PREPARED_NAME_MAX];
-    unsigned hash = text_hash(sql);
+    unsigned hash;
     int found = -1;
+    if (!named_statements)
+        return PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    hash = text_hash(sql);
     for (int i = 0; i < st->nprepared && found < 0; i++)
         if (st->prepared[i].hash == hash && !strcmp(st->prepared[i].sql, sql))
             found = i;

@@ -40,7 +40,7 @@ struct pg_query {
 };
 
 /* Process and request life cycle (worker side, after fork). */
-bool pg_init_worker(const char *conninfo, char *err, size_t errlen);
+bool pg_init_worker(const char *conninfo, bool prepare, char *err, size_t errlen);
 void pg_cleanup_worker(void);
 void pg_end_request(void);
 bool pg_ping(char *err, size_t errlen);

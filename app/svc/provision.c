@@ -432,7 +432,7 @@ enum provision_result provision_tenant(const struct config *cfg, const struct pr
         r->admin_password ? "admin group and first admin ready (no email sent)"
                           : "admin group and first admin ready (Cognito emails the temporary password)");
     char merr[512];
-    if (migrate_tenant(cfg->database_url, cfg->sql_dir, r->slug, NULL, merr, sizeof(merr)) < 0) {
+    if (migrate_tenant(config_session_url(cfg), cfg->sql_dir, r->slug, NULL, merr, sizeof(merr)) < 0) {
         snprintf(err, errlen, "creating the schema failed: %s", merr);
         return PROVISION_FAILED;
     }

@@ -127,7 +127,7 @@ static __attribute__((unused)) bool scratch_db_open(struct scratch_db *db, const
     PQfinish(conn);
     rc = other ? migrate_tenant(conninfo, sql_dir, "other", NULL, err, sizeof(err)) : -1;
     test_cond("a second tenant", rc > 0);
-    bool ready = rc > 0 && pg_init_worker(conninfo, err, sizeof(err));
+    bool ready = rc > 0 && pg_init_worker(conninfo, true, err, sizeof(err));
     test_cond("pg ready", ready);
     return ready;
 }

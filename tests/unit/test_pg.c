@@ -196,7 +196,7 @@ static void test_without_server(void)
     test_cond("cleanup is idempotent", q.result == NULL && q.err == PG_OK);
 
     /* Port 1 on loopback refuses at once. */
-    test_cond("init", pg_init_worker("host=127.0.0.1 port=1 dbname=x user=x",
+    test_cond("init", pg_init_worker("host=127.0.0.1 port=1 dbname=x user=x", true,
                                      err, sizeof err));
     test_cond("first query tries to connect and fails",
               !pg_query_run(&q, "SELECT 1", 0, NULL) &&
@@ -846,6 +846,38 @@ static void *thread_query(void *arg)
     return NULL;
 }
 
+/* DATABASE_PREPARED_STATEMENTS: on, a statement on the shared schema is
+ * prepared under a name on the connection; off (for a transaction-pooling
+ * PgBouncer, where a name would not follow the client), none is. */
+static long long prepared_count(const char *statement)
+{
+    struct pg_query q;
+    const char *const params[] = {statement};
+    long long v = -1;
+
+    pg_query_init(&q);
+    if (pg_query_run(&q, "SELECT count(*) FROM pg_catalog.pg_prepared_statements"
+                         " WHERE statement = $1", 1, params) && pg_query_rows(&q) == 1)
+        v = strtoll(pg_query_value(&q, 0, 0), NULL, 10);
+    pg_query_cleanup(&q);
+    return v;
+}
+
+static void test_named_statements(const char *conninfo)
+{
+    static const char named[] = "SELECT 1 AS gh_named_probe";
+    static const char unnamed[] = "SELECT 2 AS gh_unnamed_probe";
+    char err[ERR_MAX];
+
+    test_cond("named: on by default", query_number(named) == 1 && query_number(named) == 1);
+    test_cond("named: prepared on the connection", prepared_count(named) == 1);
+    test_cond("named: off", pg_init_worker(conninfo, false, err, sizeof err));
+    test_cond("named: off still answers",
+              query_number(unnamed) == 2 && query_number(unnamed) == 2);
+    test_cond("named: off prepares nothing", prepared_count(unnamed) == 0);
+    test_cond("named: on again", pg_init_worker(conninfo, true, err, sizeof err));
+}
+
 static void test_threads(void)
 {
     struct thread_pid a = {0}, b = {0};
@@ -912,7 +944,7 @@ static void with_server(void)
     /* An empty database: test_migrations is the first to migrate it. */
     if (scratch_db_create(&db, "pg", conninfo, sizeof conninfo)) {
         admin = db.admin;
-        test_cond("init worker", pg_init_worker(conninfo, err, sizeof err));
+        test_cond("init worker", pg_init_worker(conninfo, true, err, sizeof err));
         test_migrations(conninfo);
         test_failing_migration(conninfo);
         test_migration_lock(conninfo);
@@ -921,6 +953,7 @@ static void with_server(void)
         test_transactions();
         test_reconnect();
         test_tenant_isolation(conninfo);
+        test_named_statements(conninfo);
         test_threads();
         test_fork();
     }

@@ -211,7 +211,7 @@ int main(void)
     struct scratch_db db;
     char err[SCRATCH_ERR_MAX];
     test_arguments();
-    if (pg_init_worker("host=/nonexistent-gh-socket-dir port=1 connect_timeout=1", err,
+    if (pg_init_worker("host=/nonexistent-gh-socket-dir port=1 connect_timeout=1", true, err,
                        sizeof(err)))
         test_without_server();
     pg_cleanup_worker();

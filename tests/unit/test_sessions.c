@@ -234,7 +234,7 @@ static void test_without_server(void)
               sess_create(&n, T0, &arena, id, &s) == STORE_UNAVAILABLE && id[0] == '\0');
 
     /* Now an unreachable server. */
-    test_cond("init worker (unreachable)", pg_init_worker(UNREACHABLE, err, sizeof err));
+    test_cond("init worker (unreachable)", pg_init_worker(UNREACHABLE, true, err, sizeof err));
     test_cond("PostgreSQL down: load is unavailable (503), not signed out",
               sess_load(valid, 1, T0, &arena, &s) == STORE_UNAVAILABLE);
     test_cond("PostgreSQL down: users are unavailable",
