@@ -100,14 +100,14 @@ bool api_body(struct request *req, struct api_check *chk, bool required)
     return chk->code == NULL;
 }
 
-/* member finds name in the body; NULL when absent, null, or no object. */
-static struct json_object *member(const struct request *req, const char *name)
+/* member finds name in the body; NULL when absent, null, or no object.
+ * present says whether the body names it at all (null included). */
+static struct json_object *member(const struct request *req, const char *name, bool *present)
 {
     struct json_object *v = NULL;
-    if (!req->json || !json_object_is_type(req->json, json_type_object) ||
-        !json_object_object_get_ex(req->json, name, &v))
-        return NULL;
-    return v;
+    *present = req->json && json_object_is_type(req->json, json_type_object) &&
+               json_object_object_get_ex(req->json, name, &v);
+    return *present ? v : NULL;
 }
 
 const char *api_text(struct request *req, struct api_check *chk, const char *name,
@@ -115,8 +115,11 @@ const char *api_text(struct request *req, struct api_check *chk, const char *nam
 {
     if (chk->code)
         return NULL;
-    struct json_object *v = member(req, name);
-    if (v && !json_object_is_type(v, json_type_string)) {
+    bool present;
+    struct json_object *v = member(req, name, &present);
+    /* null is no string: an optional field is either a string or left out
+     * (a required one left null is missing, as the document says). */
+    if ((v && !json_object_is_type(v, json_type_string)) || (present && !v && !required)) {
         problem(chk, HTTP_BAD_REQUEST, "invalid_type", name, "This field must be a string.");
         return NULL;
     }
@@ -141,7 +144,8 @@ bool api_flag(struct request *req, struct api_check *chk, const char *name)
 {
     if (chk->code)
         return false;
-    struct json_object *v = member(req, name);
+    bool present;
+    struct json_object *v = member(req, name, &present);
     if (v && !json_object_is_type(v, json_type_boolean)) {
         problem(chk, HTTP_BAD_REQUEST, "invalid_type", name, "This field must be true or false.");
         return false;
@@ -154,7 +158,8 @@ bool api_integer(struct request *req, struct api_check *chk, const char *name, l
     *out = 0;
     if (chk->code)
         return false;
-    struct json_object *v = member(req, name);
+    bool present;
+    struct json_object *v = member(req, name, &present);
     if (!v) {
         problem(chk, HTTP_BAD_REQUEST, "missing_field", name, "This field is required.");
         return false;

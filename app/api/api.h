@@ -47,7 +47,8 @@ struct api_check {
 bool api_body(struct request *req, struct api_check *chk, bool required);
 /* api_text returns body field name when it is a string; NULL when it is
  * absent, null or empty (a problem if required) or of another type (always
- * a problem). Nothing is read once chk holds a problem. */
+ * a problem, and so is null for a field that is not required). Nothing is
+ * read once chk holds a problem. */
 const char *api_text(struct request *req, struct api_check *chk, const char *name,
                      bool required);
 /* api_flag reads a boolean field (absent: false); api_integer an integer. */

@@ -175,22 +175,71 @@ static long read_all(struct request *req, char *buf, size_t max)
     return (long)len;
 }
 
-static int parse_json_body(struct request *req, const char *body, size_t len)
+/* members_in_text counts the members of every object in a JSON text that
+ * has parsed: each one is the only place a ':' stands outside a string. */
+static size_t members_in_text(const char *text, size_t len)
 {
+    size_t members = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        if (in_string && text[i] == '\\')
+            i++; /* the escaped character, '"' or '\\' included */
+        else if (text[i] == '"')
+            in_string = !in_string;
+        else if (!in_string && text[i] == ':')
+            members++;
+    }
+    return members;
+}
+
+/* members_in_tree counts the members of every object in a parsed value.
+ * The recursion is bounded by REQ_JSON_DEPTH_MAX, which the parse enforced. */
+static size_t members_in_tree(struct json_object *v)
+{
+    size_t members = 0;
+    if (json_object_is_type(v, json_type_object)) {
+        json_object_object_foreach(v, key, member) {
+            (void)key;
+            members += 1 + members_in_tree(member);
+        }
+    } else if (json_object_is_type(v, json_type_array)) {
+        for (size_t i = 0; i < json_object_array_length(v); i++)
+            members += members_in_tree(json_object_array_get_idx(v, i));
+    }
+    return members;
+}
+
+/* parse_json_body parses body (len bytes, NUL-terminated) into req->json;
+ * any JSON value is accepted here (null leaves req->json NULL), and the API
+ * refuses what is not an object. It returns NULL, or why the body is
+ * refused: malformed JSON, or an object that names a member twice. json-c
+ * keeps the last of two silently, which would let
+ * {"password":"x","password":"y"} mean one thing here and another to
+ * whatever read the text before us (a WAF, a log). A member lost that way
+ * is a member the tree has fewer of than the text. */
+static const char *parse_json_body(struct request *req, const char *body, size_t len)
+{
+    static const char malformed[] = "The JSON body is malformed.";
     if (!utf8_valid(body, len) || memchr(body, '\0', len))
-        return 400;
+        return malformed;
     struct json_tokener *tok = json_tokener_new_ex(REQ_JSON_DEPTH_MAX);
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-    struct json_object *obj = json_tokener_parse_ex(tok, body, (int)len);
+    /* The terminating NUL goes in too: it is what tells json-c that a
+     * top-level number, true or null has ended rather than been cut short. */
+    struct json_object *obj = json_tokener_parse_ex(tok, body, (int)len + 1);
     bool complete = json_tokener_get_error(tok) == json_tokener_success &&
                     json_tokener_get_parse_end(tok) == len;
     json_tokener_free(tok);
-    if (!obj || !complete) {
+    if (!complete) {
         json_object_put(obj);
-        return 400;
+        return malformed;
+    }
+    if (members_in_tree(obj) != members_in_text(body, len)) {
+        json_object_put(obj);
+        return "The JSON body names the same member twice.";
     }
     req->json = obj;
-    return 0;
+    return NULL;
 }
 
 int req_read_body(struct request *req)
@@ -235,8 +284,9 @@ int req_read_body(struct request *req)
             set_invalid(req, 400, "The form data is malformed.");
     } else if (type && media_type_is(type, "application/json")) {
         req->body_kind = BODY_JSON;
-        if (parse_json_body(req, body, (size_t)len))
-            set_invalid(req, 400, "The JSON body is malformed.");
+        const char *refused = parse_json_body(req, body, (size_t)len);
+        if (refused)
+            set_invalid(req, 400, refused);
     } else {
         set_invalid(req, 415, "This kind of content is not accepted here.");
     }

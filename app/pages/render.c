@@ -130,10 +130,18 @@ int render_fragment(const char *name, struct json_object *ctx, struct buf *out)
 enum http_status render_error(struct request *req, struct response *resp,
                               enum http_status status, const char *message, bool json)
 {
+    return render_refusal(req, resp, status, NULL, message, json);
+}
+
+enum http_status render_refusal(struct request *req, struct response *resp,
+                                enum http_status status, const char *code, const char *message,
+                                bool json)
+{
+    const char *standard_code, *standard;
+    answer_status_text(status, &standard_code, &standard);
     if (json || req_wants_json(req) || !strncmp(req->path, "/api/", 5))
-        return answer_status_error(req, resp, status, message);
-    const char *code, *standard;
-    answer_status_text(status, &code, &standard);
+        return answer_error(req, resp, status, code ? code : standard_code,
+                            message ? message : standard, NULL);
     struct json_object *ctx = render_context(req, resp_reason((int)status));
     json_object_object_add(ctx, "status", json_object_new_int((int)status));
     json_object_object_add(ctx, "reason", json_object_new_string(resp_reason((int)status)));

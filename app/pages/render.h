@@ -37,6 +37,11 @@ int render_fragment(const char *name, struct json_object *ctx, struct buf *out);
  * be NULL for the status's standard explanation. Returns status. */
 enum http_status render_error(struct request *req, struct response *resp,
                               enum http_status status, const char *message, bool json);
+/* render_refusal is render_error with the JSON error's code given (NULL:
+ * the status's standard one), for refusals that have a code of their own. */
+enum http_status render_refusal(struct request *req, struct response *resp,
+                                enum http_status status, const char *code, const char *message,
+                                bool json);
 /* render_bare_error answers status as render_error does, but as a page of
  * its own that names no tenant, sets no cookie and needs no template: for
  * a request that is no tenant's to answer (421, a host that is not ours). */

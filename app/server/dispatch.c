@@ -128,14 +128,20 @@ void dispatch_request(struct request *req, struct response *resp)
     /* The body, read and parsed by its content type within the limits,
      * before routing: like nginx's own size limit, what a body may be is a
      * rule of the whole site, so a bad one is refused whatever the path. */
-    if (has_body(req) && req_read_body(req)) {
-        render_error(req, resp, req->invalid_status, req->invalid_reason, false);
-        goto out;
-    }
+    int body_status = has_body(req) ? req_read_body(req) : 0;
     /* The tenant a host or /t/<slug> prefix names (the prefix is stripped). */
-    int tenant_status = visitor_route_tenant(req);
+    struct visitor_refusal why = {0};
+    int tenant_status = visitor_route_tenant(req, &why);
     enum route_result found =
         tenant_status ? ROUTE_NOT_FOUND : route_lookup(req, &route, &allowed);
+    /* Refusals made before a route is found are told as the path's routes
+     * tell theirs: JSON in the one error shape on a JSON route, wherever
+     * it lives (/auth/signin, /files/upload-url as well as /api/). */
+    bool json_path = route_path_flags(req->path) & ROUTE_JSON;
+    if (body_status) {
+        render_error(req, resp, body_status, req->invalid_reason, json_path);
+        goto out;
+    }
     /* A host that is not ours (evil.com, a.b.<BASE_DOMAIN>, none) is never
      * served as the default tenant: that would answer a DNS-rebinding page
      * under its own name and build our pages for it. It gets 421 and a page
@@ -145,11 +151,11 @@ void dispatch_request(struct request *req, struct response *resp)
         char host[LOG_VALUE_MAX];
         log_event(LOG_INFO, "host_refused", "id=%s host=%s", req->request_id,
                   log_quote(host, sizeof(host), req_env(req, "HTTP_HOST")));
-        render_bare_error(req, resp, HTTP_MISDIRECTED, false);
+        render_bare_error(req, resp, HTTP_MISDIRECTED, json_path);
         goto out;
     }
     if (tenant_status) {
-        render_error(req, resp, tenant_status, NULL, false);
+        render_refusal(req, resp, tenant_status, why.code, why.message, json_path);
         goto out;
     }
     switch (found) {
@@ -165,7 +171,7 @@ void dispatch_request(struct request *req, struct response *resp)
             goto out;
         char allow[REQ_METHODS_TEXT_MAX];
         req_methods_text(allowed, allow, sizeof(allow));
-        render_error(req, resp, HTTP_METHOD_NOT_ALLOWED, NULL, false);
+        render_error(req, resp, HTTP_METHOD_NOT_ALLOWED, NULL, json_path);
         resp_header(resp, "Allow", allow);
         goto out;
     }
@@ -191,9 +197,9 @@ void dispatch_request(struct request *req, struct response *resp)
     }
     /* Who is asking: tenant, session, and the CSRF token of the page. */
     if (!(route->flags & ROUTE_BARE)) {
-        int status = visitor_load(req, resp, !json);
+        int status = visitor_load(req, resp, !json, &why);
         if (status) {
-            render_error(req, resp, status, NULL, json);
+            render_refusal(req, resp, status, why.code, why.message, json);
             goto out;
         }
     }

@@ -135,3 +135,15 @@ enum route_result route_lookup(struct request *req, const struct route **route,
     }
     return *allowed ? ROUTE_METHOD_NOT_ALLOWED : ROUTE_NOT_FOUND;
 }
+
+unsigned route_path_flags(const char *path)
+{
+    unsigned flags = 0;
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        const char *param = NULL;
+        size_t param_len = 0;
+        if (routes[i].pattern[1] == path[1] && match(routes[i].pattern, path, &param, &param_len))
+            flags |= routes[i].flags;
+    }
+    return flags;
+}

@@ -35,5 +35,10 @@ enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_METHOD_NOT_ALLOWED };
  * ROUTE_METHOD_NOT_ALLOWED *allowed holds the methods the path accepts. */
 enum route_result route_lookup(struct request *req, const struct route **route,
                                unsigned *allowed);
+/* route_path_flags returns the flags of every route of path, whatever its
+ * method (0: no route), so a refusal made before or without a route found
+ * (a bad body, a wrong method, an unknown tenant) is told as the path's
+ * routes tell theirs: JSON on a JSON route. */
+unsigned route_path_flags(const char *path);
 
 #endif

@@ -113,24 +113,41 @@ bool visitor_host_known(const struct request *req)
     return subdomain_label(host, len) || listed(config->site_hosts, host, len);
 }
 
-int visitor_route_tenant(struct request *req)
+/* The refusals of the tenant a request names, the same for every route:
+ * a page shows the message, the JSON API answers the code too. */
+static const struct visitor_refusal not_found = {
+    HTTP_NOT_FOUND, "tenant_not_found", "There is no such tenant."};
+static const struct visitor_refusal malformed = {
+    HTTP_BAD_REQUEST, "invalid_tenant", "The X-Tenant-ID header does not hold a tenant's slug."};
+static const struct visitor_refusal mismatch = {
+    HTTP_BAD_REQUEST, "tenant_mismatch",
+    "The host, the /t/ path and the X-Tenant-ID header name different tenants."};
+
+static int refuse(struct visitor_refusal *why, const struct visitor_refusal *refusal)
+{
+    *why = *refusal;
+    return refusal->status;
+}
+
+int visitor_route_tenant(struct request *req, struct visitor_refusal *why)
 {
     const char *from_host = host_tenant(req, req_env(req, "HTTP_HOST"));
     if (!strncmp(req->path, PATH_PREFIX, strlen(PATH_PREFIX))) {
         const char *slug = req->path + strlen(PATH_PREFIX);
         size_t n = strcspn(slug, "/");
-        if (n == 0)
-            return HTTP_NOT_FOUND;
         char *name = arena_strndup(req->arena, slug, n);
-        if (tenants_slug_problem(name) && strcmp(name, TENANT_DEFAULT))
-            return HTTP_NOT_FOUND;
-        if (from_host && strcmp(from_host, name))
-            return HTTP_NOT_FOUND; /* two different tenants named at once */
-        char *base = arena_alloc(req->arena, strlen(PATH_PREFIX) + n + 1);
-        memcpy(base, req->path, strlen(PATH_PREFIX) + n);
-        base[strlen(PATH_PREFIX) + n] = '\0';
-        req->base = base;
+        /* The prefix goes from the path whatever it names, so the route
+         * behind it decides how a refusal is told (a page or JSON); links
+         * keep the empty base until the tenant is known to be one. */
         req->path = slug[n] ? slug + n : "/";
+        if (n == 0 || (tenants_slug_problem(name) && strcmp(name, TENANT_DEFAULT)))
+            return refuse(why, &not_found);
+        if (from_host && strcmp(from_host, name))
+            return refuse(why, &mismatch);
+        char *base = arena_alloc(req->arena, strlen(PATH_PREFIX) + n + 1);
+        memcpy(base, PATH_PREFIX, strlen(PATH_PREFIX));
+        memcpy(base + strlen(PATH_PREFIX), name, n + 1);
+        req->base = base;
         req->tenant_slug = name;
         return 0;
     }
@@ -138,22 +155,31 @@ int visitor_route_tenant(struct request *req)
     return 0;
 }
 
-static int load_tenant(struct request *req, bool page)
+/* load_tenant finds the tenant the host or path named, else (JSON routes)
+ * the X-Tenant-ID header, else the default one. A header that names
+ * another tenant than the host or path is refused rather than ignored: a
+ * client that sends both means one of them, and we cannot tell which. */
+static int load_tenant(struct request *req, bool page, struct visitor_refusal *why)
 {
     const char *slug = req->tenant_slug;
     const char *header = page ? NULL : req_env(req, "HTTP_X_TENANT_ID");
-    if (!slug && header && *header)
+    if (header && *header) {
+        if (strcmp(header, TENANT_DEFAULT) && tenants_slug_problem(header))
+            return refuse(why, &malformed);
+        if (slug && strcmp(slug, header))
+            return refuse(why, &mismatch);
         slug = header;
+    }
     if (!slug)
         slug = TENANT_DEFAULT;
     if (strcmp(slug, TENANT_DEFAULT) && tenants_slug_problem(slug))
-        return HTTP_NOT_FOUND;
+        return refuse(why, &not_found);
     struct tenant *t = arena_alloc(req->arena, sizeof(*t));
     enum store_result rc = tenants_find(slug, t);
+    if (rc == STORE_NOT_FOUND || (rc == STORE_OK && !t->active))
+        return refuse(why, &not_found);
     if (rc != STORE_OK)
         return answer_status_of(rc);
-    if (!t->active)
-        return HTTP_NOT_FOUND;
     req->tenant = t;
     return 0;
 }
@@ -216,9 +242,10 @@ static void prepare_csrf(struct request *req, struct response *resp)
     req->csrf_token = token;
 }
 
-int visitor_load(struct request *req, struct response *resp, bool page)
+int visitor_load(struct request *req, struct response *resp, bool page,
+                 struct visitor_refusal *why)
 {
-    int status = load_tenant(req, page);
+    int status = load_tenant(req, page, why);
     if (status)
         return status;
     status = load_session(req, resp);

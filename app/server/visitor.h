@@ -15,12 +15,23 @@
 
 struct config;
 
+/* Why the tenant a request names cannot answer it: the status, the code of
+ * the JSON error and what a person is told (static strings). */
+struct visitor_refusal {
+    int status;
+    const char *code;
+    const char *message;
+};
+
 void visitor_init_worker(const struct config *cfg);
 /* visitor_route_tenant reads the tenant a request names by its host (a
  * subdomain of BASE_DOMAIN) or its path (/t/<slug>/..., which it strips
- * from req->path and keeps in req->base for links). Runs before routing;
- * touches no database. Returns 0, or 404 for a malformed tenant part. */
-int visitor_route_tenant(struct request *req);
+ * from req->path and, when it names a tenant, keeps in req->base for
+ * links). Runs before routing; touches no database. Returns 0, or the
+ * status of the refusal it writes into why: 404 tenant_not_found for a
+ * malformed tenant part, 400 tenant_mismatch when host and path name
+ * different tenants. */
+int visitor_route_tenant(struct request *req, struct visitor_refusal *why);
 /* visitor_host_known says whether the request's Host is one this site
  * answers to: BASE_DOMAIN, one of its tenant subdomains (<slug>.BASE_DOMAIN,
  * one label), or a name of SITE_HOSTS. Any other host, or none, is not
@@ -30,9 +41,13 @@ bool visitor_host_known(const struct request *req);
  * X-Tenant-ID header on JSON routes, else the default tenant), req->session (when the session cookie names
  * a live session of that tenant; a dead one is cleared from the browser)
  * and, for pages, req->csrf_token (setting the anonymous CSRF cookie when
- * needed). It returns 0, or the status to answer: 404 for an unknown or
- * disabled tenant, 503 when PostgreSQL is unavailable. */
-int visitor_load(struct request *req, struct response *resp, bool page);
+ * needed). It returns 0, or the status to answer: a refusal written into
+ * why for the tenant (404 tenant_not_found for an unknown or disabled one,
+ * 400 invalid_tenant for a header that holds no slug, 400 tenant_mismatch
+ * for a header naming another tenant than the host or path), else 503 when
+ * PostgreSQL is unavailable (why untouched). */
+int visitor_load(struct request *req, struct response *resp, bool page,
+                 struct visitor_refusal *why);
 /* visitor_csrf_ok checks a form POST's Origin (or Referer) and its token. */
 bool visitor_csrf_ok(struct request *req);
 /* visitor_keep_fresh runs for routes that need a signed-in user, after

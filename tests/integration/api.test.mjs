@@ -43,10 +43,10 @@ function resolve(schema) {
 }
 
 // fieldsOf collects the required and allowed property names of a schema
-// (through $ref and allOf); oneOf gives the alternatives.
+// (through $ref and allOf); oneOf and anyOf give the alternatives.
 function shapes(schema) {
   schema = resolve(schema);
-  if (schema.oneOf) return schema.oneOf.flatMap(shapes);
+  if (schema.oneOf || schema.anyOf) return (schema.oneOf || schema.anyOf).flatMap(shapes);
   const out = { required: new Set(schema.required || []), props: schema.properties || {}, open: false };
   for (const part of schema.allOf || []) {
     for (const s of shapes(part)) {
