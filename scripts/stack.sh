@@ -34,7 +34,10 @@
 # cognito-local: it passes every call through unchanged and answers only
 # the calls cognito-local lacks (ResendConfirmationCode, GlobalSignOut); the
 # test profile's tests also use it to inject faults. gatehouse talks to the
-# shim (COGNITO_ENDPOINT), and tokens are issued in its name, so pointing
+# shim (COGNITO_ENDPOINT). cognito-local issues tokens in the shim's name
+# (http://127.0.0.1:<shim port>/<pool>, not Cognito's https://cognito-idp.
+# <region>.amazonaws.com/<pool>) and serves its key there, so the settings
+# name that issuer and JWKS URL (COGNITO_ISSUER, COGNITO_JWKS_URL); pointing
 # COGNITO_ENDPOINT at cognito-local directly works too, minus those calls.
 # var/<profile>/ holds pg/ (the cluster), cognito/ (cognito-local's data:
 # users, their codes), s3/, tls/, log/, run/ (sockets, pid files; the
@@ -402,6 +405,7 @@ env_value() {
 # file, so these are removed from the environment it is started with.
 APP_KEYS=(DATABASE_URL AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
     COGNITO_USER_POOL_ID COGNITO_CLIENT_ID COGNITO_CLIENT_SECRET COGNITO_ENDPOINT
+    COGNITO_ISSUER COGNITO_JWKS_URL
     S3_BUCKET_NAME S3_ENDPOINT SESSION_KEY ADMIN_GROUP BASE_DOMAIN PLATFORM_ADMIN_TOKEN CORS_ORIGINS
     SITE_HOSTS GATEHOUSE_SOCKET_GROUP GATEHOUSE_LISTEN GATEHOUSE_PROCESSES GATEHOUSE_THREADS GATEHOUSE_MAX_REQUESTS
     GATEHOUSE_REQUEST_TIMEOUT GATEHOUSE_TEMPLATES GATEHOUSE_PID_FILE GATEHOUSE_LISTEN_SLOW
@@ -455,6 +459,8 @@ COGNITO_USER_POOL_ID=$pool_id
 COGNITO_CLIENT_ID=$client_id
 COGNITO_CLIENT_SECRET=$client_secret
 COGNITO_ENDPOINT=http://127.0.0.1:$SHIM_PORT
+COGNITO_ISSUER=http://127.0.0.1:$SHIM_PORT/{pool}
+COGNITO_JWKS_URL=http://127.0.0.1:$SHIM_PORT/{pool}/.well-known/jwks.json
 S3_BUCKET_NAME=$S3_BUCKET
 S3_ENDPOINT=http://127.0.0.1:$S3_PORT
 SESSION_KEY=$session_key

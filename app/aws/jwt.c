@@ -9,11 +9,13 @@
  * alg it used. The claims returned are our json-c parse of the very bytes the
  * signature covers.
  *
- * Keys live in a process-wide hash of issuers, each with a set of {kid, PEM}
- * built from the JWK's n and e. One mutex guards it, never held during a
- * fetch: one thread fetches while the others wait on a condition variable,
- * at most once per JWKS_REFETCH_MIN_S per issuer (JWKS_RETRY_S after a
- * failure). The cache owns its strings; lookups hand out a copy of the PEM. */
+ * Keys live in a process-wide hash of issuers, each with the URL its keys
+ * are fetched from (COGNITO_JWKS_URL; an issuer and a URL together make one
+ * entry, so keys found at one URL never stand for another) and a set of
+ * {kid, PEM} built from the JWK's n and e. One mutex guards it, never held
+ * during a fetch: one thread fetches while the others wait on a condition
+ * variable, at most once per JWKS_REFETCH_MIN_S per issuer (JWKS_RETRY_S
+ * after a failure). The cache owns its strings; lookups hand out a copy of the PEM. */
 #include "aws/jwt.h"
 
 #include <jwt.h> /* libjwt: the -Iapp directory has no jwt.h of its own */
@@ -39,6 +41,8 @@
 #define JWT_KID_MAX 128   /* Cognito kids are 44 characters */
 #define JWT_JSON_DEPTH 16 /* claims nest arrays (groups) at most once */
 #define JWKS_PATH "/.well-known/jwks.json"
+#define POOL_URL_REGION "{region}" /* the placeholders of a pool URL template */
+#define POOL_URL_POOL "{pool}"
 #define JWKS_RETRY_S 5       /* after a failed fetch: outages heal sooner */
 #define JWT_ISSUERS_MAX 4096 /* issuers come from tenant config, not tokens */
 #define ISSUER_BUCKETS 64
@@ -335,6 +339,7 @@ out:
 struct issuer {
     struct issuer *next; /* hash chain */
     char *name;
+    char *url;           /* where its JWKS is fetched */
     struct keyset *keys; /* NULL until a fetch or put succeeded */
     time_t last_attempt; /* when the last fetch started (or a put happened) */
     bool attempted;
@@ -377,28 +382,32 @@ out:
 /* The unit test, which includes this file, swaps in a counting fake. */
 static jwks_fetch_fn *fetch_jwks = http_fetch;
 
-static size_t issuer_hash(const char *s)
+static size_t issuer_hash(const char *name, const char *url)
 {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (; *s; s++)
+    uint32_t h = 2166136261u; /* FNV-1a, over name, a NUL and url */
+    for (const char *s = name; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    h *= 16777619u;
+    for (const char *s = url; *s; s++)
         h = (h ^ (unsigned char)*s) * 16777619u;
     return h % ISSUER_BUCKETS;
 }
 
-/* issuer_get returns the entry for name, adding it when missing; NULL when
- * the cache is full. Called with cache_lock held. */
-static struct issuer *issuer_get(const char *name)
+/* issuer_get returns the entry for name with its keys at url, adding it
+ * when missing; NULL when the cache is full. Called with cache_lock held. */
+static struct issuer *issuer_get(const char *name, const char *url)
 {
-    size_t b = issuer_hash(name);
+    size_t b = issuer_hash(name, url);
     struct issuer *is;
 
     for (is = buckets[b]; is; is = is->next)
-        if (strcmp(is->name, name) == 0)
+        if (strcmp(is->name, name) == 0 && strcmp(is->url, url) == 0)
             return is;
     if (issuer_count >= JWT_ISSUERS_MAX)
         return NULL;
     is = xcalloc(1, sizeof(*is));
     is->name = xstrdup(name);
+    is->url = xstrdup(url);
     is->next = buckets[b];
     buckets[b] = is;
     issuer_count++;
@@ -418,32 +427,30 @@ static bool may_fetch(const struct issuer *is, time_t now)
  * other threads from starting the same fetch meanwhile. */
 static void refresh(struct issuer *is, time_t now)
 {
-    struct buf url, body;
+    struct buf body;
     char err[AWSHTTP_ERROR_MAX] = "";
-    char qi[LOG_VALUE_MAX], qe[LOG_VALUE_MAX];
+    char qi[LOG_VALUE_MAX], qu[LOG_VALUE_MAX], qe[LOG_VALUE_MAX];
     struct keyset *set = NULL;
-    const char *name = is->name; /* entries live until jwt_cache_clear */
+    const char *name = is->name, *url = is->url; /* entries live until jwt_cache_clear */
 
     is->fetching = true;
     is->attempted = true;
     is->last_attempt = now;
     pthread_mutex_unlock(&cache_lock);
 
-    buf_init(&url);
     buf_init(&body);
-    buf_printf(&url, "%s%s", name, JWKS_PATH);
-    if (fetch_jwks(buf_cstr(&url), &body, err, sizeof(err)) == 0) {
+    if (fetch_jwks(url, &body, err, sizeof(err)) == 0) {
         set = parse_jwks(body.data ? body.data : "", body.len);
         if (!set)
             snprintf(err, sizeof(err), "no usable RS256 key in the JWKS");
     }
     if (set)
-        log_event(LOG_INFO, "jwks_fetched", "issuer=%s keys=%zu", log_quote(qi, sizeof(qi), name),
-                  set->count);
+        log_event(LOG_INFO, "jwks_fetched", "issuer=%s url=%s keys=%zu",
+                  log_quote(qi, sizeof(qi), name), log_quote(qu, sizeof(qu), url), set->count);
     else
-        log_event(LOG_WARN, "jwks_fetch_failed", "issuer=%s error=%s",
-                  log_quote(qi, sizeof(qi), name), log_quote(qe, sizeof(qe), err));
-    buf_free(&url);
+        log_event(LOG_WARN, "jwks_fetch_failed", "issuer=%s url=%s error=%s",
+                  log_quote(qi, sizeof(qi), name), log_quote(qu, sizeof(qu), url),
+                  log_quote(qe, sizeof(qe), err));
     buf_free(&body);
 
     pthread_mutex_lock(&cache_lock);
@@ -456,10 +463,11 @@ static void refresh(struct issuer *is, time_t now)
     pthread_cond_broadcast(&fetch_done);
 }
 
-/* find_key copies into id the identity of issuer's key kid and into *pem
- * its PEM (one lookup, so both are of the same key), fetching the JWKS when
- * the issuer has no keys yet or does not know kid and may be fetched. */
-static enum jwt_status find_key(const char *issuer, const char *kid, time_t now,
+/* find_key copies into id the identity of the key kid of issuer (its keys
+ * at url) and into *pem its PEM (one lookup, so both are of the same key),
+ * fetching the JWKS when the issuer has no keys yet or does not know kid and
+ * may be fetched. */
+static enum jwt_status find_key(const char *issuer, const char *url, const char *kid, time_t now,
                                 unsigned char id[SEAL_SHA256_BYTES], char **pem)
 {
     enum jwt_status st;
@@ -467,7 +475,7 @@ static enum jwt_status find_key(const char *issuer, const char *kid, time_t now,
 
     *pem = NULL;
     pthread_mutex_lock(&cache_lock);
-    is = issuer_get(issuer);
+    is = issuer_get(issuer, url);
     if (!is) {
         st = JWT_UNAVAILABLE;
         goto out;
@@ -505,11 +513,14 @@ int jwt_cache_put_jwks(const char *issuer, const char *jwks, size_t len, time_t 
 {
     struct keyset *set = parse_jwks(jwks, len), *old = NULL;
     struct issuer *is;
+    struct buf url;
 
     if (!set)
         return -1;
+    buf_init(&url);
+    buf_printf(&url, "%s%s", issuer, JWKS_PATH);
     pthread_mutex_lock(&cache_lock);
-    is = issuer_get(issuer);
+    is = issuer_get(issuer, buf_cstr(&url));
     if (is) {
         old = is->keys;
         is->keys = set;
@@ -519,6 +530,7 @@ int jwt_cache_put_jwks(const char *issuer, const char *jwks, size_t len, time_t 
         set = NULL;
     }
     pthread_mutex_unlock(&cache_lock);
+    buf_free(&url);
     keyset_free(old);
     keyset_free(set);
     return is ? 0 : -1;
@@ -590,6 +602,7 @@ void jwt_cache_clear(void)
             buckets[b] = is->next;
             keyset_free(is->keys);
             free(is->name);
+            free(is->url);
             free(is);
         }
     }
@@ -759,8 +772,10 @@ enum jwt_status jwt_verify(const char *token, const struct jwt_expect *expect, t
     char *pem = NULL;
     jwt_t *lib = NULL;
     enum jwt_status st;
+    struct buf url;
 
     *claims = NULL;
+    buf_init(&url);
     if (!expect || !expect->issuer || !expect->client_id) {
         log_event(LOG_ERROR, "jwt_no_expectation", "reason=\"no issuer or client id given\"");
         st = JWT_UNAVAILABLE; /* a configuration fault, not the user's */
@@ -775,7 +790,11 @@ enum jwt_status jwt_verify(const char *token, const struct jwt_expect *expect, t
     /* The key comes from the issuer we expect, never from the token; it is
      * looked up even when the signature need not be checked again, so that
      * a key gone from the JWKS takes its verdicts with it. */
-    st = find_key(expect->issuer, kid, now, key_id, &pem);
+    if (expect->jwks_url)
+        buf_puts(&url, expect->jwks_url);
+    else
+        buf_printf(&url, "%s%s", expect->issuer, JWKS_PATH);
+    st = find_key(expect->issuer, buf_cstr(&url), kid, now, key_id, &pem);
     if (st != JWT_OK)
         goto out;
     verified_hash(expect->issuer, key_id, token, token_hash);
@@ -800,6 +819,7 @@ enum jwt_status jwt_verify(const char *token, const struct jwt_expect *expect, t
 out:
     jwt_free(lib);
     free(pem);
+    buf_free(&url);
     parsed_cleanup(&p);
     return st;
 }
@@ -865,25 +885,81 @@ static bool only_chars(const char *s, const char *extra)
     return true;
 }
 
-int jwt_issuer(char *out, size_t outlen, const char *endpoint, const char *region,
-               const char *pool_id)
+/* fill_in appends tmpl to out with each placeholder replaced by value. */
+static void fill_in(struct buf *out, const char *tmpl, const char *placeholder, const char *value)
 {
-    int n;
-
-    /* The issuer becomes a URL we fetch: keep it to what ids can hold. */
-    if (!only_chars(pool_id, "_-"))
-        return -1;
-    if (endpoint && *endpoint) {
-        size_t len = strlen(endpoint);
-        while (len > 0 && endpoint[len - 1] == '/')
-            len--;
-        if (strncmp(endpoint, "https://", 8) != 0 && strncmp(endpoint, "http://", 7) != 0)
-            return -1;
-        n = snprintf(out, outlen, "%.*s/%s", (int)len, endpoint, pool_id);
-    } else {
-        if (!only_chars(region, "-"))
-            return -1;
-        n = snprintf(out, outlen, "https://cognito-idp.%s.amazonaws.com/%s", region, pool_id);
+    size_t n = strlen(placeholder);
+    for (const char *p = tmpl; *p;) {
+        if (strncmp(p, placeholder, n) == 0) {
+            buf_puts(out, value);
+            p += n;
+        } else {
+            buf_putc(out, *p++);
+        }
     }
-    return n < 0 || (size_t)n >= outlen ? -1 : 0;
+}
+
+int jwt_pool_url(char *out, size_t outlen, const char *tmpl, const char *region,
+                 const char *pool_id)
+{
+    struct buf with_pool, url;
+    int rc = -1;
+
+    buf_init(&with_pool);
+    buf_init(&url);
+    /* The result becomes a URL we fetch and a claim we compare: keep what
+     * is filled in to what ids can hold, so it cannot add a path or a host. */
+    if (!tmpl || (strncmp(tmpl, "https://", 8) != 0 && strncmp(tmpl, "http://", 7) != 0) ||
+        !only_chars(pool_id, "_-") || strlen(pool_id) > POOL_ID_MAX)
+        goto out;
+    for (const char *p = tmpl; *p; p++)
+        if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f) /* no URL holds these */
+            goto out;
+    if (strstr(tmpl, POOL_URL_REGION) &&
+        (!only_chars(region, "-") || strlen(region) > REGION_NAME_MAX))
+        goto out;
+    /* Neither a pool id nor a region holds a brace: what one fills in
+     * never makes a placeholder for the other. */
+    fill_in(&with_pool, tmpl, POOL_URL_POOL, pool_id);
+    fill_in(&url, buf_cstr(&with_pool), POOL_URL_REGION, region ? region : "");
+    if (url.len < outlen) {
+        memcpy(out, buf_cstr(&url), url.len + 1);
+        rc = 0;
+    }
+out:
+    buf_free(&with_pool);
+    buf_free(&url);
+    return rc;
+}
+
+/* ---- check-config -------------------------------------------------------- */
+
+int jwt_jwks_probe(const char *url, char *err, size_t errlen)
+{
+    static const char *const headers[] = {"Accept: application/json", NULL};
+    struct awshttp_reply reply;
+    struct keyset *set = NULL;
+    int rc = -1;
+
+    if (awshttp_call("GET", url, headers, NULL, 0, JWKS_RESPONSE_MAX, HTTP_TOTAL_TIMEOUT_MS,
+                     &reply) != 0) {
+        snprintf(err, errlen, "no answer: %s", reply.error);
+        goto out;
+    }
+    if (reply.status != HTTP_OK) {
+        snprintf(err, errlen, "answered HTTP status %ld", reply.status);
+        rc = reply.status >= 500 ? -1 : 0;
+        goto out;
+    }
+    set = parse_jwks(reply.body.data ? reply.body.data : "", reply.body.len);
+    if (!set) {
+        snprintf(err, errlen, "answered, but with no usable RS256 key");
+        rc = 0;
+        goto out;
+    }
+    rc = (int)set->count;
+out:
+    keyset_free(set);
+    awshttp_reply_free(&reply);
+    return rc;
 }

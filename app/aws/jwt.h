@@ -28,18 +28,30 @@ enum jwt_status {
 enum jwt_use { JWT_USE_ID, JWT_USE_ACCESS };
 
 struct jwt_expect {
-    const char *issuer;    /* from jwt_issuer; the JWKS is fetched from here */
+    const char *issuer;    /* the iss the token must carry (jwt_pool_url) */
     const char *client_id; /* the app client the token must be issued to */
     enum jwt_use use;
+    /* where the issuer's keys are (jwt_pool_url); NULL: the issuer's
+     * /.well-known/jwks.json. Keys are cached per issuer and URL. */
+    const char *jwks_url;
 };
 
-/* jwt_issuer writes the issuer of pool_id into out: "<endpoint>/<pool_id>"
- * when endpoint (COGNITO_ENDPOINT, a local Cognito) is set and not empty,
- * else "https://cognito-idp.<region>.amazonaws.com/<pool_id>". It returns 0,
- * or -1 when a part holds characters a pool id or region cannot, or when the
- * result does not fit in outlen bytes. */
-int jwt_issuer(char *out, size_t outlen, const char *endpoint, const char *region,
-               const char *pool_id);
+/* jwt_pool_url fills in the template tmpl (COGNITO_ISSUER, COGNITO_JWKS_URL:
+ * an http(s) URL) for one user pool: each {region} becomes region and each
+ * {pool} pool_id. It returns 0, or -1 when tmpl is not an http(s) URL of
+ * printable ASCII without spaces, when
+ * pool_id (or region, if tmpl uses it) is empty, longer than POOL_ID_MAX
+ * (REGION_NAME_MAX) or holds a character a pool id (region) cannot, or when
+ * the result does not fit in outlen bytes. */
+int jwt_pool_url(char *out, size_t outlen, const char *tmpl, const char *region,
+                 const char *pool_id);
+
+/* jwt_jwks_probe fetches the JWKS at url now, around the cache, and returns
+ * how many usable RS256 keys it holds (at least 1); 0 when an answer came
+ * but holds none, or is an error status below 500 (the URL is wrong); -1
+ * when no answer came or a 5xx one (unreachable for now). Below 1, err gets
+ * the reason. For check-config; it may block up to the HTTP timeout. */
+int jwt_jwks_probe(const char *url, char *err, size_t errlen);
 
 /* jwt_verify checks token (NUL-terminated) against expect at time now and
  * returns JWT_OK or the first reason it fails. On JWT_OK *claims receives
@@ -57,8 +69,9 @@ struct json_object *jwt_stored_claims(const char *token);
 /* jwt_status_name returns a constant name for logs ("expired", ...). */
 const char *jwt_status_name(enum jwt_status status);
 
-/* jwt_cache_put_jwks installs the JWKS text (len bytes) as issuer's key set
- * as if fetched at now, replacing any earlier set; tests and fuzzers use it
+/* jwt_cache_put_jwks installs the JWKS text (len bytes) as the key set of
+ * issuer (with its keys at the issuer's /.well-known/jwks.json) as if
+ * fetched at now, replacing any earlier set; tests and fuzzers use it
  * to run without a server. It returns 0, or -1 when no usable RS256 key is
  * in it (the earlier set then stays). */
 int jwt_cache_put_jwks(const char *issuer, const char *jwks, size_t len, time_t now);

@@ -6,7 +6,10 @@
  * start-up, so a reload that re-reads the file sees the file's new values
  * while variables set in the environment keep precedence, as with dotenv.
  * Numeric settings are parsed strictly and range-checked in config_check,
- * which explains each problem in a sentence an operator can act on. */
+ * which explains each problem in a sentence an operator can act on. The
+ * token issuer and JWKS URL are templates of {region} and {pool}: one
+ * setting holds for every tenant, and config_check makes sure each fills in
+ * to a URL that fits. */
 #include "config.h"
 
 #include <ctype.h>
@@ -26,6 +29,12 @@
 #define POOL_THREADS_MAX 64
 #define REQUEST_TIMEOUT_MAX_S 600
 #define TENANT_CACHE_TTL_MAX_S 3600
+/* Cognito's issuer: the same for every endpoint the API is reached at (the
+ * public one, a VPC endpoint, a FIPS one). */
+#define COGNITO_ISSUER_AWS "https://cognito-idp.{region}.amazonaws.com/{pool}"
+#define JWKS_PATH "/.well-known/jwks.json"
+#define PLACEHOLDER_REGION "{region}"
+#define PLACEHOLDER_POOL "{pool}"
 
 struct env_entry {
     char *key;
@@ -212,6 +221,14 @@ int config_load(struct config *cfg, const char *env_file, char *err,
     cfg->cognito_client_id = string_setting(f, "COGNITO_CLIENT_ID", NULL);
     cfg->cognito_client_secret = string_setting(f, "COGNITO_CLIENT_SECRET", NULL);
     cfg->cognito_endpoint = string_setting(f, "COGNITO_ENDPOINT", NULL);
+    cfg->cognito_issuer = string_setting(f, "COGNITO_ISSUER", COGNITO_ISSUER_AWS);
+    cfg->cognito_jwks_url = string_setting(f, "COGNITO_JWKS_URL", NULL);
+    if (!cfg->cognito_jwks_url) {
+        /* Where OpenID Connect says an issuer's keys are, and Cognito has them. */
+        size_t n = strlen(cfg->cognito_issuer) + sizeof(JWKS_PATH);
+        cfg->cognito_jwks_url = xmalloc(n);
+        snprintf(cfg->cognito_jwks_url, n, "%s" JWKS_PATH, cfg->cognito_issuer);
+    }
     cfg->s3_bucket = string_setting(f, "S3_BUCKET_NAME", NULL);
     cfg->s3_endpoint = string_setting(f, "S3_ENDPOINT", NULL);
     cfg->has_session_key =
@@ -302,6 +319,64 @@ static int check_site_hosts(const char *list, FILE *report)
     return problems;
 }
 
+/* url_char_ok: a byte that may stand in a URL as written in a setting
+ * (printable ASCII, none of the characters RFC 3986 leaves out, no
+ * fragment); the braces are judged by the caller. */
+static bool url_char_ok(unsigned char c)
+{
+    return c > 0x20 && c < 0x7f && !strchr("\"<>\\^`|#", c);
+}
+
+/* check_pool_url reports what makes the template tmpl of setting key
+ * unusable: a scheme other than https:// or http://, no host, a character
+ * a URL cannot hold, a placeholder other than {region} and {pool}, no
+ * {pool} when need_pool, or a length that could overflow ISSUER_MAX once
+ * filled in. One line for the first problem; returns 1, or 0 when none. */
+static int check_pool_url(FILE *report, const char *key, const char *tmpl, bool need_pool)
+{
+    size_t len = strlen(tmpl), regions = 0, pools = 0;
+    size_t scheme = !strncmp(tmpl, "https://", 8) ? 8 : !strncmp(tmpl, "http://", 7) ? 7 : 0;
+    const char *problem = NULL;
+    if (len > POOL_URL_TEMPLATE_MAX) {
+        fprintf(report, "%s: longer than %d bytes\n", key, POOL_URL_TEMPLATE_MAX);
+        return 1;
+    }
+    if (!scheme)
+        problem = "must start with https:// (http:// only for a local Cognito)";
+    else if (!tmpl[scheme] || strchr("/?", tmpl[scheme]))
+        problem = "names no host after the scheme";
+    for (const char *p = tmpl; !problem && *p; p++) {
+        if (!strncmp(p, PLACEHOLDER_REGION, strlen(PLACEHOLDER_REGION))) {
+            regions++;
+            p += strlen(PLACEHOLDER_REGION) - 1;
+        } else if (!strncmp(p, PLACEHOLDER_POOL, strlen(PLACEHOLDER_POOL))) {
+            pools++;
+            p += strlen(PLACEHOLDER_POOL) - 1;
+        } else if (*p == '{' || *p == '}') {
+            problem = "only {region} and {pool} can be filled in; no other braces";
+        } else if (!url_char_ok((unsigned char)*p)) {
+            problem = "holds a character a URL cannot (a space, a quote, a control or "
+                      "non-ASCII character, #)";
+        }
+    }
+    if (!problem && need_pool && !pools)
+        problem = "must contain {pool}: a token names its user pool in its issuer, and only "
+                  "the tenant's own pool's tokens may pass";
+    size_t longest = len + regions * (REGION_NAME_MAX - strlen(PLACEHOLDER_REGION)) +
+                     pools * (POOL_ID_MAX - strlen(PLACEHOLDER_POOL));
+    if (!problem && longest >= ISSUER_MAX)
+        problem = "could be too long once {region} and {pool} are filled in";
+    if (!problem)
+        return 0;
+    /* The value as written, but never a byte that could break the line
+     * (the report of a reload goes to the log). */
+    fprintf(report, "%s: \"", key);
+    for (const char *p = tmpl; *p; p++)
+        fputc(url_char_ok((unsigned char)*p) || *p == ' ' ? *p : '?', report);
+    fprintf(report, "\" %s\n", problem);
+    return 1;
+}
+
 int config_check(const struct config *cfg, FILE *report)
 {
     int problems = 0;
@@ -362,6 +437,8 @@ int config_check(const struct config *cfg, FILE *report)
                         "or neither\n");
         problems++;
     }
+    problems += check_pool_url(report, "COGNITO_ISSUER", cfg->cognito_issuer, true);
+    problems += check_pool_url(report, "COGNITO_JWKS_URL", cfg->cognito_jwks_url, false);
     if ((cfg->cognito_user_pool_id == NULL) != (cfg->cognito_client_id == NULL)) {
         fprintf(report, "COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID: the default "
                         "tenant needs both\n");
@@ -383,7 +460,8 @@ void config_free(struct config *cfg)
         &cfg->aws_access_key_id, &cfg->aws_secret_access_key,
         &cfg->aws_session_token, &cfg->cognito_user_pool_id,
         &cfg->cognito_client_id, &cfg->cognito_client_secret,
-        &cfg->cognito_endpoint, &cfg->s3_bucket, &cfg->s3_endpoint,
+        &cfg->cognito_endpoint, &cfg->cognito_issuer, &cfg->cognito_jwks_url,
+        &cfg->s3_bucket, &cfg->s3_endpoint,
         &cfg->admin_group, &cfg->base_domain, &cfg->platform_admin_token,
         &cfg->cors_origins, &cfg->socket_group, &cfg->site_hosts,
     };

@@ -42,7 +42,15 @@ struct config {
     char *aws_region, *aws_access_key_id, *aws_secret_access_key;
     char *aws_session_token;
     char *cognito_user_pool_id, *cognito_client_id, *cognito_client_secret;
-    char *cognito_endpoint; /* NULL: https://cognito-idp.<region>.amazonaws.com */
+    char *cognito_endpoint; /* NULL: https://cognito-idp.<region>.amazonaws.com (the API only) */
+    /* Where a tenant's tokens come from, as templates in which {region} and
+     * {pool} stand for the tenant's: COGNITO_ISSUER, the iss its tokens
+     * carry (by default Cognito's https://cognito-idp.{region}.amazonaws.com/
+     * {pool}, whatever endpoint the API is reached at), and COGNITO_JWKS_URL,
+     * where their signing keys are (by default the issuer's
+     * /.well-known/jwks.json). Never NULL after a config_load that
+     * succeeded. */
+    char *cognito_issuer, *cognito_jwks_url;
     char *s3_bucket, *s3_endpoint;
     unsigned char session_key[CONFIG_SESSION_KEY_BYTES];
     bool has_session_key;

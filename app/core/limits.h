@@ -87,7 +87,15 @@
 #define TEMP_PASSWORD_LEN (3 + 2 * TEMP_PASSWORD_RANDOM_BYTES + 5)
 
 /* ---- tokens ------------------------------------------------------------- */
-#define ISSUER_MAX 512           /* bytes of a token issuer URL */
+#define ISSUER_MAX 512 /* bytes of a tenant's token issuer or JWKS URL, filled in */
+/* COGNITO_ISSUER and COGNITO_JWKS_URL are templates with {region} and {pool}
+ * (app/core/config.c). A template is at most POOL_URL_TEMPLATE_MAX bytes, and
+ * check-config makes sure it fills in to less than ISSUER_MAX bytes for any
+ * region and pool id of at most these lengths, which the filling-in refuses
+ * to exceed (app/aws/jwt.c), so a template that passes fits every tenant. */
+#define POOL_URL_TEMPLATE_MAX 256
+#define POOL_ID_MAX 55           /* characters of a Cognito user pool id (Cognito's own limit) */
+#define REGION_NAME_MAX 32       /* characters of an AWS region name (the longest has 14) */
 #define REFRESH_TOKEN_MAX 8192   /* bytes of a refresh token, opened or sent */
 #define ACCESS_EARLY_REFRESH_S 60 /* a session's access token is refreshed this long before expiry */
 #define EXPIRES_IN_DEFAULT_S 3600 /* an access token's life when Cognito does not say */

@@ -28,6 +28,7 @@
 #include "store/migrate.h"
 #include "store/pg.h"
 #include "svc/provision.h"
+#include "svc/tokens.h"
 #include "tmpl/tmpl.h"
 
 static int usage(FILE *out)
@@ -68,7 +69,9 @@ static struct tmpl_set *load_templates(const struct config *cfg)
 /* check_clients counts the app clients (the settings' and every tenant's)
  * that would let users write their own tier or tenant as problems; one that
  * cannot be read now (Cognito or PostgreSQL down) is a warning, as at
- * start-up. */
+ * start-up. It fetches every tenant's JWKS as well and says what it found:
+ * a JWKS that answers without keys is a problem, one that does not answer
+ * a warning. */
 static int check_clients(const struct config *cfg)
 {
     struct provision_checks found;
@@ -83,10 +86,16 @@ static int check_clients(const struct config *cfg)
         fprintf(stderr, "gatehouse: warning: could not check the tenants' app clients: %s\n", err);
     provision_check_clients(cfg, with_db, stderr, "gatehouse: ",
                             "gatehouse: warning: could not check the app client: ", &found);
+    struct tokens_jwks_check jwks = {.info = stdout,
+                                     .report = stderr,
+                                     .prefix = "gatehouse: ",
+                                     .problem = "gatehouse: ",
+                                     .warning = "gatehouse: warning: "};
+    tokens_check_jwks(cfg, with_db, &jwks);
     if (with_db)
         pg_cleanup_worker();
     awshttp_thread_cleanup();
-    return found.unsafe;
+    return found.unsafe + jwks.problems;
 }
 
 static int cmd_check_config(const char *env_file)

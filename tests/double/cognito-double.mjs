@@ -19,7 +19,20 @@
 //     modes above apply, plus "addKeys": answer with cognito-local's JSON
 //     whose `keys` array gets the given `keys` appended (a signing key the
 //     test holds, as after a key rotation). GETs are counted as "GET <path>".
-//   POST /__control {"reset": true}   clear all faults and call counts
+//   POST /__control {"awsIssuer": {"pool": "<pool id>", "region": "us-east-1"}}
+//     tokens in Cognito's own name for that pool: Cognito's tokens carry iss
+//     https://cognito-idp.<region>.amazonaws.com/<pool> whatever endpoint
+//     answered (a VPC or FIPS one too), cognito-local's its IssuerDomain. The
+//     double signs again, with an RSA key of its own, the id and access tokens
+//     the pool's authentications hand out (InitiateAuth, a refresh included,
+//     RespondToAuthChallenge, AdminInitiateAuth) with that iss, and serves
+//     that key alone at GET /<pool>/.well-known/jwks.json. A token it signed
+//     that comes back in a call (AccessToken: GetUser, ChangePassword,
+//     GlobalSignOut...) goes to cognito-local as cognito-local's own.
+//     {"awsIssuer": {"pool": "<pool id>", "off": true}} ends it. The answer
+//     names the issuer and the key's kid.
+//   POST /__control {"reset": true}   clear all faults and call counts (and
+//     every awsIssuer pool)
 //   GET  /__control                   {"faults": {...}, "calls": {op: n}}
 // It answers itself what cognito-local lacks or gets wrong:
 //   ListUsers: pages of at most Limit (60) users with a PaginationToken, as
@@ -51,6 +64,7 @@
 // Usage: COGNITO_UPSTREAM=http://127.0.0.1:9229 node cognito-double.mjs [port]
 //   (or COGNITO_DOUBLE_PORT; 0 picks a free port). Prints "cognito-double:
 //   listening on URL ..." once ready. Node built-ins only.
+import crypto from 'node:crypto';
 import http from 'node:http';
 
 const HOST = '127.0.0.1';
@@ -347,8 +361,10 @@ function control(req, res, body) {
   if (input.reset) {
     faults.clear();
     calls.clear();
+    awsIssuerPools.clear();
     return reply(200, { ok: true });
   }
+  if (input.awsIssuer !== undefined) return awsIssuerControl(input.awsIssuer, reply);
   const { op, mode, delayMs = 0, type, status, count, keys } = input;
   const problem =
     ((typeof op !== 'string' || !op) && 'op is required') ||
@@ -417,10 +433,95 @@ async function addKeys(req, res, fault) {
   send(res, answer.status, doc, 'application/json');
 }
 
+// ---- tokens in Cognito's own name (awsIssuer) ------------------------------
+
+const awsIssuerPools = new Map(); // pool id → region
+const resigned = new Map(); // a token the double signed → cognito-local's
+const RESIGNED_MAX = 100_000; // the oldest are forgotten beyond this
+let signingKey; // {privateKey, jwk}: made at the first use
+
+const awsIssuerOf = (pool, region) => `https://cognito-idp.${region}.amazonaws.com/${pool}`;
+
+function doubleSigningKey() {
+  if (!signingKey) {
+    const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const kid = `cognito-double-${crypto.randomUUID()}`;
+    signingKey = { privateKey, jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' } };
+  }
+  return signingKey;
+}
+
+function awsIssuerControl(spec, reply) {
+  const pool = spec?.pool, region = spec?.region ?? 'us-east-1';
+  if (typeof pool !== 'string' || !/^[\w-]+$/.test(pool))
+    return reply(400, { error: 'awsIssuer needs a pool id' });
+  if (typeof region !== 'string' || !/^[a-z0-9-]+$/.test(region))
+    return reply(400, { error: 'awsIssuer region must be a region name' });
+  if (spec.off) {
+    awsIssuerPools.delete(pool);
+    log(`awsIssuer ${pool}: off`);
+    return reply(200, { ok: true });
+  }
+  awsIssuerPools.set(pool, region);
+  const { kid } = doubleSigningKey().jwk;
+  log(`awsIssuer ${pool}: tokens signed again as ${awsIssuerOf(pool, region)} (kid ${kid})`);
+  return reply(200, { ok: true, issuer: awsIssuerOf(pool, region), kid });
+}
+
+// inCognitosName signs cognito-local's token again as Cognito would have
+// made it, when its pool (the last part of its iss) is an awsIssuer pool.
+function inCognitosName(token) {
+  const claims = claimsOf(token);
+  const pool = /\/([\w-]+)$/.exec(typeof claims.iss === 'string' ? claims.iss : '')?.[1];
+  const region = pool && awsIssuerPools.get(pool);
+  if (!region) return token;
+  const { privateKey, jwk } = doubleSigningKey();
+  const head = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: jwk.kid })).toString('base64url');
+  const body = Buffer.from(JSON.stringify({ ...claims, iss: awsIssuerOf(pool, region) })).toString('base64url');
+  const signed = `${head}.${body}.${crypto.sign('sha256', Buffer.from(`${head}.${body}`), privateKey).toString('base64url')}`;
+  if (resigned.size >= RESIGNED_MAX) resigned.delete(resigned.keys().next().value);
+  resigned.set(signed, token);
+  return signed;
+}
+
+// inAwsName signs again the id and access tokens of an authentication answer.
+function inAwsName(answer) {
+  const result = answer?.AuthenticationResult;
+  if (!result || !awsIssuerPools.size) return answer;
+  for (const name of ['IdToken', 'AccessToken'])
+    if (typeof result[name] === 'string') result[name] = inCognitosName(result[name]);
+  return answer;
+}
+
+// cognitoLocalTokens gives back the body of a call with a token the double
+// signed (AccessToken) replaced by cognito-local's, which cognito-local can
+// check; any other body as it is.
+function cognitoLocalTokens(body) {
+  if (!resigned.size) return body;
+  let input;
+  try {
+    input = JSON.parse(body.toString('utf8'));
+  } catch {
+    return body;
+  }
+  const original = typeof input?.AccessToken === 'string' ? resigned.get(input.AccessToken) : undefined;
+  return original ? Buffer.from(JSON.stringify({ ...input, AccessToken: original })) : body;
+}
+
+// awsIssuerJwks answers GET /<pool>/.well-known/jwks.json of an awsIssuer
+// pool with the double's key alone (cognito-local's no longer signs its
+// tokens); false for any other path.
+function awsIssuerJwks(path, res) {
+  const pool = /^\/([\w-]+)\/\.well-known\/jwks\.json$/.exec(path)?.[1];
+  if (!pool || !awsIssuerPools.has(pool)) return false;
+  send(res, 200, { keys: [doubleSigningKey().jwk] }, 'application/json');
+  return true;
+}
+
 // ---- the server ----------------------------------------------------------
 
 async function handle(req, res) {
-  const body = await readBody(req);
+  let body = await readBody(req);
   if (req.url === '/__control') return control(req, res, body);
   const target = req.headers['x-amz-target'];
   if (req.method === 'GET') {
@@ -429,6 +530,7 @@ async function handle(req, res) {
     const fault = getFault(path);
     if (fault?.mode === 'addKeys') return addKeys(req, res, fault);
     if (fault && (await applyFault(fault, `GET ${path}`, res))) return;
+    if (awsIssuerJwks(path, res)) return;
   }
   if (req.method !== 'POST' || typeof target !== 'string' || !target.startsWith(TARGET_PREFIX))
     return proxy(req, res, body); // JWKS, health, OAuth pages
@@ -436,6 +538,7 @@ async function handle(req, res) {
   calls.set(op, (calls.get(op) ?? 0) + 1);
   const fault = takeFault(op);
   if (fault && (await applyFault(fault, op, res))) return;
+  body = cognitoLocalTokens(body);
   if (WRITE_CHECKED[op]) await checkWriteAttributes(op, body);
   if (!local[op]) return proxy(req, res, body);
   let input;
@@ -444,7 +547,7 @@ async function handle(req, res) {
   } catch {
     throw new CognitoError(400, 'SerializationException', 'body is not JSON');
   }
-  send(res, 200, await local[op](input));
+  send(res, 200, inAwsName(await local[op](input)));
 }
 
 const server = http.createServer((req, res) => {

@@ -9,7 +9,8 @@
  * together by hand (alg none, odd headers, tampered parts). Covered: valid
  * id and access tokens; every claim check and its boundary; unknown kid and
  * the refetch rate limit, key rotation, fetch failures and a cold cache
- * under concurrent callers; malformed input; JWKS parsing; jwt_issuer. */
+ * under concurrent callers; keys fetched from a JWKS URL of their own;
+ * malformed input; JWKS parsing; jwt_pool_url. */
 #include "test.h"
 
 #include "aws/jwt.c"
@@ -852,7 +853,9 @@ static void test_concurrent_cold_start(void)
 
 static size_t keys_of(const char *issuer)
 {
-    struct issuer *is = issuer_get(issuer);
+    char url[512];
+    snprintf(url, sizeof(url), "%s" JWKS_PATH, issuer);
+    struct issuer *is = issuer_get(issuer, url);
     return is && is->keys ? is->keys->count : 0;
 }
 
@@ -944,35 +947,79 @@ static void test_names(void)
               strcmp(jwt_status_name((enum jwt_status)99), "unknown_status") == 0);
 }
 
-static void test_issuer(void)
+static void test_pool_url(void)
 {
     char out[256], tiny[16];
+    const char *aws = "https://cognito-idp.{region}.amazonaws.com/{pool}";
+    const char *aws_jwks =
+        "https://cognito-idp.{region}.amazonaws.com/{pool}/.well-known/jwks.json";
+    const char *local = "http://127.0.0.1:9229/{pool}";
+    const char *too_long = "eu-west-1_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 
     test_cond("AWS issuer",
-              jwt_issuer(out, sizeof(out), NULL, "eu-west-1", "eu-west-1_AbC123") == 0 &&
+              jwt_pool_url(out, sizeof(out), aws, "eu-west-1", "eu-west-1_AbC123") == 0 &&
                   strcmp(out, "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123") == 0);
-    test_cond("empty endpoint means AWS",
-              jwt_issuer(out, sizeof(out), "", "us-east-1", "us-east-1_X") == 0 &&
-                  strcmp(out, "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X") == 0);
-    test_cond("local endpoint issuer (cognito-local)",
-              jwt_issuer(out, sizeof(out), "http://127.0.0.1:9229", NULL, "local_5xY") == 0 &&
+    test_cond("AWS JWKS URL",
+              jwt_pool_url(out, sizeof(out), aws_jwks, "us-east-1", "us-east-1_X") == 0 &&
+                  strcmp(out, "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X"
+                              "/.well-known/jwks.json") == 0);
+    test_cond("local issuer without {region} needs no region",
+              jwt_pool_url(out, sizeof(out), local, NULL, "local_5xY") == 0 &&
                   strcmp(out, "http://127.0.0.1:9229/local_5xY") == 0);
-    test_cond("endpoint trailing slashes dropped",
-              jwt_issuer(out, sizeof(out), "http://127.0.0.1:9229//", NULL, "local_5xY") == 0 &&
-                  strcmp(out, "http://127.0.0.1:9229/local_5xY") == 0);
+    test_cond("every placeholder is filled in",
+              jwt_pool_url(out, sizeof(out), "https://k.example/{pool}/{region}/{pool}",
+                           "ap-south-1", "p_1") == 0 &&
+                  strcmp(out, "https://k.example/p_1/ap-south-1/p_1") == 0);
+    test_cond("a template without placeholders stays as it is",
+              jwt_pool_url(out, sizeof(out), "https://keys.example/jwks.json", NULL, "p_1") == 0 &&
+                  strcmp(out, "https://keys.example/jwks.json") == 0);
     test_cond("pool id with a slash refused",
-              jwt_issuer(out, sizeof(out), NULL, "eu-west-1", "../evil") == -1);
+              jwt_pool_url(out, sizeof(out), aws, "eu-west-1", "../evil") == -1);
     test_cond("pool id with a query refused",
-              jwt_issuer(out, sizeof(out), NULL, "eu-west-1", "p?x=1") == -1);
-    test_cond("empty pool id refused", jwt_issuer(out, sizeof(out), NULL, "eu-west-1", "") == -1);
+              jwt_pool_url(out, sizeof(out), aws, "eu-west-1", "p?x=1") == -1);
+    test_cond("pool id with a brace refused (no placeholder smuggled in)",
+              jwt_pool_url(out, sizeof(out), aws, "eu-west-1", "{region}") == -1);
+    test_cond("empty pool id refused", jwt_pool_url(out, sizeof(out), aws, "eu-west-1", "") == -1);
+    test_cond("pool id longer than Cognito's refused",
+              jwt_pool_url(out, sizeof(out), aws, "eu-west-1", too_long) == -1);
     test_cond("region with a dot refused",
-              jwt_issuer(out, sizeof(out), NULL, "evil.com/x", "p_1") == -1);
-    test_cond("no region and no endpoint refused",
-              jwt_issuer(out, sizeof(out), NULL, NULL, "p_1") == -1);
-    test_cond("endpoint without http(s) refused",
-              jwt_issuer(out, sizeof(out), "file:///etc", NULL, "p_1") == -1);
-    test_cond("issuer that does not fit refused",
-              jwt_issuer(tiny, sizeof(tiny), NULL, "eu-west-1", "eu-west-1_AbC123") == -1);
+              jwt_pool_url(out, sizeof(out), aws, "evil.com/x", "p_1") == -1);
+    test_cond("no region for a template with {region} refused",
+              jwt_pool_url(out, sizeof(out), aws, NULL, "p_1") == -1);
+    test_cond("template without http(s) refused",
+              jwt_pool_url(out, sizeof(out), "file:///etc/{pool}", NULL, "p_1") == -1);
+    test_cond("template with a space or a line break refused",
+              jwt_pool_url(out, sizeof(out), "https://k.example/{pool} x", NULL, "p_1") == -1 &&
+                  jwt_pool_url(out, sizeof(out), "https://k.example/{pool}\nx", NULL, "p_1") == -1);
+    test_cond("no template refused",
+              jwt_pool_url(out, sizeof(out), NULL, "eu-west-1", "p_1") == -1);
+    test_cond("URL that does not fit refused",
+              jwt_pool_url(tiny, sizeof(tiny), aws, "eu-west-1", "eu-west-1_AbC123") == -1);
+}
+
+/* The keys of an issuer come from the JWKS URL the caller names, and keys
+ * found at one URL never stand for another, even for the same issuer. */
+static void test_jwks_url(void)
+{
+    const char *url = "http://127.0.0.1:9329/eu-west-1_TestPool/.well-known/jwks.json";
+    const struct jwt_expect local = {POOL_ISSUER, CLIENT_ID, JWT_USE_ID, url};
+    const struct jwt_expect elsewhere = {POOL_ISSUER, CLIENT_ID, JWT_USE_ID,
+                                         "http://127.0.0.1:9329/other/.well-known/jwks.json"};
+
+    reset_cache(NULL, T0);
+    fetch_serves = jwks_key1;
+    test_cond("a token of the issuer verifies with the keys at the JWKS URL",
+              status_of(signed_with(KID, key1_priv_pem), &local, T0) == JWT_OK &&
+                  fetch_count == 1 && strcmp(fetch_url, url) == 0);
+    test_cond("those keys are cached for that issuer and URL",
+              status_of(signed_with(KID, key1_priv_pem), &local, T0 + 1) == JWT_OK &&
+                  fetch_count == 1);
+    fetch_serves = NULL;
+    test_cond("another URL for the same issuer fetches its own keys",
+              status_of(signed_with(KID, key1_priv_pem), &elsewhere, T0 + 2) == JWT_UNAVAILABLE &&
+                  fetch_count == 2);
+    test_cond("no key put for the issuer's own URL stands for the named one",
+              keys_of(POOL_ISSUER) == 0);
 }
 
 /* ---- main -------------------------------------------------------------- */
@@ -1018,7 +1065,8 @@ int main(void)
     test_concurrent_cold_start();
     test_jwks();
     test_names();
-    test_issuer();
+    test_pool_url();
+    test_jwks_url();
 
     jwt_cache_clear();
     free(jwk1);
