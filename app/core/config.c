@@ -327,8 +327,21 @@ static bool url_char_ok(unsigned char c)
     return c > 0x20 && c < 0x7f && !strchr("\"<>\\^`|#", c);
 }
 
+/* loopback_host is true when the URL text after "http://" names this
+ * machine: localhost, 127.x.x.x or [::1]. Keys fetched over plain HTTP from
+ * anywhere else could be swapped on the way, and then tokens forged. */
+static bool loopback_host(const char *host)
+{
+    size_t n = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":/?");
+    return (n == strlen("localhost") && !strncmp(host, "localhost", n)) ||
+           (n == strlen("[::1]") && !strncmp(host, "[::1]", n)) ||
+           (n > strlen("127.") && !strncmp(host, "127.", strlen("127.")) &&
+            strspn(host, "0123456789.") == n);
+}
+
 /* check_pool_url reports what makes the template tmpl of setting key
- * unusable: a scheme other than https:// or http://, no host, a character
+ * unusable: a scheme other than https:// or http:// (this machine only), no
+ * host, a character
  * a URL cannot hold, a placeholder other than {region} and {pool}, no
  * {pool} when need_pool, or a length that could overflow ISSUER_MAX once
  * filled in. One line for the first problem; returns 1, or 0 when none. */
@@ -345,6 +358,9 @@ static int check_pool_url(FILE *report, const char *key, const char *tmpl, bool 
         problem = "must start with https:// (http:// only for a local Cognito)";
     else if (!tmpl[scheme] || strchr("/?", tmpl[scheme]))
         problem = "names no host after the scheme";
+    else if (scheme == strlen("http://") && !loopback_host(tmpl + scheme))
+        problem = "uses http:// for a host other than this machine (localhost, 127.x.x.x, "
+                  "[::1]): keys or issuers over plain HTTP could be swapped on the way";
     for (const char *p = tmpl; !problem && *p; p++) {
         if (!strncmp(p, PLACEHOLDER_REGION, strlen(PLACEHOLDER_REGION))) {
             regions++;

@@ -236,6 +236,9 @@ test('issuer-templates: check-config refuses issuer and JWKS templates that cann
     ['COGNITO_ISSUER', `https://cognito.example/${'{pool}'.repeat(20)}`, /could be too long once/],
     ['COGNITO_JWKS_URL', 'https://keys.example/{pool}}/jwks.json', /no other braces/],
     ['COGNITO_JWKS_URL', '/{pool}/.well-known/jwks.json', /must start with https:\/\//],
+    ['COGNITO_JWKS_URL', 'http://keys.example/{pool}/.well-known/jwks.json', /http:\/\/ for a host other than this machine/],
+    ['COGNITO_JWKS_URL', 'http://127.0.0.1.evil.example/{pool}/jwks.json', /http:\/\/ for a host other than this machine/],
+    ['COGNITO_ISSUER', 'http://localhost.evil.example/{pool}', /http:\/\/ for a host other than this machine/],
   ];
   for (const [key, value, why] of cases) {
     const r = checkConfig({ [key]: value });
