@@ -26,11 +26,13 @@
 #include "pages/admin_users.h"
 #include "pages/brand.h"
 #include "pages/confirm.h"
+#include "pages/devices.h"
 #include "pages/forgot.h"
 #include "pages/home.h"
 #include "pages/login.h"
 #include "pages/logout.h"
 #include "pages/myfiles.h"
+#include "pages/reauth_page.h"
 #include "pages/reset.h"
 #include "pages/signup.h"
 
@@ -55,6 +57,11 @@ static const struct route routes[] = {
     {HTTP_POST, "/reset", reset_submit, 0, "reset_submit"},
     {GET_OR_HEAD, "/account", account_page, ROUTE_LOGIN, "account"},
     {HTTP_POST, "/account/password", account_password, ROUTE_LOGIN, "account_password"},
+    {GET_OR_HEAD, "/account/sessions", devices_page, ROUTE_LOGIN, "account_sessions"},
+    {HTTP_POST, "/account/sessions/end", devices_end_submit, ROUTE_LOGIN, "account_sessions_end"},
+    {HTTP_POST, "/account/sessions/end-others", devices_end_others_submit, ROUTE_LOGIN, "account_sessions_end_others"},
+    {GET_OR_HEAD, "/account/reauth", reauth_page_form, ROUTE_LOGIN, "account_reauth"},
+    {HTTP_POST, "/account/reauth", reauth_page_submit, ROUTE_LOGIN, "account_reauth_submit"},
     /* ---- admin panel (pages/admin) ---- */
     {GET_OR_HEAD, "/admin", admin_home, ROUTE_ADMIN, "admin"},
     {GET_OR_HEAD, "/admin/users", admin_users_page, ROUTE_ADMIN, "admin_users"},
