@@ -34,6 +34,7 @@
 #include "pages/myfiles.h"
 #include "pages/reauth_page.h"
 #include "pages/reset.h"
+#include "pages/selfservice_pages.h"
 #include "pages/signup.h"
 
 #define GET_OR_HEAD (HTTP_GET | HTTP_HEAD)
@@ -62,6 +63,13 @@ static const struct route routes[] = {
     {HTTP_POST, "/account/sessions/end-others", devices_end_others_submit, ROUTE_LOGIN, "account_sessions_end_others"},
     {GET_OR_HEAD, "/account/reauth", reauth_page_form, ROUTE_LOGIN, "account_reauth"},
     {HTTP_POST, "/account/reauth", reauth_page_submit, ROUTE_LOGIN, "account_reauth_submit"},
+    {GET_OR_HEAD, "/account/profile", selfservice_pages_profile, ROUTE_LOGIN, "account_profile"},
+    {HTTP_POST, "/account/profile", selfservice_pages_profile_submit, ROUTE_LOGIN, "account_profile_submit"},
+    {GET_OR_HEAD, "/account/email", selfservice_pages_email, ROUTE_LOGIN, "account_email"},
+    {HTTP_POST, "/account/email", selfservice_pages_email_submit, ROUTE_LOGIN, "account_email_submit"},
+    {HTTP_POST, "/account/email/verify", selfservice_pages_email_verify, ROUTE_LOGIN, "account_email_verify"},
+    {GET_OR_HEAD, "/account/delete", selfservice_pages_delete, ROUTE_LOGIN, "account_delete"},
+    {HTTP_POST, "/account/delete", selfservice_pages_delete_submit, ROUTE_LOGIN, "account_delete_submit"},
     /* ---- admin panel (pages/admin) ---- */
     {GET_OR_HEAD, "/admin", admin_home, ROUTE_ADMIN, "admin"},
     {GET_OR_HEAD, "/admin/users", admin_users_page, ROUTE_ADMIN, "admin_users"},

@@ -707,7 +707,8 @@ out:
 static const char update_profile_sql[] =
     "UPDATE gatehouse.sessions SET name = coalesce($3, name), tier = coalesce($4, tier),"
     " groups = CASE WHEN $5::json IS NULL THEN groups"
-    "  ELSE ARRAY(SELECT json_array_elements_text($5::json)) END"
+    "  ELSE ARRAY(SELECT json_array_elements_text($5::json)) END,"
+    " email = coalesce($6, email)"
     " WHERE tenant_id = $1::bigint AND user_sub = $2";
 
 /* Applies a profile change (a new tier after an admin's decision, new
@@ -726,11 +727,11 @@ enum store_result sess_update_profile(long long tenant_id, const char *sub,
 
     pg_query_init(&q);
     if (tenant_id <= 0 || !field_ok(sub, true) || !field_ok(p->name, false) ||
-        !field_ok(p->tier, false) ||
+        !field_ok(p->tier, false) || !field_ok(p->email, false) ||
         (p->set_groups && !(groups = groups_json(p->groups, p->ngroups))))
         goto out;
     const char *const params[] = {pg_num_text(tenant, tenant_id), sub, p->name, p->tier,
-                                  groups};
+                                  groups, p->email};
     rc = pg_query_run(&q, update_profile_sql, sizeof params / sizeof params[0], params)
              ? STORE_OK
              : pg_store_result(&q);

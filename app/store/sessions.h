@@ -40,6 +40,7 @@ struct sess_new { /* what a login knows; user_agent and client_addr may be NULL 
 
 struct sess_profile { /* NULL fields and !set_groups leave a value as it is */
     const char *name, *tier;
+    const char *email; /* a verified new email (account self-service) */
     const char *const *groups;
     size_t ngroups;
     bool set_groups;

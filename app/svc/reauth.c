@@ -57,25 +57,24 @@ static void drop_tokens(const struct tenant *t, const struct cog_result *auth,
     cog_result_free(&r);
 }
 
-int reauth_prove(const struct tenant *t, struct sess_session *s, const char *password,
-                 const char *request_id, struct cog_result *r)
+int reauth_check_password(const struct tenant *t, const char *sub, const char *email,
+                          const char *password, const char *request_id, struct cog_result *r)
 {
     struct signin in;
     struct json_object *claims = NULL;
     int rc = -1;
 
     memset(&in, 0, sizeof(in));
-    if (!password || !*password || strlen(password) > INPUT_PASSWORD_MAX) {
+    if (!sub || !email || !password || !*password || strlen(password) > INPUT_PASSWORD_MAX) {
         refuse(r, COGERR_NOT_AUTHORIZED);
         goto out;
     }
-    signin_password(t, s->email, password, NULL, request_id, &in);
+    signin_password(t, email, password, NULL, request_id, &in);
     switch (in.outcome) {
     case SIGNIN_TOKENS:
         claims = tokens_verify_result(t, &in.result, request_id);
         drop_tokens(t, &in.result, request_id);
-        if (!claims || !tokens_claim(claims, "sub") ||
-            strcmp(tokens_claim(claims, "sub"), s->sub)) {
+        if (!claims || !tokens_claim(claims, "sub") || strcmp(tokens_claim(claims, "sub"), sub)) {
             refuse(r, COGERR_NOT_AUTHORIZED);
             goto out;
         }
@@ -96,13 +95,7 @@ int reauth_prove(const struct tenant *t, struct sess_session *s, const char *pas
         refuse(r, COGERR_NOT_AUTHORIZED);
         goto out;
     }
-    enum store_result st = sess_set_reauth(s, time(NULL));
-    if (st != STORE_OK) {
-        refuse(r, st == STORE_NOT_FOUND ? COGERR_NOT_AUTHORIZED : COGERR_UNAVAILABLE);
-        goto out;
-    }
     memset(r, 0, sizeof(*r));
-    log_event(LOG_INFO, "reauthenticated", "id=%s tenant=%s", request_id, t->slug);
     rc = 0;
 out:
     if (rc < 0)
@@ -111,4 +104,18 @@ out:
     json_object_put(claims);
     signin_free(&in);
     return rc;
+}
+
+int reauth_prove(const struct tenant *t, struct sess_session *s, const char *password,
+                 const char *request_id, struct cog_result *r)
+{
+    if (reauth_check_password(t, s->sub, s->email, password, request_id, r) < 0)
+        return -1;
+    enum store_result st = sess_set_reauth(s, time(NULL));
+    if (st != STORE_OK) {
+        refuse(r, st == STORE_NOT_FOUND ? COGERR_NOT_AUTHORIZED : COGERR_UNAVAILABLE);
+        return -1;
+    }
+    log_event(LOG_INFO, "reauthenticated", "id=%s tenant=%s", request_id, t->slug);
+    return 0;
 }

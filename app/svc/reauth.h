@@ -26,5 +26,10 @@ bool reauth_fresh(const struct sess_session *s);
  * Cognito or PostgreSQL unavailable). r is always filled. */
 int reauth_prove(const struct tenant *t, struct sess_session *s, const char *password,
                  const char *request_id, struct cog_result *r);
+/* reauth_check_password is the proof without a session (the JSON API,
+ * whose sensitive calls carry the password): 0 when password is user sub's
+ * (email), -1 as reauth_prove. Nothing is noted anywhere. */
+int reauth_check_password(const struct tenant *t, const char *sub, const char *email,
+                          const char *password, const char *request_id, struct cog_result *r);
 
 #endif
