@@ -60,10 +60,11 @@ enum http_status reauth_page_submit(struct request *req, struct response *resp)
     enum http_status status;
     if (reauth_prove(req->tenant, req->session, password, req->request_id, &r) == 0) {
         status = render_redirect(req, resp, back_to, "reauthenticated");
-    } else if (r.err == COGERR_NOT_AUTHORIZED || r.err == COGERR_USER_NOT_FOUND) {
+    } else if (r.err == COGERR_NOT_AUTHORIZED || r.err == COGERR_INVALID_PASSWORD ||
+               r.err == COGERR_USER_NOT_FOUND) {
         /* Only the password can be wrong here: the account is the session's. */
         fields_error(ctx, "password", "That is not the right password. Please try again.");
-        status = render_page(req, resp, HTTP_BAD_REQUEST, "reauth", ctx);
+        status = render_page(req, resp, HTTP_UNAUTHORIZED, "reauth", ctx);
     } else {
         status = fields_cognito_error(req, resp, &r, COGERR_CTX_LOGIN, "reauth", ctx);
     }

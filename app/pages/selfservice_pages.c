@@ -211,9 +211,10 @@ enum http_status selfservice_pages_delete_submit(struct request *req, struct res
     struct cog_result r;
     enum http_status status;
     if (reauth_prove(req->tenant, req->session, password, req->request_id, &r) < 0) {
-        if (r.err == COGERR_NOT_AUTHORIZED || r.err == COGERR_USER_NOT_FOUND) {
+        if (r.err == COGERR_NOT_AUTHORIZED || r.err == COGERR_INVALID_PASSWORD ||
+               r.err == COGERR_USER_NOT_FOUND) {
             fields_error(ctx, "password", "That is not the right password. Please try again.");
-            status = render_page(req, resp, HTTP_BAD_REQUEST, "delete", ctx);
+            status = render_page(req, resp, HTTP_UNAUTHORIZED, "delete", ctx);
         } else {
             status = fields_cognito_error(req, resp, &r, COGERR_CTX_LOGIN, "delete", ctx);
         }
