@@ -15,6 +15,7 @@
 #include "api/me.h"
 #include "api/openapi.h"
 #include "api/s3files.h"
+#include "api/selfapi.h"
 #include "api/status.h"
 #include "api/tenantapi.h"
 #include "core/arena.h"
@@ -88,6 +89,12 @@ static const struct route routes[] = {
     {HTTP_POST, "/api/v1/auth/forgot-password", auth_forgot_password, ROUTE_JSON, "api_forgot_password"},
     {HTTP_POST, "/api/v1/auth/reset-password", auth_reset_password, ROUTE_JSON, "api_reset_password"},
     {GET_OR_HEAD, "/api/v1/me", me_get, ROUTE_JSON, "api_me"},
+    {HTTP_PATCH, "/api/v1/me", selfapi_profile, ROUTE_JSON, "api_me_profile"},
+    {HTTP_DELETE, "/api/v1/me", selfapi_delete, ROUTE_JSON, "api_me_delete"},
+    {GET_OR_HEAD, "/api/v1/me/sessions", selfapi_sessions, ROUTE_JSON, "api_me_sessions"},
+    {HTTP_DELETE, "/api/v1/me/sessions/{id}", selfapi_session_end, ROUTE_JSON, "api_me_session_end"},
+    {HTTP_POST, "/api/v1/me/email", selfapi_email, ROUTE_JSON, "api_me_email"},
+    {HTTP_POST, "/api/v1/me/email/verify", selfapi_email_verify, ROUTE_JSON, "api_me_email_verify"},
     {GET_OR_HEAD, "/api/v1/openapi.json", openapi_get, ROUTE_JSON | ROUTE_BARE, "api_openapi"},
     {HTTP_POST, "/auth/signup", auth_register, ROUTE_JSON, "auth_signup"},
     {HTTP_POST, "/auth/signin", auth_login, ROUTE_JSON, "auth_signin"},

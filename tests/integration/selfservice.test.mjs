@@ -339,3 +339,81 @@ test('delete my account: the password and the email typed again; every sign-in e
   assert.equal((await again.get('/account')).status, 200);
   assert.equal(psql(`SELECT count(*) FROM t_default.users WHERE email = '${email}' AND deleted_at IS NULL AND sub <> '${sub}'`)[0][0], '1');
 });
+
+test('the JSON API: PATCH /api/v1/me writes only the four profile fields; tier and tenant are refused, whatever the JSON holds', async () => {
+  const email = await confirmedUser('apiprofile');
+  const t = await apiLogin(email);
+  const before = await cognitoUser(email);
+  for (const body of [{ tier: 'premium' }, { name: 'X', 'custom:user_tier': 'premium' }, { tenant: 'acme' },
+    { 'custom:tenant_id': '2' }, { company: 'Y', user_tier: 'premium' }]) {
+    const r = await api('PATCH', '/api/v1/me', { token: t.access_token, json: body });
+    assert.equal(r.status, 400, JSON.stringify(body));
+    assert.equal(r.json.error, 'invalid_field');
+    assert.ok(Object.keys(body).includes(r.json.field), r.body);
+  }
+  assert.deepEqual(await cognitoUser(email), before, 'nothing was written');
+  assert.equal((await api('PATCH', '/api/v1/me', { token: t.access_token, json: { name: 7 } })).status, 400);
+  assert.equal((await api('PATCH', '/api/v1/me', { token: t.access_token, json: { name: 'x'.repeat(300) } })).status, 400);
+  assert.equal((await api('PATCH', '/api/v1/me', { json: { name: 'No Token' } })).status, 401);
+  const r = await api('PATCH', '/api/v1/me', { token: t.access_token, json: { name: 'Api Renamed', company: 'Initech', role: 'Boss' } });
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.tier, 'standard');
+  const after = await cognitoUser(email);
+  assert.equal(after.name, 'Api Renamed');
+  assert.equal(after['custom:company'], 'Initech');
+  assert.equal(after['custom:user_tier'], before['custom:user_tier']);
+  assert.equal(after['custom:tenant_id'], before['custom:tenant_id']);
+  assert.equal((await api('GET', '/api/v1/me', { token: t.access_token })).json.name, 'Api Renamed', 'the mirror follows');
+});
+
+test('the JSON API: /api/v1/me/sessions lists the devices and DELETE ends one; another person\'s id is not found', async () => {
+  const email = await confirmedUser('apisessions');
+  const phone = await signedIn(email, { ua: ANDROID });
+  const t = await apiLogin(email);
+  let r = await api('GET', '/api/v1/me/sessions', { token: t.access_token });
+  assert.equal(r.status, 200, r.body);
+  const browser = r.json.sessions.find((s) => s.kind === 'browser');
+  assert.equal(browser.description, 'Chrome on Android');
+  assert.match(browser.id, /^browser-[0-9a-f]{32}$/);
+  assert.ok(r.json.sessions.some((s) => s.kind === 'api' && s.description === 'curl'));
+  const stranger = await apiLogin(await confirmedUser('apisessions-other'));
+  r = await api('DELETE', `/api/v1/me/sessions/${browser.id}`, { token: stranger.access_token });
+  assert.equal(r.status, 404, 'not the stranger\'s to end');
+  assert.equal((await phone.get('/account')).status, 200);
+  assert.equal((await api('DELETE', '/api/v1/me/sessions/nonsense', { token: t.access_token })).status, 404);
+  r = await api('DELETE', `/api/v1/me/sessions/${browser.id}`, { token: t.access_token });
+  assert.equal(r.status, 204, r.body);
+  assert.equal((await phone.get('/account')).status, 303, 'the phone is signed out');
+  assert.equal((await api('DELETE', `/api/v1/me/sessions/${browser.id}`, { token: t.access_token })).status, 404);
+});
+
+test('the JSON API: an email change needs the password, then the code; deletion needs the password; the email can register again', async () => {
+  const email = await confirmedUser('apiemail');
+  const newEmail = uniqueEmail('apinew');
+  const t = await apiLogin(email);
+  let r = await api('POST', '/api/v1/me/email', { token: t.access_token, json: { email: newEmail } });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.field, 'password');
+  r = await api('POST', '/api/v1/me/email', { token: t.access_token, json: { email: newEmail, password: 'Wrong-Passw0rd!' } });
+  assert.equal(r.status, 401);
+  r = await api('POST', '/api/v1/me/email', { token: t.access_token, json: { email: 'nope', password: PASSWORD } });
+  assert.equal(r.status, 400);
+  r = await api('POST', '/api/v1/me/email', { token: t.access_token, json: { email: newEmail, password: PASSWORD } });
+  assert.equal(r.status, 200, r.body);
+  assert.equal((await logIn(email)).status, 303, 'the old email signs in until the code is entered');
+  r = await api('POST', '/api/v1/me/email/verify', { token: t.access_token, json: { code: await attributeCode(email) } });
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.email, newEmail);
+  assert.notEqual((await logIn(email)).status, 303);
+  const t2 = await apiLogin(newEmail);
+
+  r = await api('DELETE', '/api/v1/me', { token: t2.access_token, json: {} });
+  assert.equal(r.status, 400);
+  r = await api('DELETE', '/api/v1/me', { token: t2.access_token, json: { password: 'Wrong-Passw0rd!' } });
+  assert.equal(r.status, 401);
+  r = await api('DELETE', '/api/v1/me', { token: t2.access_token, json: { password: PASSWORD } });
+  assert.equal(r.status, 204, r.body);
+  for (const tok of [t, t2]) assert.equal((await api('GET', '/api/v1/me', { token: tok.access_token })).status, 401);
+  r = await api('POST', '/api/v1/auth/register', { json: { email: newEmail, password: PASSWORD, name: 'Again', accept_terms: true } });
+  assert.equal(r.status, 201, r.body);
+});
