@@ -338,6 +338,8 @@ test('delete my account: the password and the email typed again; every sign-in e
   const again = await signedIn(email);
   assert.equal((await again.get('/account')).status, 200);
   assert.equal(psql(`SELECT count(*) FROM t_default.users WHERE email = '${email}' AND deleted_at IS NULL AND sub <> '${sub}'`)[0][0], '1');
+  assert.deepEqual(psql(`SELECT deleted_at IS NOT NULL FROM t_default.users WHERE sub = '${sub}'`), [['t']],
+    'the deleted account\'s row stays, marked, beside the new one');
 });
 
 test('the JSON API: PATCH /api/v1/me writes only the four profile fields; tier and tenant are refused, whatever the JSON holds', async () => {
