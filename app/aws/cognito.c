@@ -116,6 +116,7 @@ static const struct op_spec op_specs[] = {
     {"UpdateUserAttributes", false, RETRY_THROTTLED, COGERR_CTX_SESSION},
     {"VerifyUserAttribute", false, RETRY_THROTTLED, COGERR_CTX_USE_CODE},
     {"DeleteUser", false, RETRY_THROTTLED, COGERR_CTX_SESSION},
+    {"DeleteUserAttributes", false, RETRY_TRANSIENT, COGERR_CTX_SESSION},
 };
 
 #define OP_SPECS_COUNT (sizeof(op_specs) / sizeof(*op_specs))
@@ -288,6 +289,19 @@ static bool build_update_attributes(const struct cog_client *c, const struct cog
     return true;
 }
 
+/* DeleteUserAttributes: the names of attrs (their values are unused). */
+static bool build_delete_attributes(const struct cog_client *c, const struct cog_params *p,
+                                    struct json_object *req)
+{
+    (void)c;
+    struct json_object *names = json_object_new_array();
+    add_str(req, "AccessToken", p->access_token);
+    for (size_t i = 0; i < p->n_attrs; i++)
+        json_object_array_add(names, json_object_new_string(p->attrs[i].name));
+    json_object_object_add(req, "UserAttributeNames", names);
+    return true;
+}
+
 /* VerifyUserAttribute: the code sent for the attribute named attrs[0]. */
 static bool build_verify_attribute(const struct cog_client *c, const struct cog_params *p,
                                    struct json_object *req)
@@ -423,6 +437,8 @@ static const struct run_spec run_specs[COG_OP_COUNT] = {
     [COG_VERIFY_ATTRIBUTE] = {"VerifyUserAttribute", COGERR_CTX_USE_CODE,
                               NEED_ACCESS_TOKEN | NEED_CODE | NEED_ATTRS, build_verify_attribute},
     [COG_DELETE_USER] = {"DeleteUser", COGERR_CTX_SESSION, NEED_ACCESS_TOKEN, build_access_token},
+    [COG_DELETE_ATTRIBUTES] = {"DeleteUserAttributes", COGERR_CTX_SESSION,
+                               NEED_ACCESS_TOKEN | NEED_ATTRS, build_delete_attributes},
 };
 
 static bool given(const char *s)

@@ -9,6 +9,7 @@
  * and the audit follow only what Cognito accepted. */
 #include "svc/selfservice.h"
 
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 
@@ -66,28 +67,40 @@ int selfservice_profile(const struct tenant *t, const struct selfservice_who *wh
                         const struct selfservice_profile *p, const char *request_id,
                         struct cog_result *r)
 {
-    struct cog_attr attrs[PROFILE_ATTRS];
-    size_t n = 0;
-    const struct { const char *attr, *value; } f[PROFILE_ATTRS] = {
-        {"name", p->name},
-        {"custom:company", p->company},
-        {"custom:department", p->department},
-        {"custom:role", p->role},
+    struct cog_attr set[PROFILE_ATTRS], gone[PROFILE_ATTRS];
+    size_t n = 0, ngone = 0;
+    const struct { const char *attr, *value; bool removable; } f[PROFILE_ATTRS] = {
+        {"name", p->name, false},
+        {"custom:company", p->company, true},
+        {"custom:department", p->department, true},
+        {"custom:role", p->role, true},
     };
     if (!who->access_token)
         return no_token(r);
-    for (size_t i = 0; i < PROFILE_ATTRS; i++)
+    for (size_t i = 0; i < PROFILE_ATTRS; i++) {
         if (f[i].value && *f[i].value)
-            attrs[n++] = (struct cog_attr){f[i].attr, f[i].value};
+            set[n++] = (struct cog_attr){f[i].attr, f[i].value};
+        else if (f[i].value && f[i].removable)
+            gone[ngone++] = (struct cog_attr){f[i].attr, ""};
+    }
     memset(r, 0, sizeof(*r));
-    if (n == 0)
+    if (n == 0 && ngone == 0)
         return 0; /* nothing to change */
     struct cog_client c;
     svc_client(t, &c);
-    struct cog_params cp = {.access_token = who->access_token, .attrs = attrs, .n_attrs = n};
-    if (cog_run(&c, COG_UPDATE_ATTRIBUTES, &cp, r) < 0)
-        return -1;
-    cog_result_free(r);
+    if (n) {
+        struct cog_params cp = {.access_token = who->access_token, .attrs = set, .n_attrs = n};
+        if (cog_run(&c, COG_UPDATE_ATTRIBUTES, &cp, r) < 0)
+            return -1;
+        cog_result_free(r);
+    }
+    if (ngone) {
+        struct cog_params cp = {.access_token = who->access_token, .attrs = gone,
+                                .n_attrs = ngone};
+        if (cog_run(&c, COG_DELETE_ATTRIBUTES, &cp, r) < 0)
+            return -1;
+        cog_result_free(r);
+    }
     if (p->name && *p->name) {
         time_t now = time(NULL);
         struct users_user u = {.sub = who->sub, .email = who->email, .name = p->name,
@@ -98,8 +111,8 @@ int selfservice_profile(const struct tenant *t, const struct selfservice_who *wh
             log_event(LOG_WARN, "profile_not_mirrored", "id=%s tenant=%s", request_id, t->slug);
     }
     event(t, who, "profile_updated", NULL, request_id);
-    log_event(LOG_INFO, "profile_updated", "id=%s tenant=%s attributes=%zu", request_id, t->slug,
-              n);
+    log_event(LOG_INFO, "profile_updated", "id=%s tenant=%s set=%zu removed=%zu", request_id,
+              t->slug, n, ngone);
     return 0;
 }
 

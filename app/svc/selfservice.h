@@ -24,15 +24,17 @@ struct selfservice_who { /* borrowed */
     const char *access_token;
 };
 
-struct selfservice_profile { /* NULL or "": left as it is */
-    const char *name, *company, *department, *role;
+struct selfservice_profile { /* NULL: left as it is */
+    const char *name;                        /* "": left as it is too (a name stays) */
+    const char *company, *department, *role; /* "": removed */
 };
 
 /* selfservice_check_profile names the first field of p that is not
  * acceptable text ("name", "company"...) and sets *problem, or NULL. */
 const char *selfservice_check_profile(const struct selfservice_profile *p, const char **problem);
-/* selfservice_profile writes p's attributes at Cognito, then the users
- * mirror and every session of the user. 0, or -1 (r says why). */
+/* selfservice_profile writes p's attributes at Cognito (and removes the
+ * work details given as ""), then the users mirror and every session of
+ * the user. 0, or -1 (r says why). */
 int selfservice_profile(const struct tenant *t, const struct selfservice_who *who,
                         const struct selfservice_profile *p, const char *request_id,
                         struct cog_result *r);

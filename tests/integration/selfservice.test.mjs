@@ -265,6 +265,15 @@ test('your profile: name and work details change at Cognito, in the mirror and o
   assert.equal(after['custom:tenant_id'], before['custom:tenant_id'], 'the tenant is untouched');
   assert.deepEqual(psql(`SELECT name, tier FROM t_default.users WHERE email = '${email}'`), [['Renamed Person', 'standard']]);
   assert.match((await other.get('/account')).body, /Renamed Person/, 'the other session shows the new name');
+  // A work detail emptied on the form is removed; an emptied name stays.
+  await a.get('/account/profile');
+  r = await a.post('/account/profile', { name: '', company: 'Globex', department: '', role: 'Lead' });
+  assert.equal(r.status, 303, r.body.slice(0, 300));
+  const cleared = await cognitoUser(email);
+  assert.equal(cleared['custom:department'], undefined, 'the department is gone');
+  assert.equal(cleared['custom:company'], 'Globex');
+  assert.equal(cleared.name, 'Renamed Person');
+  assert.doesNotMatch((await a.get('/account')).body, /Research/);
   // Bad input is a clear 400, never a 500.
   r = await a.post('/account/profile', { name: 'x'.repeat(500) });
   assert.equal(r.status, 400);

@@ -259,6 +259,7 @@ static const char *const public_ops[] = {
     "UpdateUserAttributes",
     "VerifyUserAttribute",
     "DeleteUser",
+    "DeleteUserAttributes",
 };
 static const char *const admin_ops[] = {
     "AdminGetUser",           "AdminUpdateUserAttributes", "ListUsers",      "AdminCreateUser",
