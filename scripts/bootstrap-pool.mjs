@@ -121,6 +121,8 @@ async function ensurePool() {
     PoolName: opt['pool-name'],
     UsernameAttributes: ['email'],
     AutoVerifiedAttributes: ['email'],
+    // A new email signs in only once its code is entered (account self-service).
+    UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ['email'] },
     Policies: {
       // At least 12 characters (NIST SP 800-63B, OWASP ASVS 2.1.1), as
       // `tenant create` gives its pools. An existing pool keeps its own:

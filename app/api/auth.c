@@ -74,7 +74,8 @@ static enum http_status reply_tokens(struct request *req, struct response *resp,
         return answer_error(req, resp, HTTP_BAD_GATEWAY, "bad_gateway",
                          "We could not verify the sign-in. Please try again.", NULL);
     }
-    if (login && !apisignin_start(req->tenant, r, req->request_id)) {
+    if (login && !apisignin_start(req->tenant, r, req_env(req, "HTTP_USER_AGENT"),
+                                  req->client_addr, req->request_id)) {
         json_object_put(claims);
         return answer_status_error(req, resp, HTTP_SERVICE_UNAVAILABLE, NULL);
     }

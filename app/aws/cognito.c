@@ -110,6 +110,13 @@ static const struct op_spec op_specs[] = {
     {"CreateGroup", true, RETRY_NEVER, COGERR_CTX_ADMIN},
     /* Deleting twice answers "not found": a one-shot action. */
     {"DeleteUserPool", true, RETRY_THROTTLED, COGERR_CTX_ADMIN},
+    /* A user's own: the same attributes twice are the same; a code is
+     * spent once (a retry after a lost answer reads as a mismatch); a
+     * deleted user is gone, and a second DeleteUser is refused. */
+    {"UpdateUserAttributes", false, RETRY_THROTTLED, COGERR_CTX_SESSION},
+    {"VerifyUserAttribute", false, RETRY_THROTTLED, COGERR_CTX_USE_CODE},
+    {"DeleteUser", false, RETRY_THROTTLED, COGERR_CTX_SESSION},
+    {"DeleteUserAttributes", false, RETRY_TRANSIENT, COGERR_CTX_SESSION},
 };
 
 #define OP_SPECS_COUNT (sizeof(op_specs) / sizeof(*op_specs))
@@ -271,6 +278,41 @@ static bool build_access_token(const struct cog_client *c, const struct cog_para
     return true;
 }
 
+/* UpdateUserAttributes: the user's own attributes, with their access
+ * token; the app client's WriteAttributes bound what Cognito takes. */
+static bool build_update_attributes(const struct cog_client *c, const struct cog_params *p,
+                                    struct json_object *req)
+{
+    (void)c;
+    add_str(req, "AccessToken", p->access_token);
+    json_object_object_add(req, "UserAttributes", attributes(p));
+    return true;
+}
+
+/* DeleteUserAttributes: the names of attrs (their values are unused). */
+static bool build_delete_attributes(const struct cog_client *c, const struct cog_params *p,
+                                    struct json_object *req)
+{
+    (void)c;
+    struct json_object *names = json_object_new_array();
+    add_str(req, "AccessToken", p->access_token);
+    for (size_t i = 0; i < p->n_attrs; i++)
+        json_object_array_add(names, json_object_new_string(p->attrs[i].name));
+    json_object_object_add(req, "UserAttributeNames", names);
+    return true;
+}
+
+/* VerifyUserAttribute: the code sent for the attribute named attrs[0]. */
+static bool build_verify_attribute(const struct cog_client *c, const struct cog_params *p,
+                                   struct json_object *req)
+{
+    (void)c;
+    add_str(req, "AccessToken", p->access_token);
+    add_str(req, "AttributeName", p->attrs[0].name);
+    add_str(req, "Code", p->code);
+    return true;
+}
+
 static bool build_change_password(const struct cog_client *c, const struct cog_params *p,
                                   struct json_object *req)
 {
@@ -390,6 +432,13 @@ static const struct run_spec run_specs[COG_OP_COUNT] = {
                                    NEED_POOL | NEED_USERNAME, build_admin_user},
     [COG_DESCRIBE_CLIENT] = {"DescribeUserPoolClient", COGERR_CTX_ADMIN,
                              NEED_POOL | NEED_CLIENT, build_describe_client},
+    [COG_UPDATE_ATTRIBUTES] = {"UpdateUserAttributes", COGERR_CTX_SESSION,
+                               NEED_ACCESS_TOKEN | NEED_ATTRS, build_update_attributes},
+    [COG_VERIFY_ATTRIBUTE] = {"VerifyUserAttribute", COGERR_CTX_USE_CODE,
+                              NEED_ACCESS_TOKEN | NEED_CODE | NEED_ATTRS, build_verify_attribute},
+    [COG_DELETE_USER] = {"DeleteUser", COGERR_CTX_SESSION, NEED_ACCESS_TOKEN, build_access_token},
+    [COG_DELETE_ATTRIBUTES] = {"DeleteUserAttributes", COGERR_CTX_SESSION,
+                               NEED_ACCESS_TOKEN | NEED_ATTRS, build_delete_attributes},
 };
 
 static bool given(const char *s)

@@ -43,6 +43,10 @@ enum cog_op {                    /* what each needs from struct cog_params */
     COG_ADMIN_LIST_GROUPS,       /* username */
     COG_ADMIN_GLOBAL_SIGN_OUT,   /* username: every sign-in of the user ends */
     COG_DESCRIBE_CLIENT,         /* nothing: the client's pool and app client */
+    COG_UPDATE_ATTRIBUTES,       /* access_token, attrs: the user's own, as the client may write */
+    COG_VERIFY_ATTRIBUTE,        /* access_token, code, attrs[0].name: the attribute verified */
+    COG_DELETE_USER,             /* access_token: the user deletes their own account */
+    COG_DELETE_ATTRIBUTES,       /* access_token, attrs (names; values ""): the user's own */
     COG_OP_COUNT
 };
 

@@ -39,6 +39,9 @@
 #define BEARER_CACHE_S 60      /* a bearer token's check is cached this long */
 #define SESSION_GROUPS_MAX 100 /* Cognito groups kept per session, and read from a token */
 #define SESSION_FIELD_MAX (16 * 1024) /* one token or profile field, bytes */
+#define DEVICES_MAX 100 /* sessions and API sign-ins listed on "Your devices" */
+#define DEVICE_HANDLE_LEN 32 /* hex characters naming a device in a form or URL */
+#define REAUTH_FRESH_S (5 * 60) /* a password proven this recently allows sensitive steps */
 
 /* ---- failed sign-ins (app/svc/throttle.c, app/store/lockout.c) ---------
  * Wrong passwords are counted per account (tenant and email, known or not)

@@ -36,6 +36,15 @@ static const struct {
     {"password_changed_login", "success", "Your password has been changed and every session signed out. Log in with the new one."},
     {"login_required", "info", "Please log in to continue."},
     {"session_expired", "warning", "Your session has ended. Please log in again."},
+    {"device_signed_out", "success", "That device has been signed out."},
+    {"device_not_found", "warning", "That device was already signed out."},
+    {"other_devices_signed_out", "success", "Every other device has been signed out."},
+    {"reauthenticated", "success", "Thank you: you can go on."},
+    {"reauth_required", "info", "Please enter your password again to continue."},
+    {"profile_updated", "success", "Your profile has been updated."},
+    {"email_code_sent", "info", "We emailed a 6-digit code to the new address. Enter it below to switch to it."},
+    {"email_changed", "success", "Your email address has been changed. Use the new one to log in."},
+    {"account_deleted", "info", "Your account has been deleted. You can sign up again at any time."},
 };
 
 static void send(struct response *resp, const char *value, long max_age)

@@ -15,6 +15,7 @@
 #include "api/me.h"
 #include "api/openapi.h"
 #include "api/s3files.h"
+#include "api/selfapi.h"
 #include "api/status.h"
 #include "api/tenantapi.h"
 #include "core/arena.h"
@@ -26,12 +27,15 @@
 #include "pages/admin_users.h"
 #include "pages/brand.h"
 #include "pages/confirm.h"
+#include "pages/devices.h"
 #include "pages/forgot.h"
 #include "pages/home.h"
 #include "pages/login.h"
 #include "pages/logout.h"
 #include "pages/myfiles.h"
+#include "pages/reauth_page.h"
 #include "pages/reset.h"
+#include "pages/selfservice_pages.h"
 #include "pages/signup.h"
 
 #define GET_OR_HEAD (HTTP_GET | HTTP_HEAD)
@@ -55,6 +59,18 @@ static const struct route routes[] = {
     {HTTP_POST, "/reset", reset_submit, 0, "reset_submit"},
     {GET_OR_HEAD, "/account", account_page, ROUTE_LOGIN, "account"},
     {HTTP_POST, "/account/password", account_password, ROUTE_LOGIN, "account_password"},
+    {GET_OR_HEAD, "/account/sessions", devices_page, ROUTE_LOGIN, "account_sessions"},
+    {HTTP_POST, "/account/sessions/end", devices_end_submit, ROUTE_LOGIN, "account_sessions_end"},
+    {HTTP_POST, "/account/sessions/end-others", devices_end_others_submit, ROUTE_LOGIN, "account_sessions_end_others"},
+    {GET_OR_HEAD, "/account/reauth", reauth_page_form, ROUTE_LOGIN, "account_reauth"},
+    {HTTP_POST, "/account/reauth", reauth_page_submit, ROUTE_LOGIN, "account_reauth_submit"},
+    {GET_OR_HEAD, "/account/profile", selfservice_pages_profile, ROUTE_LOGIN, "account_profile"},
+    {HTTP_POST, "/account/profile", selfservice_pages_profile_submit, ROUTE_LOGIN, "account_profile_submit"},
+    {GET_OR_HEAD, "/account/email", selfservice_pages_email, ROUTE_LOGIN, "account_email"},
+    {HTTP_POST, "/account/email", selfservice_pages_email_submit, ROUTE_LOGIN, "account_email_submit"},
+    {HTTP_POST, "/account/email/verify", selfservice_pages_email_verify, ROUTE_LOGIN, "account_email_verify"},
+    {GET_OR_HEAD, "/account/delete", selfservice_pages_delete, ROUTE_LOGIN, "account_delete"},
+    {HTTP_POST, "/account/delete", selfservice_pages_delete_submit, ROUTE_LOGIN, "account_delete_submit"},
     /* ---- admin panel (pages/admin) ---- */
     {GET_OR_HEAD, "/admin", admin_home, ROUTE_ADMIN, "admin"},
     {GET_OR_HEAD, "/admin/users", admin_users_page, ROUTE_ADMIN, "admin_users"},
@@ -73,6 +89,12 @@ static const struct route routes[] = {
     {HTTP_POST, "/api/v1/auth/forgot-password", auth_forgot_password, ROUTE_JSON, "api_forgot_password"},
     {HTTP_POST, "/api/v1/auth/reset-password", auth_reset_password, ROUTE_JSON, "api_reset_password"},
     {GET_OR_HEAD, "/api/v1/me", me_get, ROUTE_JSON, "api_me"},
+    {HTTP_PATCH, "/api/v1/me", selfapi_profile, ROUTE_JSON, "api_me_profile"},
+    {HTTP_DELETE, "/api/v1/me", selfapi_delete, ROUTE_JSON, "api_me_delete"},
+    {GET_OR_HEAD, "/api/v1/me/sessions", selfapi_sessions, ROUTE_JSON, "api_me_sessions"},
+    {HTTP_DELETE, "/api/v1/me/sessions/{id}", selfapi_session_end, ROUTE_JSON, "api_me_session_end"},
+    {HTTP_POST, "/api/v1/me/email", selfapi_email, ROUTE_JSON, "api_me_email"},
+    {HTTP_POST, "/api/v1/me/email/verify", selfapi_email_verify, ROUTE_JSON, "api_me_email_verify"},
     {GET_OR_HEAD, "/api/v1/openapi.json", openapi_get, ROUTE_JSON | ROUTE_BARE, "api_openapi"},
     {HTTP_POST, "/auth/signup", auth_register, ROUTE_JSON, "auth_signup"},
     {HTTP_POST, "/auth/signin", auth_login, ROUTE_JSON, "auth_signin"},

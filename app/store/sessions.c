@@ -707,7 +707,8 @@ out:
 static const char update_profile_sql[] =
     "UPDATE gatehouse.sessions SET name = coalesce($3, name), tier = coalesce($4, tier),"
     " groups = CASE WHEN $5::json IS NULL THEN groups"
-    "  ELSE ARRAY(SELECT json_array_elements_text($5::json)) END"
+    "  ELSE ARRAY(SELECT json_array_elements_text($5::json)) END,"
+    " email = coalesce($6, email)"
     " WHERE tenant_id = $1::bigint AND user_sub = $2";
 
 /* Applies a profile change (a new tier after an admin's decision, new
@@ -726,11 +727,11 @@ enum store_result sess_update_profile(long long tenant_id, const char *sub,
 
     pg_query_init(&q);
     if (tenant_id <= 0 || !field_ok(sub, true) || !field_ok(p->name, false) ||
-        !field_ok(p->tier, false) ||
+        !field_ok(p->tier, false) || !field_ok(p->email, false) ||
         (p->set_groups && !(groups = groups_json(p->groups, p->ngroups))))
         goto out;
     const char *const params[] = {pg_num_text(tenant, tenant_id), sub, p->name, p->tier,
-                                  groups};
+                                  groups, p->email};
     rc = pg_query_run(&q, update_profile_sql, sizeof params / sizeof params[0], params)
              ? STORE_OK
              : pg_store_result(&q);
@@ -862,5 +863,202 @@ enum store_result sess_sweep(time_t now, long long *deleted)
     pg_query_cleanup(&q);
     if (deleted)
         *deleted = total;
+    return rc;
+}
+
+/* ---- a user's devices and re-authentication ------------------------------ */
+
+/* A session is named on "Your devices" by a handle derived from its id
+ * hash (SHA-256 again, cut to DEVICE_HANDLE_LEN hex characters), never by
+ * the id hash itself: the handle goes into forms and logs, and neither it
+ * nor the hash lets anyone in, but the hash is the table's key and stays
+ * there. Every statement below also names the tenant and the user, so a
+ * handle of another person's session matches nothing. */
+#define HANDLE_SQL "encode(substring(sha256(id_hash) FROM 1 FOR 16), 'hex')"
+
+static bool handle_ok(const char *handle)
+{
+    if (!handle || strlen(handle) != DEVICE_HANDLE_LEN)
+        return false;
+    for (const char *c = handle; *c; c++)
+        if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f')))
+            return false;
+    return true;
+}
+
+/* Lists the live sessions of user sub in tenant_id, newest first, at most
+ * DEVICES_MAX, into *out (an array in a) and *n; current (may be NULL)
+ * marks the session asking. STORE_OK (also for none), STORE_UNAVAILABLE or
+ * STORE_ERROR. */
+enum store_result sess_list_user(long long tenant_id, const char *sub,
+                                 const struct sess_session *current, time_t now,
+                                 struct arena *a, struct sess_device **out, size_t *n)
+{
+    char tenant[NUM_TEXT_MAX], at[NUM_TEXT_MAX], limit[NUM_TEXT_MAX];
+    char current_hex[HASH_HEX_LEN + 1];
+    struct pg_query q;
+    enum store_result rc = STORE_ERROR;
+
+    *out = NULL;
+    *n = 0;
+    if (tenant_id <= 0 || !field_ok(sub, true))
+        return STORE_ERROR;
+    pg_query_init(&q);
+    const char *const params[] = {
+        pg_num_text(tenant, tenant_id), sub, pg_num_text(at, now),
+        pg_num_text(limit, DEVICES_MAX),
+        current ? hex_encode(current->id_hash, sizeof current->id_hash, current_hex) : NULL};
+    if (!pg_query_run(&q,
+                      "SELECT " HANDLE_SQL ", user_agent, client_addr, " EPOCH("created_at")
+                      ", " EPOCH("last_seen_at") ", remember,"
+                      " ($5::text IS NOT NULL AND id_hash = decode($5, 'hex'))"
+                      " FROM gatehouse.sessions WHERE tenant_id = $1::bigint AND user_sub = $2"
+                      " AND idle_expires_at > to_timestamp($3::bigint)"
+                      " AND absolute_expires_at > to_timestamp($3::bigint)"
+                      " ORDER BY last_seen_at DESC LIMIT $4::int",
+                      5, params)) {
+        rc = pg_store_result(&q);
+        goto out;
+    }
+    int rows = pg_query_rows(&q);
+    struct sess_device *d = arena_alloc(a, sizeof(*d) * (size_t)(rows ? rows : 1));
+    for (int i = 0; i < rows; i++) {
+        d[i].user_agent = pg_query_is_null(&q, i, 1) ? NULL
+                                                     : arena_strdup(a, pg_query_value(&q, i, 1));
+        d[i].client_addr = pg_query_is_null(&q, i, 2)
+                               ? NULL
+                               : arena_strdup(a, pg_query_value(&q, i, 2));
+        d[i].handle = arena_strdup(a, pg_query_value(&q, i, 0));
+        d[i].created_at = (time_t)strtoll(pg_query_value(&q, i, 3), NULL, 10);
+        d[i].last_seen_at = (time_t)strtoll(pg_query_value(&q, i, 4), NULL, 10);
+        d[i].remember = pg_query_value(&q, i, 5)[0] == 't';
+        d[i].current = pg_query_value(&q, i, 6)[0] == 't';
+    }
+    *out = d;
+    *n = (size_t)rows;
+    rc = STORE_OK;
+out:
+    pg_query_cleanup(&q);
+    return rc;
+}
+
+/* fill_gone makes *gone a session of which only the id hash and the sealed
+ * refresh token are known (both hex, from a RETURNING clause), enough for
+ * sess_refresh_token. False when they do not decode. */
+static bool fill_gone(const struct pg_query *q, int row, long long tenant_id, struct arena *a,
+                      struct sess_session *gone)
+{
+    memset(gone, 0, sizeof *gone);
+    gone->tenant_id = tenant_id;
+    if (!hex_decode(pg_query_value(q, row, 0), pg_query_len(q, row, 0), gone->id_hash,
+                    sizeof gone->id_hash))
+        return false;
+    if (pg_query_is_null(q, row, 1))
+        return true;
+    size_t hex_len = pg_query_len(q, row, 1);
+    unsigned char *sealed = arena_alloc(a, hex_len / 2 + 1);
+    if (!hex_decode(pg_query_value(q, row, 1), hex_len, sealed, hex_len / 2))
+        return false;
+    gone->refresh_sealed = sealed;
+    gone->refresh_sealed_len = hex_len / 2;
+    return true;
+}
+
+/* Ends user sub's sessions in tenant_id: the one named handle, or, with
+ * handle NULL, every one but keep (which must then be given). Each ended
+ * session is returned in (*gone)[0..*n) with its sealed refresh token, for
+ * revoking at Cognito. STORE_OK (at least one ended), STORE_NOT_FOUND
+ * (none: a malformed handle, another person's, already ended),
+ * STORE_UNAVAILABLE or STORE_ERROR. */
+enum store_result sess_end_devices(long long tenant_id, const char *sub, const char *handle,
+                                   const struct sess_session *keep, struct arena *a,
+                                   struct sess_session **gone, size_t *n)
+{
+    char tenant[NUM_TEXT_MAX], keep_hex[HASH_HEX_LEN + 1];
+    struct pg_query q;
+    enum store_result rc = STORE_NOT_FOUND;
+
+    *gone = NULL;
+    *n = 0;
+    if (tenant_id <= 0 || !field_ok(sub, true))
+        return STORE_ERROR;
+    if (handle ? !handle_ok(handle) : !keep)
+        return handle ? STORE_NOT_FOUND : STORE_ERROR;
+    pg_query_init(&q);
+    const char *const params[] = {
+        pg_num_text(tenant, tenant_id), sub, handle,
+        keep ? hex_encode(keep->id_hash, sizeof keep->id_hash, keep_hex) : NULL};
+    if (!pg_query_run(&q,
+                      "DELETE FROM gatehouse.sessions WHERE tenant_id = $1::bigint"
+                      " AND user_sub = $2"
+                      " AND ($3::text IS NULL OR " HANDLE_SQL " = $3)"
+                      " AND ($4::text IS NULL OR id_hash <> decode($4, 'hex'))"
+                      " RETURNING encode(id_hash, 'hex'), encode(refresh_token_enc, 'hex')",
+                      4, params)) {
+        rc = pg_store_result(&q);
+        goto out;
+    }
+    int rows = pg_query_rows(&q);
+    struct sess_session *g = arena_alloc(a, sizeof(*g) * (size_t)(rows ? rows : 1));
+    size_t kept = 0;
+    for (int i = 0; i < rows; i++) {
+        if (fill_gone(&q, i, tenant_id, a, &g[kept]))
+            shcache_forget(SHCACHE_SESSIONS, g[kept++].id_hash);
+    }
+    forget_user(tenant_id, sub);
+    *gone = g;
+    *n = kept;
+    rc = rows > 0 ? STORE_OK : STORE_NOT_FOUND;
+out:
+    pg_query_cleanup(&q);
+    return rc;
+}
+
+/* Notes on session s that its user proved their password at `at`.
+ * STORE_OK, STORE_NOT_FOUND (the session is gone), STORE_UNAVAILABLE or
+ * STORE_ERROR. */
+enum store_result sess_set_reauth(const struct sess_session *s, time_t at)
+{
+    char hash_hex[HASH_HEX_LEN + 1], tenant[NUM_TEXT_MAX], when[NUM_TEXT_MAX];
+    struct pg_query q;
+    enum store_result rc;
+
+    pg_query_init(&q);
+    const char *const params[] = {hex_encode(s->id_hash, sizeof s->id_hash, hash_hex),
+                                  pg_num_text(tenant, s->tenant_id), pg_num_text(when, at)};
+    if (!pg_query_run(&q,
+                      "UPDATE gatehouse.sessions SET reauth_at = to_timestamp($3::bigint)"
+                      " WHERE id_hash = decode($1, 'hex') AND tenant_id = $2::bigint",
+                      3, params))
+        rc = pg_store_result(&q);
+    else
+        rc = pg_query_affected(&q) == 1 ? STORE_OK : STORE_NOT_FOUND;
+    pg_query_cleanup(&q);
+    return rc;
+}
+
+/* Reads when s's user last proved their password on this session into
+ * *at (0: never). Read from the row, not the cache, as it guards the
+ * sensitive steps. STORE_OK, STORE_NOT_FOUND, STORE_UNAVAILABLE. */
+enum store_result sess_reauth_at(const struct sess_session *s, time_t *at)
+{
+    char hash_hex[HASH_HEX_LEN + 1], tenant[NUM_TEXT_MAX];
+    struct pg_query q;
+    enum store_result rc = STORE_NOT_FOUND;
+
+    *at = 0;
+    pg_query_init(&q);
+    const char *const params[] = {hex_encode(s->id_hash, sizeof s->id_hash, hash_hex),
+                                  pg_num_text(tenant, s->tenant_id)};
+    if (!pg_query_run(&q,
+                      "SELECT coalesce(" EPOCH("reauth_at") ", 0) FROM gatehouse.sessions"
+                      " WHERE id_hash = decode($1, 'hex') AND tenant_id = $2::bigint",
+                      2, params))
+        rc = pg_store_result(&q);
+    else if (pg_query_rows(&q) == 1) {
+        *at = (time_t)strtoll(pg_query_value(&q, 0, 0), NULL, 10);
+        rc = STORE_OK;
+    }
+    pg_query_cleanup(&q);
     return rc;
 }

@@ -40,6 +40,7 @@ struct sess_new { /* what a login knows; user_agent and client_addr may be NULL 
 
 struct sess_profile { /* NULL fields and !set_groups leave a value as it is */
     const char *name, *tier;
+    const char *email; /* a verified new email (account self-service) */
     const char *const *groups;
     size_t ngroups;
     bool set_groups;
@@ -77,6 +78,23 @@ enum store_result sess_delete(const char *cookie, long long tenant_id);
 enum store_result sess_delete_user(long long tenant_id, const char *sub,
                                    const struct sess_session *keep, long long *deleted);
 enum store_result sess_sweep(time_t now, long long *deleted);
+
+/* One of a user's sessions as "Your devices" lists it (strings in the
+ * caller's arena; user_agent and client_addr NULL when unknown). */
+struct sess_device {
+    const char *handle; /* DEVICE_HANDLE_LEN hex characters; names it to sess_end_devices */
+    const char *user_agent, *client_addr;
+    time_t created_at, last_seen_at;
+    bool remember, current;
+};
+enum store_result sess_list_user(long long tenant_id, const char *sub,
+                                 const struct sess_session *current, time_t now,
+                                 struct arena *a, struct sess_device **out, size_t *n);
+enum store_result sess_end_devices(long long tenant_id, const char *sub, const char *handle,
+                                   const struct sess_session *keep, struct arena *a,
+                                   struct sess_session **gone, size_t *n);
+enum store_result sess_set_reauth(const struct sess_session *s, time_t at);
+enum store_result sess_reauth_at(const struct sess_session *s, time_t *at);
 
 
 #endif

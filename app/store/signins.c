@@ -18,6 +18,7 @@
  * refresh token goes into the caller's buffer, which the caller wipes. */
 #include "store/signins.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,10 @@
 
 #define HASH_HEX_LEN (2 * SEAL_SHA256_BYTES)
 #define FIELD_MAX 256 /* a sub, a user name or a jti */
+#define SIGNIN_USER_AGENT_MAX 512 /* bytes of User-Agent kept, as for sessions */
+#define SIGNIN_CLIENT_ADDR_MAX 64 /* an IPv6 address with zone */
+/* How "Your devices" names a sign-in: as store/sessions names a session. */
+#define HANDLE_SQL "encode(substring(sha256(id_hash) FROM 1 FOR 16), 'hex')"
 
 /* token_hash keys a refresh token: its SHA-256, as hex for the statements. */
 static bool token_hash(const char *token, unsigned char hash[SEAL_SHA256_BYTES],
@@ -58,24 +63,32 @@ enum store_result signins_record(const struct signins_new *in, time_t now)
         !pg_field_ok(in->sub, FIELD_MAX, true) || !pg_field_ok(in->username, FIELD_MAX, true) ||
         !pg_field_ok(in->access_jti, FIELD_MAX, false))
         return STORE_ERROR;
+    /* What the device page shows is kept only when it is clean text: a
+     * header that is not is dropped, not a reason to refuse the login. */
+    const char *user_agent = pg_field_ok(in->user_agent, SIGNIN_USER_AGENT_MAX, true)
+                                 ? in->user_agent : NULL;
+    const char *client_addr = pg_field_ok(in->client_addr, SIGNIN_CLIENT_ADDR_MAX, true)
+                                  ? in->client_addr : NULL;
     /* Nothing is sealed into an arena here: only the hex text is needed. */
     char *sealed = sealed_hex(in->refresh_token, hash, NULL, NULL, NULL, &failed);
     if (failed)
         goto out;
     const char *const params[] = {hash_hex, pg_num_text(tenant, in->tenant_id), in->sub,
                                   in->username, sealed, in->access_jti, pg_num_text(at, now),
-                                  pg_num_text(until, now + API_SIGNIN_IDLE_S)};
+                                  pg_num_text(until, now + API_SIGNIN_IDLE_S), user_agent,
+                                  client_addr};
     pg_query_init(&q);
     if (pg_query_run(&q,
                      "WITH gone AS (DELETE FROM gatehouse.api_signins"
                      " WHERE expires_at <= to_timestamp($7::bigint))"
                      " INSERT INTO gatehouse.api_signins (id_hash, tenant_id, user_sub, username,"
-                     " refresh_token_enc, access_jti, created_at, last_used_at, expires_at)"
+                     " refresh_token_enc, access_jti, created_at, last_used_at, expires_at,"
+                     " user_agent, client_addr)"
                      " VALUES (decode($1, 'hex'), $2::bigint, $3, $4, decode($5, 'hex'), $6,"
                      " to_timestamp($7::bigint), to_timestamp($7::bigint),"
-                     " to_timestamp($8::bigint))"
+                     " to_timestamp($8::bigint), $9, $10)"
                      " ON CONFLICT (id_hash) DO NOTHING",
-                     8, params))
+                     10, params))
         rc = STORE_OK;
     else
         rc = pg_store_result(&q);
@@ -224,6 +237,108 @@ enum store_result signins_end_user(long long tenant_id, const char *sub, long lo
         rc = pg_store_result(&q);
     else if (ended)
         *ended = pg_query_affected(&q);
+    pg_query_cleanup(&q);
+    return rc;
+}
+
+/* Lists user sub's live API sign-ins at tenant_id, last used first, at most
+ * DEVICES_MAX, into *out (an array in a) and *n. STORE_OK (also for none),
+ * STORE_UNAVAILABLE or STORE_ERROR. */
+enum store_result signins_list_user(long long tenant_id, const char *sub, time_t now,
+                                    struct arena *a, struct signins_device **out, size_t *n)
+{
+    char tenant[NUM_TEXT_MAX], at[NUM_TEXT_MAX], limit[NUM_TEXT_MAX];
+    struct pg_query q;
+    enum store_result rc = STORE_OK;
+
+    *out = NULL;
+    *n = 0;
+    if (!pg_field_ok(sub, FIELD_MAX, true))
+        return STORE_ERROR;
+    const char *const params[] = {pg_num_text(tenant, tenant_id), sub, pg_num_text(at, now),
+                                  pg_num_text(limit, DEVICES_MAX)};
+    pg_query_init(&q);
+    if (!pg_query_run(&q,
+                      "SELECT " HANDLE_SQL ", user_agent, client_addr,"
+                      " extract(epoch FROM created_at)::bigint,"
+                      " extract(epoch FROM last_used_at)::bigint"
+                      " FROM gatehouse.api_signins WHERE tenant_id = $1::bigint"
+                      " AND user_sub = $2 AND expires_at > to_timestamp($3::bigint)"
+                      " ORDER BY last_used_at DESC LIMIT $4::int",
+                      4, params)) {
+        rc = pg_store_result(&q);
+        goto out;
+    }
+    int rows = pg_query_rows(&q);
+    struct signins_device *d = arena_alloc(a, sizeof(*d) * (size_t)(rows ? rows : 1));
+    for (int i = 0; i < rows; i++) {
+        d[i].handle = arena_strdup(a, pg_query_value(&q, i, 0));
+        d[i].user_agent = pg_query_is_null(&q, i, 1) ? NULL
+                                                     : arena_strdup(a, pg_query_value(&q, i, 1));
+        d[i].client_addr = pg_query_is_null(&q, i, 2)
+                               ? NULL
+                               : arena_strdup(a, pg_query_value(&q, i, 2));
+        d[i].created_at = (time_t)strtoll(pg_query_value(&q, i, 3), NULL, 10);
+        d[i].last_used_at = (time_t)strtoll(pg_query_value(&q, i, 4), NULL, 10);
+    }
+    *out = d;
+    *n = (size_t)rows;
+out:
+    pg_query_cleanup(&q);
+    return rc;
+}
+
+/* Ends user sub's API sign-in named handle at tenant_id (a malformed or
+ * another person's handle matches nothing: STORE_NOT_FOUND). Its refresh
+ * token is opened into refresh_out ("" when it does not open) for revoking
+ * at Cognito, and the jti of the last access token it gave out copied into
+ * jti_out ("" when none), for the bearer denylist. */
+enum store_result signins_end_handle(long long tenant_id, const char *sub, const char *handle,
+                                     char *refresh_out, size_t refresh_len, char *jti_out,
+                                     size_t jti_len)
+{
+    char tenant[NUM_TEXT_MAX];
+    struct pg_query q;
+    enum store_result rc;
+
+    if (refresh_len)
+        refresh_out[0] = '\0';
+    if (jti_len)
+        jti_out[0] = '\0';
+    if (!pg_field_ok(sub, FIELD_MAX, true))
+        return STORE_ERROR;
+    if (!handle || strlen(handle) != DEVICE_HANDLE_LEN ||
+        strspn(handle, "0123456789abcdef") != DEVICE_HANDLE_LEN)
+        return STORE_NOT_FOUND;
+    const char *const params[] = {pg_num_text(tenant, tenant_id), sub, handle};
+    pg_query_init(&q);
+    if (!pg_query_run(&q,
+                      "DELETE FROM gatehouse.api_signins"
+                      " WHERE tenant_id = $1::bigint AND user_sub = $2 AND " HANDLE_SQL " = $3"
+                      " RETURNING encode(id_hash, 'hex'), encode(refresh_token_enc, 'hex'),"
+                      " access_jti",
+                      3, params)) {
+        rc = pg_store_result(&q);
+    } else if (pg_query_rows(&q) < 1) {
+        rc = STORE_NOT_FOUND;
+    } else {
+        unsigned char row_hash[SEAL_SHA256_BYTES];
+        size_t hex_len = pg_query_len(&q, 0, 1), len = hex_len / 2;
+        struct arena a;
+        arena_init(&a);
+        unsigned char *sealed = arena_alloc(&a, len + 1);
+        if (!hex_decode(pg_query_value(&q, 0, 0), pg_query_len(&q, 0, 0), row_hash,
+                        sizeof row_hash) ||
+            !hex_decode(pg_query_value(&q, 0, 1), hex_len, sealed, len) ||
+            !sealed_open(sealed, len, row_hash, refresh_out, refresh_len)) {
+            if (refresh_len)
+                refresh_out[0] = '\0';
+        }
+        arena_free(&a);
+        if (!pg_query_is_null(&q, 0, 2) && jti_len)
+            snprintf(jti_out, jti_len, "%s", pg_query_value(&q, 0, 2));
+        rc = STORE_OK;
+    }
     pg_query_cleanup(&q);
     return rc;
 }

@@ -22,6 +22,13 @@ struct signins_new {
     long long tenant_id;
     const char *refresh_token, *sub, *username;
     const char *access_jti; /* of the access token handed out with it */
+    const char *user_agent, *client_addr; /* of the login; may be NULL */
+};
+
+struct signins_device { /* one sign-in as "Your devices" lists it; in the caller's arena */
+    const char *handle; /* DEVICE_HANDLE_LEN hex characters */
+    const char *user_agent, *client_addr; /* NULL when unknown */
+    time_t created_at, last_used_at;
 };
 
 struct signins_signin { /* in the caller's arena */
@@ -36,5 +43,10 @@ enum store_result signins_touch(long long tenant_id, const char *refresh_token,
 enum store_result signins_end(long long tenant_id, const char *sub, const char *refresh_token,
                               const char *access_jti, char *refresh_out, size_t refresh_len);
 enum store_result signins_end_user(long long tenant_id, const char *sub, long long *ended);
+enum store_result signins_list_user(long long tenant_id, const char *sub, time_t now,
+                                    struct arena *a, struct signins_device **out, size_t *n);
+enum store_result signins_end_handle(long long tenant_id, const char *sub, const char *handle,
+                                     char *refresh_out, size_t refresh_len, char *jti_out,
+                                     size_t jti_len);
 
 #endif

@@ -164,7 +164,8 @@ enum store_result users_upsert(const char *tenant, const struct users_user *u, t
                                   u->enabled ? "true" : "false", pg_num_text(at, now),
                                   pg_num_text(created, created_at)};
     if (!pg_begin(&q) ||
-        !pg_query_run_tenant(&q, tenant, "DELETE FROM users WHERE email = $1 AND sub <> $2",
+        !pg_query_run_tenant(&q, tenant, "DELETE FROM users WHERE email = $1 AND sub <> $2"
+                             " AND deleted_at IS NULL",
                              2, stale) ||
         !pg_query_run_tenant(&q, tenant, upsert_sql[how], 8, params) || !pg_commit(&q)) {
         rc = pg_store_result(&q);
@@ -277,7 +278,8 @@ enum store_result users_get_by_email(const char *tenant, const char *email,
         return STORE_NOT_FOUND;
     }
     folded = fold_email(email);
-    rc = get_one(tenant, "SELECT " USER_COLUMNS " FROM users WHERE email = $1", folded, a,
+    rc = get_one(tenant, "SELECT " USER_COLUMNS " FROM users WHERE email = $1 AND deleted_at IS NULL",
+                 folded, a,
                  out);
     free(folded);
     return rc;
@@ -446,5 +448,32 @@ enum store_result users_delete_unseen(const char *tenant, const char *sub, time_
         before);
     if (rc == STORE_OK)
         revoked_forget_user(tenant, sub);
+    return rc;
+}
+
+/* Marks user sub's mirror row deleted at now (the person deleted their
+ * account): the row stays, for the admins and the audit, but no longer
+ * holds its email against a new sign-up (sql/tenant/012). STORE_OK,
+ * STORE_NOT_FOUND (no row), STORE_UNAVAILABLE or STORE_ERROR. */
+enum store_result users_mark_deleted(const char *tenant, const char *sub, time_t now)
+{
+    char at[NUM_TEXT_MAX];
+    struct pg_query q;
+    enum store_result rc;
+
+    if (!field_ok(sub, true))
+        return STORE_ERROR;
+    const char *const params[] = {sub, pg_num_text(at, now)};
+    pg_query_init(&q);
+    if (!pg_query_run_tenant(&q, tenant,
+                             "UPDATE users SET deleted_at = to_timestamp($2::bigint),"
+                             " enabled = false, status = 'DELETED',"
+                             " updated_at = to_timestamp($2::bigint) WHERE sub = $1",
+                             2, params))
+        rc = pg_store_result(&q);
+    else
+        rc = pg_query_affected(&q) == 1 ? STORE_OK : STORE_NOT_FOUND;
+    pg_query_cleanup(&q);
+    revoked_forget_user(tenant, sub);
     return rc;
 }

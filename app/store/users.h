@@ -73,6 +73,7 @@ enum store_result users_list(const char *tenant, const struct users_filter *f,
                              long long offset, int limit, struct arena *a,
                              struct users_page *out);
 enum store_result users_delete_unseen(const char *tenant, const char *sub, time_t before);
+enum store_result users_mark_deleted(const char *tenant, const char *sub, time_t now);
 
 
 #endif

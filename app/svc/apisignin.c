@@ -40,7 +40,7 @@ static enum cogerr err_of(enum store_result rc)
 }
 
 bool apisignin_start(const struct tenant *t, const struct cog_result *auth,
-                     const char *request_id)
+                     const char *user_agent, const char *client_addr, const char *request_id)
 {
     struct json_object *claims =
         jwt_stored_claims(cog_get(auth, "AuthenticationResult.AccessToken"));
@@ -50,6 +50,8 @@ bool apisignin_start(const struct tenant *t, const struct cog_result *auth,
         .sub = tokens_claim(claims, "sub"),
         .username = tokens_claim(claims, "username"),
         .access_jti = tokens_claim(claims, "jti"),
+        .user_agent = user_agent,
+        .client_addr = client_addr,
     };
     if (!in.username)
         in.username = in.sub;

@@ -18,10 +18,12 @@
 struct tenant;
 
 /* apisignin_start records the sign-in of a login's tokens (auth, an
- * AuthenticationResult with a refresh token). False when it could not be
- * recorded: the refresh token would be refused, so the login must fail. */
+ * AuthenticationResult with a refresh token), with the User-Agent and the
+ * address it came from (either may be NULL) for "Your devices". False when
+ * it could not be recorded: the refresh token would be refused, so the
+ * login must fail. */
 bool apisignin_start(const struct tenant *t, const struct cog_result *auth,
-                     const char *request_id);
+                     const char *user_agent, const char *client_addr, const char *request_id);
 /* apisignin_refresh trades refresh_token for new tokens when its sign-in is
  * still alive at t; a sign-in Cognito no longer honours is ended. out is as
  * signin_refresh leaves it; an unknown or ended sign-in is SIGNIN_REFUSED

@@ -105,6 +105,12 @@ static struct json_object *pool_request(const struct provision_request *r)
     const char *email[] = {"email"};
     json_object_object_add(req, "UsernameAttributes", strings(email, 1));
     json_object_object_add(req, "AutoVerifiedAttributes", strings(email, 1));
+    /* A new email is not the sign-in address until its code is entered:
+     * until then the old one stays (a typo cannot lock a person out, nor
+     * can a stolen session move the account to an address it owns). */
+    struct json_object *update = json_object_new_object();
+    json_object_object_add(update, "AttributesRequireVerificationBeforeUpdate", strings(email, 1));
+    json_object_object_add(req, "UserAttributeUpdateSettings", update);
 
     struct json_object *policy = json_object_new_object();
     json_object_object_add(policy, "MinimumLength", json_object_new_int(POOL_PASSWORD_MIN_LENGTH));

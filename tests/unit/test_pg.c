@@ -509,7 +509,7 @@ static void test_errors(void)
                              "INSERT INTO users (sub, email) VALUES ($1, $2)",
                              2, second) &&
             q.err == PG_ERR_CONSTRAINT && strcmp(q.sqlstate, "23505") == 0 &&
-            strcmp(q.constraint, "users_email_key") == 0 && q.result == NULL);
+            strcmp(q.constraint, "users_email_live_idx") == 0 && q.result == NULL);
     test_cond("error message is one line",
               strchr(q.errmsg, '\n') == NULL && q.errmsg[0]);
     test_cond("the insert did not happen",

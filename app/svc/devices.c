@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: MIT */
+/* devices: a person's own sessions and API sign-ins (see devices.h).
+ *
+ * Devices are named by handles the store derives from their keys, and
+ * every statement names the tenant and the signed-in user too: a handle
+ * from another person's page, or made up, ends nothing. Ending a device
+ * revokes its refresh token at Cognito rather than signing the user out
+ * globally, which would end the device asking as well. Bearer tokens of an
+ * API sign-in are denied by the jti of the last access token it gave out;
+ * "every other device" also puts a cut-off for all of the user's bearer
+ * tokens issued so far (the browser sessions do not use them). */
+#include "svc/devices.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "aws/cognito.h"
+#include "core/arena.h"
+#include "core/limits.h"
+#include "core/log.h"
+#include "core/seal.h"
+#include "store/revoked.h"
+#include "store/sessions.h"
+#include "store/signins.h"
+#include "store/tenants.h"
+#include "svc/svc.h"
+
+#define DESCRIPTION_MAX 64
+#define JTI_MAX 257 /* a jti as the signins table keeps it, and its NUL */
+
+static enum devices_outcome from_store(enum store_result r)
+{
+    switch (r) {
+    case STORE_OK:
+        return DEVICES_OK;
+    case STORE_NOT_FOUND:
+        return DEVICES_NOT_FOUND;
+    case STORE_UNAVAILABLE:
+        return DEVICES_UNAVAILABLE;
+    default:
+        return DEVICES_ERROR;
+    }
+}
+
+/* The first listed name found in the User-Agent wins, so the order matters:
+ * Edge and Opera say "Chrome" too, Chrome says "Safari", Android says
+ * "Linux" and iOS "Mac OS X". */
+static const struct { const char *token, *name; } browsers[] = {
+    {"Edg/", "Edge"},       {"EdgiOS/", "Edge"},     {"OPR/", "Opera"},
+    {"SamsungBrowser/", "Samsung Internet"},        {"Firefox/", "Firefox"},
+    {"FxiOS/", "Firefox"},  {"CriOS/", "Chrome"},    {"HeadlessChrome/", "Headless Chrome"},
+    {"Chrome/", "Chrome"},  {"Chromium/", "Chromium"}, {"Safari/", "Safari"},
+    {"curl/", "curl"},      {"node", "Node.js"},     {"okhttp/", "an Android app"},
+    {"python-requests/", "Python"},
+};
+static const struct { const char *token, *name; } systems[] = {
+    {"iPhone", "iOS"}, {"iPad", "iPadOS"}, {"Android", "Android"}, {"CrOS", "ChromeOS"},
+    {"Windows", "Windows"}, {"Mac OS X", "macOS"}, {"Macintosh", "macOS"},
+    {"Linux", "Linux"},
+};
+
+void devices_describe(const char *user_agent, char *out, size_t cap)
+{
+    const char *browser = NULL, *system = NULL;
+    for (size_t i = 0; user_agent && !browser && i < sizeof browsers / sizeof *browsers; i++)
+        if (strstr(user_agent, browsers[i].token))
+            browser = browsers[i].name;
+    for (size_t i = 0; user_agent && !system && i < sizeof systems / sizeof *systems; i++)
+        if (strstr(user_agent, systems[i].token))
+            system = systems[i].name;
+    if (browser && system)
+        snprintf(out, cap, "%s on %s", browser, system);
+    else if (browser || system)
+        snprintf(out, cap, "%s", browser ? browser : system);
+    else
+        snprintf(out, cap, "%s", user_agent && *user_agent ? "Unknown browser" : "Unknown device");
+}
+
+static const char *describe(struct arena *a, const char *user_agent)
+{
+    char text[DESCRIPTION_MAX];
+    devices_describe(user_agent, text, sizeof text);
+    return arena_strdup(a, text);
+}
+
+enum devices_outcome devices_list(const struct tenant *t, const char *sub,
+                                  const struct sess_session *current, struct arena *a,
+                                  struct devices_item **out, size_t *n)
+{
+    struct sess_device *browsers_found = NULL;
+    struct signins_device *apis = NULL;
+    size_t nb = 0, na = 0;
+    time_t now = time(NULL);
+    enum store_result rc;
+
+    *out = NULL;
+    *n = 0;
+    if ((rc = sess_list_user(t->id, sub, current, now, a, &browsers_found, &nb)) != STORE_OK ||
+        (rc = signins_list_user(t->id, sub, now, a, &apis, &na)) != STORE_OK)
+        return from_store(rc);
+    struct devices_item *items = arena_alloc(a, sizeof(*items) * (nb + na + 1));
+    size_t k = 0;
+    /* This device first, then the others as the store ordered them. */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < nb; i++) {
+            if (browsers_found[i].current != (pass == 0))
+                continue;
+            items[k++] = (struct devices_item){
+                .kind = DEVICES_BROWSER,
+                .handle = browsers_found[i].handle,
+                .description = describe(a, browsers_found[i].user_agent),
+                .client_addr = browsers_found[i].client_addr,
+                .signed_in_at = browsers_found[i].created_at,
+                .last_seen_at = browsers_found[i].last_seen_at,
+                .remember = browsers_found[i].remember,
+                .current = browsers_found[i].current};
+        }
+    for (size_t i = 0; i < na; i++)
+        items[k++] = (struct devices_item){
+            .kind = DEVICES_API,
+            .handle = apis[i].handle,
+            .description = describe(a, apis[i].user_agent),
+            .client_addr = apis[i].client_addr,
+            .signed_in_at = apis[i].created_at,
+            .last_seen_at = apis[i].last_used_at,
+            .remember = true};
+    *out = items;
+    *n = k;
+    return DEVICES_OK;
+}
+
+static void revoke_refresh(const struct tenant *t, const char *refresh, const char *request_id)
+{
+    if (!refresh || !*refresh)
+        return;
+    struct cog_client c;
+    struct cog_result r;
+    svc_client(t, &c);
+    struct cog_params p = {.refresh_token = refresh};
+    if (cog_run(&c, COG_REVOKE_TOKEN, &p, &r) < 0)
+        log_event(LOG_INFO, "device_refresh_not_revoked", "id=%s type=%s", request_id,
+                  r.type[0] ? r.type : "-");
+    cog_result_free(&r);
+}
+
+/* end_browsers revokes at Cognito the refresh tokens of sessions the store
+ * has just deleted. */
+static void end_browsers(const struct tenant *t, const struct sess_session *gone, size_t n,
+                         const char *request_id)
+{
+    for (size_t i = 0; i < n; i++) {
+        char refresh[REFRESH_TOKEN_MAX];
+        if (sess_refresh_token(&gone[i], refresh, sizeof refresh) == STORE_OK)
+            revoke_refresh(t, refresh, request_id);
+        seal_wipe(refresh, sizeof refresh);
+    }
+}
+
+/* end_api ends one API sign-in: its row, its refresh token at Cognito, and
+ * the last access token it gave out in the bearer denylist. */
+static enum store_result end_api(const struct tenant *t, const char *sub, const char *handle,
+                                 const char *request_id)
+{
+    char refresh[REFRESH_TOKEN_MAX], jti[JTI_MAX];
+    enum store_result rc =
+        signins_end_handle(t->id, sub, handle, refresh, sizeof refresh, jti, sizeof jti);
+    if (rc == STORE_OK) {
+        revoke_refresh(t, refresh, request_id);
+        if (jti[0]) {
+            time_t now = time(NULL);
+            struct revoked_token r = {.sub = sub, .jti = jti, .iat = now,
+                                      .exp = now + REVOKED_ACCESS_LIFETIME_MAX_S};
+            if (revoked_sign_out(t->slug, &r, now) != STORE_OK)
+                log_event(LOG_WARN, "revocation_not_recorded", "id=%s", request_id);
+        }
+    }
+    seal_wipe(refresh, sizeof refresh);
+    return rc;
+}
+
+enum devices_outcome devices_end(const struct tenant *t, const char *sub,
+                                 enum devices_kind kind, const char *handle,
+                                 const struct sess_session *current, const char *request_id)
+{
+    enum store_result rc;
+    if (kind == DEVICES_API) {
+        rc = end_api(t, sub, handle, request_id);
+    } else {
+        struct arena a;
+        struct sess_session *gone = NULL;
+        size_t n = 0;
+        arena_init(&a);
+        /* The session asking is kept out of the statement (keep): a handle
+         * naming it ends nothing. */
+        rc = sess_end_devices(t->id, sub, handle, current, &a, &gone, &n);
+        end_browsers(t, gone, n, request_id);
+        arena_free(&a);
+    }
+    log_event(rc == STORE_OK ? LOG_INFO : LOG_WARN, "device_signed_out",
+              "id=%s tenant=%s kind=%s result=%d", request_id, t->slug,
+              kind == DEVICES_API ? "api" : "browser", (int)rc);
+    return from_store(rc);
+}
+
+enum devices_outcome devices_end_others(const struct tenant *t, const struct sess_session *current,
+                                        const char *request_id, long long *ended)
+{
+    struct arena a;
+    struct sess_session *gone = NULL;
+    struct signins_device *apis = NULL;
+    size_t nb = 0, na = 0;
+    long long total = 0, rest = 0;
+    time_t now = time(NULL);
+    enum devices_outcome result = DEVICES_OK;
+    enum store_result rc;
+
+    arena_init(&a);
+    rc = sess_end_devices(t->id, current->sub, NULL, current, &a, &gone, &nb);
+    if (rc != STORE_OK && rc != STORE_NOT_FOUND)
+        result = from_store(rc);
+    end_browsers(t, gone, nb, request_id);
+    total += (long long)nb;
+    /* API sign-ins one by one, so each refresh token is revoked at
+     * Cognito; then whatever is left (more than a page of them). */
+    if (signins_list_user(t->id, current->sub, now, &a, &apis, &na) == STORE_OK)
+        for (size_t i = 0; i < na; i++)
+            if (end_api(t, current->sub, apis[i].handle, request_id) == STORE_OK)
+                total++;
+    if ((rc = signins_end_user(t->id, current->sub, &rest)) != STORE_OK)
+        result = from_store(rc);
+    total += rest;
+    /* Every bearer token issued until now is refused (browsers hold none). */
+    if ((rc = revoked_sign_out_user(t->slug, current->sub, now + 1, now)) != STORE_OK)
+        result = from_store(rc);
+    log_event(LOG_INFO, "other_devices_signed_out", "id=%s tenant=%s ended=%lld", request_id,
+              t->slug, total);
+    if (ended)
+        *ended = total;
+    arena_free(&a);
+    return result;
+}
