@@ -43,6 +43,11 @@ enum cog_op {                    /* what each needs from struct cog_params */
     COG_ADMIN_LIST_GROUPS,       /* username */
     COG_ADMIN_GLOBAL_SIGN_OUT,   /* username: every sign-in of the user ends */
     COG_DESCRIBE_CLIENT,         /* nothing: the client's pool and app client */
+    COG_MFA_ASSOCIATE,           /* access_token: a new TOTP secret (SecretCode) */
+    COG_MFA_VERIFY,              /* access_token, code, device_name (may be NULL) */
+    COG_MFA_ENABLE,              /* access_token: TOTP enabled and preferred */
+    COG_MFA_DISABLE,             /* access_token: TOTP disabled */
+    COG_MFA_ANSWER,              /* username, code, session (SOFTWARE_TOKEN_MFA) */
     COG_OP_COUNT
 };
 
@@ -51,6 +56,7 @@ struct cog_attr { const char *name, *value; };
 struct cog_params { /* all borrowed for the call; unused ones stay NULL */
     const char *username, *password, *previous_password, *code;
     const char *access_token, *refresh_token, *session, *group;
+    const char *device_name; /* COG_MFA_VERIFY: a name the user gives the device */
     const struct cog_attr *attrs;
     size_t n_attrs;
 };

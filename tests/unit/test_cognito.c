@@ -256,6 +256,9 @@ static const char *const public_ops[] = {
     "ConfirmForgotPassword",
     "GlobalSignOut",
     "RevokeToken",
+    "AssociateSoftwareToken",
+    "VerifySoftwareToken",
+    "SetUserMFAPreference",
 };
 static const char *const admin_ops[] = {
     "AdminGetUser",           "AdminUpdateUserAttributes", "ListUsers",      "AdminCreateUser",
@@ -266,7 +269,7 @@ static const char *const admin_ops[] = {
 /* Each would send a second email or create a second thing. */
 static const char *const never_retried[] = {
     "SignUp",      "AdminCreateUser", "CreateUserPool",         "CreateUserPoolClient",
-    "CreateGroup", "ForgotPassword",  "ResendConfirmationCode",
+    "CreateGroup", "ForgotPassword",  "ResendConfirmationCode", "AssociateSoftwareToken",
 };
 static const char *const reads[] = {
     "GetUser",          "InitiateAuth",           "AdminGetUser",
