@@ -36,6 +36,11 @@ static const struct {
     {"password_changed_login", "success", "Your password has been changed and every session signed out. Log in with the new one."},
     {"login_required", "info", "Please log in to continue."},
     {"session_expired", "warning", "Your session has ended. Please log in again."},
+    {"mfa_expired", "warning", "The sign-in took too long. Please log in again."},
+    {"mfa_on", "success", "Two-step verification is on. You will be asked for a code from your authenticator app when you log in."},
+    {"mfa_off", "success", "Two-step verification is off."},
+    {"reauth_needed", "info", "For your security, please enter your password again to continue."},
+    {"reauth_done", "success", "Thank you. You can go on for the next few minutes without entering your password again."},
 };
 
 static void send(struct response *resp, const char *value, long max_age)

@@ -31,7 +31,9 @@
 #include "pages/login.h"
 #include "pages/logout.h"
 #include "pages/myfiles.h"
+#include "pages/reauth.h"
 #include "pages/reset.h"
+#include "pages/security.h"
 #include "pages/signup.h"
 
 #define GET_OR_HEAD (HTTP_GET | HTTP_HEAD)
@@ -48,6 +50,8 @@ static const struct route routes[] = {
     {HTTP_POST, "/login", login_submit, 0, "login_submit"},
     {GET_OR_HEAD, "/login/new-password", login_new_password_form, 0, "login_new_password"},
     {HTTP_POST, "/login/new-password", login_new_password_submit, 0, "login_new_password_submit"},
+    {GET_OR_HEAD, "/login/mfa", login_mfa_form, 0, "login_mfa"},
+    {HTTP_POST, "/login/mfa", login_mfa_submit, 0, "login_mfa_submit"},
     {HTTP_POST, "/logout", logout_submit, 0, "logout"},
     {GET_OR_HEAD, "/forgot", forgot_form, 0, "forgot"},
     {HTTP_POST, "/forgot", forgot_submit, 0, "forgot_submit"},
@@ -55,6 +59,12 @@ static const struct route routes[] = {
     {HTTP_POST, "/reset", reset_submit, 0, "reset_submit"},
     {GET_OR_HEAD, "/account", account_page, ROUTE_LOGIN, "account"},
     {HTTP_POST, "/account/password", account_password, ROUTE_LOGIN, "account_password"},
+    {GET_OR_HEAD, "/account/security", security_page, ROUTE_LOGIN, "account_security"},
+    {HTTP_POST, "/account/security/mfa/start", security_mfa_start, ROUTE_LOGIN, "account_mfa_start"},
+    {HTTP_POST, "/account/security/mfa/verify", security_mfa_verify, ROUTE_LOGIN, "account_mfa_verify"},
+    {HTTP_POST, "/account/security/mfa/disable", security_mfa_disable, ROUTE_LOGIN, "account_mfa_disable"},
+    {GET_OR_HEAD, "/account/reauth", reauth_form, ROUTE_LOGIN, "account_reauth"},
+    {HTTP_POST, "/account/reauth", reauth_submit, ROUTE_LOGIN, "account_reauth_submit"},
     /* ---- admin panel (pages/admin) ---- */
     {GET_OR_HEAD, "/admin", admin_home, ROUTE_ADMIN, "admin"},
     {GET_OR_HEAD, "/admin/users", admin_users_page, ROUTE_ADMIN, "admin_users"},

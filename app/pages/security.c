@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/* security: the account's security page (see security.h).
+ *
+ * Whether TOTP is on is asked of Cognito (GetUser with the session's
+ * access token) each time the page opens: the page is rarely visited and
+ * must not show a stale state after an admin's reset. The secret of an
+ * enrolment is shown once, in the answer to the POST that made it (as a
+ * QR code drawn here, and as text), never stored by gatehouse: a wrong
+ * first code means starting again with a new secret or trying the next
+ * code. Turning TOTP off needs a recent password (pages/reauth.h). */
+#include "pages/security.h"
+
+#include <json-c/json.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/limits.h"
+#include "core/log.h"
+#include "pages/fields.h"
+#include "pages/qrsvg.h"
+#include "pages/reauth.h"
+#include "pages/render.h"
+#include "store/sessions.h"
+#include "store/tenants.h"
+#include "svc/input.h"
+#include "svc/mfa.h"
+#include "svc/session.h"
+
+#define TEMPLATE "security"
+#define HERE "/account/security"
+
+static struct json_object *security_context(struct request *req)
+{
+    struct json_object *ctx = render_context(req, "Security");
+    struct json_object *fields = json_object_new_object();
+    fields_add(fields, "code", "6-digit code from the app", "text", NULL, "one-time-code", true,
+               NULL);
+    struct json_object *code, *attrs = json_object_new_object();
+    json_object_object_get_ex(fields, "code", &code);
+    json_object_object_add(attrs, "inputmode", json_object_new_string("numeric"));
+    json_object_object_add(attrs, "pattern", json_object_new_string("[0-9]{6}"));
+    json_object_object_add(attrs, "maxlength", json_object_new_string("6"));
+    json_object_object_add(code, "attrs", attrs);
+    fields_add(fields, "device_name", "Name of this device", "text", NULL, "off", false,
+               "So you can tell it apart later, for example \"work phone\".");
+    json_object_object_add(ctx, "fields", fields);
+    return ctx;
+}
+
+/* access_token loads the session's access token for a Cognito call. */
+static const char *access_token(struct request *req)
+{
+    return session_tokens(req->session, req->arena) == SESSION_OK
+               ? req->session->access_token
+               : NULL;
+}
+
+/* with_state adds whether TOTP is on to ctx; false (answered) when
+ * Cognito could not tell. */
+static bool with_state(struct request *req, struct response *resp, struct json_object *ctx,
+                       const char *token, enum http_status *status)
+{
+    struct cog_result r;
+    bool on = false;
+    int rc = mfa_enabled(req->tenant, token, &on, &r);
+    if (rc < 0)
+        *status = fields_cognito_error(req, resp, &r, COGERR_CTX_SESSION, TEMPLATE, ctx);
+    cog_result_free(&r);
+    if (rc < 0)
+        return false;
+    json_object_object_add(ctx, on ? "mfa_on" : "mfa_off", json_object_new_boolean(1));
+    return true;
+}
+
+enum http_status security_page(struct request *req, struct response *resp)
+{
+    const char *token = access_token(req);
+    enum http_status status = HTTP_OK;
+    if (!token)
+        return render_error(req, resp, HTTP_SERVICE_UNAVAILABLE, NULL, false);
+    struct json_object *ctx = security_context(req);
+    if (!with_state(req, resp, ctx, token, &status))
+        return status;
+    return render_page(req, resp, HTTP_OK, TEMPLATE, ctx);
+}
+
+enum http_status security_mfa_start(struct request *req, struct response *resp)
+{
+    const char *token = access_token(req);
+    if (!token)
+        return render_error(req, resp, HTTP_SERVICE_UNAVAILABLE, NULL, false);
+    struct json_object *ctx = security_context(req);
+    struct mfa_secret secret;
+    struct cog_result r;
+    enum http_status status;
+    if (mfa_begin(req->tenant, token, req->session->email, req->arena, &secret, &r) < 0) {
+        status = fields_cognito_error(req, resp, &r, COGERR_CTX_SESSION, TEMPLATE, ctx);
+        cog_result_free(&r);
+        return status;
+    }
+    cog_result_free(&r);
+    struct buf svg;
+    buf_init(&svg);
+    struct json_object *enrol = json_object_new_object();
+    json_object_object_add(enrol, "secret", json_object_new_string(secret.secret));
+    json_object_object_add(enrol, "uri", json_object_new_string(secret.uri));
+    if (qrsvg_draw(secret.uri, "QR code of your new two-step verification key", &svg))
+        json_object_object_add(enrol, "qr_svg", json_object_new_string(buf_cstr(&svg)));
+    buf_free(&svg);
+    json_object_object_add(ctx, "enrol", enrol);
+    json_object_object_add(ctx, "mfa_off", json_object_new_boolean(1));
+    /* The secret must not stay in any cache or history. */
+    resp_header(resp, "Cache-Control", "no-store");
+    return render_page(req, resp, HTTP_OK, TEMPLATE, ctx);
+}
+
+enum http_status security_mfa_verify(struct request *req, struct response *resp)
+{
+    const char *token = access_token(req);
+    if (!token)
+        return render_error(req, resp, HTTP_SERVICE_UNAVAILABLE, NULL, false);
+    const char *code = req_form(req, "code"), *device = req_form(req, "device_name");
+    struct json_object *ctx = security_context(req);
+    struct json_object *enrol = json_object_new_object();
+    json_object_object_add(ctx, "enrol", enrol);
+    json_object_object_add(ctx, "mfa_off", json_object_new_boolean(1));
+    bool ok = fields_check(ctx, "code", mfa_check_code(code));
+    if (device && !*device)
+        device = NULL;
+    ok = fields_check(ctx, "device_name", input_check_text(device, MFA_DEVICE_NAME_MAX, false)) &&
+         ok;
+    if (!ok)
+        return render_page(req, resp, HTTP_BAD_REQUEST, TEMPLATE, ctx);
+    struct cog_result r;
+    enum http_status status;
+    if (mfa_confirm(req->tenant, token, code, device, &r) < 0)
+        status = fields_cognito_error(req, resp, &r, COGERR_CTX_USE_CODE, TEMPLATE, ctx);
+    else {
+        log_event(LOG_INFO, "mfa_enabled", "id=%s tenant=%s", req->request_id,
+                  req->tenant->slug);
+        status = render_redirect(req, resp, HERE, "mfa_on");
+    }
+    cog_result_free(&r);
+    return status;
+}
+
+enum http_status security_mfa_disable(struct request *req, struct response *resp)
+{
+    if (!reauth_page_fresh(req))
+        return reauth_page_demand(req, resp, HERE);
+    const char *token = access_token(req);
+    if (!token)
+        return render_error(req, resp, HTTP_SERVICE_UNAVAILABLE, NULL, false);
+    struct cog_result r;
+    enum http_status status;
+    if (mfa_disable(req->tenant, token, &r) < 0)
+        status = fields_cognito_error(req, resp, &r, COGERR_CTX_SESSION, TEMPLATE,
+                                      security_context(req));
+    else {
+        log_event(LOG_INFO, "mfa_disabled", "id=%s tenant=%s", req->request_id,
+                  req->tenant->slug);
+        status = render_redirect(req, resp, HERE, "mfa_off");
+    }
+    cog_result_free(&r);
+    return status;
+}
