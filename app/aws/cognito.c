@@ -114,6 +114,8 @@ static const struct op_spec op_specs[] = {
     {"AssociateSoftwareToken", false, RETRY_NEVER, COGERR_CTX_SESSION},
     {"VerifySoftwareToken", false, RETRY_THROTTLED, COGERR_CTX_USE_CODE},
     {"SetUserMFAPreference", false, RETRY_TRANSIENT, COGERR_CTX_SESSION},
+    /* Setting the same configuration twice sets it: safe to repeat. */
+    {"SetUserPoolMfaConfig", true, RETRY_TRANSIENT, COGERR_CTX_ADMIN},
 };
 
 #define OP_SPECS_COUNT (sizeof(op_specs) / sizeof(*op_specs))

@@ -109,8 +109,6 @@ enum http_status security_mfa_start(struct request *req, struct response *resp)
     buf_free(&svg);
     json_object_object_add(ctx, "enrol", enrol);
     json_object_object_add(ctx, "mfa_off", json_object_new_boolean(1));
-    /* The secret must not stay in any cache or history. */
-    resp_header(resp, "Cache-Control", "no-store");
     return render_page(req, resp, HTTP_OK, TEMPLATE, ctx);
 }
 

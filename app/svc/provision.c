@@ -575,3 +575,36 @@ void provision_check_clients(const struct config *cfg, bool with_tenants, FILE *
         fprintf(report, "%sthe tenants' app clients: PostgreSQL is unavailable\n", warning);
     }
 }
+
+int provision_set_mfa(const struct config *cfg, const char *slug, const char *setting,
+                      char *err, size_t errlen)
+{
+    struct tenant t;
+    struct cog_client c;
+    struct cog_result r;
+    tenants_forget();
+    if (tenants_find(slug, &t) != STORE_OK || !t.user_pool_id[0]) {
+        snprintf(err, errlen, "no tenant %s with a user pool", slug);
+        return -1;
+    }
+    bool on = strcmp(setting, TENANT_MFA_OFF) != 0;
+    admin_client(cfg, t.user_pool_id, &c);
+    struct json_object *req = json_object_new_object(), *totp = json_object_new_object();
+    json_object_object_add(req, "UserPoolId", json_object_new_string(t.user_pool_id));
+    json_object_object_add(req, "MfaConfiguration", json_object_new_string(on ? "OPTIONAL" : "OFF"));
+    json_object_object_add(totp, "Enabled", json_object_new_boolean(on));
+    json_object_object_add(req, "SoftwareTokenMfaConfiguration", totp);
+    int rc = cog_call(&c, "SetUserPoolMfaConfig", req, &r);
+    json_object_put(req);
+    if (rc < 0)
+        snprintf(err, errlen, "Cognito refused SetUserPoolMfaConfig: %s", r.type[0] ? r.type : "no answer");
+    cog_result_free(&r);
+    if (rc < 0)
+        return -1;
+    if (tenants_set_mfa(slug, setting) != STORE_OK) {
+        snprintf(err, errlen, "the change was refused (PostgreSQL unavailable)");
+        return -1;
+    }
+    tenants_forget();
+    return 0;
+}

@@ -264,7 +264,7 @@ static const char *const admin_ops[] = {
     "AdminGetUser",           "AdminUpdateUserAttributes", "ListUsers",      "AdminCreateUser",
     "AdminAddUserToGroup",    "AdminListGroupsForUser",    "CreateUserPool", "CreateUserPoolClient",
     "DescribeUserPoolClient", "DescribeUserPool",          "CreateGroup",    "DeleteUserPool",
-    "ListUserPools",          "AdminUserGlobalSignOut",
+    "ListUserPools",          "AdminUserGlobalSignOut",    "SetUserPoolMfaConfig",
 };
 /* Each would send a second email or create a second thing. */
 static const char *const never_retried[] = {

@@ -1,0 +1,173 @@
+// MFA: TOTP two-step verification (issue 14) — enrolment on
+// /account/security, the /login/mfa step with its sealed challenge cookie,
+// a wrong code, remember-me through the challenge, turning it off after the
+// password again (/account/reauth), and the same through the JSON API.
+// Codes are computed here with RFC 6238 (totp.mjs).
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  Browser, request, uniqueEmail, PASSWORD, cognitoLocal, stackInfo, gatehouseCli, psql, sleep, HTTPS_PORT,
+} from './helpers.mjs';
+import { totp, wrongCode } from './totp.mjs';
+
+const HOST = `localhost:${HTTPS_PORT}`;
+const POOL = stackInfo().COGNITO_USER_POOL_ID;
+const MFA_COOKIE = /^__Host-gh_session_mfa$|_mfa$/;
+
+// The default tenant offers TOTP (its pool OPTIONAL with software tokens).
+before(() => {
+  const r = gatehouseCli(['tenant', 'set', '--slug', 'default', '--mfa', 'optional']);
+  assert.equal(r.status, 0, r.stderr);
+});
+
+async function newUser(tag = 'mfa') {
+  const email = uniqueEmail(tag);
+  await cognitoLocal('AdminCreateUser', {
+    UserPoolId: POOL, Username: email, MessageAction: 'SUPPRESS', TemporaryPassword: 'Temp-Passw0rd!x',
+    UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' },
+      { Name: 'name', Value: 'Two Step' }, { Name: 'custom:user_tier', Value: 'standard' }],
+  });
+  await cognitoLocal('AdminSetUserPassword', { UserPoolId: POOL, Username: email, Password: PASSWORD, Permanent: true });
+  return email;
+}
+
+async function pageLogin(email, { remember = false } = {}) {
+  const b = new Browser();
+  await b.get('/login');
+  const form = { email, password: PASSWORD };
+  if (remember) form.remember = 'on';
+  const r = await b.post('/login', form);
+  return { b, r };
+}
+
+// enrolPage turns TOTP on through the security page and returns the secret.
+async function enrolPage(b) {
+  let r = await b.get('/account/security');
+  assert.equal(r.status, 200, r.body.slice(0, 300));
+  assert.match(r.body, /id="gh-mfa-state"><strong>Off\./);
+  r = await b.post('/account/security/mfa/start', {});
+  assert.equal(r.status, 200, r.body.slice(0, 300));
+  assert.match(r.headers['cache-control'], /no-store/, 'the secret is not cached');
+  const secret = (r.body.match(/id="gh-mfa-secret"[^>]*>([A-Z2-7]+)</) || [])[1];
+  assert.ok(secret, 'the page shows the secret as text');
+  assert.match(r.body, /<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[^>]*role="img"[^>]*><rect[^>]*\/><path fill="#000" d="M/,
+    'the QR code is inline SVG drawn by the server');
+  assert.match(r.body, /autocomplete="one-time-code"/);
+  r = await b.post('/account/security/mfa/verify', { code: wrongCode(secret), device_name: 'test phone' });
+  assert.equal(r.status, 400, 'a wrong first code is refused');
+  r = await b.post('/account/security/mfa/verify', { code: totp(secret), device_name: 'test phone' });
+  assert.equal(r.status, 303, r.body.slice(0, 300));
+  r = await b.follow(r);
+  assert.match(r.body, /id="gh-mfa-state"><strong>On\./);
+  return secret;
+}
+
+function mfaCookie(b) {
+  for (const [name, c] of b.jar) if (name.endsWith('_mfa') && c.value) return { name, ...c };
+  return null;
+}
+
+function sessionCookie(b) {
+  for (const [name, c] of b.jar) if (/^__Host-gh_session(-|$)/.test(name) && !name.endsWith('_mfa') &&
+    !name.endsWith('_reauth') && c.value) return { name, ...c };
+  return null;
+}
+
+test('TOTP in the browser: enrol with the QR page, log in through /login/mfa, a wrong code stays, off after the password again', async () => {
+  const email = await newUser();
+  let { b, r } = await pageLogin(email);
+  assert.equal(r.status, 303);
+  const secret = await enrolPage(b);
+
+  // Log out; the password alone now leads to the code page, not a session.
+  r = await b.post('/logout', {});
+  ({ b, r } = await pageLogin(email, { remember: true }));
+  assert.equal(r.status, 303, r.body.slice(0, 300));
+  assert.match(r.headers.location, /\/login\/mfa$/, 'no challenge in the URL');
+  assert.equal(sessionCookie(b), null, 'no session before the code');
+  const challenge = mfaCookie(b);
+  assert.ok(challenge, 'the challenge is kept in a cookie');
+  assert.match(challenge.raw, /^__Host-/);
+  assert.ok(challenge.attrs.includes('httponly') && challenge.attrs.includes('secure'));
+  assert.ok(challenge.attrs.some((a) => /^max-age=(\d+)$/.test(a) && Number(a.split('=')[1]) <= 180),
+    'short-lived');
+  r = await b.follow(r);
+  assert.equal(r.status, 200);
+  assert.match(r.body, /autocomplete="one-time-code"/);
+  assert.match(r.body, /inputmode="numeric"/);
+  assert.doesNotMatch(r.body, new RegExp(challenge.value.slice(0, 40)), 'the challenge is not in the page');
+
+  // A wrong code keeps the person on the page, with a message.
+  r = await b.post('/login/mfa', { code: wrongCode(secret) });
+  assert.equal(r.status, 400);
+  assert.match(r.body, /That code is not right/);
+  assert.equal(sessionCookie(b), null);
+  // Malformed input is a 400 too, never a 500.
+  r = await b.post('/login/mfa', { code: '12ab' });
+  assert.equal(r.status, 400);
+
+  // The right code starts the session, remember-me kept.
+  r = await b.post('/login/mfa', { code: totp(secret) });
+  assert.equal(r.status, 303, r.body.slice(0, 300));
+  const session = sessionCookie(b);
+  assert.ok(session, 'signed in');
+  assert.ok(session.attrs.some((a) => a.startsWith('max-age=')), 'remember-me survived the challenge');
+  assert.equal(mfaCookie(b), null, 'the challenge cookie is gone');
+  r = await b.get('/account');
+  assert.equal(r.status, 200);
+
+  // Turning it off needs the password again: the session is young, so
+  // age it past the window first.
+  // (An idle deadline moved earlier tells the workers' session cache.)
+  psql(`UPDATE gatehouse.sessions SET created_at = now() - interval '10 minutes',
+        idle_expires_at = idle_expires_at - interval '1 second' WHERE email = '${email}'`);
+  await sleep(300);
+  r = await b.get('/account/security');
+  r = await b.post('/account/security/mfa/disable', {});
+  assert.equal(r.status, 303);
+  assert.match(r.headers.location, /\/account\/reauth\?return=%2Faccount%2Fsecurity$/);
+  r = await b.follow(r);
+  assert.equal(r.status, 200);
+  r = await b.post('/account/reauth', { password: 'Not-The-Passw0rd!', return: '/account/security' });
+  assert.equal(r.status, 400, 'a wrong password stays on the page');
+  r = await b.post('/account/reauth', { password: PASSWORD, return: '/account/security' });
+  assert.equal(r.status, 303);
+  assert.match(r.headers.location, /\/account\/security$/);
+  r = await b.follow(r);
+  r = await b.post('/account/security/mfa/disable', {});
+  assert.equal(r.status, 303);
+  r = await b.follow(r);
+  assert.match(r.body, /id="gh-mfa-state"><strong>Off\./);
+
+  // And the password alone signs in again.
+  ({ b, r } = await pageLogin(email));
+  assert.equal(r.status, 303);
+  assert.ok(sessionCookie(b));
+});
+
+test('the MFA challenge cookie cannot be forged, moved to another tenant path, or used without one', async () => {
+  const b = new Browser();
+  let r = await b.get('/login/mfa');
+  assert.equal(r.status, 303);
+  assert.match(r.headers.location, /\/login$/);
+  b.remember('__Host-gh_session_mfa=AAAAtampered; Path=/; Secure; HttpOnly');
+  r = await b.get('/login/mfa');
+  assert.equal(r.status, 303, 'a forged challenge starts over');
+  await b.get('/login');
+  r = await b.post('/login/mfa', { code: '123456' });
+  assert.equal(r.status, 303);
+  assert.match(r.headers.location, /\/login$/);
+});
+
+test('tenant set --mfa: the pool follows, a bad value is refused', async () => {
+  let r = gatehouseCli(['tenant', 'set', '--slug', 'default', '--mfa', 'sometimes']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--mfa takes off, optional or required/);
+  r = gatehouseCli(['tenant', 'set', '--slug', 'default', '--mfa', 'off']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal((await cognitoLocal('DescribeUserPool', { UserPoolId: POOL })).UserPool.MfaConfiguration, 'OFF');
+  assert.equal(psql("SELECT mfa FROM gatehouse.tenants WHERE slug = 'default'")[0][0], 'off');
+  r = gatehouseCli(['tenant', 'set', '--slug', 'default', '--mfa', 'optional']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal((await cognitoLocal('DescribeUserPool', { UserPoolId: POOL })).UserPool.MfaConfiguration, 'OPTIONAL');
+});
