@@ -19,8 +19,10 @@
  * refresh must find it, and a logout ends it whether or not the body sends
  * the refresh token. Logout also revokes at Cognito (GlobalSignOut, and
  * RevokeToken for the sign-in's refresh token) and in our own denylist,
- * which every bearer call consults (why: see api/bearer.c). No token, code or password is
- * ever logged. */
+ * which every bearer call consults (why: see api/bearer.c). A login of a
+ * user with TOTP on answers {"challenge":"mfa","session":…}, the challenge
+ * sealed (svc/mfa.h), and POST /api/v1/auth/mfa trades it and a code for
+ * the tokens. No token, code or password is ever logged. */
 #include "api/auth.h"
 
 #include <json-c/json.h>
@@ -38,6 +40,7 @@
 #include "store/tenants.h"
 #include "svc/apisignin.h"
 #include "svc/input.h"
+#include "svc/mfa.h"
 #include "svc/password.h"
 #include "svc/registration.h"
 #include "svc/signin.h"
@@ -234,6 +237,23 @@ static enum http_status unconfirmed(struct request *req, struct response *resp,
     return answer_json(resp, info->status, obj);
 }
 
+/* mfa_challenge_reply answers a login that needs a TOTP code: the
+ * challenge, sealed, for the client to send back with the code. */
+static enum http_status mfa_challenge_reply(struct request *req, struct response *resp,
+                                            const struct signin *in, const char *email)
+{
+    struct mfa_challenge c = {.session = in->challenge_session, .email = email};
+    const char *sealed;
+    if (strlen(in->challenge_session) > CHALLENGE_SESSION_MAX ||
+        !mfa_challenge_seal(req->tenant, &c, req->arena, &sealed))
+        return answer_status_error(req, resp, HTTP_INTERNAL_ERROR, NULL);
+    struct json_object *obj = json_object_new_object();
+    json_object_object_add(obj, "challenge", json_object_new_string("mfa"));
+    json_object_object_add(obj, "session", json_object_new_string(sealed));
+    json_object_object_add(obj, "expires_in", json_object_new_int(MFA_CHALLENGE_TTL_S));
+    return answer_json(resp, HTTP_OK, obj);
+}
+
 enum http_status auth_login(struct request *req, struct response *resp)
 {
     struct api_check chk = {0};
@@ -253,6 +273,9 @@ enum http_status auth_login(struct request *req, struct response *resp)
         if (status == HTTP_OK)
             log_event(LOG_INFO, "logged_in", "id=%s tenant=%s via=api", req->request_id,
                       req->tenant->slug);
+        break;
+    case SIGNIN_MFA:
+        status = mfa_challenge_reply(req, resp, &in, email);
         break;
     case SIGNIN_NEW_PASSWORD:
     case SIGNIN_OTHER_CHALLENGE: {
@@ -289,6 +312,62 @@ enum http_status auth_login(struct request *req, struct response *resp)
     case SIGNIN_REFUSED:
     default:
         status = api_cognito_error(req, resp, &in.result, COGERR_CTX_LOGIN);
+        break;
+    }
+    signin_free(&in);
+    return status;
+}
+
+enum http_status auth_mfa(struct request *req, struct response *resp)
+{
+    struct api_check chk = {0};
+    api_body(req, &chk, true);
+    const char *session = api_text(req, &chk, "session", true);
+    const char *code = api_text(req, &chk, "code", true);
+    api_invalid(&chk, "code", mfa_check_code(code));
+    if (chk.code)
+        return api_refuse(req, resp, &chk);
+    struct mfa_challenge c;
+    if (!mfa_challenge_open(req->tenant, session, time(NULL), req->arena, &c))
+        return answer_error(req, resp, HTTP_UNAUTHORIZED, "challenge_expired",
+                            "This sign-in has expired or is not valid. Log in again.",
+                            "session");
+
+    struct signin in;
+    enum http_status status;
+    mfa_answer(req->tenant, &c, code, req->client_addr, req->request_id, &in);
+    switch (in.outcome) {
+    case SIGNIN_TOKENS:
+        status = reply_tokens(req, resp, &in.result, true);
+        if (status == HTTP_OK)
+            log_event(LOG_INFO, "logged_in", "id=%s tenant=%s via=api mfa=1", req->request_id,
+                      req->tenant->slug);
+        break;
+    case SIGNIN_LOCKED: {
+        char wait[NUM_TEXT_MAX], message[THROTTLE_MESSAGE_MAX];
+        snprintf(wait, sizeof(wait), "%lld", in.retry_after_s);
+        resp_header(resp, "Retry-After", wait);
+        throttle_message(in.retry_after_s, message);
+        status = answer_error(req, resp, HTTP_TOO_MANY_REQUESTS, "too_many_attempts", message,
+                              NULL);
+        break;
+    }
+    case SIGNIN_UNAVAILABLE:
+        status = answer_status_error(req, resp, HTTP_SERVICE_UNAVAILABLE, NULL);
+        break;
+    case SIGNIN_REFUSED:
+        if (in.result.err == COGERR_CODE_MISMATCH || cogerr_transient(in.result.err, COGERR_CTX_USE_CODE))
+            status = api_cognito_error(req, resp, &in.result, COGERR_CTX_USE_CODE);
+        else
+            status = answer_error(req, resp, HTTP_UNAUTHORIZED, "challenge_expired",
+                                  "This sign-in has expired or is not valid. Log in again.",
+                                  "session");
+        break;
+    case SIGNIN_OTHER_CHALLENGE:
+    default:
+        status = answer_error(req, resp, HTTP_FORBIDDEN, "challenge_unsupported",
+                              "This account needs a sign-in step this API does not offer. "
+                              "Please contact the administrator.", NULL);
         break;
     }
     signin_free(&in);

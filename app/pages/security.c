@@ -44,8 +44,19 @@ static struct json_object *security_context(struct request *req)
     fields_add(fields, "device_name", "Name of this device", "text", NULL, "off", false,
                "So you can tell it apart later, for example \"work phone\".");
     json_object_object_add(ctx, "fields", fields);
+    if (strcmp(req->tenant->mfa, TENANT_MFA_OFF))
+        json_object_object_add(ctx, "mfa_offered", json_object_new_boolean(1));
     return ctx;
 }
+
+/* not_offered refuses an enrolment where the tenant does not offer TOTP. */
+static bool not_offered(struct request *req)
+{
+    return !strcmp(req->tenant->mfa, TENANT_MFA_OFF);
+}
+
+#define NOT_OFFERED "Two-step verification is not offered here."
+
 
 /* access_token loads the session's access token for a Cognito call. */
 static const char *access_token(struct request *req)
@@ -86,6 +97,8 @@ enum http_status security_page(struct request *req, struct response *resp)
 
 enum http_status security_mfa_start(struct request *req, struct response *resp)
 {
+    if (not_offered(req))
+        return render_error(req, resp, HTTP_FORBIDDEN, NOT_OFFERED, false);
     const char *token = access_token(req);
     if (!token)
         return render_error(req, resp, HTTP_SERVICE_UNAVAILABLE, NULL, false);
@@ -114,6 +127,8 @@ enum http_status security_mfa_start(struct request *req, struct response *resp)
 
 enum http_status security_mfa_verify(struct request *req, struct response *resp)
 {
+    if (not_offered(req))
+        return render_error(req, resp, HTTP_FORBIDDEN, NOT_OFFERED, false);
     const char *token = access_token(req);
     if (!token)
         return render_error(req, resp, HTTP_SERVICE_UNAVAILABLE, NULL, false);

@@ -13,6 +13,7 @@
 #include "api/auth.h"
 #include "api/health.h"
 #include "api/me.h"
+#include "api/mfa.h"
 #include "api/openapi.h"
 #include "api/s3files.h"
 #include "api/status.h"
@@ -83,6 +84,11 @@ static const struct route routes[] = {
     {HTTP_POST, "/api/v1/auth/forgot-password", auth_forgot_password, ROUTE_JSON, "api_forgot_password"},
     {HTTP_POST, "/api/v1/auth/reset-password", auth_reset_password, ROUTE_JSON, "api_reset_password"},
     {GET_OR_HEAD, "/api/v1/me", me_get, ROUTE_JSON, "api_me"},
+    {HTTP_POST, "/api/v1/auth/mfa", auth_mfa, ROUTE_JSON, "api_mfa"},
+    {GET_OR_HEAD, "/api/v1/me/mfa", me_mfa_get, ROUTE_JSON, "api_me_mfa"},
+    {HTTP_POST, "/api/v1/me/mfa", me_mfa_begin, ROUTE_JSON, "api_me_mfa_begin"},
+    {HTTP_DELETE, "/api/v1/me/mfa", me_mfa_delete, ROUTE_JSON, "api_me_mfa_delete"},
+    {HTTP_POST, "/api/v1/me/mfa/verify", me_mfa_verify, ROUTE_JSON, "api_me_mfa_verify"},
     {GET_OR_HEAD, "/api/v1/openapi.json", openapi_get, ROUTE_JSON | ROUTE_BARE, "api_openapi"},
     {HTTP_POST, "/auth/signup", auth_register, ROUTE_JSON, "auth_signup"},
     {HTTP_POST, "/auth/signin", auth_login, ROUTE_JSON, "auth_signin"},

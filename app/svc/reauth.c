@@ -58,45 +58,55 @@ static void put_stamp(unsigned char stamp[STAMP_BYTES], time_t at)
         stamp[i] = (unsigned char)(v & 0xff);
 }
 
-enum reauth_outcome reauth_prove(const struct tenant *t, const struct sess_session *s,
-                                 const char *password, const char *client_addr,
-                                 const char *request_id, char proof[REAUTH_PROOF_MAX + 1],
-                                 long long *retry_after_s)
+enum reauth_outcome reauth_password(const struct tenant *t, const char *email,
+                                    const char *password, const char *client_addr,
+                                    const char *request_id, long long *retry_after_s)
 {
     struct signin in;
     enum reauth_outcome rc;
-    unsigned char raw[PROOF_BYTES];
-    proof[0] = '\0';
     *retry_after_s = 0;
-    signin_password(t, s->email, password, client_addr, request_id, &in);
+    signin_password(t, email, password, client_addr, request_id, &in);
     switch (in.outcome) {
     case SIGNIN_TOKENS:
     case SIGNIN_MFA:
     case SIGNIN_NEW_PASSWORD:
     case SIGNIN_OTHER_CHALLENGE:
+        rc = REAUTH_OK;
         break;
     case SIGNIN_LOCKED:
         *retry_after_s = in.retry_after_s;
         rc = REAUTH_LOCKED;
-        goto out;
+        break;
     case SIGNIN_REFUSED:
         rc = cogerr_transient(in.result.err, COGERR_CTX_LOGIN) ? REAUTH_UNAVAILABLE
                                                                 : REAUTH_WRONG;
-        goto out;
+        break;
     case SIGNIN_UNCONFIRMED:
     case SIGNIN_UNAVAILABLE:
     default:
         rc = REAUTH_UNAVAILABLE;
-        goto out;
+        break;
     }
-    put_stamp(raw, time(NULL));
-    rc = mac(t, s, raw, raw + STAMP_BYTES) &&
-                 seal_b64url_encode(raw, sizeof(raw), proof, REAUTH_PROOF_MAX + 1)
-             ? REAUTH_OK
-             : REAUTH_UNAVAILABLE;
-out:
     signin_free(&in);
     return rc;
+}
+
+enum reauth_outcome reauth_prove(const struct tenant *t, const struct sess_session *s,
+                                 const char *password, const char *client_addr,
+                                 const char *request_id, char proof[REAUTH_PROOF_MAX + 1],
+                                 long long *retry_after_s)
+{
+    unsigned char raw[PROOF_BYTES];
+    proof[0] = '\0';
+    enum reauth_outcome rc =
+        reauth_password(t, s->email, password, client_addr, request_id, retry_after_s);
+    if (rc != REAUTH_OK)
+        return rc;
+    put_stamp(raw, time(NULL));
+    return mac(t, s, raw, raw + STAMP_BYTES) &&
+                   seal_b64url_encode(raw, sizeof(raw), proof, REAUTH_PROOF_MAX + 1)
+               ? REAUTH_OK
+               : REAUTH_UNAVAILABLE;
 }
 
 bool reauth_fresh(const struct tenant *t, const struct sess_session *s, const char *proof,

@@ -36,8 +36,14 @@ enum reauth_outcome {
     REAUTH_UNAVAILABLE, /* Cognito or the store could not answer */
 };
 
-/* reauth_prove checks password as a sign-in of s's user from client_addr
- * (may be NULL), throttled like any sign-in. */
+/* reauth_password checks the password of email (the signed-in user's) as a
+ * sign-in from client_addr (may be NULL), throttled like any sign-in: for
+ * the JSON API, whose sensitive calls take the password in the body. */
+enum reauth_outcome reauth_password(const struct tenant *t, const char *email,
+                                    const char *password, const char *client_addr,
+                                    const char *request_id, long long *retry_after_s);
+/* reauth_prove is reauth_password for s's user, and on REAUTH_OK writes a
+ * proof for s into proof. */
 enum reauth_outcome reauth_prove(const struct tenant *t, const struct sess_session *s,
                                  const char *password, const char *client_addr,
                                  const char *request_id, char proof[REAUTH_PROOF_MAX + 1],

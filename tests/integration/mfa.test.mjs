@@ -171,3 +171,85 @@ test('tenant set --mfa: the pool follows, a bad value is refused', async () => {
   assert.equal(r.status, 0, r.stderr);
   assert.equal((await cognitoLocal('DescribeUserPool', { UserPoolId: POOL })).UserPool.MfaConfiguration, 'OPTIONAL');
 });
+
+// ---- the JSON API ----------------------------------------------------------
+
+async function api(method, urlPath, { json, token } = {}) {
+  const headers = { host: HOST, accept: 'application/json' };
+  if (json !== undefined) headers['content-type'] = 'application/json';
+  if (token) headers.authorization = `Bearer ${token}`;
+  const r = await request(method, urlPath, { headers, body: json === undefined ? undefined : JSON.stringify(json) });
+  let body = null;
+  try { body = JSON.parse(r.body); } catch { /* not JSON */ }
+  return { ...r, json: body };
+}
+
+test('TOTP through the JSON API: enrol under /api/v1/me/mfa, login answers a challenge, /api/v1/auth/mfa completes it, off with the password', async () => {
+  const email = await newUser('mfaapi');
+  let r = await api('POST', '/api/v1/auth/login', { json: { email, password: PASSWORD } });
+  assert.equal(r.status, 200, r.body);
+  let token = r.json.access_token;
+  assert.ok(token);
+
+  r = await api('GET', '/api/v1/me/mfa', { token });
+  assert.equal(r.status, 200, r.body);
+  assert.deepEqual(r.json, { enabled: false, setting: 'optional' });
+  r = await api('GET', '/api/v1/me/mfa');
+  assert.equal(r.status, 401, 'needs a bearer token');
+
+  r = await api('POST', '/api/v1/me/mfa', { token, json: {} });
+  assert.equal(r.status, 200, r.body);
+  const { secret, otpauth_uri: uri } = r.json;
+  assert.match(secret, /^[A-Z2-7]+$/);
+  assert.equal(uri, `otpauth://totp/default:${encodeURIComponent(email)}?secret=${secret}&issuer=default`);
+  r = await api('POST', '/api/v1/me/mfa/verify', { token, json: { code: wrongCode(secret) } });
+  assert.equal(r.status, 400, r.body);
+  assert.equal(r.json.error, 'code_mismatch');
+  r = await api('POST', '/api/v1/me/mfa/verify', { token, json: { code: 'abc' } });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.field, 'code');
+  r = await api('POST', '/api/v1/me/mfa/verify', { token, json: { code: totp(secret), device_name: 'api phone' } });
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.enabled, true);
+
+  // The password alone now gets a challenge, no tokens.
+  r = await api('POST', '/api/v1/auth/login', { json: { email, password: PASSWORD } });
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.challenge, 'mfa');
+  assert.equal(r.json.access_token, undefined);
+  const session = r.json.session;
+  assert.ok(session && session.length > 40);
+  r = await api('POST', '/api/v1/auth/mfa', { json: { session, code: wrongCode(secret) } });
+  assert.equal(r.status, 400, r.body);
+  assert.equal(r.json.error, 'code_mismatch');
+  // A tampered challenge is refused, not a 500.
+  const tampered = session.slice(0, 20) + (session[20] === 'A' ? 'B' : 'A') + session.slice(21);
+  r = await api('POST', '/api/v1/auth/mfa', { json: { session: tampered, code: totp(secret) } });
+  assert.equal(r.status, 401, r.body);
+  assert.equal(r.json.error, 'challenge_expired');
+  r = await api('POST', '/api/v1/auth/mfa', { json: { session, code: totp(secret) } });
+  assert.equal(r.status, 200, r.body);
+  assert.ok(r.json.access_token && r.json.refresh_token);
+  token = r.json.access_token;
+
+  // Off needs the password.
+  r = await api('DELETE', '/api/v1/me/mfa', { token, json: {} });
+  assert.equal(r.status, 400, r.body);
+  r = await api('DELETE', '/api/v1/me/mfa', { token, json: { password: 'Wrong-Passw0rd!' } });
+  assert.equal(r.status, 403, r.body);
+  assert.equal(r.json.error, 'reauthentication_failed');
+  r = await api('DELETE', '/api/v1/me/mfa', { token, json: { password: PASSWORD } });
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.enabled, false);
+  r = await api('POST', '/api/v1/auth/login', { json: { email, password: PASSWORD } });
+  assert.equal(r.status, 200);
+  assert.ok(r.json.access_token, 'the password alone signs in again');
+});
+
+test('a made-up MFA challenge is refused as expired, not a 500', async () => {
+  for (const session of ['A'.repeat(200), 'not base64url!', 'x'.repeat(9000)]) {
+    const r = await api('POST', '/api/v1/auth/mfa', { json: { session, code: '123456' } });
+    assert.equal(r.status, 401, `${session.slice(0, 10)}: ${r.body}`);
+    assert.equal(r.json.error, 'challenge_expired');
+  }
+});
