@@ -269,6 +269,14 @@ enum http_status auth_login(struct request *req, struct response *resp)
     signin_password(req->tenant, email, password, req->client_addr, req->request_id, &in);
     switch (in.outcome) {
     case SIGNIN_TOKENS:
+        /* Where TOTP is required, a user who has none yet (Cognito asked
+         * for no code) enrols on the website first: no tokens here. */
+        if (!strcmp(req->tenant->mfa, TENANT_MFA_REQUIRED)) {
+            status = answer_error(req, resp, HTTP_FORBIDDEN, "mfa_setup_required",
+                                  "This service requires two-step verification: log in once "
+                                  "on the website to set it up.", NULL);
+            break;
+        }
         status = reply_tokens(req, resp, &in.result, true);
         if (status == HTTP_OK)
             log_event(LOG_INFO, "logged_in", "id=%s tenant=%s via=api", req->request_id,

@@ -38,6 +38,7 @@ static const struct {
     {"session_expired", "warning", "Your session has ended. Please log in again."},
     {"mfa_expired", "warning", "The sign-in took too long. Please log in again."},
     {"mfa_on", "success", "Two-step verification is on. You will be asked for a code from your authenticator app when you log in."},
+    {"mfa_required", "warning", "This service requires two-step verification. Set it up to continue."},
     {"mfa_off", "success", "Two-step verification is off."},
     {"reauth_needed", "info", "For your security, please enter your password again to continue."},
     {"reauth_done", "success", "Thank you. You can go on for the next few minutes without entering your password again."},

@@ -29,6 +29,7 @@
 #include "pages/browser.h"
 #include "pages/fields.h"
 #include "pages/render.h"
+#include "pages/security.h"
 #include "store/tenants.h"
 #include "svc/input.h"
 #include "svc/mfa.h"
@@ -106,7 +107,8 @@ static struct json_object *new_password_context(struct request *req, const char 
  * its cookie in the browser and sends the visitor where they were heading
  * (a local path only) or to the account page. */
 static enum http_status start_session(struct request *req, struct response *resp,
-                                      const struct signin *in, bool remember, const char *next)
+                                      const struct signin *in, bool remember, const char *next,
+                                      bool mfa_done)
 {
     char id[SESS_ID_LEN + 1];
     struct sess_session *s;
@@ -128,6 +130,8 @@ static enum http_status start_session(struct request *req, struct response *resp
     }
     browser_keep_session(req, resp, id, s);
     seal_wipe(id, sizeof(id));
+    if (mfa_done)
+        security_mfa_keep(req, resp, s);
     if (!next)
         return render_redirect(req, resp, "/account", "logged_in");
     /* next is the REQUEST_URI the login page was sent from: already whole. */
@@ -176,7 +180,7 @@ static enum http_status signed_in(struct request *req, struct response *resp,
 {
     switch (in->outcome) {
     case SIGNIN_TOKENS:
-        return start_session(req, resp, in, remember, safe_next(next));
+        return start_session(req, resp, in, remember, safe_next(next), false);
     case SIGNIN_NEW_PASSWORD:
         return render_page(req, resp, HTTP_OK, "login_new_password",
                            new_password_context(req, email, in->challenge_session, next,
@@ -306,7 +310,7 @@ enum http_status login_mfa_submit(struct request *req, struct response *resp)
     switch (in.outcome) {
     case SIGNIN_TOKENS:
         browser_forget_side(req, resp, BROWSER_MFA);
-        status = start_session(req, resp, &in, c.remember, safe_next(c.next));
+        status = start_session(req, resp, &in, c.remember, safe_next(c.next), true);
         break;
     case SIGNIN_LOCKED:
         status = locked(req, resp, &in, "login_mfa", ctx);

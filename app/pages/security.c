@@ -12,10 +12,12 @@
 
 #include <json-c/json.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/buf.h"
 #include "core/limits.h"
 #include "core/log.h"
+#include "pages/browser.h"
 #include "pages/fields.h"
 #include "pages/qrsvg.h"
 #include "pages/reauth.h"
@@ -46,6 +48,8 @@ static struct json_object *security_context(struct request *req)
     json_object_object_add(ctx, "fields", fields);
     if (strcmp(req->tenant->mfa, TENANT_MFA_OFF))
         json_object_object_add(ctx, "mfa_offered", json_object_new_boolean(1));
+    if (!strcmp(req->tenant->mfa, TENANT_MFA_REQUIRED))
+        json_object_object_add(ctx, "mfa_is_required", json_object_new_boolean(1));
     return ctx;
 }
 
@@ -83,6 +87,27 @@ static bool with_state(struct request *req, struct response *resp, struct json_o
     return true;
 }
 
+bool security_mfa_settled(struct request *req)
+{
+    return !req->session || strcmp(req->tenant->mfa, TENANT_MFA_REQUIRED) ||
+           mfa_session_marked(req->tenant, req->session,
+                              browser_side_cookie(req, BROWSER_MFA_DONE));
+}
+
+void security_mfa_keep(struct request *req, struct response *resp,
+                       const struct sess_session *s)
+{
+    char mark[MFA_MARK_MAX + 1];
+    if (!s)
+        s = req->session;
+    if (!s || !mfa_session_mark(req->tenant, s, mark))
+        return;
+    /* As long as the session cookie: until the browser closes, or the
+     * remembered session's deadline. */
+    long left = s->remember ? (long)(s->absolute_expires_at - time(NULL)) : 0;
+    browser_keep_side(req, resp, BROWSER_MFA_DONE, mark, left > 0 ? left : 0);
+}
+
 enum http_status security_page(struct request *req, struct response *resp)
 {
     const char *token = access_token(req);
@@ -92,6 +117,12 @@ enum http_status security_page(struct request *req, struct response *resp)
     struct json_object *ctx = security_context(req);
     if (!with_state(req, resp, ctx, token, &status))
         return status;
+    /* A user who has TOTP on already (turned on elsewhere, or before the
+     * tenant required it) has nothing to enrol. */
+    if (json_object_object_get_ex(ctx, "mfa_on", NULL) && !security_mfa_settled(req))
+        security_mfa_keep(req, resp, NULL);
+    else if (!security_mfa_settled(req))
+        json_object_object_add(ctx, "mfa_required", json_object_new_boolean(1));
     return render_page(req, resp, HTTP_OK, TEMPLATE, ctx);
 }
 
@@ -151,6 +182,7 @@ enum http_status security_mfa_verify(struct request *req, struct response *resp)
     else {
         log_event(LOG_INFO, "mfa_enabled", "id=%s tenant=%s", req->request_id,
                   req->tenant->slug);
+        security_mfa_keep(req, resp, NULL);
         status = render_redirect(req, resp, HERE, "mfa_on");
     }
     cog_result_free(&r);
@@ -159,6 +191,10 @@ enum http_status security_mfa_verify(struct request *req, struct response *resp)
 
 enum http_status security_mfa_disable(struct request *req, struct response *resp)
 {
+    if (!strcmp(req->tenant->mfa, TENANT_MFA_REQUIRED))
+        return render_error(req, resp, HTTP_FORBIDDEN,
+                            "Two-step verification is required here and cannot be turned off.",
+                            false);
     if (!reauth_page_fresh(req))
         return reauth_page_demand(req, resp, HERE);
     const char *token = access_token(req);

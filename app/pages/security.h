@@ -16,4 +16,14 @@ enum http_status security_mfa_verify(struct request *req, struct response *resp)
 /* POST /account/security/mfa/disable: TOTP off, after a recent password. */
 enum http_status security_mfa_disable(struct request *req, struct response *resp);
 
+/* security_mfa_settled is false only where the tenant requires TOTP and
+ * the request's session has not passed it (svc/mfa.h): the pipeline then
+ * sends every signed-in page but the enrolment here (ROUTE_MFA_SETUP). */
+bool security_mfa_settled(struct request *req);
+/* security_mfa_keep marks the request's session (s, or req->session when
+ * NULL) as having passed TOTP, in a cookie beside its own. */
+struct sess_session;
+void security_mfa_keep(struct request *req, struct response *resp,
+                       const struct sess_session *s);
+
 #endif

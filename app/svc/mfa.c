@@ -20,11 +20,13 @@
 #include "core/log.h"
 #include "core/seal.h"
 #include "http/url.h"
+#include "store/sessions.h"
 #include "store/tenants.h"
 #include "svc/svc.h"
 #include "svc/throttle.h"
 
 #define KEY_LABEL "gatehouse mfa challenge v1"
+#define MARK_LABEL "gatehouse mfa session mark v1"
 #define TOTP_METHOD "SOFTWARE_TOKEN_MFA"
 #define OTPAUTH_PREFIX "otpauth://totp/"
 
@@ -245,4 +247,44 @@ const char *mfa_check_code(const char *code)
     if (n != MFA_CODE_DIGITS || strspn(code, "0123456789") != n)
         return "The code is the 6 digits your authenticator app shows.";
     return NULL;
+}
+
+/* mark_mac computes s's mark at t into out; false without SESSION_KEY. */
+static bool mark_mac(const struct tenant *t, const struct sess_session *s,
+                     unsigned char out[SEAL_SHA256_BYTES])
+{
+    const struct config *cfg = svc_config();
+    unsigned char key[SEAL_SHA256_BYTES];
+    unsigned char msg[TENANT_SLUG_MAX + 1 + SEAL_SHA256_BYTES];
+    size_t slug = strlen(t->slug);
+    if (!cfg || !cfg->has_session_key || slug >= TENANT_SLUG_MAX)
+        return false;
+    memcpy(msg, t->slug, slug);
+    msg[slug] = '\n';
+    memcpy(msg + slug + 1, s->id_hash, SEAL_SHA256_BYTES);
+    seal_hmac_sha256(cfg->session_key, CONFIG_SESSION_KEY_BYTES, MARK_LABEL,
+                     strlen(MARK_LABEL), key);
+    seal_hmac_sha256(key, sizeof(key), msg, slug + 1 + SEAL_SHA256_BYTES, out);
+    seal_wipe(key, sizeof(key));
+    return true;
+}
+
+_Static_assert(SEAL_B64URL_LEN(SEAL_SHA256_BYTES) <= MFA_MARK_MAX, "MFA_MARK_MAX too small");
+
+bool mfa_session_mark(const struct tenant *t, const struct sess_session *s,
+                      char mark[MFA_MARK_MAX + 1])
+{
+    unsigned char mac[SEAL_SHA256_BYTES];
+    mark[0] = '\0';
+    return mark_mac(t, s, mac) && seal_b64url_encode(mac, sizeof(mac), mark, MFA_MARK_MAX + 1);
+}
+
+bool mfa_session_marked(const struct tenant *t, const struct sess_session *s,
+                        const char *mark)
+{
+    unsigned char want[SEAL_SHA256_BYTES], got[SEAL_SHA256_BYTES];
+    size_t n = 0;
+    return mark && strlen(mark) == SEAL_B64URL_LEN(SEAL_SHA256_BYTES) &&
+           seal_b64url_decode(mark, strlen(mark), got, sizeof(got), &n) && n == sizeof(got) &&
+           mark_mac(t, s, want) && seal_equal(want, got, sizeof(want));
 }

@@ -27,6 +27,7 @@
 #include "svc/signin.h"
 
 struct arena;
+struct sess_session;
 struct tenant;
 
 /* What a sealed challenge holds. */
@@ -80,6 +81,19 @@ int mfa_confirm(const struct tenant *t, const char *access_token, const char *co
 /* mfa_disable turns TOTP off. The caller has checked a recent password
  * (svc/reauth.h). */
 int mfa_disable(const struct tenant *t, const char *access_token, struct cog_result *r);
+
+/* Where the tenant requires TOTP, a session may open pages other than the
+ * enrolment only once its sign-in passed a TOTP code, or its user turned
+ * TOTP on: the pages keep a mark of that beside the session. A mark is
+ * bound to one session (its id's digest) and tenant with a key derived
+ * from SESSION_KEY, so it can be neither forged nor moved. */
+#define MFA_MARK_MAX 64 /* bytes of a mark, base64url */
+/* mfa_session_mark writes the mark of s into mark; false without SESSION_KEY. */
+bool mfa_session_mark(const struct tenant *t, const struct sess_session *s,
+                      char mark[MFA_MARK_MAX + 1]);
+/* mfa_session_marked is true when mark (may be NULL) is s's. */
+bool mfa_session_marked(const struct tenant *t, const struct sess_session *s,
+                        const char *mark);
 
 /* mfa_check_code is NULL for a well-formed TOTP code (MFA_CODE_DIGITS
  * digits), else what to tell the person. */

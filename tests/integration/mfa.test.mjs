@@ -253,3 +253,50 @@ test('a made-up MFA challenge is refused as expired, not a 500', async () => {
     assert.equal(r.json.error, 'challenge_expired');
   }
 });
+
+test('required MFA: a user without it enrols at log-in before any other page; the API asks for the website first', async () => {
+  let r = gatehouseCli(['tenant', 'set', '--slug', 'default', '--mfa', 'required']);
+  assert.equal(r.status, 0, r.stderr);
+  try {
+    await sleep(1100); // the workers' tenant cache
+    const email = await newUser('mfareq');
+    let b;
+    ({ b, r } = await pageLogin(email));
+    assert.equal(r.status, 303);
+    for (const page of ['/account', '/files', '/admin']) {
+      r = await b.get(page);
+      assert.equal(r.status, 303, `${page} waits for the enrolment`);
+      assert.match(r.headers.location, /\/account\/security$/);
+    }
+    r = await b.follow(r);
+    assert.equal(r.status, 200);
+    assert.match(r.body, /id="gh-mfa-required"/);
+    // A forged mark does not open the pages.
+    b.remember('__Host-gh_session_mfadone=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA; Path=/; Secure; HttpOnly');
+    r = await b.get('/account');
+    assert.equal(r.status, 303);
+    r = await api('POST', '/api/v1/auth/login', { json: { email, password: PASSWORD } });
+    assert.equal(r.status, 403, r.body);
+    assert.equal(r.json.error, 'mfa_setup_required');
+    assert.equal(r.json.access_token, undefined);
+
+    const secret = await enrolPage(b);
+    r = await b.get('/account');
+    assert.equal(r.status, 200, 'enrolled: the account opens');
+    r = await b.get('/account/security');
+    assert.doesNotMatch(r.body, /mfa\/disable/, 'required: it cannot be turned off');
+    r = await b.post('/account/security/mfa/disable', {});
+    assert.equal(r.status, 403);
+
+    // Next time: the code page, then straight in.
+    ({ b, r } = await pageLogin(email));
+    assert.match(r.headers.location, /\/login\/mfa$/);
+    r = await b.post('/login/mfa', { code: totp(secret) });
+    assert.equal(r.status, 303);
+    r = await b.get('/account');
+    assert.equal(r.status, 200);
+  } finally {
+    r = gatehouseCli(['tenant', 'set', '--slug', 'default', '--mfa', 'optional']);
+    assert.equal(r.status, 0, r.stderr);
+  }
+});
