@@ -174,6 +174,8 @@ test('tenant set --mfa: the pool follows, a bad value is refused', async () => {
 
 // ---- the JSON API ----------------------------------------------------------
 
+const apiCalls = new Set(); // "METHOD path status" of every API answer seen
+
 async function api(method, urlPath, { json, token } = {}) {
   const headers = { host: HOST, accept: 'application/json' };
   if (json !== undefined) headers['content-type'] = 'application/json';
@@ -181,6 +183,7 @@ async function api(method, urlPath, { json, token } = {}) {
   const r = await request(method, urlPath, { headers, body: json === undefined ? undefined : JSON.stringify(json) });
   let body = null;
   try { body = JSON.parse(r.body); } catch { /* not JSON */ }
+  apiCalls.add(`${method} ${urlPath} ${r.status}`);
   return { ...r, json: body };
 }
 
@@ -299,4 +302,24 @@ test('required MFA: a user without it enrols at log-in before any other page; th
     r = gatehouseCli(['tenant', 'set', '--slug', 'default', '--mfa', 'optional']);
     assert.equal(r.status, 0, r.stderr);
   }
+});
+
+test('openapi.json documents the MFA routes at every status these tests met', async () => {
+  const r = await request('GET', '/api/v1/openapi.json', { headers: { host: HOST } });
+  assert.equal(r.status, 200);
+  const doc = JSON.parse(r.body);
+  for (const route of ['POST /api/v1/auth/mfa', 'GET /api/v1/me/mfa', 'POST /api/v1/me/mfa',
+    'DELETE /api/v1/me/mfa', 'POST /api/v1/me/mfa/verify']) {
+    const [method, path] = route.split(' ');
+    assert.ok(doc.paths[path]?.[method.toLowerCase()], `${route} is documented`);
+  }
+  assert.ok(apiCalls.size > 10);
+  for (const call of apiCalls) {
+    const [method, path, status] = call.split(' ');
+    const op = doc.paths[path]?.[method.toLowerCase()];
+    assert.ok(op, `${method} ${path} is documented`);
+    assert.ok(op.responses[status], `${method} ${path} documents ${status}`);
+  }
+  const challenge = doc.components.schemas.MfaChallenge;
+  assert.deepEqual(challenge.required, ['challenge', 'session', 'expires_in']);
 });
