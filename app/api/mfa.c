@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "http/answer.h"
 #include "store/tenants.h"
+#include "svc/activity.h"
 #include "svc/input.h"
 #include "svc/mfa.h"
 #include "svc/reauth.h"
@@ -29,6 +30,13 @@ static struct json_object *state(const struct request *req, bool on)
     json_object_object_add(obj, "enabled", json_object_new_boolean(on));
     json_object_object_add(obj, "setting", json_object_new_string(req->tenant->mfa));
     return obj;
+}
+
+static void note(struct request *req, const char *sub, const char *kind)
+{
+    struct activity_origin o = {.api = true, .client_addr = req->client_addr,
+                                .request_id = req->request_id};
+    activity_note(req->tenant, sub, kind, &o);
 }
 
 static bool offered(const struct request *req)
@@ -102,6 +110,7 @@ enum http_status me_mfa_verify(struct request *req, struct response *resp)
     } else {
         log_event(LOG_INFO, "mfa_enabled", "id=%s tenant=%s via=api", req->request_id,
                   req->tenant->slug);
+        note(req, b.sub, SECEVENT_MFA_ON);
         status = answer_json(resp, HTTP_OK, state(req, true));
     }
     cog_result_free(&r);
@@ -144,6 +153,7 @@ enum http_status me_mfa_delete(struct request *req, struct response *resp)
     } else {
         log_event(LOG_INFO, "mfa_disabled", "id=%s tenant=%s via=api", req->request_id,
                   req->tenant->slug);
+        note(req, b.sub, SECEVENT_MFA_OFF);
         status = answer_json(resp, HTTP_OK, state(req, false));
     }
     cog_result_free(&r);

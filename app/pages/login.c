@@ -31,6 +31,7 @@
 #include "pages/render.h"
 #include "pages/security.h"
 #include "store/tenants.h"
+#include "svc/activity.h"
 #include "svc/input.h"
 #include "svc/mfa.h"
 #include "svc/session.h"
@@ -130,6 +131,8 @@ static enum http_status start_session(struct request *req, struct response *resp
     }
     browser_keep_session(req, resp, id, s);
     seal_wipe(id, sizeof(id));
+    struct activity_origin o = {.client_addr = req->client_addr, .request_id = req->request_id};
+    activity_note(req->tenant, s->sub, SECEVENT_SIGN_IN, &o);
     if (mfa_done)
         security_mfa_keep(req, resp, s);
     if (!next)
@@ -219,6 +222,11 @@ enum http_status login_submit(struct request *req, struct response *resp)
     struct signin in;
     signin_password(req->tenant, email, password, req->client_addr, req->request_id, &in);
     enum http_status status = signed_in(req, resp, &in, email, next, remember, COGERR_CTX_LOGIN, "login", ctx);
+    if (in.outcome == SIGNIN_REFUSED &&
+        !strcmp(cogerr_get(in.result.err, COGERR_CTX_LOGIN)->code, "not_authorized")) {
+        struct activity_origin o = {.client_addr = req->client_addr, .request_id = req->request_id};
+        activity_note_email(req->tenant, email, SECEVENT_SIGN_IN_FAILED, &o);
+    }
     signin_free(&in);
     return status;
 }
@@ -320,6 +328,9 @@ enum http_status login_mfa_submit(struct request *req, struct response *resp)
         break;
     case SIGNIN_REFUSED:
         if (in.result.err == COGERR_CODE_MISMATCH) {
+            struct activity_origin o = {.client_addr = req->client_addr,
+                                        .request_id = req->request_id};
+            activity_note_email(req->tenant, c.email, SECEVENT_MFA_FAILED, &o);
             /* The person stays here, with the same challenge, to try the
              * next code. */
             fields_error(ctx, "code", "That code is not right. Check the time on your "

@@ -24,6 +24,7 @@
 #include "pages/render.h"
 #include "store/sessions.h"
 #include "store/tenants.h"
+#include "svc/activity.h"
 #include "svc/input.h"
 #include "svc/mfa.h"
 #include "svc/session.h"
@@ -61,6 +62,64 @@ static bool not_offered(struct request *req)
 
 #define NOT_OFFERED "Two-step verification is not offered here."
 
+
+static void note(struct request *req, const char *kind)
+{
+    struct activity_origin o = {.client_addr = req->client_addr, .request_id = req->request_id};
+    activity_note(req->tenant, req->session->sub, kind, &o);
+}
+
+static const struct {
+    const char *kind, *text;
+} kinds[] = {
+    {SECEVENT_SIGN_IN, "Signed in"},
+    {SECEVENT_SIGN_IN_FAILED, "Failed sign-in (wrong password)"},
+    {SECEVENT_MFA_FAILED, "Failed sign-in (wrong two-step code)"},
+    {SECEVENT_PASSWORD_CHANGED, "Password changed"},
+    {SECEVENT_MFA_ON, "Two-step verification turned on"},
+    {SECEVENT_MFA_OFF, "Two-step verification turned off"},
+    {SECEVENT_SIGNED_OUT, "Signed out"},
+    {"email_changed", "Email address changed"},
+    {"sessions_ended", "Sessions ended"},
+};
+
+/* add_activity lists the person's recent security events; a store that
+ * cannot answer leaves the list out (the page says so) rather than failing
+ * the whole page. */
+static void add_activity(struct request *req, struct json_object *ctx)
+{
+    struct secevent *ev;
+    int n = 0;
+    if (activity_recent(req->tenant, req->session->sub, req->arena, &ev, &n) != STORE_OK) {
+        json_object_object_add(ctx, "activity_unavailable", json_object_new_boolean(1));
+        return;
+    }
+    struct json_object *list = json_object_new_array();
+    for (int i = 0; i < n; i++) {
+        const char *text = ev[i].kind;
+        for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+            if (!strcmp(kinds[k].kind, ev[i].kind))
+                text = kinds[k].text;
+        char when[32];
+        struct tm tm;
+        gmtime_r(&ev[i].at, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+        char iso[32];
+        strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        struct json_object *item = json_object_new_object();
+        json_object_object_add(item, "kind", json_object_new_string(ev[i].kind));
+        json_object_object_add(item, "text", json_object_new_string(text));
+        json_object_object_add(item, "when", json_object_new_string(when));
+        json_object_object_add(item, "iso", json_object_new_string(iso));
+        json_object_object_add(item, "via", json_object_new_string(ev[i].api ? "API" : "website"));
+        if (ev[i].client_addr)
+            json_object_object_add(item, "address", json_object_new_string(ev[i].client_addr));
+        json_object_array_add(list, item);
+    }
+    json_object_object_add(ctx, "activity", list);
+    if (n)
+        json_object_object_add(ctx, "has_activity", json_object_new_boolean(1));
+}
 
 /* access_token loads the session's access token for a Cognito call. */
 static const char *access_token(struct request *req)
@@ -117,6 +176,7 @@ enum http_status security_page(struct request *req, struct response *resp)
     struct json_object *ctx = security_context(req);
     if (!with_state(req, resp, ctx, token, &status))
         return status;
+    add_activity(req, ctx);
     /* A user who has TOTP on already (turned on elsewhere, or before the
      * tenant required it) has nothing to enrol. */
     if (json_object_object_get_ex(ctx, "mfa_on", NULL) && !security_mfa_settled(req))
@@ -183,6 +243,7 @@ enum http_status security_mfa_verify(struct request *req, struct response *resp)
         log_event(LOG_INFO, "mfa_enabled", "id=%s tenant=%s", req->request_id,
                   req->tenant->slug);
         security_mfa_keep(req, resp, NULL);
+        note(req, SECEVENT_MFA_ON);
         status = render_redirect(req, resp, HERE, "mfa_on");
     }
     cog_result_free(&r);
@@ -208,6 +269,7 @@ enum http_status security_mfa_disable(struct request *req, struct response *resp
     else {
         log_event(LOG_INFO, "mfa_disabled", "id=%s tenant=%s", req->request_id,
                   req->tenant->slug);
+        note(req, SECEVENT_MFA_OFF);
         status = render_redirect(req, resp, HERE, "mfa_off");
     }
     cog_result_free(&r);

@@ -323,3 +323,45 @@ test('openapi.json documents the MFA routes at every status these tests met', as
   const challenge = doc.components.schemas.MfaChallenge;
   assert.deepEqual(challenge.required, ['challenge', 'session', 'expires_in']);
 });
+
+test('account activity: the person\'s own last 20 security events on /account/security', async () => {
+  const email = await newUser('mfaact');
+  const other = await newUser('mfaact-other');
+  let b, r;
+  ({ b, r } = await pageLogin(other)); // someone else's sign-in must not show
+  ({ b, r } = await pageLogin(email));
+  // (A failed sign-in names someone once the users mirror knows the email.)
+  const wrong = new Browser();
+  await wrong.get('/login');
+  r = await wrong.post('/login', { email, password: 'Wrong-Passw0rd!' });
+  assert.equal(r.status, 401);
+  const secret = await enrolPage(b);
+  await b.post('/logout', {});
+  ({ b, r } = await pageLogin(email));
+  r = await b.post('/login/mfa', { code: wrongCode(secret) });
+  assert.equal(r.status, 400);
+  r = await b.post('/login/mfa', { code: totp(secret) });
+  assert.equal(r.status, 303);
+  r = await api('POST', '/api/v1/auth/login', { json: { email, password: PASSWORD } });
+  r = await api('POST', '/api/v1/auth/mfa', { json: { session: r.json.session, code: totp(secret) } });
+  assert.equal(r.status, 200);
+
+  r = await b.get('/account/security');
+  assert.equal(r.status, 200);
+  const kinds = [...r.body.matchAll(/<tr data-kind="([a-z_]+)"><td>([^<]*)<\/td><td><time datetime="([^"]+)">[^<]*<\/time><\/td><td>([^<]*)<\/td>/g)]
+    .map((m) => ({ kind: m[1], text: m[2], via: m[4] }));
+  assert.deepEqual(kinds.map((k) => k.kind),
+    ['sign_in', 'sign_in', 'mfa_failed', 'signed_out', 'mfa_on', 'sign_in_failed', 'sign_in'],
+    'newest first: API sign-in, web sign-in, the wrong code, log-out, MFA on, the wrong password, first sign-in');
+  assert.match(kinds[0].via, /^API/);
+  assert.match(kinds[1].via, /^website/);
+  assert.equal(kinds[2].text, 'Failed sign-in (wrong two-step code)');
+
+  // At most 20, the newest.
+  const sub = psql(`SELECT sub FROM t_default.users WHERE email = '${email}'`)[0][0];
+  psql(`INSERT INTO t_default.security_events (user_sub, kind, at)
+        SELECT '${sub}', 'sign_in', now() - interval '1 day' - n * interval '1 minute' FROM generate_series(1, 30) n`);
+  r = await b.get('/account/security');
+  assert.equal([...r.body.matchAll(/<tr data-kind=/g)].length, 20);
+  assert.match(r.body, /data-kind="sign_in_failed"/, 'the newest 20 include the recent ones');
+});
