@@ -301,6 +301,7 @@ test('required MFA: a user without it enrols at log-in before any other page; th
   } finally {
     r = gatehouseCli(['tenant', 'set', '--slug', 'default', '--mfa', 'optional']);
     assert.equal(r.status, 0, r.stderr);
+    await sleep(1100); // the workers' tenant cache
   }
 });
 
@@ -364,4 +365,53 @@ test('account activity: the person\'s own last 20 security events on /account/se
   r = await b.get('/account/security');
   assert.equal([...r.body.matchAll(/<tr data-kind=/g)].length, 20);
   assert.match(r.body, /data-kind="sign_in_failed"/, 'the newest 20 include the recent ones');
+});
+
+test('re-authentication: a fresh sign-in counts, a proof is bound to its session, the return path stays on this site', async () => {
+  const email = await newUser('reauth');
+  let { b, r } = await pageLogin(email);
+  await enrolPage(b);
+  // A sign-in minutes old counts as a recent password: no question asked.
+  await b.get('/account/security');
+  r = await b.post('/account/security/mfa/disable', {});
+  assert.equal(r.status, 303);
+  assert.match(r.headers.location, /\/account\/security$/, 'a fresh sign-in turns it off at once');
+  // Turn it on again and age the sessions: now the password is asked.
+  r = await b.get('/account/security');
+  assert.match(r.body, /id="gh-mfa-state"><strong>Off\./);
+  r = await b.post('/account/security/mfa/start', {});
+  const secret2 = (r.body.match(/id="gh-mfa-secret"[^>]*>([A-Z2-7]+)</) || [])[1];
+  r = await b.post('/account/security/mfa/verify', { code: totp(secret2) });
+  assert.equal(r.status, 303);
+  // A second browser of the same person, both aged.
+  const second = await pageLogin(email);
+  assert.match(second.r.headers.location, /\/login\/mfa$/);
+  r = await second.b.post('/login/mfa', { code: totp(secret2) });
+  assert.equal(r.status, 303);
+  psql(`UPDATE gatehouse.sessions SET created_at = now() - interval '10 minutes',
+        idle_expires_at = idle_expires_at - interval '1 second' WHERE email = '${email}'`);
+  await sleep(300);
+
+  // The return path is a local path only: elsewhere becomes /account.
+  await b.get('/account/reauth?return=https://evil.example/');
+  r = await b.post('/account/reauth', { password: PASSWORD, return: 'https://evil.example/' });
+  assert.equal(r.status, 303);
+  assert.match(r.headers.location, /^\/account$/);
+  const proof = [...b.jar].find(([name]) => name.endsWith('_reauth'));
+  assert.ok(proof && proof[1].value, 'the proof is kept beside the session');
+  assert.ok(proof[1].attrs.includes('httponly'));
+  assert.ok(proof[1].attrs.some((a) => a === 'max-age=300'), 'for five minutes');
+
+  // The proof of one session does not open another's sensitive step.
+  second.b.remember(`${proof[0]}=${proof[1].value}; Path=/; Secure; HttpOnly`);
+  await second.b.get('/account/security');
+  r = await second.b.post('/account/security/mfa/disable', {});
+  assert.equal(r.status, 303);
+  assert.match(r.headers.location, /\/account\/reauth\?return=/, 'another session\'s proof is refused');
+  // Its owner's works.
+  await b.get('/account/security');
+  r = await b.post('/account/security/mfa/disable', {});
+  assert.match(r.headers.location, /\/account\/security$/);
+  r = await b.follow(r);
+  assert.match(r.body, /id="gh-mfa-state"><strong>Off\./);
 });
