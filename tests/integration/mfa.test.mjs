@@ -415,3 +415,17 @@ test('re-authentication: a fresh sign-in counts, a proof is bound to its session
   r = await b.follow(r);
   assert.match(r.body, /id="gh-mfa-state"><strong>Off\./);
 });
+
+test('a new tenant offers TOTP: its pool is made OPTIONAL and its setting is optional', async () => {
+  const slug = `mfa-${process.pid}-${Date.now().toString(36)}`.slice(0, 40);
+  let r = gatehouseCli(['tenant', 'create', '--slug', slug, '--name', 'MFA Tenant', '--admin-email', `admin@${slug}.example`]);
+  try {
+    assert.equal(r.status, 0, r.stderr);
+    const pool = psql(`SELECT user_pool_id, mfa FROM gatehouse.tenants WHERE slug = '${slug}'`)[0];
+    assert.equal(pool[1], 'optional');
+    const described = await cognitoLocal('DescribeUserPool', { UserPoolId: pool[0] });
+    assert.equal(described.UserPool.MfaConfiguration, 'OPTIONAL');
+  } finally {
+    gatehouseCli(['tenant', 'delete', '--slug', slug, '--yes']);
+  }
+});
