@@ -429,3 +429,30 @@ test('a new tenant offers TOTP: its pool is made OPTIONAL and its setting is opt
     gatehouseCli(['tenant', 'delete', '--slug', slug, '--yes']);
   }
 });
+
+test('guessing codes: wrong codes count as failed sign-ins of the account, and lock it like wrong passwords', async () => {
+  const email = await newUser('mfaguess');
+  let { b, r } = await pageLogin(email);
+  const secret = await enrolPage(b);
+  r = await api('POST', '/api/v1/auth/login', { json: { email, password: PASSWORD } });
+  const session = r.json.session;
+  const bad = wrongCode(secret);
+  for (let i = 0; i < 5; i++) {
+    r = await api('POST', '/api/v1/auth/mfa', { json: { session, code: bad } });
+    assert.equal(r.status, 400, `guess ${i + 1}`);
+  }
+  // Locked now: even the right code is refused without asking Cognito,
+  // and so is the password step, on the page too.
+  r = await api('POST', '/api/v1/auth/mfa', { json: { session, code: totp(secret) } });
+  assert.equal(r.status, 429, r.body);
+  assert.ok(Number(r.headers['retry-after']) > 0);
+  ({ b, r } = await pageLogin(email));
+  assert.equal(r.status, 429);
+  // The password step alone does not clear the count a code left.
+  psql(`UPDATE t_default.login_failures SET locked_until = NULL WHERE kind = 'account'
+        AND locked_until > now() AND last_failure > now() - interval '1 minute'`);
+  ({ b, r } = await pageLogin(email));
+  assert.equal(r.status, 303);
+  r = await b.post('/login/mfa', { code: bad });
+  assert.equal(r.status, 429, 'the count still stands: the next wrong code is refused as locked');
+});
