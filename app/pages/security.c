@@ -7,7 +7,13 @@
  * enrolment is shown once, in the answer to the POST that made it (as a
  * QR code drawn here, and as text), never stored by gatehouse: a wrong
  * first code means starting again with a new secret or trying the next
- * code. Turning TOTP off needs a recent password (pages/reauth.h). */
+ * code. Turning TOTP off needs a recent password (pages/reauth.h), and is
+ * refused where the tenant requires it. There, a session may open other
+ * signed-in pages only with the mark of a passed code (svc/mfa.h), kept in
+ * a cookie beside the session: set at a TOTP sign-in, after enrolment, or
+ * here when the user turns out to have TOTP on already. The page also lists
+ * the person's recent security events (svc/activity.h); a store that
+ * cannot answer hides the list, not the page. */
 #include "pages/security.h"
 
 #include <json-c/json.h>
