@@ -11,7 +11,7 @@
 #   make deps         install what is missing (apt-get, npm ci)
 
 CC       ?= cc
-PKGS     := json-c libpq libcurl openssl libjwt
+PKGS     := json-c libpq libcurl openssl libjwt libqrencode
 WARN     := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
             -Wshadow -Wcast-qual -Wno-missing-field-initializers
 # The libraries' flags are asked of pkg-config when a recipe first needs

@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(
     build-essential pkg-config clang
-    libfcgi-dev libpq-dev libjson-c-dev libjwt-dev libssl-dev libcurl4-openssl-dev
+    libfcgi-dev libpq-dev libjson-c-dev libjwt-dev libssl-dev libcurl4-openssl-dev libqrencode-dev
     nginx postgresql pgbouncer wrk chromium
     openssl curl ca-certificates psmisc procps
 )

@@ -19,8 +19,10 @@
  * refresh must find it, and a logout ends it whether or not the body sends
  * the refresh token. Logout also revokes at Cognito (GlobalSignOut, and
  * RevokeToken for the sign-in's refresh token) and in our own denylist,
- * which every bearer call consults (why: see api/bearer.c). No token, code or password is
- * ever logged. */
+ * which every bearer call consults (why: see api/bearer.c). A login of a
+ * user with TOTP on answers {"challenge":"mfa","session":…}, the challenge
+ * sealed (svc/mfa.h), and POST /api/v1/auth/mfa trades it and a code for
+ * the tokens. No token, code or password is ever logged. */
 #include "api/auth.h"
 
 #include <json-c/json.h>
@@ -37,7 +39,9 @@
 #include "store/revoked.h"
 #include "store/tenants.h"
 #include "svc/apisignin.h"
+#include "svc/activity.h"
 #include "svc/input.h"
+#include "svc/mfa.h"
 #include "svc/password.h"
 #include "svc/registration.h"
 #include "svc/signin.h"
@@ -79,8 +83,12 @@ static enum http_status reply_tokens(struct request *req, struct response *resp,
         json_object_put(claims);
         return answer_status_error(req, resp, HTTP_SERVICE_UNAVAILABLE, NULL);
     }
-    if (login)
+    if (login) {
+        struct activity_origin o = {.api = true, .client_addr = req->client_addr,
+                                    .request_id = req->request_id};
         signin_mirror(req->tenant, claims, req->arena, req->request_id, NULL);
+        activity_note(req->tenant, tokens_claim(claims, "sub"), SECEVENT_SIGN_IN, &o);
+    }
     json_object_put(claims);
     struct json_object *obj = json_object_new_object();
     json_object_object_add(obj, "id_token", json_object_new_string(id_token));
@@ -235,6 +243,23 @@ static enum http_status unconfirmed(struct request *req, struct response *resp,
     return answer_json(resp, info->status, obj);
 }
 
+/* mfa_challenge_reply answers a login that needs a TOTP code: the
+ * challenge, sealed, for the client to send back with the code. */
+static enum http_status mfa_challenge_reply(struct request *req, struct response *resp,
+                                            const struct signin *in, const char *email)
+{
+    struct mfa_challenge c = {.session = in->challenge_session, .email = email};
+    const char *sealed;
+    if (strlen(in->challenge_session) > CHALLENGE_SESSION_MAX ||
+        !mfa_challenge_seal(req->tenant, &c, req->arena, &sealed))
+        return answer_status_error(req, resp, HTTP_INTERNAL_ERROR, NULL);
+    struct json_object *obj = json_object_new_object();
+    json_object_object_add(obj, "challenge", json_object_new_string("mfa"));
+    json_object_object_add(obj, "session", json_object_new_string(sealed));
+    json_object_object_add(obj, "expires_in", json_object_new_int(MFA_CHALLENGE_TTL_S));
+    return answer_json(resp, HTTP_OK, obj);
+}
+
 enum http_status auth_login(struct request *req, struct response *resp)
 {
     struct api_check chk = {0};
@@ -250,10 +275,21 @@ enum http_status auth_login(struct request *req, struct response *resp)
     signin_password(req->tenant, email, password, req->client_addr, req->request_id, &in);
     switch (in.outcome) {
     case SIGNIN_TOKENS:
+        /* Where TOTP is required, a user who has none yet (Cognito asked
+         * for no code) enrols on the website first: no tokens here. */
+        if (!strcmp(req->tenant->mfa, TENANT_MFA_REQUIRED)) {
+            status = answer_error(req, resp, HTTP_FORBIDDEN, "mfa_setup_required",
+                                  "This service requires two-step verification: log in once "
+                                  "on the website to set it up.", NULL);
+            break;
+        }
         status = reply_tokens(req, resp, &in.result, true);
         if (status == HTTP_OK)
             log_event(LOG_INFO, "logged_in", "id=%s tenant=%s via=api", req->request_id,
                       req->tenant->slug);
+        break;
+    case SIGNIN_MFA:
+        status = mfa_challenge_reply(req, resp, &in, email);
         break;
     case SIGNIN_NEW_PASSWORD:
     case SIGNIN_OTHER_CHALLENGE: {
@@ -289,7 +325,74 @@ enum http_status auth_login(struct request *req, struct response *resp)
         break;
     case SIGNIN_REFUSED:
     default:
+        /* A wrong password, as the catalogue tells it at login. */
+        if (!strcmp(cogerr_get(in.result.err, COGERR_CTX_LOGIN)->code, "not_authorized")) {
+            struct activity_origin o = {.api = true, .client_addr = req->client_addr,
+                                        .request_id = req->request_id};
+            activity_note_email(req->tenant, email, SECEVENT_SIGN_IN_FAILED, &o);
+        }
         status = api_cognito_error(req, resp, &in.result, COGERR_CTX_LOGIN);
+        break;
+    }
+    signin_free(&in);
+    return status;
+}
+
+enum http_status auth_mfa(struct request *req, struct response *resp)
+{
+    struct api_check chk = {0};
+    api_body(req, &chk, true);
+    const char *session = api_text(req, &chk, "session", true);
+    const char *code = api_text(req, &chk, "code", true);
+    api_invalid(&chk, "code", mfa_check_code(code));
+    if (chk.code)
+        return api_refuse(req, resp, &chk);
+    struct mfa_challenge c;
+    if (!mfa_challenge_open(req->tenant, session, time(NULL), req->arena, &c))
+        return answer_error(req, resp, HTTP_UNAUTHORIZED, "challenge_expired",
+                            "This sign-in has expired or is not valid. Log in again.",
+                            "session");
+
+    struct signin in;
+    enum http_status status;
+    mfa_answer(req->tenant, &c, code, req->client_addr, req->request_id, &in);
+    switch (in.outcome) {
+    case SIGNIN_TOKENS:
+        status = reply_tokens(req, resp, &in.result, true);
+        if (status == HTTP_OK)
+            log_event(LOG_INFO, "logged_in", "id=%s tenant=%s via=api mfa=1", req->request_id,
+                      req->tenant->slug);
+        break;
+    case SIGNIN_LOCKED: {
+        char wait[NUM_TEXT_MAX], message[THROTTLE_MESSAGE_MAX];
+        snprintf(wait, sizeof(wait), "%lld", in.retry_after_s);
+        resp_header(resp, "Retry-After", wait);
+        throttle_message(in.retry_after_s, message);
+        status = answer_error(req, resp, HTTP_TOO_MANY_REQUESTS, "too_many_attempts", message,
+                              NULL);
+        break;
+    }
+    case SIGNIN_UNAVAILABLE:
+        status = answer_status_error(req, resp, HTTP_SERVICE_UNAVAILABLE, NULL);
+        break;
+    case SIGNIN_REFUSED:
+        if (in.result.err == COGERR_CODE_MISMATCH) {
+            struct activity_origin o = {.api = true, .client_addr = req->client_addr,
+                                        .request_id = req->request_id};
+            activity_note_email(req->tenant, c.email, SECEVENT_MFA_FAILED, &o);
+        }
+        if (in.result.err == COGERR_CODE_MISMATCH || cogerr_transient(in.result.err, COGERR_CTX_USE_CODE))
+            status = api_cognito_error(req, resp, &in.result, COGERR_CTX_USE_CODE);
+        else
+            status = answer_error(req, resp, HTTP_UNAUTHORIZED, "challenge_expired",
+                                  "This sign-in has expired or is not valid. Log in again.",
+                                  "session");
+        break;
+    case SIGNIN_OTHER_CHALLENGE:
+    default:
+        status = answer_error(req, resp, HTTP_FORBIDDEN, "challenge_unsupported",
+                              "This account needs a sign-in step this API does not offer. "
+                              "Please contact the administrator.", NULL);
         break;
     }
     signin_free(&in);
@@ -354,5 +457,8 @@ enum http_status auth_logout(struct request *req, struct response *resp)
         return answer_status_error(req, resp, answer_status_of(rc), NULL);
     log_event(LOG_INFO, "logged_out", "id=%s tenant=%s via=api", req->request_id,
               req->tenant->slug);
+    struct activity_origin o = {.api = true, .client_addr = req->client_addr,
+                                .request_id = req->request_id};
+    activity_note(req->tenant, b.sub, SECEVENT_SIGNED_OUT, &o);
     return api_message(resp, HTTP_OK, "logged out");
 }

@@ -20,4 +20,8 @@ enum http_status auth_logout(struct request *req, struct response *resp);
 enum http_status auth_forgot_password(struct request *req, struct response *resp);
 enum http_status auth_reset_password(struct request *req, struct response *resp);
 
+/* POST /api/v1/auth/mfa {"session","code"}: the TOTP step of a login that
+ * answered {"challenge":"mfa"}; answers the tokens as a login does. */
+enum http_status auth_mfa(struct request *req, struct response *resp);
+
 #endif

@@ -117,6 +117,12 @@ static const struct op_spec op_specs[] = {
     {"VerifyUserAttribute", false, RETRY_THROTTLED, COGERR_CTX_USE_CODE},
     {"DeleteUser", false, RETRY_THROTTLED, COGERR_CTX_SESSION},
     {"DeleteUserAttributes", false, RETRY_TRANSIENT, COGERR_CTX_SESSION},
+    /* A second association would replace the secret the user is scanning. */
+    {"AssociateSoftwareToken", false, RETRY_NEVER, COGERR_CTX_SESSION},
+    {"VerifySoftwareToken", false, RETRY_THROTTLED, COGERR_CTX_USE_CODE},
+    {"SetUserMFAPreference", false, RETRY_TRANSIENT, COGERR_CTX_SESSION},
+    /* Setting the same configuration twice sets it: safe to repeat. */
+    {"SetUserPoolMfaConfig", true, RETRY_TRANSIENT, COGERR_CTX_ADMIN},
 };
 
 #define OP_SPECS_COUNT (sizeof(op_specs) / sizeof(*op_specs))
@@ -359,6 +365,57 @@ static bool build_admin_add_to_group(const struct cog_client *c, const struct co
     return true;
 }
 
+static bool build_mfa_verify(const struct cog_client *c, const struct cog_params *p,
+                             struct json_object *req)
+{
+    (void)c;
+    add_str(req, "AccessToken", p->access_token);
+    add_str(req, "UserCode", p->code);
+    if (p->device_name && p->device_name[0])
+        add_str(req, "FriendlyDeviceName", p->device_name);
+    return true;
+}
+
+/* mfa_preference writes SetUserMFAPreference for TOTP on or off; on makes
+ * it the preferred factor too, so a sign-in asks for it without a choice. */
+static void mfa_preference(const struct cog_params *p, struct json_object *req, bool on)
+{
+    struct json_object *totp = json_object_new_object();
+    add_str(req, "AccessToken", p->access_token);
+    json_object_object_add(totp, "Enabled", json_object_new_boolean(on));
+    json_object_object_add(totp, "PreferredMfa", json_object_new_boolean(on));
+    json_object_object_add(req, "SoftwareTokenMfaSettings", totp);
+}
+
+static bool build_mfa_enable(const struct cog_client *c, const struct cog_params *p,
+                             struct json_object *req)
+{
+    (void)c;
+    mfa_preference(p, req, true);
+    return true;
+}
+
+static bool build_mfa_disable(const struct cog_client *c, const struct cog_params *p,
+                              struct json_object *req)
+{
+    (void)c;
+    mfa_preference(p, req, false);
+    return true;
+}
+
+static bool build_mfa_answer(const struct cog_client *c, const struct cog_params *p,
+                             struct json_object *req)
+{
+    struct json_object *answers = json_object_new_object();
+    add_str(req, "ChallengeName", "SOFTWARE_TOKEN_MFA");
+    add_str(req, "ClientId", c->client_id);
+    add_str(req, "Session", p->session);
+    json_object_object_add(req, "ChallengeResponses", answers);
+    add_str(answers, "USERNAME", p->username);
+    add_str(answers, "SOFTWARE_TOKEN_MFA_CODE", p->code);
+    return add_secret_hash(c, answers, "SECRET_HASH", p->username);
+}
+
 static bool build_describe_client(const struct cog_client *c, const struct cog_params *p,
                                   struct json_object *req)
 {
@@ -439,6 +496,17 @@ static const struct run_spec run_specs[COG_OP_COUNT] = {
     [COG_DELETE_USER] = {"DeleteUser", COGERR_CTX_SESSION, NEED_ACCESS_TOKEN, build_access_token},
     [COG_DELETE_ATTRIBUTES] = {"DeleteUserAttributes", COGERR_CTX_SESSION,
                                NEED_ACCESS_TOKEN | NEED_ATTRS, build_delete_attributes},
+    [COG_MFA_ASSOCIATE] = {"AssociateSoftwareToken", COGERR_CTX_SESSION, NEED_ACCESS_TOKEN,
+                           build_access_token},
+    [COG_MFA_VERIFY] = {"VerifySoftwareToken", COGERR_CTX_USE_CODE,
+                        NEED_ACCESS_TOKEN | NEED_CODE, build_mfa_verify},
+    [COG_MFA_ENABLE] = {"SetUserMFAPreference", COGERR_CTX_SESSION, NEED_ACCESS_TOKEN,
+                        build_mfa_enable},
+    [COG_MFA_DISABLE] = {"SetUserMFAPreference", COGERR_CTX_SESSION, NEED_ACCESS_TOKEN,
+                         build_mfa_disable},
+    [COG_MFA_ANSWER] = {"RespondToAuthChallenge", COGERR_CTX_USE_CODE,
+                        NEED_CLIENT | NEED_USERNAME | NEED_CODE | NEED_SESSION,
+                        build_mfa_answer},
 };
 
 static bool given(const char *s)

@@ -47,6 +47,11 @@ enum cog_op {                    /* what each needs from struct cog_params */
     COG_VERIFY_ATTRIBUTE,        /* access_token, code, attrs[0].name: the attribute verified */
     COG_DELETE_USER,             /* access_token: the user deletes their own account */
     COG_DELETE_ATTRIBUTES,       /* access_token, attrs (names; values ""): the user's own */
+    COG_MFA_ASSOCIATE,           /* access_token: a new TOTP secret (SecretCode) */
+    COG_MFA_VERIFY,              /* access_token, code, device_name (may be NULL) */
+    COG_MFA_ENABLE,              /* access_token: TOTP enabled and preferred */
+    COG_MFA_DISABLE,             /* access_token: TOTP disabled */
+    COG_MFA_ANSWER,              /* username, code, session (SOFTWARE_TOKEN_MFA) */
     COG_OP_COUNT
 };
 
@@ -55,6 +60,7 @@ struct cog_attr { const char *name, *value; };
 struct cog_params { /* all borrowed for the call; unused ones stay NULL */
     const char *username, *password, *previous_password, *code;
     const char *access_token, *refresh_token, *session, *group;
+    const char *device_name; /* COG_MFA_VERIFY: a name the user gives the device */
     const struct cog_attr *attrs;
     size_t n_attrs;
 };

@@ -69,6 +69,15 @@
 #define INPUT_ATTRIBUTE_MAX 100  /* bytes of a profile attribute (company...) */
 #define INPUT_CODE_DIGITS 6      /* an emailed confirmation or reset code */
 #define CHALLENGE_SESSION_MAX 4096 /* bytes of Cognito's challenge session */
+/* ---- TOTP MFA (app/svc/mfa.c) ------------------------------------------- */
+/* A sealed MFA challenge lives as long as Cognito's challenge session does
+ * (three minutes): past it the code page starts over at the password. */
+#define MFA_CHALLENGE_TTL_S 180
+#define MFA_CHALLENGE_SEALED_MAX 8192 /* bytes of a sealed challenge, base64url */
+#define MFA_DEVICE_NAME_MAX 64        /* bytes of the name a user gives an authenticator */
+#define MFA_SECRET_MAX 128            /* bytes of a TOTP secret (base32) */
+#define MFA_URI_MAX 1024              /* bytes of an otpauth:// URI */
+#define MFA_CODE_DIGITS 6             /* a TOTP code (RFC 6238, Cognito's length) */
 
 /* ---- pools' password policies (app/svc/pwpolicy.c, app/svc/provision.c) -- */
 /* A new pool's shortest password: NIST SP 800-63B and OWASP ASVS 2.1.1 ask

@@ -83,3 +83,32 @@ void browser_keep_csrf(struct response *resp, const char *value)
     csrf_cookie(&attrs, value);
     send_cookie(resp, &attrs);
 }
+
+/* side_name is the session cookie's name with suffix. */
+static const char *side_name(struct request *req, const char *suffix)
+{
+    const char *base = browser_session_cookie_name(req);
+    size_t n = strlen(base) + strlen(suffix) + 1;
+    char *name = arena_alloc(req->arena, n);
+    snprintf(name, n, "%s%s", base, suffix);
+    return name;
+}
+
+const char *browser_side_cookie(struct request *req, const char *suffix)
+{
+    return req_cookie(req, side_name(req, suffix));
+}
+
+void browser_keep_side(struct request *req, struct response *resp, const char *suffix,
+                       const char *value, long max_age)
+{
+    struct cookie_attrs attrs = {.name = side_name(req, suffix), .value = value, .path = "/",
+                                 .max_age = max_age, .secure = true, .http_only = true,
+                                 .same_site = COOKIE_SAMESITE_LAX};
+    send_cookie(resp, &attrs);
+}
+
+void browser_forget_side(struct request *req, struct response *resp, const char *suffix)
+{
+    browser_keep_side(req, resp, suffix, "", COOKIE_EXPIRE_NOW);
+}

@@ -30,6 +30,16 @@ void browser_keep_session(struct request *req, struct response *resp, const char
                           const struct sess_session *s);
 /* browser_forget_session tells the browser to drop its session cookie. */
 void browser_forget_session(struct request *req, struct response *resp);
+/* Companions of the session cookie, named after it with a suffix
+ * (BROWSER_MFA: the sealed MFA challenge; BROWSER_MFA_DONE: the session's
+ * mark of a passed TOTP): __Host-, HttpOnly, SameSite=Lax, max_age seconds.
+ * They carry short-lived state a page must never put in a URL or a form. */
+#define BROWSER_MFA "_mfa"
+#define BROWSER_MFA_DONE "_mfadone" /* the session passed TOTP (svc/mfa.h) */
+const char *browser_side_cookie(struct request *req, const char *suffix);
+void browser_keep_side(struct request *req, struct response *resp, const char *suffix,
+                       const char *value, long max_age);
+void browser_forget_side(struct request *req, struct response *resp, const char *suffix);
 /* browser_keep_csrf sends the anonymous CSRF cookie holding value. */
 void browser_keep_csrf(struct response *resp, const char *value);
 

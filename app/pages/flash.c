@@ -45,6 +45,10 @@ static const struct {
     {"email_code_sent", "info", "We emailed a 6-digit code to the new address. Enter it below to switch to it."},
     {"email_changed", "success", "Your email address has been changed. Use the new one to log in."},
     {"account_deleted", "info", "Your account has been deleted. You can sign up again at any time."},
+    {"mfa_expired", "warning", "The sign-in took too long. Please log in again."},
+    {"mfa_on", "success", "Two-step verification is on. You will be asked for a code from your authenticator app when you log in."},
+    {"mfa_required", "warning", "This service requires two-step verification. Set it up to continue."},
+    {"mfa_off", "success", "Two-step verification is off."},
 };
 
 static void send(struct response *resp, const char *value, long max_age)

@@ -10,12 +10,17 @@
  * confirm page: nobody is stranded between sign-up and confirmation); or an
  * error, told in words that do not reveal whether the email exists. Too
  * many failed sign-ins lock an email or an address for a while
- * (svc/throttle.h): the form says how long, as 429 with Retry-After. */
+ * (svc/throttle.h): the form says how long, as 429 with Retry-After.
+ * A TOTP challenge (the password was right, MFA is on) goes to /login/mfa
+ * with the challenge sealed in a short-lived HttpOnly cookie (svc/mfa.h):
+ * a wrong code stays there, the right one starts the session as a password
+ * would have, with the remember-me choice and the return path it kept. */
 #include "pages/login.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/limits.h"
 #include "core/log.h"
@@ -24,8 +29,11 @@
 #include "pages/browser.h"
 #include "pages/fields.h"
 #include "pages/render.h"
+#include "pages/security.h"
 #include "store/tenants.h"
+#include "svc/activity.h"
 #include "svc/input.h"
+#include "svc/mfa.h"
 #include "svc/session.h"
 #include "svc/signin.h"
 #include "svc/throttle.h"
@@ -100,7 +108,8 @@ static struct json_object *new_password_context(struct request *req, const char 
  * its cookie in the browser and sends the visitor where they were heading
  * (a local path only) or to the account page. */
 static enum http_status start_session(struct request *req, struct response *resp,
-                                      const struct signin *in, bool remember, const char *next)
+                                      const struct signin *in, bool remember, const char *next,
+                                      bool mfa_done)
 {
     char id[SESS_ID_LEN + 1];
     struct sess_session *s;
@@ -122,11 +131,33 @@ static enum http_status start_session(struct request *req, struct response *resp
     }
     browser_keep_session(req, resp, id, s);
     seal_wipe(id, sizeof(id));
+    struct activity_origin o = {.client_addr = req->client_addr, .request_id = req->request_id};
+    activity_note(req->tenant, s->sub, SECEVENT_SIGN_IN, &o);
+    if (mfa_done)
+        security_mfa_keep(req, resp, s);
     if (!next)
         return render_redirect(req, resp, "/account", "logged_in");
     /* next is the REQUEST_URI the login page was sent from: already whole. */
     resp_redirect(resp, HTTP_SEE_OTHER, next);
     return HTTP_SEE_OTHER;
+}
+
+/* mfa_challenge keeps a TOTP challenge in the browser, sealed, in an
+ * HttpOnly cookie that lives as long as Cognito's session (never in a URL
+ * or a form, so it is not logged, cached or leaked by a Referer), and
+ * sends the visitor to the code page. */
+static enum http_status mfa_challenge(struct request *req, struct response *resp,
+                                      const struct signin *in, const char *email,
+                                      const char *next, bool remember)
+{
+    struct mfa_challenge c = {.session = in->challenge_session, .email = email,
+                              .next = safe_next(next), .remember = remember};
+    const char *sealed;
+    if (strlen(in->challenge_session) > CHALLENGE_SESSION_MAX ||
+        !mfa_challenge_seal(req->tenant, &c, req->arena, &sealed))
+        return render_error(req, resp, HTTP_INTERNAL_ERROR, NULL, false);
+    browser_keep_side(req, resp, BROWSER_MFA, sealed, MFA_CHALLENGE_TTL_S);
+    return render_redirect(req, resp, "/login/mfa", NULL);
 }
 
 /* locked answers a sign-in refused by a lock: the form again, saying how
@@ -152,11 +183,13 @@ static enum http_status signed_in(struct request *req, struct response *resp,
 {
     switch (in->outcome) {
     case SIGNIN_TOKENS:
-        return start_session(req, resp, in, remember, safe_next(next));
+        return start_session(req, resp, in, remember, safe_next(next), false);
     case SIGNIN_NEW_PASSWORD:
         return render_page(req, resp, HTTP_OK, "login_new_password",
                            new_password_context(req, email, in->challenge_session, next,
                                                 remember));
+    case SIGNIN_MFA:
+        return mfa_challenge(req, resp, in, email, next, remember);
     case SIGNIN_OTHER_CHALLENGE:
         log_event(LOG_WARN, "challenge_unsupported", "id=%s", req->request_id);
         return render_error(req, resp, HTTP_FORBIDDEN,
@@ -189,6 +222,11 @@ enum http_status login_submit(struct request *req, struct response *resp)
     struct signin in;
     signin_password(req->tenant, email, password, req->client_addr, req->request_id, &in);
     enum http_status status = signed_in(req, resp, &in, email, next, remember, COGERR_CTX_LOGIN, "login", ctx);
+    if (in.outcome == SIGNIN_REFUSED &&
+        !strcmp(cogerr_get(in.result.err, COGERR_CTX_LOGIN)->code, "not_authorized")) {
+        struct activity_origin o = {.client_addr = req->client_addr, .request_id = req->request_id};
+        activity_note_email(req->tenant, email, SECEVENT_SIGN_IN_FAILED, &o);
+    }
     signin_free(&in);
     return status;
 }
@@ -217,6 +255,103 @@ enum http_status login_new_password_submit(struct request *req, struct response 
     enum http_status status =
         signed_in(req, resp, &in, email, next, remember, COGERR_CTX_CHANGE_PASSWORD,
                   "login_new_password", ctx);
+    signin_free(&in);
+    return status;
+}
+
+/* ---- the TOTP step (/login/mfa) ------------------------------------------ */
+
+static struct json_object *mfa_context(struct request *req, const char *email)
+{
+    struct json_object *ctx = render_context(req, "Enter your code");
+    struct json_object *fields = json_object_new_object();
+    fields_add(fields, "code", "6-digit code", "text", NULL, "one-time-code", true,
+               "Open your authenticator app and type the code it shows for this account.");
+    struct json_object *code, *attrs = json_object_new_object();
+    json_object_object_get_ex(fields, "code", &code);
+    json_object_object_add(attrs, "inputmode", json_object_new_string("numeric"));
+    json_object_object_add(attrs, "pattern", json_object_new_string("[0-9]{6}"));
+    json_object_object_add(attrs, "maxlength", json_object_new_string("6"));
+    json_object_object_add(attrs, "autofocus", json_object_new_boolean(1));
+    json_object_object_add(code, "attrs", attrs);
+    json_object_object_add(ctx, "fields", fields);
+    if (email)
+        json_object_object_add(ctx, "email", json_object_new_string(email));
+    return ctx;
+}
+
+/* open_challenge reads the browser's sealed challenge; false when there is
+ * none, it was altered, or it has expired. */
+static bool open_challenge(struct request *req, struct mfa_challenge *c)
+{
+    return mfa_challenge_open(req->tenant, browser_side_cookie(req, BROWSER_MFA), time(NULL),
+                              req->arena, c);
+}
+
+static enum http_status challenge_over(struct request *req, struct response *resp)
+{
+    browser_forget_side(req, resp, BROWSER_MFA);
+    return render_redirect(req, resp, "/login", "mfa_expired");
+}
+
+enum http_status login_mfa_form(struct request *req, struct response *resp)
+{
+    struct mfa_challenge c;
+    if (!open_challenge(req, &c))
+        return challenge_over(req, resp);
+    return render_page(req, resp, HTTP_OK, "login_mfa", mfa_context(req, c.email));
+}
+
+enum http_status login_mfa_submit(struct request *req, struct response *resp)
+{
+    struct mfa_challenge c;
+    if (!open_challenge(req, &c))
+        return challenge_over(req, resp);
+    const char *code = req_form(req, "code");
+    struct json_object *ctx = mfa_context(req, c.email);
+    if (!fields_check(ctx, "code", mfa_check_code(code)))
+        return render_page(req, resp, HTTP_BAD_REQUEST, "login_mfa", ctx);
+
+    struct signin in;
+    enum http_status status;
+    mfa_answer(req->tenant, &c, code, req->client_addr, req->request_id, &in);
+    switch (in.outcome) {
+    case SIGNIN_TOKENS:
+        browser_forget_side(req, resp, BROWSER_MFA);
+        status = start_session(req, resp, &in, c.remember, safe_next(c.next), true);
+        break;
+    case SIGNIN_LOCKED:
+        status = locked(req, resp, &in, "login_mfa", ctx);
+        break;
+    case SIGNIN_UNAVAILABLE:
+        status = render_error(req, resp, HTTP_SERVICE_UNAVAILABLE, NULL, false);
+        break;
+    case SIGNIN_REFUSED:
+        if (in.result.err == COGERR_CODE_MISMATCH) {
+            struct activity_origin o = {.client_addr = req->client_addr,
+                                        .request_id = req->request_id};
+            activity_note_email(req->tenant, c.email, SECEVENT_MFA_FAILED, &o);
+            /* The person stays here, with the same challenge, to try the
+             * next code. */
+            fields_error(ctx, "code", "That code is not right. Check the time on your "
+                                      "device and enter the code your app shows now.");
+            status = render_page(req, resp, HTTP_BAD_REQUEST, "login_mfa", ctx);
+        } else if (cogerr_transient(in.result.err, COGERR_CTX_USE_CODE)) {
+            status = fields_cognito_error(req, resp, &in.result, COGERR_CTX_USE_CODE,
+                                          "login_mfa", ctx);
+        } else {
+            status = challenge_over(req, resp);
+        }
+        break;
+    case SIGNIN_OTHER_CHALLENGE:
+    default:
+        browser_forget_side(req, resp, BROWSER_MFA);
+        log_event(LOG_WARN, "challenge_unsupported", "id=%s", req->request_id);
+        status = render_error(req, resp, HTTP_FORBIDDEN,
+                              "This account needs a sign-in step this site does not "
+                              "offer. Please contact the administrator.", false);
+        break;
+    }
     signin_free(&in);
     return status;
 }

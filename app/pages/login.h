@@ -12,4 +12,9 @@ enum http_status login_submit(struct request *req, struct response *resp);
 enum http_status login_new_password_form(struct request *req, struct response *resp);
 enum http_status login_new_password_submit(struct request *req, struct response *resp);
 
+/* GET and POST /login/mfa: the TOTP code of a sign-in whose password was
+ * right, the challenge carried in a sealed cookie (svc/mfa.h). */
+enum http_status login_mfa_form(struct request *req, struct response *resp);
+enum http_status login_mfa_submit(struct request *req, struct response *resp);
+
 #endif

@@ -9,13 +9,20 @@
 #include "pages/browser.h"
 #include "pages/render.h"
 #include "store/tenants.h"
+#include "svc/activity.h"
 #include "svc/session.h"
 
 enum http_status logout_submit(struct request *req, struct response *resp)
 {
-    if (req->session)
+    if (req->session) {
+        struct activity_origin o = {.client_addr = req->client_addr,
+                                    .request_id = req->request_id};
         log_event(LOG_INFO, "logged_out", "id=%s tenant=%s", req->request_id,
                   req->tenant->slug);
+        activity_note(req->tenant, req->session->sub, SECEVENT_SIGNED_OUT, &o);
+    }
+    /* The two-step mark goes with the session. */
+    browser_forget_side(req, resp, BROWSER_MFA_DONE);
     session_end(req->tenant, req->session, req->session_cookie, req->arena, req->request_id);
     browser_forget_session(req, resp);
     req->session = NULL;

@@ -32,6 +32,7 @@
 #include "http/url.h"
 #include "pages/flash.h"
 #include "pages/render.h"
+#include "pages/security.h"
 #include "server/router.h"
 #include "server/visitor.h"
 #include "store/cachesync.h"
@@ -224,6 +225,22 @@ void dispatch_request(struct request *req, struct response *resp)
             render_error(req, resp, status, NULL, json);
             goto out;
         }
+    }
+    /* Where the tenant requires TOTP, a session that has not passed it
+     * sees the enrolment before any other signed-in page. */
+    if ((route->flags & (ROUTE_LOGIN | ROUTE_ADMIN)) && !(route->flags & ROUTE_MFA_SETUP) &&
+        !security_mfa_settled(req)) {
+        if (json) {
+            render_error(req, resp, HTTP_FORBIDDEN, "Set up two-step verification first.", true);
+        } else {
+            struct buf location;
+            buf_init(&location);
+            buf_printf(&location, "%s/account/security", req->base);
+            flash_set(resp, "mfa_required");
+            resp_redirect(resp, HTTP_SEE_OTHER, buf_cstr(&location));
+            buf_free(&location);
+        }
+        goto out;
     }
     /* Admin pages: members of the tenant pool's admin group, as the
      * session's verified (and, when due, just refreshed) tokens say;

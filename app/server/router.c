@@ -13,6 +13,7 @@
 #include "api/auth.h"
 #include "api/health.h"
 #include "api/me.h"
+#include "api/mfa.h"
 #include "api/openapi.h"
 #include "api/s3files.h"
 #include "api/selfapi.h"
@@ -36,6 +37,7 @@
 #include "pages/reauth_page.h"
 #include "pages/reset.h"
 #include "pages/selfservice_pages.h"
+#include "pages/security.h"
 #include "pages/signup.h"
 
 #define GET_OR_HEAD (HTTP_GET | HTTP_HEAD)
@@ -52,6 +54,8 @@ static const struct route routes[] = {
     {HTTP_POST, "/login", login_submit, 0, "login_submit"},
     {GET_OR_HEAD, "/login/new-password", login_new_password_form, 0, "login_new_password"},
     {HTTP_POST, "/login/new-password", login_new_password_submit, 0, "login_new_password_submit"},
+    {GET_OR_HEAD, "/login/mfa", login_mfa_form, 0, "login_mfa"},
+    {HTTP_POST, "/login/mfa", login_mfa_submit, 0, "login_mfa_submit"},
     {HTTP_POST, "/logout", logout_submit, 0, "logout"},
     {GET_OR_HEAD, "/forgot", forgot_form, 0, "forgot"},
     {HTTP_POST, "/forgot", forgot_submit, 0, "forgot_submit"},
@@ -62,8 +66,8 @@ static const struct route routes[] = {
     {GET_OR_HEAD, "/account/sessions", devices_page, ROUTE_LOGIN, "account_sessions"},
     {HTTP_POST, "/account/sessions/end", devices_end_submit, ROUTE_LOGIN, "account_sessions_end"},
     {HTTP_POST, "/account/sessions/end-others", devices_end_others_submit, ROUTE_LOGIN, "account_sessions_end_others"},
-    {GET_OR_HEAD, "/account/reauth", reauth_page_form, ROUTE_LOGIN, "account_reauth"},
-    {HTTP_POST, "/account/reauth", reauth_page_submit, ROUTE_LOGIN, "account_reauth_submit"},
+    {GET_OR_HEAD, "/account/reauth", reauth_page_form, ROUTE_LOGIN | ROUTE_MFA_SETUP, "account_reauth"},
+    {HTTP_POST, "/account/reauth", reauth_page_submit, ROUTE_LOGIN | ROUTE_MFA_SETUP, "account_reauth_submit"},
     {GET_OR_HEAD, "/account/profile", selfservice_pages_profile, ROUTE_LOGIN, "account_profile"},
     {HTTP_POST, "/account/profile", selfservice_pages_profile_submit, ROUTE_LOGIN, "account_profile_submit"},
     {GET_OR_HEAD, "/account/email", selfservice_pages_email, ROUTE_LOGIN, "account_email"},
@@ -71,6 +75,10 @@ static const struct route routes[] = {
     {HTTP_POST, "/account/email/verify", selfservice_pages_email_verify, ROUTE_LOGIN, "account_email_verify"},
     {GET_OR_HEAD, "/account/delete", selfservice_pages_delete, ROUTE_LOGIN, "account_delete"},
     {HTTP_POST, "/account/delete", selfservice_pages_delete_submit, ROUTE_LOGIN, "account_delete_submit"},
+    {GET_OR_HEAD, "/account/security", security_page, ROUTE_LOGIN | ROUTE_MFA_SETUP, "account_security"},
+    {HTTP_POST, "/account/security/mfa/start", security_mfa_start, ROUTE_LOGIN | ROUTE_MFA_SETUP, "account_mfa_start"},
+    {HTTP_POST, "/account/security/mfa/verify", security_mfa_verify, ROUTE_LOGIN | ROUTE_MFA_SETUP, "account_mfa_verify"},
+    {HTTP_POST, "/account/security/mfa/disable", security_mfa_disable, ROUTE_LOGIN | ROUTE_MFA_SETUP, "account_mfa_disable"},
     /* ---- admin panel (pages/admin) ---- */
     {GET_OR_HEAD, "/admin", admin_home, ROUTE_ADMIN, "admin"},
     {GET_OR_HEAD, "/admin/users", admin_users_page, ROUTE_ADMIN, "admin_users"},
@@ -95,6 +103,11 @@ static const struct route routes[] = {
     {HTTP_DELETE, "/api/v1/me/sessions/{id}", selfapi_session_end, ROUTE_JSON, "api_me_session_end"},
     {HTTP_POST, "/api/v1/me/email", selfapi_email, ROUTE_JSON, "api_me_email"},
     {HTTP_POST, "/api/v1/me/email/verify", selfapi_email_verify, ROUTE_JSON, "api_me_email_verify"},
+    {HTTP_POST, "/api/v1/auth/mfa", auth_mfa, ROUTE_JSON, "api_mfa"},
+    {GET_OR_HEAD, "/api/v1/me/mfa", me_mfa_get, ROUTE_JSON, "api_me_mfa"},
+    {HTTP_POST, "/api/v1/me/mfa", me_mfa_begin, ROUTE_JSON, "api_me_mfa_begin"},
+    {HTTP_DELETE, "/api/v1/me/mfa", me_mfa_delete, ROUTE_JSON, "api_me_mfa_delete"},
+    {HTTP_POST, "/api/v1/me/mfa/verify", me_mfa_verify, ROUTE_JSON, "api_me_mfa_verify"},
     {GET_OR_HEAD, "/api/v1/openapi.json", openapi_get, ROUTE_JSON | ROUTE_BARE, "api_openapi"},
     {HTTP_POST, "/auth/signup", auth_register, ROUTE_JSON, "auth_signup"},
     {HTTP_POST, "/auth/signin", auth_login, ROUTE_JSON, "auth_signin"},

@@ -18,6 +18,8 @@ enum route_flags {
     ROUTE_BARE = 1 << 2,     /* needs no tenant or session (health checks) */
     ROUTE_LOGIN = 1 << 3,    /* a signed-in session is required */
     ROUTE_ADMIN = 1 << 4,    /* signed in and in the tenant pool's admin group */
+    ROUTE_MFA_SETUP = 1 << 5, /* open to a session that has yet to enrol in the
+                                 TOTP its tenant requires (pages/security.h) */
 };
 
 struct route {

@@ -10,7 +10,7 @@
  *   tenant list
  *   tenant delete --slug S [--yes]      (asks to type the slug otherwise)
  *   tenant set --slug S [--name N] [--color #rrggbb] [--logo URL]
- *                       [--enumeration hide|reveal]
+ *                       [--enumeration hide|reveal] [--mfa off|optional|required]
  *                                       (whether sign-up and confirmation may
  *                                        tell that an email has an account;
  *                                        see svc/registration.h)
@@ -40,7 +40,7 @@
 #define CONFIRM_MAX 128
 
 struct options {
-    const char *slug, *name, *admin_email, *color, *logo, *enumeration, *admin_password;
+    const char *slug, *name, *admin_email, *color, *logo, *enumeration, *admin_password, *mfa;
     bool secret, yes, no_email;
 };
 
@@ -53,6 +53,7 @@ static int usage(void)
             "       gatehouse tenant delete --slug S [--yes]\n"
             "       gatehouse tenant set --slug S [--name N] [--color #rrggbb] [--logo URL]\n"
             "                            [--enumeration hide|reveal]\n"
+            "                            [--mfa off|optional|required]\n"
             "       gatehouse tenant refresh --slug S\n");
     return 2;
 }
@@ -68,6 +69,7 @@ static int parse(int argc, char **argv, struct options *o)
                           : !strcmp(a, "--color") ? &o->color
                           : !strcmp(a, "--logo") ? &o->logo
                           : !strcmp(a, "--enumeration") ? &o->enumeration
+                          : !strcmp(a, "--mfa") ? &o->mfa
                           : !strcmp(a, "--admin-temp-password") ? &o->admin_password : NULL;
         if (slot && v) {
             *slot = v;
@@ -195,10 +197,16 @@ static int refresh(const struct config *cfg, const struct options *o)
     return 0;
 }
 
-static int set(const struct options *o)
+static int set(const struct config *cfg, const struct options *o)
 {
-    if (!o->slug || (!o->name && !o->color && !o->logo && !o->enumeration))
+    char err[512];
+    if (!o->slug || (!o->name && !o->color && !o->logo && !o->enumeration && !o->mfa))
         return usage();
+    if (o->mfa && strcmp(o->mfa, TENANT_MFA_OFF) && strcmp(o->mfa, TENANT_MFA_OPTIONAL) &&
+        strcmp(o->mfa, TENANT_MFA_REQUIRED)) {
+        fprintf(stderr, "gatehouse: --mfa takes off, optional or required\n");
+        return 2;
+    }
     if (o->enumeration && strcmp(o->enumeration, TENANT_ENUMERATION_HIDE) &&
         strcmp(o->enumeration, TENANT_ENUMERATION_REVEAL)) {
         fprintf(stderr, "gatehouse: --enumeration takes hide or reveal\n");
@@ -219,6 +227,10 @@ static int set(const struct options *o)
         rc = tenants_set_branding(o->slug, o->name, o->color, o->logo);
     if (rc == STORE_OK && o->enumeration)
         rc = tenants_set_enumeration(o->slug, o->enumeration);
+    if (rc == STORE_OK && o->mfa && provision_set_mfa(cfg, o->slug, o->mfa, err, sizeof(err)) < 0) {
+        fprintf(stderr, "gatehouse: tenant %s: %s\n", o->slug, err);
+        return 1;
+    }
     switch (rc) {
     case STORE_OK:
         printf("tenant %s updated\n", o->slug);
@@ -256,7 +268,7 @@ int tenantcmd_run(int argc, char **argv, const char *env_file)
     else if (!strcmp(argv[0], "delete"))
         rc = delete(&cfg, &o);
     else if (!strcmp(argv[0], "set"))
-        rc = set(&o);
+        rc = set(&cfg, &o);
     else if (!strcmp(argv[0], "refresh"))
         rc = refresh(&cfg, &o);
     else if (!strcmp(argv[0], "list"))

@@ -39,7 +39,7 @@
     " coalesce(password_require_digit, false), coalesce(password_require_symbol, false),"\
     " coalesce(password_policy_pool, ''),"                                                \
     " coalesce(extract(epoch FROM password_policy_read_at)::bigint, 0),"                 \
-    " account_enumeration"
+    " account_enumeration, mfa"
 
 struct cache_entry {
     struct tenant tenant;
@@ -200,6 +200,7 @@ static void read_row(const struct pg_query *q, int row, struct tenant *t)
     apply_settings(t);
     read_policy(q, row, t);
     t->reveal_accounts = !strcmp(pg_query_value(q, row, 19), TENANT_ENUMERATION_REVEAL);
+    copy_text(t->mfa, sizeof(t->mfa), pg_query_value(q, row, 20));
 }
 
 static enum store_result query_one(const char *sql, const char *slug, struct tenant *out)
@@ -361,6 +362,13 @@ enum store_result tenants_set_enumeration(const char *slug, const char *setting)
 {
     const char *params[] = {slug, setting};
     return run("UPDATE gatehouse.tenants SET account_enumeration = $2, updated_at = now()"
+               " WHERE slug = $1", 2, params);
+}
+
+enum store_result tenants_set_mfa(const char *slug, const char *setting)
+{
+    const char *params[] = {slug, setting};
+    return run("UPDATE gatehouse.tenants SET mfa = $2, updated_at = now()"
                " WHERE slug = $1", 2, params);
 }
 

@@ -52,7 +52,13 @@ struct tenant {
      * an email has an account; false ('hide', the default): they answer
      * alike (svc/registration.h). */
     bool reveal_accounts;
+    /* mfa: TENANT_MFA_OFF, _OPTIONAL (the default) or _REQUIRED (svc/mfa.h). */
+    char mfa[12];
 };
+
+#define TENANT_MFA_OFF "off"
+#define TENANT_MFA_OPTIONAL "optional"
+#define TENANT_MFA_REQUIRED "required"
 
 #define TENANT_ENUMERATION_HIDE "hide"
 #define TENANT_ENUMERATION_REVEAL "reveal"
@@ -83,6 +89,9 @@ enum store_result tenants_set_branding(const char *slug, const char *name,
 /* tenants_set_enumeration sets account_enumeration to TENANT_ENUMERATION_HIDE
  * or TENANT_ENUMERATION_REVEAL (the table's check refuses anything else). */
 enum store_result tenants_set_enumeration(const char *slug, const char *setting);
+/* tenants_set_mfa sets mfa to one of TENANT_MFA_* (the table's check
+ * refuses anything else). */
+enum store_result tenants_set_mfa(const char *slug, const char *setting);
 enum store_result tenants_delete_row(const char *slug);
 /* tenants_set_password_policy keeps p, read from pool_id, with the tenant. */
 enum store_result tenants_set_password_policy(const char *slug, const char *pool_id,

@@ -9,6 +9,7 @@
  * users mirror (Cognito when the mirror has not seen them). No password or
  * code is ever logged. */
 #include "svc/password.h"
+#include "svc/activity.h"
 
 #include <string.h>
 
@@ -104,5 +105,7 @@ int password_change(const struct tenant *t, struct sess_session *s, struct arena
         sess_delete_user(t->id, s->sub, NULL, NULL);
     log_event(LOG_INFO, "password_changed", "id=%s tenant=%s session_kept=%d", request_id,
               t->slug, renewed);
+    struct activity_origin o = {.request_id = request_id};
+    activity_note(t, s->sub, SECEVENT_PASSWORD_CHANGED, &o);
     return renewed ? 0 : 1;
 }

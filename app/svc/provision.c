@@ -10,7 +10,8 @@
  *           invitation emails in the tenant's name. Before creating one, a
  *           pool left by a run that died between "created" and "recorded"
  *           is looked for by its name (gatehouse-<slug>), so a retry never
- *           makes a second pool.
+ *           makes a second pool. Two-step verification (TOTP) is set
+ *           OPTIONAL, as the tenant's mfa setting defaults to optional.
  *           Then the pool's password policy is read back and kept with
  *           the row (svc/pwpolicy.h); a failure there is only reported, as
  *           workers read it themselves when they need it.
@@ -193,6 +194,28 @@ static bool find_pool(const struct cog_client *c, const char *slug, char *id, si
     return false;
 }
 
+/* pool_mfa sets the two-step verification of pool_id: OPTIONAL with
+ * software tokens (on), or OFF. Setting it again sets it: safe to repeat. */
+static int pool_mfa(const struct config *cfg, const char *pool_id, bool on, char *err,
+                    size_t errlen)
+{
+    struct cog_client c;
+    struct cog_result r;
+    admin_client(cfg, pool_id, &c);
+    struct json_object *req = json_object_new_object(), *totp = json_object_new_object();
+    json_object_object_add(req, "UserPoolId", json_object_new_string(pool_id));
+    json_object_object_add(req, "MfaConfiguration", json_object_new_string(on ? "OPTIONAL" : "OFF"));
+    json_object_object_add(totp, "Enabled", json_object_new_boolean(on));
+    json_object_object_add(req, "SoftwareTokenMfaConfiguration", totp);
+    int rc = cog_call(&c, "SetUserPoolMfaConfig", req, &r);
+    json_object_put(req);
+    if (rc < 0)
+        snprintf(err, errlen, "Cognito refused SetUserPoolMfaConfig (%s)",
+                 r.type[0] ? r.type : "no answer");
+    cog_result_free(&r);
+    return rc < 0 ? -1 : 0;
+}
+
 static int step_pool(const struct config *cfg, const struct provision_request *r, struct tenant *t,
                      char *err, size_t errlen)
 {
@@ -216,6 +239,9 @@ static int step_pool(const struct config *cfg, const struct provision_request *r
         snprintf(id, sizeof(id), "%s", made);
         cog_result_free(&res);
     }
+    /* A new tenant offers TOTP (its setting defaults to optional). */
+    if (pool_mfa(cfg, id, true, err, errlen) < 0)
+        return -1;
     if (tenants_record(r->slug, "pool", id, NULL, NULL) != STORE_OK) {
         snprintf(err, errlen, "recording the user pool %s failed (PostgreSQL)", id);
         return -1;
@@ -580,4 +606,23 @@ void provision_check_clients(const struct config *cfg, bool with_tenants, FILE *
         out->unchecked++;
         fprintf(report, "%sthe tenants' app clients: PostgreSQL is unavailable\n", warning);
     }
+}
+
+int provision_set_mfa(const struct config *cfg, const char *slug, const char *setting,
+                      char *err, size_t errlen)
+{
+    struct tenant t;
+    tenants_forget();
+    if (tenants_find(slug, &t) != STORE_OK || !t.user_pool_id[0]) {
+        snprintf(err, errlen, "no tenant %s with a user pool", slug);
+        return -1;
+    }
+    if (pool_mfa(cfg, t.user_pool_id, strcmp(setting, TENANT_MFA_OFF) != 0, err, errlen) < 0)
+        return -1;
+    if (tenants_set_mfa(slug, setting) != STORE_OK) {
+        snprintf(err, errlen, "the change was refused (PostgreSQL unavailable)");
+        return -1;
+    }
+    tenants_forget();
+    return 0;
 }

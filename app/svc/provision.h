@@ -64,4 +64,13 @@ void provision_check_clients(const struct config *cfg, bool with_tenants, FILE *
                              const char *problem, const char *warning,
                              struct provision_checks *out);
 
+/* provision_set_mfa sets the two-step verification of tenant slug to
+ * setting (TENANT_MFA_*): the pool first (SetUserPoolMfaConfig: OFF, or
+ * OPTIONAL with software tokens), then the tenant's row. gatehouse itself
+ * takes a 'required' user through enrolment at log-in (pages/login.c), so
+ * the pool stays OPTIONAL there: Cognito's ON would answer MFA_SETUP, whose
+ * session-bound enrolment the local Cognito does not offer. */
+int provision_set_mfa(const struct config *cfg, const char *slug, const char *setting,
+                      char *err, size_t errlen);
+
 #endif

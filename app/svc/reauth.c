@@ -27,7 +27,12 @@
 bool reauth_fresh(const struct sess_session *s)
 {
     time_t at = 0, now = time(NULL);
-    if (!s || sess_reauth_at(s, &at) != STORE_OK || at <= 0)
+    if (!s)
+        return false;
+    /* The sign-in that made the session was a password entered too. */
+    if (s->created_at <= now && now - s->created_at < REAUTH_FRESH_S)
+        return true;
+    if (sess_reauth_at(s, &at) != STORE_OK || at <= 0)
         return false;
     return at <= now && now - at < REAUTH_FRESH_S;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* reauth: re-authentication for sensitive steps (Kratos' "privileged
- * session"). Changing the email or deleting the account needs the password
- * entered on this very session within REAUTH_FRESH_S: a cookie stolen or a
+ * session"). Changing the email, turning two-step verification off and
+ * deleting the account need the password entered on this very session
+ * within REAUTH_FRESH_S (its sign-in, or a proof since): a cookie stolen or a
  * browser left open is not enough for them. The proof time is kept on the
  * session's row (store/sessions: sess_set_reauth), so it is the session's
  * alone and ends with it.
@@ -17,8 +18,9 @@ struct cog_result;
 struct sess_session;
 struct tenant;
 
-/* reauth_fresh is true when s's user proved their password on s in the
- * last REAUTH_FRESH_S seconds (false also when that cannot be read). */
+/* reauth_fresh is true when s's user entered their password on s in the
+ * last REAUTH_FRESH_S seconds: at the sign-in that made s, or as a proof
+ * since (false also when that cannot be read). */
 bool reauth_fresh(const struct sess_session *s);
 /* reauth_prove checks password against Cognito for s's user (throttled as
  * a sign-in is: svc/throttle) and, when it is right, notes the proof on s.

@@ -21,6 +21,7 @@
 #include "svc/tokens.h"
 
 #define CHALLENGE_NEW_PASSWORD "NEW_PASSWORD_REQUIRED"
+#define CHALLENGE_TOTP "SOFTWARE_TOKEN_MFA"
 #define STATUS_CONFIRMED "CONFIRMED"
 #define BAD_CREDENTIALS "not_authorized" /* the catalogue's code for them at login */
 
@@ -44,9 +45,14 @@ static void settle(const struct cog_client *c, const char *email, int rc, struct
         return;
     }
     out->challenge_session = cog_get(&out->result, "Session");
-    out->outcome = !strcmp(challenge, CHALLENGE_NEW_PASSWORD) && out->challenge_session
-                       ? SIGNIN_NEW_PASSWORD
-                       : SIGNIN_OTHER_CHALLENGE;
+    if (!out->challenge_session)
+        out->outcome = SIGNIN_OTHER_CHALLENGE;
+    else if (!strcmp(challenge, CHALLENGE_NEW_PASSWORD))
+        out->outcome = SIGNIN_NEW_PASSWORD;
+    else if (!strcmp(challenge, CHALLENGE_TOTP))
+        out->outcome = SIGNIN_MFA;
+    else
+        out->outcome = SIGNIN_OTHER_CHALLENGE;
 }
 
 /* guessed tells whether a refusal at login is told as bad credentials
@@ -63,7 +69,9 @@ static bool guessed(const struct signin *in)
 /* proven tells whether Cognito accepted the password: tokens, or a
  * challenge, which comes only after the right password. An unconfirmed
  * account is neither proven nor counted: not every Cognito says whether the
- * password was right before it says the account is unconfirmed. */
+ * password was right before it says the account is unconfirmed. A TOTP
+ * challenge is not a whole sign-in yet: the count stays until the code is
+ * right (svc/mfa.c), so wrong codes add up across password steps. */
 static bool proven(const struct signin *in)
 {
     return in->outcome == SIGNIN_TOKENS || in->outcome == SIGNIN_NEW_PASSWORD ||

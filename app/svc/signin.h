@@ -20,6 +20,8 @@ struct tenant;
 enum signin_outcome {
     SIGNIN_TOKENS,          /* result holds an AuthenticationResult */
     SIGNIN_NEW_PASSWORD,    /* NEW_PASSWORD_REQUIRED: challenge_session is set */
+    SIGNIN_MFA,             /* SOFTWARE_TOKEN_MFA: the password was right, a TOTP
+                             * code is wanted (svc/mfa.h); challenge_session is set */
     SIGNIN_OTHER_CHALLENGE, /* a challenge gatehouse does not offer */
     SIGNIN_UNCONFIRMED,     /* email not confirmed; code_sent tells if a fresh code went out */
     SIGNIN_REFUSED,         /* Cognito refused: result.err says why */

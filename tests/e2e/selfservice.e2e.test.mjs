@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { uniqueEmail, PASSWORD, ROOT } from '../integration/helpers.mjs';
+import { uniqueEmail, PASSWORD, ROOT, psql } from '../integration/helpers.mjs';
 import { openBrowser, Visitor, signUp, confirm, logIn } from './browser.mjs';
 
 const TEST = { timeout: 180000 };
@@ -92,7 +92,10 @@ test('your devices, profile, re-authentication, email and deletion pages: access
     assert.deepEqual(await v.flashes(), ['Your profile has been updated.']);
     assert.ok(await page.getByText('Research', { exact: true }).isVisible());
 
-    // The email page asks for the password first, and comes back.
+    // The email page asks for the password first once the sign-in is more
+    // than five minutes old (made so here), and comes back.
+    psql(`UPDATE gatehouse.sessions SET created_at = now() - interval '6 minutes' WHERE email = '${email}'`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
     await v.goto('/account/email');
     assert.equal(v.path, '/account/reauth?return=/account/email');
     await v.check('re-authentication');

@@ -260,17 +260,20 @@ static const char *const public_ops[] = {
     "VerifyUserAttribute",
     "DeleteUser",
     "DeleteUserAttributes",
+    "AssociateSoftwareToken",
+    "VerifySoftwareToken",
+    "SetUserMFAPreference",
 };
 static const char *const admin_ops[] = {
     "AdminGetUser",           "AdminUpdateUserAttributes", "ListUsers",      "AdminCreateUser",
     "AdminAddUserToGroup",    "AdminListGroupsForUser",    "CreateUserPool", "CreateUserPoolClient",
     "DescribeUserPoolClient", "DescribeUserPool",          "CreateGroup",    "DeleteUserPool",
-    "ListUserPools",          "AdminUserGlobalSignOut",
+    "ListUserPools",          "AdminUserGlobalSignOut",    "SetUserPoolMfaConfig",
 };
 /* Each would send a second email or create a second thing. */
 static const char *const never_retried[] = {
     "SignUp",      "AdminCreateUser", "CreateUserPool",         "CreateUserPoolClient",
-    "CreateGroup", "ForgotPassword",  "ResendConfirmationCode",
+    "CreateGroup", "ForgotPassword",  "ResendConfirmationCode", "AssociateSoftwareToken",
 };
 static const char *const reads[] = {
     "GetUser",          "InitiateAuth",           "AdminGetUser",
