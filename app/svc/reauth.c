@@ -84,6 +84,7 @@ int reauth_check_password(const struct tenant *t, const char *sub, const char *e
             goto out;
         }
         break;
+    case SIGNIN_MFA: /* Cognito asks for a code only after the right password */
     case SIGNIN_OTHER_CHALLENGE:
         break;
     case SIGNIN_LOCKED:

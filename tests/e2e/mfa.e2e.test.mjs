@@ -135,11 +135,11 @@ test('a person turns TOTP on from the security page, logs in with a code, and tu
     await sleep(300);
     await v.goto('/account/security');
     assert.equal(await typeAndEnter(v, (e) => e.tag === 'button' && /Turn off/.test(e.text)), 200);
-    assert.equal(v.path, '/account/reauth?return=%2Faccount%2Fsecurity');
+    assert.equal(v.path, '/account/reauth?return=/account/security');
     await v.check('re-authentication');
     await accessible(v, 're-authentication');
-    assert.equal(await typeAndEnter(v, (e) => e.id === 'f-password', 'Not-my-Passw0rd!'), 400);
-    await v.check('re-authentication, wrong password', { status: 400 });
+    assert.equal(await typeAndEnter(v, (e) => e.id === 'f-password', 'Not-my-Passw0rd!'), 401);
+    await v.check('re-authentication, wrong password', { status: 401 });
     assert.equal(await typeAndEnter(v, (e) => e.id === 'f-password', PASSWORD), 200);
     assert.equal(v.path, '/account/security');
     assert.equal(await typeAndEnter(v, (e) => e.tag === 'button' && /Turn off/.test(e.text)), 200);

@@ -94,7 +94,8 @@ test('your devices, profile, re-authentication, email and deletion pages: access
 
     // The email page asks for the password first once the sign-in is more
     // than five minutes old (made so here), and comes back.
-    psql(`UPDATE gatehouse.sessions SET created_at = now() - interval '6 minutes' WHERE email = '${email}'`);
+    psql(`UPDATE gatehouse.sessions SET created_at = now() - interval '6 minutes',
+    idle_expires_at = idle_expires_at - interval '1 second' WHERE email = '${email}'`);
     await new Promise((resolve) => setTimeout(resolve, 300));
     await v.goto('/account/email');
     assert.equal(v.path, '/account/reauth?return=/account/email');

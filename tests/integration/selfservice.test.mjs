@@ -198,7 +198,8 @@ async function cognitoUser(email) {
 // a moment to hear of it (a change behind its back reaches its cache through
 // PostgreSQL's notification).
 async function aged(email) {
-  psql(`UPDATE gatehouse.sessions SET created_at = now() - interval '6 minutes' WHERE email = '${email}'`);
+  psql(`UPDATE gatehouse.sessions SET created_at = now() - interval '6 minutes',
+    idle_expires_at = idle_expires_at - interval '1 second' WHERE email = '${email}'`);
   await new Promise((resolve) => setTimeout(resolve, 300));
 }
 
