@@ -16,6 +16,7 @@
 #include "core/arena.h"
 #include "pages/render.h"
 #include "store/sessions.h"
+#include "svc/activity.h"
 #include "svc/devices.h"
 
 #define TIME_TEXT_MAX 32
@@ -75,6 +76,13 @@ enum http_status devices_page(struct request *req, struct response *resp)
     return render_page(req, resp, HTTP_OK, "devices", ctx);
 }
 
+/* noted records a security event of the signed-in person (svc/activity). */
+static void noted(struct request *req, const char *kind)
+{
+    struct activity_origin o = {.client_addr = req->client_addr, .request_id = req->request_id};
+    activity_note(req->tenant, req->session->sub, kind, &o);
+}
+
 enum http_status devices_end_submit(struct request *req, struct response *resp)
 {
     const char *kind = req_form(req, "kind"), *handle = req_form(req, "handle");
@@ -89,6 +97,8 @@ enum http_status devices_end_submit(struct request *req, struct response *resp)
                             rc == DEVICES_UNAVAILABLE ? HTTP_SERVICE_UNAVAILABLE
                                                       : HTTP_INTERNAL_ERROR,
                             NULL, false);
+    if (rc == DEVICES_OK)
+        noted(req, SECEVENT_SESSIONS_ENDED);
     return render_redirect(req, resp, "/account/sessions",
                            rc == DEVICES_OK ? "device_signed_out" : "device_not_found");
 }
@@ -101,5 +111,6 @@ enum http_status devices_end_others_submit(struct request *req, struct response 
                             rc == DEVICES_UNAVAILABLE ? HTTP_SERVICE_UNAVAILABLE
                                                       : HTTP_INTERNAL_ERROR,
                             NULL, false);
+    noted(req, SECEVENT_SESSIONS_ENDED);
     return render_redirect(req, resp, "/account/sessions", "other_devices_signed_out");
 }

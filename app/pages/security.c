@@ -85,8 +85,8 @@ static const struct {
     {SECEVENT_MFA_ON, "Two-step verification turned on"},
     {SECEVENT_MFA_OFF, "Two-step verification turned off"},
     {SECEVENT_SIGNED_OUT, "Signed out"},
-    {"email_changed", "Email address changed"},
-    {"sessions_ended", "Sessions ended"},
+    {SECEVENT_EMAIL_CHANGED, "Email address changed"},
+    {SECEVENT_SESSIONS_ENDED, "Other devices signed out"},
 };
 
 /* add_activity lists the person's recent security events; a store that

@@ -19,6 +19,7 @@
 #include "pages/reauth_page.h"
 #include "pages/render.h"
 #include "store/sessions.h"
+#include "svc/activity.h"
 #include "svc/input.h"
 #include "svc/reauth.h"
 #include "svc/selfservice.h"
@@ -175,8 +176,12 @@ enum http_status selfservice_pages_email_verify(struct request *req, struct resp
     if (selfservice_email_verify(req->tenant, &who, code, req->arena, req->request_id, &r,
                                  &email) < 0)
         status = fields_cognito_error(req, resp, &r, COGERR_CTX_USE_CODE, "email", ctx);
-    else
+    else {
+        struct activity_origin o = {.client_addr = req->client_addr,
+                                    .request_id = req->request_id};
+        activity_note(req->tenant, who.sub, SECEVENT_EMAIL_CHANGED, &o);
         status = render_redirect(req, resp, "/account", "email_changed");
+    }
     cog_result_free(&r);
     return status;
 }

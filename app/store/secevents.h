@@ -21,6 +21,8 @@ struct arena;
 #define SECEVENT_MFA_ON "mfa_on"
 #define SECEVENT_MFA_OFF "mfa_off"
 #define SECEVENT_SIGNED_OUT "signed_out"
+#define SECEVENT_EMAIL_CHANGED "email_changed"
+#define SECEVENT_SESSIONS_ENDED "sessions_ended" /* devices signed out from the account */
 
 struct secevent {
     const char *kind;

@@ -162,6 +162,7 @@ test('your devices: "sign out all other devices" ends every other cookie and eve
     assert.notEqual(await refreshAtCognito(t.refresh_token), 200, 'its refresh token is revoked at Cognito');
   }
   assert.equal((await a.get('/account')).status, 200, 'this device stays signed in');
+  assert.match((await a.get('/account/security')).body, /data-kind="sessions_ended"/, 'the account activity shows it');
   assert.equal(sessionRows(email), 1);
   assert.equal(psql(`SELECT count(*) FROM gatehouse.api_signins s JOIN t_default.users u ON u.sub = s.user_sub WHERE u.email = '${email}'`)[0][0], '0');
   // A new API login after it works.
@@ -323,6 +324,7 @@ test('your email: a code goes to the new address; the old email signs in until i
   assert.match((await a.get('/account')).body, new RegExp(newEmail), 'the session shows the new address');
   const events = psql(`SELECT kind, user_email, detail FROM t_default.account_events WHERE user_email = '${email}' ORDER BY id`);
   assert.deepEqual(events, [['email_change_requested', email, newEmail], ['email_changed', email, newEmail]]);
+  assert.match((await a.get('/account/security')).body, /data-kind="email_changed"/, 'the account activity shows it');
 });
 
 test('delete my account: the password and the email typed again; every sign-in ends; the email can sign up again', async () => {
