@@ -8,6 +8,8 @@
 #   GET /account                   a plain user's session
 #   GET /admin                     an admin's session, with 10,000 users in the
 #                                  default tenant's users mirror (the statistics)
+#   (none)                         1,000 tenants (many-0001 ...) for bench.sh's
+#                                  pages across random tenants, made once
 # It is idempotent: the 10,000 mirror rows (subs bench-00001 ...) are inserted
 # only when missing; the two users (bench-admin@bench.example in the admin
 # group, bench-user@bench.example) are made in cognito-local only when
@@ -160,12 +162,38 @@ fi
 # ---- a second tenant (tenants) ------------------------------------------------
 # GET /login at a tenant named by the /t/<slug> prefix, to compare with the
 # default tenant's: resolving the tenant must cost nothing noticeable.
+# The list is read once: `tenant list | grep -q` under pipefail fails when
+# grep stops reading a long list early.
 BENCH_TENANT=benchco
-if app/gatehouse tenant list --env-file "var/$PROFILE/gatehouse.env" 2>/dev/null |
-     grep -q "^$BENCH_TENANT  *active" ||
+TENANT_LIST=$(app/gatehouse tenant list --env-file "var/$PROFILE/gatehouse.env" 2>/dev/null)
+if grep -q "^$BENCH_TENANT  *active" <<<"$TENANT_LIST" ||
    app/gatehouse tenant create --slug "$BENCH_TENANT" --name "Bench Co" \
      --admin-email "admin@$BENCH_TENANT.example" --env-file "var/$PROFILE/gatehouse.env" >/dev/null 2>&1; then
   echo "GET /t/$BENCH_TENANT/login|/t/$BENCH_TENANT/login"
 else
   say "could not create tenant $BENCH_TENANT: its target is left out"
 fi
+
+# ---- many tenants (issue 13) --------------------------------------------------
+# BENCH_TENANTS more tenants (1,000: many-0001 ...) for bench.sh's pages across
+# random tenants. They are made as an operator makes any tenant, by `tenant
+# create` (a user pool and app client in cognito-local, the row, the schema,
+# a first admin), once: a run makes only the ones a single `tenant list` does
+# not show. The first run takes a few minutes; progress goes to stderr.
+BENCH_TENANTS=${BENCH_TENANTS:-1000}
+declare -A have_tenant=()
+while read -r slug status _; do
+  if [ "$status" = active ]; then have_tenant[$slug]=1; fi
+done <<<"$TENANT_LIST"
+made=0
+for i in $(seq -f %04g 1 "$BENCH_TENANTS"); do
+  [ -n "${have_tenant[many-$i]:-}" ] && continue
+  if ! app/gatehouse tenant create --slug "many-$i" --name "Many $i" --admin-email "admin@many-$i.example" \
+       --env-file "var/$PROFILE/gatehouse.env" >/dev/null 2>>"var/$PROFILE/log/bench-tenants.log"; then
+    say "could not create tenant many-$i (see var/$PROFILE/log/bench-tenants.log)"
+    break
+  fi
+  made=$((made + 1))
+  if [ $((made % 100)) = 0 ]; then say "made $made of the missing bench tenants (many-$i)"; fi
+done
+if [ "$made" -gt 0 ]; then say "made $made bench tenants"; fi

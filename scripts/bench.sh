@@ -14,6 +14,11 @@ ROUNDS=${BENCH_ROUNDS:-3}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 THREADS=${BENCH_THREADS:-2}
 export STACK_PROFILE=${STACK_PROFILE:-dev}
+# Workers keep tenants for production's 30 s (the dev profile's; a private
+# profile, STACK_PROFILE=name STACK_PORT_BASE=NNNNN, is started with it too).
+export STACK_TENANT_CACHE_TTL=${STACK_TENANT_CACHE_TTL:-30}
+BENCH_TENANTS=${BENCH_TENANTS:-1000}
+export BENCH_TENANTS
 VAR=var/$STACK_PROFILE
 PORT=$(sed -n 's/^HTTPS_PORT=//p' "$VAR/stack.env" 2>/dev/null)
 PORT=${PORT:-8443}
@@ -83,13 +88,18 @@ done
 echo
 master=$(cat "$VAR/run/gatehouse.pid" 2>/dev/null)
 max_kb=0
-for pid in $(pgrep -P "${master:-0}"); do
-  kb=$(awk '/^VmRSS:/ {print $2}' /proc/"$pid"/status 2>/dev/null)
-  anon=$(awk '/^RssAnon:/ {print $2}' /proc/"$pid"/status 2>/dev/null)
-  echo "worker $pid resident: $(( ${kb:-0} / 1024 )).$(( (${kb:-0} % 1024) * 10 / 1024 )) MB" \
-       "(of which private: $(( ${anon:-0} / 1024 )).$(( (${anon:-0} % 1024) * 10 / 1024 )) MB; the rest is shared libraries)"
-  [ "${kb:-0}" -gt "$max_kb" ] && max_kb=${kb:-0}
-done
+# worker_memory prints each worker's resident memory and keeps the largest.
+worker_memory() {
+  local pid kb anon
+  for pid in $(pgrep -P "${master:-0}"); do
+    kb=$(awk '/^VmRSS:/ {print $2}' /proc/"$pid"/status 2>/dev/null)
+    anon=$(awk '/^RssAnon:/ {print $2}' /proc/"$pid"/status 2>/dev/null)
+    echo "worker $pid resident: $(( ${kb:-0} / 1024 )).$(( (${kb:-0} % 1024) * 10 / 1024 )) MB" \
+         "(of which private: $(( ${anon:-0} / 1024 )).$(( (${anon:-0} % 1024) * 10 / 1024 )) MB; the rest is shared libraries)"
+    if [ "${kb:-0}" -gt "$max_kb" ]; then max_kb=${kb:-0}; fi
+  done
+}
+worker_memory
 # ---- GET /login while 200 logins wait on a slow Cognito -------------------
 # The Cognito double answers InitiateAuth after 300 ms; login-storm.mjs keeps
 # 200 logins in flight on the slow lane while wrk measures GET /login.
@@ -134,6 +144,111 @@ if [ -n "$bearer" ]; then
     WHERE owner_sub IN (SELECT sub FROM t_default.users WHERE email = 'bench-api@bench.example')" >/dev/null 2>&1
 else
   echo "POST /files/upload-url: left out (no bearer token from the bench setup)"
+fi
+
+# ---- pages across many tenants ---------------------------------------------
+# GET /login of a random one of BENCH_TENANTS tenants (many-NNNN, made once by
+# the bench setup), half by its /t/<slug> path and half by its host
+# (<slug>.localhost), against the same of benchco, both through a wrk script
+# (the same client cost). A first run of the random target lets every worker
+# read each tenant once, as a pool that has run a while has; after that a
+# worker reads a tenant again when its record is 30 s old. Then
+# BENCH_TENANT_PAIRS pairs of runs of half SECONDS_PER_RUN, one right after
+# the other and in turn in either order, so that a neighbour's load falls on
+# both of a pair: the ratio is the median of the pairs' ratios (on a shared
+# machine the rate of two runs a minute apart differs by more than 5%).
+# Then: `tenant list`, `migrate` (nothing to apply) and the start of a second
+# pool (settings, templates, one Cognito check of each tenant's app client,
+# the workers, until /healthz answers), each with those tenants.
+echo
+ENV_FILE=$VAR/gatehouse.env
+list_start=$(date +%s%N)
+tenants=$(app/gatehouse tenant list --env-file "$ENV_FILE" 2>/dev/null | awk '$1 ~ /^many-[0-9]+$/ && $2 == "active"' | wc -l)
+list_ms=$(( ($(date +%s%N) - list_start) / 1000000 ))
+if [ "$tenants" -ge "$BENCH_TENANTS" ]; then
+  # Both scripts do the same work per request (a random pick, by path or
+  # host): only the tenant they ask for differs.
+  for which in one random; do
+    pick='string.format("many-%04d", math.random('"$BENCH_TENANTS"'))'
+    [ "$which" = one ] && pick="($pick and \"benchco\")"
+    cat >"$tmp/$which.lua" <<LUA
+math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+request = function()
+  local slug = $pick
+  if math.random(2) == 1 then return wrk.format("GET", "/t/" .. slug .. "/login") end
+  return wrk.format("GET", "/login", { Host = slug .. ".localhost" })
+end
+LUA
+  done
+  # server_ticks: the CPU time (clock ticks) the server side has used so
+  # far: the pool, PostgreSQL and nginx, each a master with its children
+  # (the live ones, and those it has reaped: a worker replaced after
+  # GATEHOUSE_MAX_REQUESTS counts too). Per request, it hardly depends on
+  # what else the machine runs, which the rate does.
+  server_ticks() {
+    local total=0 master child
+    for master in "$(cat "$VAR/run/gatehouse.pid")" "$(head -n 1 "$VAR/pg/postmaster.pid")" \
+                  "$(cat "$VAR/run/nginx.pid")"; do
+      total=$((total + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$master/stat" 2>/dev/null || echo 0)))
+      for child in $(pgrep -P "$master"); do
+        total=$((total + $(awk '{print $14 + $15}' "/proc/$child/stat" 2>/dev/null || echo 0)))
+      done
+    done
+    echo "$total"
+  }
+  run_wrk /login "" "$tmp/random.lua" >/dev/null
+  one_rps=; random_rps=; ratios=; cpu_ratios=; one_errs=0; random_errs=0
+  pair_seconds=$(( SECONDS_PER_RUN / 2 > 2 ? SECONDS_PER_RUN / 2 : 2 ))
+  for pair in $(seq "${BENCH_TENANT_PAIRS:-10}"); do
+    for which in $( [ $((pair % 2)) = 1 ] && echo "one random" || echo "random one"); do
+      ticks=$(server_ticks)
+      read -r rps _ _ errs < <(SECONDS_PER_RUN=$pair_seconds run_wrk /login "" "$tmp/$which.lua")
+      cost=$(awk -v t="$(( $(server_ticks) - ticks ))" -v r="$rps" -v s="$pair_seconds" \
+        'BEGIN{printf "%.9f", (r > 0 ? t / (r * s) : 0)}')
+      if [ "$which" = one ]; then a=$rps; ca=$cost; one_rps+="$rps "; one_errs=$((one_errs + errs))
+      else b=$rps; cb=$cost; random_rps+="$rps "; random_errs=$((random_errs + errs)); fi
+    done
+    ratios+="$(awk -v a="$a" -v b="$b" 'BEGIN{printf "%.3f", (a > 0 ? b / a : 0)}') "
+    cpu_ratios+="$(awk -v a="$ca" -v b="$cb" 'BEGIN{printf "%.3f", (b > 0 ? a / b : 0)}') "
+  done
+  one=$(med "$one_rps"); random=$(med "$random_rps"); ratio=$(med "$ratios"); cpu_ratio=$(med "$cpu_ratios")
+  printf 'GET /login of benchco: %.0f req/s (errors %d); of a random one of %d tenants: %.0f req/s (errors %d)\n' \
+    "$one" "$one_errs" "$BENCH_TENANTS" "$random" "$random_errs"
+  echo "  random tenants vs one tenant: ${ratio}x (median of the pairs: $ratios)"
+  echo "  by the server's CPU time per request: ${cpu_ratio}x (median of the pairs: $cpu_ratios)"
+  echo "random tenants ≥ 0.95× one tenant: $(awk -v r="$ratio" -v e="$((one_errs + random_errs))" \
+    'BEGIN{print (r >= 0.95 && e == 0) ? "yes" : "NO"}')"
+  echo "  the same by CPU time per request: $(awk -v r="$cpu_ratio" 'BEGIN{print (r >= 0.95) ? "yes" : "NO"}')"
+  curl -ks "$BASE/metrics" | awk '/^gatehouse_tenant_cache_total/ {printf "  %s %s\n", $1, $2}'
+  echo "after the pages of $BENCH_TENANTS tenants:"
+  worker_memory
+
+  migrate_start=$(date +%s%N)
+  app/gatehouse migrate --env-file "$ENV_FILE" >/dev/null 2>&1
+  migrate_ms=$(( ($(date +%s%N) - migrate_start) / 1000000 ))
+  sock=$tmp/startup.sock
+  start=$(date +%s%N)
+  GATEHOUSE_LISTEN=$sock GATEHOUSE_LISTEN_SLOW= GATEHOUSE_PID_FILE= \
+    app/gatehouse serve --env-file "$ENV_FILE" >/dev/null 2>"$tmp/startup.log" &
+  second=$!
+  if node -e '
+      const [sock, limit] = [process.argv[1], Date.now() + 120000];
+      import("./tests/integration/fcgi.mjs").then(async ({ fcgiRequest }) => {
+        for (;;) {
+          try { if ((await fcgiRequest(sock, { uri: "/healthz" })).status === 200) process.exit(0); } catch {}
+          if (Date.now() > limit) process.exit(1);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      });' "$sock"; then
+    startup_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  else
+    startup_ms="- (no answer in 120 s: $(tail -n 1 "$tmp/startup.log"))"
+  fi
+  kill -TERM "$second" 2>/dev/null; wait "$second" 2>/dev/null
+  echo "with $tenants bench tenants: tenant list ${list_ms} ms, migrate (nothing to apply) ${migrate_ms} ms," \
+       "a pool's start-up ${startup_ms} ms"
+else
+  echo "pages across many tenants: left out (only $tenants of the $BENCH_TENANTS bench tenants exist)"
 fi
 
 page=$(med "${RPS[GET /]}")

@@ -121,6 +121,15 @@
 #define FILES_FILENAME_MAX 255                      /* bytes of the name a user gives */
 #define FILES_CONTENT_TYPE_MAX 127                  /* RFC 6838 name lengths */
 
+/* ---- tenants (app/store/tenants.c) ---------------------------------------- */
+/* Tenant records a worker process keeps for GATEHOUSE_TENANT_CACHE_TTL: well
+ * above the 1,000 tenants of a large installation, so that pages across all
+ * of them are served from the cache. A record costs its used bytes (about
+ * 300 of its 1.7 KB: the rest is unused text) and about 100 of bookkeeping,
+ * so even a full cache stays under 1 MB a process. Past this many tenants
+ * in use within the TTL, the least recently read give way (CLOCK). */
+#define TENANT_CACHE_MAX 2048
+
 /* ---- PostgreSQL (app/store) ---------------------------------------------- */
 #define NUM_TEXT_MAX 24 /* a 64-bit integer in decimal, sign and NUL */
 

@@ -19,8 +19,8 @@ int metrics_create(void);
 /* metrics_observe counts one event of family{label, label2} that took us
  * microseconds (a histogram as well when the family is timed). Families:
  * "request" (route, status), "cognito" (operation, error), and the
- * untimed "postgres_error" (class), "worker_restart" (reason) and
- * "slow_request" (route). */
+ * untimed "postgres_error" (class), "worker_restart" (reason),
+ * "slow_request" (route) and "tenant_cache" (hit, miss, evicted). */
 void metrics_observe(const char *family, const char *label, const char *label2, int64_t us);
 /* metrics_total sums the counts of every series of a family. */
 uint64_t metrics_total(const char *family);

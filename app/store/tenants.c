@@ -2,13 +2,21 @@
 /* tenants: tenant records with a per-worker cache (see tenants.h).
  *
  * Every request needs its tenant, and tenants change rarely, so a worker
- * keeps the ones it has seen for GATEHOUSE_TENANT_CACHE_TTL seconds (30 by
- * default): a page does not
- * pay an extra query, and a disabled tenant stops being served within that
- * time. The cache is a small array under a mutex; entries are copied out,
- * so no reader ever holds a pointer into it. A tenant that does not exist
- * is not cached: an unknown slug costs a query each time, which the routes'
- * rate limits bound.
+ * process keeps the ones it has seen for GATEHOUSE_TENANT_CACHE_TTL seconds
+ * (30 by default): a page does not pay an extra query, and a disabled or
+ * changed tenant is seen within that time. An installation has hundreds or
+ * thousands of tenants (one user pool each), and a page of any of them must
+ * cost the same, so the cache holds up to TENANT_CACHE_MAX of them: a hash
+ * table by slug (chained, over a fixed array of entries), under one mutex
+ * per process. Past that many, CLOCK picks the entry to replace: an expired
+ * one, or one not read since the hand last passed. A record is kept packed
+ * (pack_tenant: its unused text squeezed out), so a thousand tenants cost a
+ * worker a few hundred kilobytes, not 1.7 MB; readers get a copy, never a
+ * pointer into the cache. Only tenants that exist are cached, and only
+ * operators make them, so the slugs that fill the table are not an
+ * attacker's to choose; an unknown slug costs a query each time, which the
+ * routes' rate limits bound. Hits, misses and evictions of live records are
+ * counted in /metrics (gatehouse_tenant_cache_total).
  *
  * Client secrets are sealed (AES-256-GCM under SESSION_KEY) with the slug as
  * associated data, so a sealed secret copied to another tenant's row does
@@ -16,6 +24,7 @@
 #include "store/tenants.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +33,18 @@
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/hex.h"
+#include "core/limits.h"
+#include "core/metrics.h"
 #include "core/seal.h"
 #include "store/pg.h"
 
-#define TENANT_CACHE_SLOTS 64
+/* Twice the entries, a power of two: chains stay about one entry long. */
+#define CACHE_BUCKETS (2 * TENANT_CACHE_MAX)
+/* Zero bytes fewer than this stay inside a packed literal run: a run costs
+ * a 4-byte header, so a packed record is never longer than the struct plus
+ * a few headers (PACK_MAX). */
+#define PACK_ZERO_RUN_MIN 4
+#define PACK_MAX (sizeof(struct tenant) + 16)
 #define SLUG_MIN 3
 #define SLUG_MAX 40
 #define TENANT_COLUMNS                                                                  \
@@ -41,14 +58,25 @@
     " coalesce(extract(epoch FROM password_policy_read_at)::bigint, 0),"                 \
     " account_enumeration, mfa"
 
+_Static_assert(sizeof(struct tenant) < 65536, "a packed run length is 16 bits");
+_Static_assert((CACHE_BUCKETS & (CACHE_BUCKETS - 1)) == 0, "CACHE_BUCKETS is a power of two");
+
+/* Links are 1 + an index into entries, so that 0 (a zeroed table) is "none". */
 struct cache_entry {
-    struct tenant tenant;
+    char slug[TENANT_SLUG_MAX];
+    bool referenced;       /* read since the CLOCK hand last passed */
+    uint32_t hash;
+    int next;              /* the next entry of the same bucket */
     time_t fetched_at;
+    unsigned char *packed; /* the record (pack_tenant), malloc'd */
+    size_t packed_len;
 };
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct cache_entry cache[TENANT_CACHE_SLOTS];
-static int cache_used;
+static int buckets[CACHE_BUCKETS];
+static struct cache_entry entries[TENANT_CACHE_MAX];
+static int entries_used; /* entries[0, entries_used) are in the table */
+static int clock_hand;
 static const struct config *config;
 static int cache_ttl_s = 30;
 
@@ -68,7 +96,15 @@ void tenants_init_worker(const struct config *cfg)
 void tenants_forget(void)
 {
     pthread_mutex_lock(&cache_lock);
-    cache_used = 0;
+    for (int i = 0; i < entries_used; i++) {
+        /* The opened client secret is in the record. */
+        explicit_bzero(entries[i].packed, entries[i].packed_len);
+        free(entries[i].packed);
+    }
+    memset(entries, 0, (size_t)entries_used * sizeof(entries[0]));
+    memset(buckets, 0, sizeof(buckets));
+    entries_used = 0;
+    clock_hand = 0;
     pthread_mutex_unlock(&cache_lock);
 }
 
@@ -90,33 +126,175 @@ const char *tenants_slug_problem(const char *slug)
     return NULL;
 }
 
+/* ---- the cache ------------------------------------------------------------ */
+
+static uint32_t slug_hash(const char *slug)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)slug; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h;
+}
+
+static void put16(unsigned char *p, size_t v)
+{
+    p[0] = (unsigned char)(v >> 8);
+    p[1] = (unsigned char)v;
+}
+
+static size_t get16(const unsigned char *p)
+{
+    return (size_t)p[0] << 8 | p[1];
+}
+
+/* pack_tenant writes t to out (PACK_MAX bytes) with its runs of zero bytes
+ * squeezed out, and answers the length: a struct tenant is mostly the NUL
+ * tails of its text fields. Pairs of 16-bit lengths (zeros, then literal
+ * bytes) follow each other, each with its literal bytes, to the struct's
+ * end. Working on the bytes, not the fields, keeps a field added to the
+ * struct from being left out. */
+static size_t pack_tenant(const struct tenant *t, unsigned char *out)
+{
+    const unsigned char *src = (const unsigned char *)t;
+    size_t n = sizeof(*t), at = 0, len = 0;
+    while (at < n) {
+        size_t zeros = 0;
+        while (at + zeros < n && !src[at + zeros])
+            zeros++;
+        size_t first = at + zeros, end = first;
+        while (end < n) {
+            size_t z = 0;
+            while (end + z < n && !src[end + z] && z < PACK_ZERO_RUN_MIN)
+                z++;
+            if (z == PACK_ZERO_RUN_MIN || end + z == n)
+                break;
+            end += z ? z : 1;
+        }
+        if (len + 4 + (end - first) > PACK_MAX)
+            return 0; /* cannot happen (see PACK_ZERO_RUN_MIN); not cached */
+        put16(out + len, zeros);
+        put16(out + len + 2, end - first);
+        memcpy(out + len + 4, src + first, end - first);
+        len += 4 + (end - first);
+        at = end;
+    }
+    return len;
+}
+
+static bool unpack_tenant(const unsigned char *in, size_t len, struct tenant *out)
+{
+    unsigned char *dst = (unsigned char *)out;
+    size_t at = 0, i = 0;
+    while (i + 4 <= len) {
+        size_t zeros = get16(in + i), literal = get16(in + i + 2);
+        i += 4;
+        if (at + zeros + literal > sizeof(*out) || i + literal > len)
+            return false;
+        memset(dst + at, 0, zeros);
+        memcpy(dst + at + zeros, in + i, literal);
+        at += zeros + literal;
+        i += literal;
+    }
+    return at == sizeof(*out) && i == len;
+}
+
+/* find_locked answers the index of slug's entry, or -1. */
+static int find_locked(const char *slug, uint32_t hash)
+{
+    for (int link = buckets[hash & (CACHE_BUCKETS - 1)]; link; link = entries[link - 1].next) {
+        const struct cache_entry *e = &entries[link - 1];
+        if (e->hash == hash && !strcmp(e->slug, slug))
+            return link - 1;
+    }
+    return -1;
+}
+
+static void unlink_locked(int index)
+{
+    int *link = &buckets[entries[index].hash & (CACHE_BUCKETS - 1)];
+    while (*link && *link - 1 != index)
+        link = &entries[*link - 1].next;
+    if (*link)
+        *link = entries[index].next;
+}
+
+/* take_entry_locked answers a free entry, or the one CLOCK gives up (out of
+ * its bucket; its record in *old for the caller to free, and *live when it
+ * had not expired yet). The hand clears what it passes, so it stops within
+ * one turn and one step. */
+static int take_entry_locked(time_t now, unsigned char **old, size_t *old_len, bool *live)
+{
+    *old = NULL;
+    *live = false;
+    if (entries_used < TENANT_CACHE_MAX)
+        return entries_used++;
+    for (;;) {
+        int index = clock_hand;
+        struct cache_entry *e = &entries[index];
+        clock_hand = (clock_hand + 1) % TENANT_CACHE_MAX;
+        bool expired = now - e->fetched_at >= cache_ttl_s;
+        if (expired || !e->referenced) {
+            unlink_locked(index);
+            *old = e->packed;
+            *old_len = e->packed_len;
+            *live = !expired;
+            e->packed = NULL;
+            return index;
+        }
+        e->referenced = false;
+    }
+}
+
 static bool cache_get(const char *slug, time_t now, struct tenant *out)
 {
+    uint32_t hash = slug_hash(slug);
     bool found = false;
     pthread_mutex_lock(&cache_lock);
-    for (int i = 0; i < cache_used && !found; i++) {
-        if (!strcmp(cache[i].tenant.slug, slug) &&
-            now - cache[i].fetched_at < cache_ttl_s) {
-            *out = cache[i].tenant;
-            found = true;
-        }
+    int index = find_locked(slug, hash);
+    if (index >= 0 && now - entries[index].fetched_at < cache_ttl_s &&
+        unpack_tenant(entries[index].packed, entries[index].packed_len, out)) {
+        entries[index].referenced = true;
+        found = true;
     }
     pthread_mutex_unlock(&cache_lock);
+    metrics_observe("tenant_cache", found ? "hit" : "miss", NULL, -1);
     return found;
 }
 
 static void cache_put(const struct tenant *t, time_t now)
 {
+    unsigned char packed[PACK_MAX], *copy, *old = NULL;
+    size_t len = pack_tenant(t, packed), old_len = 0;
+    bool live = false;
+    if (cache_ttl_s <= 0 || !len || !(copy = malloc(len)))
+        return;
+    memcpy(copy, packed, len);
+    explicit_bzero(packed, sizeof(packed));
+    uint32_t hash = slug_hash(t->slug);
     pthread_mutex_lock(&cache_lock);
-    int slot = -1;
-    for (int i = 0; i < cache_used && slot < 0; i++)
-        if (!strcmp(cache[i].tenant.slug, t->slug))
-            slot = i;
-    if (slot < 0)
-        slot = cache_used < TENANT_CACHE_SLOTS ? cache_used++ : (int)(now % TENANT_CACHE_SLOTS);
-    cache[slot].tenant = *t;
-    cache[slot].fetched_at = now;
+    int index = find_locked(t->slug, hash);
+    if (index >= 0) {
+        old = entries[index].packed;
+        old_len = entries[index].packed_len;
+    } else {
+        index = take_entry_locked(now, &old, &old_len, &live);
+        struct cache_entry *e = &entries[index];
+        snprintf(e->slug, sizeof(e->slug), "%s", t->slug);
+        e->hash = hash;
+        e->referenced = false;
+        e->next = buckets[hash & (CACHE_BUCKETS - 1)];
+        buckets[hash & (CACHE_BUCKETS - 1)] = index + 1;
+    }
+    entries[index].packed = copy;
+    entries[index].packed_len = len;
+    entries[index].fetched_at = now;
     pthread_mutex_unlock(&cache_lock);
+    if (old) {
+        explicit_bzero(old, old_len);
+        free(old);
+    }
+    if (live)
+        metrics_observe("tenant_cache", "evicted", NULL, -1);
 }
 
 static void copy_text(char *dst, size_t size, const char *src)

@@ -37,6 +37,10 @@
 // It answers itself what cognito-local lacks or gets wrong:
 //   ListUsers: pages of at most Limit (60) users with a PaginationToken, as
 //     Cognito answers; cognito-local answers every user at once.
+//   ListUserPools: pages of MaxResults (at most 60) pools with a NextToken,
+//     each pool described by the few fields Cognito gives there; cognito-local
+//     answers every pool at once and whole, which outgrows gatehouse's reply
+//     cap past about a hundred pools (tenant create looks for its pool).
 //   ResendConfirmationCode: cognito-local keeps one ConfirmationCode per user,
 //     checked by both ConfirmSignUp and ConfirmForgotPassword. The double
 //     checks the user is UNCONFIRMED (AdminGetUser), then asks cognito-local
@@ -261,6 +265,31 @@ const local = {
     if (offset + limit < Users.length)
       page.PaginationToken = Buffer.from(JSON.stringify({ offset: offset + limit, filter: input.Filter ?? '' }))
         .toString('base64url');
+    return page;
+  },
+  // ListUserPools: MaxResults is required (1 to 60); each page names its
+  // pools by UserPoolDescriptionType (Id, Name, Status, LambdaConfig and the
+  // dates) and hands a NextToken (the offset) while more remain.
+  async ListUserPools(input) {
+    const max = input.MaxResults;
+    if (!Number.isInteger(max) || max < 1 || max > LIST_POOLS_MAX)
+      throw new CognitoError(400, 'InvalidParameterException', `MaxResults must be 1 to ${LIST_POOLS_MAX}`);
+    let offset = 0;
+    if (input.NextToken !== undefined) {
+      const token = claimsOf(`.${input.NextToken}.`);
+      if (!Number.isInteger(token.offset) || token.offset < 0)
+        throw new CognitoError(400, 'InvalidParameterException', 'Invalid pagination token');
+      offset = token.offset;
+    }
+    const { UserPools = [] } = await upstream('ListUserPools', { MaxResults: LIST_POOLS_MAX });
+    const page = {
+      UserPools: UserPools.slice(offset, offset + max).map((p) => ({
+        Id: p.Id, Name: p.Name, Status: p.Status, LambdaConfig: p.LambdaConfig ?? {},
+        LastModifiedDate: p.LastModifiedDate, CreationDate: p.CreationDate,
+      })),
+    };
+    if (offset + max < UserPools.length)
+      page.NextToken = Buffer.from(JSON.stringify({ offset: offset + max })).toString('base64url');
     return page;
   },
   async ChangePassword(input) {
