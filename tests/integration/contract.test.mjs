@@ -305,7 +305,7 @@ function contractProblems(op, res) {
   return problems(body, media.schema).map((p) => `${res.status} body ${p}: ${res.body.slice(0, 300)}`);
 }
 
-// ---- set-up: a premium user's bearer token, and a second user's to log out --
+// ---- set-up: a premium user's bearer token for each operation --------------
 
 async function api(method, p, json, headers = {}) {
   const res = await request(method, p, {
@@ -569,13 +569,14 @@ test('issue13-openapi: the document is relative, names no seed, says what it ref
 // ---- the contract ----------------------------------------------------------------
 
 test('contract: every operation of the served document answers as documented, for valid and broken requests', async (t) => {
-  const premium = await confirmedUser({ tier: 'premium', tag: 'contractp' });
-  auth.token = await tokenOf(premium);
-  auth.logoutToken = await tokenOf(await confirmedUser({ tag: 'contractl' }));
   const seen = new Map(); // "METHOD path" → statuses answered
   let lastSent = 0;
   for (const operation of operations()) {
     const name = `${operation.method} ${operation.path}`;
+    // Each operation gets a premium user of its own: a valid request may
+    // end its sessions, turn things off or delete the account.
+    auth.token = await tokenOf(await confirmedUser({ tier: 'premium', tag: 'contractp' }));
+    auth.logoutToken = auth.token;
     seen.set(name, new Set());
     await fc.assert(fc.asyncProperty(requestOf(operation), async (req) => {
       await sleep(Math.max(0, lastSent + CONTRACT_GAP_MS - Date.now()));
