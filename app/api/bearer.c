@@ -42,6 +42,7 @@
 #include "store/sessions.h"
 #include "store/tenants.h"
 #include "store/users.h"
+#include "svc/reauth.h"
 #include "svc/svc.h"
 #include "svc/tier.h"
 #include "svc/tokens.h"
@@ -238,4 +239,23 @@ void bearer_as_session(struct request *req, const struct bearer *b)
     req->session = s;
     req->session_cookie = NULL;
     req->is_admin = b->is_admin;
+}
+
+int bearer_password_proven(struct request *req, struct response *resp, const struct bearer *b,
+                           struct api_check *chk)
+{
+    const char *password = api_text(req, chk, "password", true);
+    if (chk->code)
+        return api_refuse(req, resp, chk);
+    struct cog_result r;
+    int status = 0;
+    if (reauth_check_password(req->tenant, b->sub, b->email, password, req->request_id, &r) < 0) {
+        bool wrong = r.err == COGERR_NOT_AUTHORIZED || r.err == COGERR_INVALID_PASSWORD ||
+                     r.err == COGERR_USER_NOT_FOUND;
+        status = wrong ? answer_error(req, resp, HTTP_FORBIDDEN, "reauthentication_failed",
+                                      "That is not the right password.", "password")
+                       : api_cognito_error(req, resp, &r, COGERR_CTX_LOGIN);
+    }
+    cog_result_free(&r);
+    return status;
 }

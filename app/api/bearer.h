@@ -41,4 +41,13 @@ int bearer_authenticate(struct request *req, struct response *resp, struct beare
  * written for sessions apply to it. b must come with its profile. */
 void bearer_as_session(struct request *req, const struct bearer *b);
 
+struct api_check;
+/* bearer_password_proven checks the "password" of the body (read with chk)
+ * against b's user, for a sensitive call (svc/reauth): 0 when it is right;
+ * otherwise it answers (400 without one, 403 reauthentication_failed when
+ * wrong, 429 or 503 as Cognito's or the throttle's state says) and returns
+ * that status. */
+int bearer_password_proven(struct request *req, struct response *resp, const struct bearer *b,
+                           struct api_check *chk);
+
 #endif

@@ -5,7 +5,7 @@
  * calls are made with that same access token, so they act for its user
  * only. A tenant whose setting is 'off' offers no enrolment (403), but a
  * user may still turn off what they have. Turning TOTP off needs the
- * password (svc/reauth.h), throttled like a login. */
+ * password (api/bearer: bearer_password_proven), throttled like a login. */
 #include "api/mfa.h"
 
 #include <json-c/json.h>
@@ -21,7 +21,6 @@
 #include "svc/activity.h"
 #include "svc/input.h"
 #include "svc/mfa.h"
-#include "svc/reauth.h"
 
 static struct json_object *state(const struct request *req, bool on)
 {
@@ -124,20 +123,9 @@ enum http_status me_mfa_delete(struct request *req, struct response *resp)
         return status;
     struct api_check chk = {0};
     api_body(req, &chk, true);
-    const char *password = api_text(req, &chk, "password", true);
-    if (chk.code)
-        return api_refuse(req, resp, &chk);
-    struct cog_result r;
-    if (reauth_check_password(req->tenant, b.sub, b.email, password, req->request_id, &r) < 0) {
-        bool wrong = r.err == COGERR_NOT_AUTHORIZED || r.err == COGERR_INVALID_PASSWORD ||
-                     r.err == COGERR_USER_NOT_FOUND;
-        status = wrong ? answer_error(req, resp, HTTP_FORBIDDEN, "reauthentication_failed",
-                                      "That password is not right.", "password")
-                       : api_cognito_error(req, resp, &r, COGERR_CTX_LOGIN);
-        cog_result_free(&r);
+    if ((status = bearer_password_proven(req, resp, &b, &chk)))
         return status;
-    }
-    cog_result_free(&r);
+    struct cog_result r;
     if (mfa_disable(req->tenant, b.token, &r) < 0) {
         status = api_cognito_error(req, resp, &r, COGERR_CTX_SESSION);
     } else {

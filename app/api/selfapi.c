@@ -25,7 +25,6 @@
 #include "svc/activity.h"
 #include "svc/devices.h"
 #include "svc/input.h"
-#include "svc/reauth.h"
 #include "svc/selfservice.h"
 
 #define TIME_TEXT_MAX 32
@@ -179,28 +178,6 @@ enum http_status selfapi_session_end(struct request *req, struct response *resp)
     return HTTP_NO_CONTENT;
 }
 
-/* proven checks the body's password for the bearer; answers and returns
- * its status when it is missing or wrong, 0 when it is right. */
-static int proven(struct request *req, struct response *resp, const struct bearer *b,
-                  struct api_check *chk)
-{
-    const char *password = api_text(req, chk, "password", true);
-    if (chk->code)
-        return api_refuse(req, resp, chk);
-    struct cog_result r;
-    int status = 0;
-    if (reauth_check_password(req->tenant, b->sub, b->email, password, req->request_id, &r) < 0) {
-        if (r.err == COGERR_NOT_AUTHORIZED || r.err == COGERR_INVALID_PASSWORD ||
-            r.err == COGERR_USER_NOT_FOUND)
-            status = answer_error(req, resp, HTTP_UNAUTHORIZED, "invalid_password",
-                                  "That is not the right password.", "password");
-        else
-            status = api_cognito_error(req, resp, &r, COGERR_CTX_LOGIN);
-    }
-    cog_result_free(&r);
-    return status;
-}
-
 enum http_status selfapi_email(struct request *req, struct response *resp)
 {
     struct bearer b;
@@ -216,7 +193,7 @@ enum http_status selfapi_email(struct request *req, struct response *resp)
         api_invalid(&chk, "email", "That is already your email address.");
     if (chk.code)
         return api_refuse(req, resp, &chk);
-    if ((status = proven(req, resp, &b, &chk)))
+    if ((status = bearer_password_proven(req, resp, &b, &chk)))
         return status;
     struct selfservice_who who = who_of(&b);
     struct cog_result r;
@@ -267,7 +244,7 @@ enum http_status selfapi_delete(struct request *req, struct response *resp)
         return status;
     struct api_check chk = {0};
     api_body(req, &chk, true);
-    if ((status = proven(req, resp, &b, &chk)))
+    if ((status = bearer_password_proven(req, resp, &b, &chk)))
         return status;
     struct selfservice_who who = who_of(&b);
     struct cog_result r;

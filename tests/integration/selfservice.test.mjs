@@ -421,7 +421,8 @@ test('the JSON API: an email change needs the password, then the code; deletion 
   assert.equal(r.status, 400);
   assert.equal(r.json.field, 'password');
   r = await api('POST', '/api/v1/me/email', { token: t.access_token, json: { email: newEmail, password: 'Wrong-Passw0rd!' } });
-  assert.equal(r.status, 401);
+  assert.equal(r.status, 403);
+  assert.equal(r.json.error, 'reauthentication_failed');
   r = await api('POST', '/api/v1/me/email', { token: t.access_token, json: { email: 'nope', password: PASSWORD } });
   assert.equal(r.status, 400);
   r = await api('POST', '/api/v1/me/email', { token: t.access_token, json: { email: newEmail, password: PASSWORD } });
@@ -436,7 +437,8 @@ test('the JSON API: an email change needs the password, then the code; deletion 
   r = await api('DELETE', '/api/v1/me', { token: t2.access_token, json: {} });
   assert.equal(r.status, 400);
   r = await api('DELETE', '/api/v1/me', { token: t2.access_token, json: { password: 'Wrong-Passw0rd!' } });
-  assert.equal(r.status, 401);
+  assert.equal(r.status, 403);
+  assert.equal(r.json.error, 'reauthentication_failed');
   r = await api('DELETE', '/api/v1/me', { token: t2.access_token, json: { password: PASSWORD } });
   assert.equal(r.status, 204, r.body);
   for (const tok of [t, t2]) assert.equal((await api('GET', '/api/v1/me', { token: tok.access_token })).status, 401);
