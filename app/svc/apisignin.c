@@ -21,7 +21,6 @@
 #include "core/seal.h"
 #include "store/signins.h"
 #include "store/tenants.h"
-#include "svc/svc.h"
 #include "svc/tokens.h"
 
 /* refuse makes out a refusal with err, as Cognito's would read. */
@@ -113,16 +112,7 @@ void apisignin_end(const struct tenant *t, const char *sub, const char *jti,
     /* The body's refresh token, when the row is gone already, is still
      * worth revoking at Cognito. */
     const char *revoke = refresh[0] ? refresh : refresh_token;
-    if (revoke) {
-        struct cog_client c;
-        struct cog_result r;
-        svc_client(t, &c);
-        struct cog_params p = {.refresh_token = revoke};
-        if (cog_run(&c, COG_REVOKE_TOKEN, &p, &r) < 0)
-            log_event(LOG_INFO, "refresh_not_revoked", "id=%s type=%s", request_id,
-                      r.type[0] ? r.type : "-");
-        cog_result_free(&r);
-    }
+    signin_revoke(t, revoke, "api_logout", request_id);
     seal_wipe(refresh, sizeof refresh);
     if (rc != STORE_OK && rc != STORE_NOT_FOUND)
         log_event(LOG_WARN, "api_signin_not_ended", "id=%s tenant=%s", request_id, t->slug);

@@ -23,7 +23,7 @@
 #include "store/sessions.h"
 #include "store/signins.h"
 #include "store/tenants.h"
-#include "svc/svc.h"
+#include "svc/signin.h"
 
 #define DESCRIPTION_MAX 64
 #define JTI_MAX 257 /* a jti as the signins table keeps it, and its NUL */
@@ -129,20 +129,6 @@ enum devices_outcome devices_list(const struct tenant *t, const char *sub,
     return DEVICES_OK;
 }
 
-static void revoke_refresh(const struct tenant *t, const char *refresh, const char *request_id)
-{
-    if (!refresh || !*refresh)
-        return;
-    struct cog_client c;
-    struct cog_result r;
-    svc_client(t, &c);
-    struct cog_params p = {.refresh_token = refresh};
-    if (cog_run(&c, COG_REVOKE_TOKEN, &p, &r) < 0)
-        log_event(LOG_INFO, "device_refresh_not_revoked", "id=%s type=%s", request_id,
-                  r.type[0] ? r.type : "-");
-    cog_result_free(&r);
-}
-
 /* end_browsers revokes at Cognito the refresh tokens of sessions the store
  * has just deleted. */
 static void end_browsers(const struct tenant *t, const struct sess_session *gone, size_t n,
@@ -151,7 +137,7 @@ static void end_browsers(const struct tenant *t, const struct sess_session *gone
     for (size_t i = 0; i < n; i++) {
         char refresh[REFRESH_TOKEN_MAX];
         if (sess_refresh_token(&gone[i], refresh, sizeof refresh) == STORE_OK)
-            revoke_refresh(t, refresh, request_id);
+            signin_revoke(t, refresh, "device", request_id);
         seal_wipe(refresh, sizeof refresh);
     }
 }
@@ -165,7 +151,7 @@ static enum store_result end_api(const struct tenant *t, const char *sub, const 
     enum store_result rc =
         signins_end_handle(t->id, sub, handle, refresh, sizeof refresh, jti, sizeof jti);
     if (rc == STORE_OK) {
-        revoke_refresh(t, refresh, request_id);
+        signin_revoke(t, refresh, "device", request_id);
         if (jti[0]) {
             time_t now = time(NULL);
             struct revoked_token r = {.sub = sub, .jti = jti, .iat = now,

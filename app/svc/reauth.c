@@ -21,7 +21,6 @@
 #include "store/sessions.h"
 #include "store/tenants.h"
 #include "svc/signin.h"
-#include "svc/svc.h"
 #include "svc/tokens.h"
 
 bool reauth_fresh(const struct sess_session *s)
@@ -44,24 +43,6 @@ static void refuse(struct cog_result *r, enum cogerr err)
     r->error = cogerr_get(err, COGERR_CTX_LOGIN);
 }
 
-/* drop_tokens revokes the refresh token of a sign-in made only to prove the
- * password. Best effort: a failure is logged, the proof stands. */
-static void drop_tokens(const struct tenant *t, const struct cog_result *auth,
-                        const char *request_id)
-{
-    const char *refresh = cog_get(auth, "AuthenticationResult.RefreshToken");
-    if (!refresh)
-        return;
-    struct cog_client c;
-    struct cog_result r;
-    svc_client(t, &c);
-    struct cog_params p = {.refresh_token = refresh};
-    if (cog_run(&c, COG_REVOKE_TOKEN, &p, &r) < 0)
-        log_event(LOG_INFO, "reauth_refresh_not_revoked", "id=%s type=%s", request_id,
-                  r.type[0] ? r.type : "-");
-    cog_result_free(&r);
-}
-
 int reauth_check_password(const struct tenant *t, const char *sub, const char *email,
                           const char *password, const char *request_id, struct cog_result *r)
 {
@@ -78,7 +59,9 @@ int reauth_check_password(const struct tenant *t, const char *sub, const char *e
     switch (in.outcome) {
     case SIGNIN_TOKENS:
         claims = tokens_verify_result(t, &in.result, request_id);
-        drop_tokens(t, &in.result, request_id);
+        /* The sign-in was made only to prove the password: it ends now. */
+        signin_revoke(t, cog_get(&in.result, "AuthenticationResult.RefreshToken"), "reauth",
+                      request_id);
         if (!claims || !tokens_claim(claims, "sub") || strcmp(tokens_claim(claims, "sub"), sub)) {
             refuse(r, COGERR_NOT_AUTHORIZED);
             goto out;

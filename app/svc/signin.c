@@ -140,6 +140,21 @@ void signin_refresh(const struct tenant *t, const char *refresh_token, const cha
     settle(&c, NULL, cog_run(&c, COG_REFRESH, &p, &out->result), out);
 }
 
+void signin_revoke(const struct tenant *t, const char *refresh_token, const char *what,
+                   const char *request_id)
+{
+    if (!refresh_token || !*refresh_token)
+        return;
+    struct cog_client c;
+    struct cog_result r;
+    svc_client(t, &c);
+    struct cog_params p = {.refresh_token = refresh_token};
+    if (cog_run(&c, COG_REVOKE_TOKEN, &p, &r) < 0)
+        log_event(LOG_INFO, "refresh_not_revoked", "id=%s what=%s type=%s", request_id, what,
+                  r.type[0] ? r.type : "-");
+    cog_result_free(&r);
+}
+
 void signin_free(struct signin *s)
 {
     cog_result_free(&s->result);

@@ -58,6 +58,11 @@ void signin_new_password(const struct tenant *t, const char *email, const char *
  * username is the Cognito user name a secret-holding app client needs. */
 void signin_refresh(const struct tenant *t, const char *refresh_token, const char *username,
                     struct signin *out);
+/* signin_revoke revokes refresh_token at Cognito (RevokeToken): the sign-in
+ * it belongs to ends there. Best effort: a refusal is logged with why, as
+ * `what`, never told. A NULL or empty token does nothing. */
+void signin_revoke(const struct tenant *t, const char *refresh_token, const char *what,
+                   const char *request_id);
 void signin_free(struct signin *s);
 
 /* The user of a sign-in as the users mirror has them once it is recorded. */
