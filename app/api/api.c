@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "http/answer.h"
 #include "store/tenants.h"
+#include "svc/activity.h"
 #include "svc/input.h"
 #include "svc/pwpolicy.h"
 
@@ -185,4 +186,22 @@ enum http_status api_refuse(struct request *req, struct response *resp,
                      chk->code ? chk->code : "bad_request",
                      chk->message ? chk->message : "The request could not be understood.",
                      chk->field);
+}
+
+static struct activity_origin origin_of(const struct request *req)
+{
+    return (struct activity_origin){.api = true, .client_addr = req->client_addr,
+                                    .request_id = req->request_id};
+}
+
+void api_note(struct request *req, const char *sub, const char *kind)
+{
+    struct activity_origin o = origin_of(req);
+    activity_note(req->tenant, sub, kind, &o);
+}
+
+void api_note_email(struct request *req, const char *email, const char *kind)
+{
+    struct activity_origin o = origin_of(req);
+    activity_note_email(req->tenant, email, kind, &o);
 }

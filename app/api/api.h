@@ -61,4 +61,10 @@ void api_invalid(struct api_check *chk, const char *field, const char *message);
 enum http_status api_refuse(struct request *req, struct response *resp,
                             const struct api_check *chk);
 
+/* api_note and api_note_email record a security event of a user (by sub,
+ * or by email when the users mirror knows one) as made through the API, from
+ * the request's address (svc/activity; best effort). */
+void api_note(struct request *req, const char *sub, const char *kind);
+void api_note_email(struct request *req, const char *email, const char *kind);
+
 #endif

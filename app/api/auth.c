@@ -84,10 +84,8 @@ static enum http_status reply_tokens(struct request *req, struct response *resp,
         return answer_status_error(req, resp, HTTP_SERVICE_UNAVAILABLE, NULL);
     }
     if (login) {
-        struct activity_origin o = {.api = true, .client_addr = req->client_addr,
-                                    .request_id = req->request_id};
         signin_mirror(req->tenant, claims, req->arena, req->request_id, NULL);
-        activity_note(req->tenant, tokens_claim(claims, "sub"), SECEVENT_SIGN_IN, &o);
+        api_note(req, tokens_claim(claims, "sub"), SECEVENT_SIGN_IN);
     }
     json_object_put(claims);
     struct json_object *obj = json_object_new_object();
@@ -326,11 +324,8 @@ enum http_status auth_login(struct request *req, struct response *resp)
     case SIGNIN_REFUSED:
     default:
         /* A wrong password, as the catalogue tells it at login. */
-        if (!strcmp(cogerr_get(in.result.err, COGERR_CTX_LOGIN)->code, "not_authorized")) {
-            struct activity_origin o = {.api = true, .client_addr = req->client_addr,
-                                        .request_id = req->request_id};
-            activity_note_email(req->tenant, email, SECEVENT_SIGN_IN_FAILED, &o);
-        }
+        if (!strcmp(cogerr_get(in.result.err, COGERR_CTX_LOGIN)->code, "not_authorized"))
+            api_note_email(req, email, SECEVENT_SIGN_IN_FAILED);
         status = api_cognito_error(req, resp, &in.result, COGERR_CTX_LOGIN);
         break;
     }
@@ -376,11 +371,8 @@ enum http_status auth_mfa(struct request *req, struct response *resp)
         status = answer_status_error(req, resp, HTTP_SERVICE_UNAVAILABLE, NULL);
         break;
     case SIGNIN_REFUSED:
-        if (in.result.err == COGERR_CODE_MISMATCH) {
-            struct activity_origin o = {.api = true, .client_addr = req->client_addr,
-                                        .request_id = req->request_id};
-            activity_note_email(req->tenant, c.email, SECEVENT_MFA_FAILED, &o);
-        }
+        if (in.result.err == COGERR_CODE_MISMATCH)
+            api_note_email(req, c.email, SECEVENT_MFA_FAILED);
         if (in.result.err == COGERR_CODE_MISMATCH || cogerr_transient(in.result.err, COGERR_CTX_USE_CODE))
             status = api_cognito_error(req, resp, &in.result, COGERR_CTX_USE_CODE);
         else
@@ -457,8 +449,6 @@ enum http_status auth_logout(struct request *req, struct response *resp)
         return answer_status_error(req, resp, answer_status_of(rc), NULL);
     log_event(LOG_INFO, "logged_out", "id=%s tenant=%s via=api", req->request_id,
               req->tenant->slug);
-    struct activity_origin o = {.api = true, .client_addr = req->client_addr,
-                                .request_id = req->request_id};
-    activity_note(req->tenant, b.sub, SECEVENT_SIGNED_OUT, &o);
+    api_note(req, b.sub, SECEVENT_SIGNED_OUT);
     return api_message(resp, HTTP_OK, "logged out");
 }

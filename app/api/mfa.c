@@ -30,13 +30,6 @@ static struct json_object *state(const struct request *req, bool on)
     return obj;
 }
 
-static void note(struct request *req, const char *sub, const char *kind)
-{
-    struct activity_origin o = {.api = true, .client_addr = req->client_addr,
-                                .request_id = req->request_id};
-    activity_note(req->tenant, sub, kind, &o);
-}
-
 static bool offered(const struct request *req)
 {
     return strcmp(req->tenant->mfa, TENANT_MFA_OFF) != 0;
@@ -108,7 +101,7 @@ enum http_status me_mfa_verify(struct request *req, struct response *resp)
     } else {
         log_event(LOG_INFO, "mfa_enabled", "id=%s tenant=%s via=api", req->request_id,
                   req->tenant->slug);
-        note(req, b.sub, SECEVENT_MFA_ON);
+        api_note(req, b.sub, SECEVENT_MFA_ON);
         status = answer_json(resp, HTTP_OK, state(req, true));
     }
     cog_result_free(&r);
@@ -131,7 +124,7 @@ enum http_status me_mfa_delete(struct request *req, struct response *resp)
     } else {
         log_event(LOG_INFO, "mfa_disabled", "id=%s tenant=%s via=api", req->request_id,
                   req->tenant->slug);
-        note(req, b.sub, SECEVENT_MFA_OFF);
+        api_note(req, b.sub, SECEVENT_MFA_OFF);
         status = answer_json(resp, HTTP_OK, state(req, false));
     }
     cog_result_free(&r);

@@ -48,14 +48,6 @@ static enum http_status outcome_error(struct request *req, struct response *resp
                                NULL);
 }
 
-/* noted records a security event of the bearer's user (svc/activity). */
-static void noted(struct request *req, const char *sub, const char *kind)
-{
-    struct activity_origin o = {.api = true, .client_addr = req->client_addr,
-                                .request_id = req->request_id};
-    activity_note(req->tenant, sub, kind, &o);
-}
-
 enum http_status selfapi_profile(struct request *req, struct response *resp)
 {
     struct bearer b;
@@ -173,7 +165,7 @@ enum http_status selfapi_session_end(struct request *req, struct response *resp)
                             "There is no such session of yours.", NULL);
     if (rc != DEVICES_OK)
         return outcome_error(req, resp, rc);
-    noted(req, b.sub, SECEVENT_SESSIONS_ENDED);
+    api_note(req, b.sub, SECEVENT_SESSIONS_ENDED);
     resp->status = HTTP_NO_CONTENT;
     return HTTP_NO_CONTENT;
 }
@@ -227,7 +219,7 @@ enum http_status selfapi_email_verify(struct request *req, struct response *resp
                                  &email) < 0) {
         status = api_cognito_error(req, resp, &r, COGERR_CTX_USE_CODE);
     } else {
-        noted(req, b.sub, SECEVENT_EMAIL_CHANGED);
+        api_note(req, b.sub, SECEVENT_EMAIL_CHANGED);
         struct json_object *obj = json_object_new_object();
         json_object_object_add(obj, "email", json_object_new_string(email ? email : b.email));
         status = answer_json(resp, HTTP_OK, obj);
