@@ -143,9 +143,10 @@
 /* ---- outside services -------------------------------------------------- */
 #define COGNITO_RESPONSE_MAX (256 * 1024) /* bytes read from one Cognito reply */
 #define HTTP_CONNECT_TIMEOUT_MS 2000      /* libcurl connect timeout */
-/* Connections a worker thread keeps open for reuse: Cognito's endpoint and
- * its JWKS host, at most; others are closed, not hoarded per thread. */
-#define HTTP_KEPT_CONNECTIONS 2
+/* Connections a worker thread keeps open for reuse: one, to Cognito's
+ * endpoint (real Cognito serves its JWKS from the same host); a call
+ * elsewhere closes it rather than hoarding a connection per host per thread. */
+#define HTTP_KEPT_CONNECTIONS 1
 #define HTTP_TOTAL_TIMEOUT_MS 5000        /* libcurl whole-call timeout */
 #define COGNITO_RETRY_AFTER_S "30"        /* Retry-After told when Cognito throttles us */
 
