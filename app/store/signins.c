@@ -47,6 +47,25 @@ static bool token_hash(const char *token, unsigned char hash[SEAL_SHA256_BYTES],
     return true;
 }
 
+/* open_deleted opens the refresh token of the row a DELETE ... RETURNING
+ * encode(id_hash, 'hex'), encode(refresh_token_enc, 'hex') gave back, into
+ * out (outlen bytes); "" when it does not open. */
+static void open_deleted(const struct pg_query *q, char *out, size_t outlen)
+{
+    unsigned char row_hash[SEAL_SHA256_BYTES];
+    size_t hex_len = pg_query_len(q, 0, 1), len = hex_len / 2;
+    struct arena a;
+    arena_init(&a);
+    unsigned char *sealed = arena_alloc(&a, len + 1);
+    if (!hex_decode(pg_query_value(q, 0, 0), pg_query_len(q, 0, 0), row_hash, sizeof row_hash) ||
+        !hex_decode(pg_query_value(q, 0, 1), hex_len, sealed, len) ||
+        !sealed_open(sealed, len, row_hash, out, outlen)) {
+        if (outlen)
+            out[0] = '\0';
+    }
+    arena_free(&a);
+}
+
 /* Records a new sign-in, sealing its refresh token; expired rows of any
  * user go in the same statement. STORE_OK, STORE_UNAVAILABLE or
  * STORE_ERROR (bad fields, no key). */
@@ -197,19 +216,7 @@ enum store_result signins_end(long long tenant_id, const char *sub, const char *
     } else if (pg_query_rows(&q) < 1) {
         rc = STORE_NOT_FOUND;
     } else {
-        unsigned char row_hash[SEAL_SHA256_BYTES];
-        size_t hex_len = pg_query_len(&q, 0, 1), len = hex_len / 2;
-        struct arena a;
-        arena_init(&a);
-        unsigned char *sealed = arena_alloc(&a, len + 1);
-        if (!hex_decode(pg_query_value(&q, 0, 0), pg_query_len(&q, 0, 0), row_hash,
-                        sizeof row_hash) ||
-            !hex_decode(pg_query_value(&q, 0, 1), hex_len, sealed, len) ||
-            !sealed_open(sealed, len, row_hash, refresh_out, refresh_len)) {
-            if (refresh_len)
-                refresh_out[0] = '\0';
-        }
-        arena_free(&a);
+        open_deleted(&q, refresh_out, refresh_len);
         rc = STORE_OK;
     }
     pg_query_cleanup(&q);
@@ -322,19 +329,7 @@ enum store_result signins_end_handle(long long tenant_id, const char *sub, const
     } else if (pg_query_rows(&q) < 1) {
         rc = STORE_NOT_FOUND;
     } else {
-        unsigned char row_hash[SEAL_SHA256_BYTES];
-        size_t hex_len = pg_query_len(&q, 0, 1), len = hex_len / 2;
-        struct arena a;
-        arena_init(&a);
-        unsigned char *sealed = arena_alloc(&a, len + 1);
-        if (!hex_decode(pg_query_value(&q, 0, 0), pg_query_len(&q, 0, 0), row_hash,
-                        sizeof row_hash) ||
-            !hex_decode(pg_query_value(&q, 0, 1), hex_len, sealed, len) ||
-            !sealed_open(sealed, len, row_hash, refresh_out, refresh_len)) {
-            if (refresh_len)
-                refresh_out[0] = '\0';
-        }
-        arena_free(&a);
+        open_deleted(&q, refresh_out, refresh_len);
         if (!pg_query_is_null(&q, 0, 2) && jti_len)
             snprintf(jti_out, jti_len, "%s", pg_query_value(&q, 0, 2));
         rc = STORE_OK;

@@ -348,7 +348,7 @@ before(async () => {
 
 // ---- the holes of issue 13, one test each --------------------------------------
 
-test('issue13-json-routes: JSON routes outside /api/ refuse a bad request in the one error shape, not a page', async () => {
+test('JSON routes outside /api/ refuse a bad request in the one error shape, not a page', async () => {
   const routes = [['POST', '/auth/signup'], ['POST', '/auth/signin'], ['POST', '/files/upload-url'], ['POST', '/auth/tenants']];
   for (const [method, p] of routes) {
     for (const prefix of ['', '/t/default']) {
@@ -371,7 +371,7 @@ test('issue13-json-routes: JSON routes outside /api/ refuse a bad request in the
   assert.match(page.headers['content-type'], /^text\/html/);
 });
 
-test('issue13-non-object-bodies: every JSON value that is not an object is invalid_body', async () => {
+test('every JSON value that is not an object is invalid_body', async () => {
   for (const p of ['/api/v1/auth/login', '/auth/signin', '/api/v1/auth/register']) {
     for (const text of ['1', 'true', 'false', 'null', '1.5', '-0', '1e5', '"x"', '[1]', '[]', ' 7 ', '\n null\n']) {
       const r = await request('POST', p, { headers: { host: HOST, 'content-type': 'application/json' }, body: text });
@@ -386,7 +386,7 @@ test('issue13-non-object-bodies: every JSON value that is not an object is inval
   }
 });
 
-test('issue13-duplicate-keys: a body naming a member twice is refused, wherever it is nested', async () => {
+test('a body naming a member twice is refused, wherever it is nested', async () => {
   // The password holds the characters a member count could trip on.
   const password = 'Colon:"Quote\\Brace{1}-Passw0rd!';
   const address = await confirmedUser({ password, tag: 'dupkeys' });
@@ -413,7 +413,7 @@ test('issue13-duplicate-keys: a body naming a member twice is refused, wherever 
   assert.equal(r.status, 200, r.body);
 });
 
-test('issue13-null-optional: null for an optional string is invalid_type, as the document has no null there', async () => {
+test('null for an optional string is invalid_type, as the document has no null there', async () => {
   const cases = [
     ['/api/v1/auth/register', { email: uniqueEmail('nulltier'), password: PASSWORD, name: 'Null', accept_terms: true, tier: null }, 'tier'],
     ['/auth/signup', { email: uniqueEmail('nulltier'), password: PASSWORD, name: 'Null', accept_terms: true, tier: null }, 'tier'],
@@ -433,7 +433,7 @@ test('issue13-null-optional: null for an optional string is invalid_type, as the
   assert.equal(assertErrorShape(r, 400, 'missing_field', 'email: null').field, 'email');
 });
 
-test('issue13-tenants: unknown, malformed and disagreeing tenants are told apart, in JSON, as documented', async () => {
+test('unknown, malformed and disagreeing tenants are told apart, in JSON, as documented', async () => {
   const me = (p, headers) => request('GET', p, { headers: { host: HOST, ...headers } });
   assertErrorShape(await me('/api/v1/me', { 'x-tenant-id': 'no-such-tenant-13' }), 404, 'tenant_not_found', 'unknown X-Tenant-ID');
   assertErrorShape(await me('/api/v1/me', { 'x-tenant-id': 'BAD_slug' }), 400, 'invalid_tenant', 'malformed X-Tenant-ID');
@@ -468,7 +468,7 @@ test('issue13-tenants: unknown, malformed and disagreeing tenants are told apart
   }
 });
 
-test('issue13-nginx-refusals: nginx\'s own 413 and 429 on the API carry CORS, Retry-After and no-store', async () => {
+test('nginx\'s own 413 and 429 on the API carry CORS, Retry-After and no-store', async () => {
   const origin = (stackEnv().CORS_ORIGINS || '').split(',')[0].trim() || 'https://app.example.org';
   const check = (r, status, what) => {
     assertErrorShape(r, status, null, what);
@@ -525,7 +525,7 @@ function h2post(p, body, contentType) {
   });
 }
 
-test('issue13-h2-413: a 200,000-byte POST over HTTP/2 gets the styled 413 page, and JSON on the API', async () => {
+test('a 200,000-byte POST over HTTP/2 gets the styled 413 page, and JSON on the API', async () => {
   const body = 'x'.repeat(200000);
   const page = await h2post('/login', body, 'application/x-www-form-urlencoded');
   assert.equal(page.status, 413);
@@ -535,7 +535,7 @@ test('issue13-h2-413: a 200,000-byte POST over HTTP/2 gets the styled 413 page, 
   assert.equal(JSON.parse(json.body).error, 'payload_too_large');
 });
 
-test('issue13-openapi: the document is relative, names no seed, says what it refuses and under which licence', () => {
+test('the document is relative, names no seed, says what it refuses and under which licence', () => {
   assert.deepEqual(doc.servers.map((s) => s.url), ['/'], 'servers: relative, not the dev stack');
   assert.ok(doc.info.license && doc.info.license.name, 'info.license');
   assert.doesNotMatch(JSON.stringify(doc), /seed-\d+/i, 'no seed names');
