@@ -65,12 +65,36 @@ static const char *purpose_of(struct request *req, struct api_check *chk)
     return purpose;
 }
 
+/* The tokens of an AuthenticationResult as the API hands them out. */
+static struct json_object *tokens_object(const struct cog_result *r)
+{
+    const char *refresh = cog_get(r, "AuthenticationResult.RefreshToken");
+    struct json_object *obj = json_object_new_object();
+    json_object_object_add(obj, "id_token",
+                           json_object_new_string(cog_get(r, "AuthenticationResult.IdToken")));
+    json_object_object_add(obj, "access_token",
+                           json_object_new_string(cog_get(r, "AuthenticationResult.AccessToken")));
+    /* A refresh answers a refresh token only when the pool rotates them. */
+    if (refresh)
+        json_object_object_add(obj, "refresh_token", json_object_new_string(refresh));
+    json_object_object_add(obj, "token_type", json_object_new_string("Bearer"));
+    json_object_object_add(obj, "expires_in", json_object_new_int64(tokens_expires_in(r)));
+    return obj;
+}
+
+struct json_object *auth_renewed_tokens(struct request *req, const struct cog_result *r)
+{
+    struct json_object *claims = tokens_verify_result(req->tenant, r, req->request_id);
+    if (!claims)
+        return NULL;
+    json_object_put(claims);
+    return tokens_object(r);
+}
+
 /* reply_tokens answers the tokens of an AuthenticationResult. */
 static enum http_status reply_tokens(struct request *req, struct response *resp,
                                      const struct cog_result *r, bool login)
 {
-    const char *id_token = cog_get(r, "AuthenticationResult.IdToken");
-    const char *access = cog_get(r, "AuthenticationResult.AccessToken");
     const char *refresh = cog_get(r, "AuthenticationResult.RefreshToken");
     struct json_object *claims = tokens_verify_result(req->tenant, r, req->request_id);
     if (!claims || (login && !refresh)) {
@@ -88,15 +112,7 @@ static enum http_status reply_tokens(struct request *req, struct response *resp,
         api_note(req, tokens_claim(claims, "sub"), SECEVENT_SIGN_IN);
     }
     json_object_put(claims);
-    struct json_object *obj = json_object_new_object();
-    json_object_object_add(obj, "id_token", json_object_new_string(id_token));
-    json_object_object_add(obj, "access_token", json_object_new_string(access));
-    /* A refresh answers a refresh token only when the pool rotates them. */
-    if (refresh)
-        json_object_object_add(obj, "refresh_token", json_object_new_string(refresh));
-    json_object_object_add(obj, "token_type", json_object_new_string("Bearer"));
-    json_object_object_add(obj, "expires_in", json_object_new_int64(tokens_expires_in(r)));
-    return answer_json(resp, HTTP_OK, obj);
+    return answer_json(resp, HTTP_OK, tokens_object(r));
 }
 
 /* code_sent_message is the one answer to "send me a code": the catalogue's

@@ -11,6 +11,9 @@
 #include "http/request.h"
 #include "http/response.h"
 
+struct cog_result;
+struct json_object;
+
 enum http_status auth_register(struct request *req, struct response *resp);
 enum http_status auth_verify_otp(struct request *req, struct response *resp);
 enum http_status auth_login(struct request *req, struct response *resp);
@@ -23,5 +26,11 @@ enum http_status auth_reset_password(struct request *req, struct response *resp)
 /* POST /api/v1/auth/mfa {"session","code"}: the TOTP step of a login that
  * answered {"challenge":"mfa"}; answers the tokens as a login does. */
 enum http_status auth_mfa(struct request *req, struct response *resp);
+
+/* auth_renewed_tokens verifies the tokens of a refresh done for the
+ * client (r, an AuthenticationResult) and returns them as a refresh
+ * answers them (a new object the caller owns), or NULL when they do not
+ * verify. */
+struct json_object *auth_renewed_tokens(struct request *req, const struct cog_result *r);
 
 #endif

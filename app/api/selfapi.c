@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/auth.h"
 #include "api/bearer.h"
 #include "core/arena.h"
 #include "core/limits.h"
@@ -26,6 +27,7 @@
 #include "svc/devices.h"
 #include "svc/input.h"
 #include "svc/selfservice.h"
+#include "svc/signin.h"
 
 #define TIME_TEXT_MAX 32
 #define KIND_BROWSER "browser-"
@@ -48,6 +50,25 @@ static enum http_status outcome_error(struct request *req, struct response *resp
                                NULL);
 }
 
+/* profile_member reads one member of a PATCH: NULL when it is left out (it
+ * stays as it is), "" when it is null or "" (a work detail is removed, as in
+ * a JSON merge patch; the name cannot be: a 400), or its text. */
+static const char *profile_member(struct request *req, struct api_check *chk, const char *name,
+                                  bool removable)
+{
+    struct json_object *v = NULL;
+    if (chk->code || !json_object_object_get_ex(req->json, name, &v))
+        return NULL;
+    bool empty = !v || (json_object_is_type(v, json_type_string) && !json_object_get_string_len(v));
+    if (!empty)
+        return api_text(req, chk, name, false);
+    if (!removable) {
+        api_invalid(chk, name, "A name cannot be removed: send the new name instead.");
+        return NULL;
+    }
+    return "";
+}
+
 enum http_status selfapi_profile(struct request *req, struct response *resp)
 {
     struct bearer b;
@@ -68,10 +89,10 @@ enum http_status selfapi_profile(struct request *req, struct response *resp)
             }
         }
     }
-    struct selfservice_profile p = {.name = api_text(req, &chk, "name", false),
-                                    .company = api_text(req, &chk, "company", false),
-                                    .department = api_text(req, &chk, "department", false),
-                                    .role = api_text(req, &chk, "role", false)};
+    struct selfservice_profile p = {.name = profile_member(req, &chk, "name", false),
+                                    .company = profile_member(req, &chk, "company", true),
+                                    .department = profile_member(req, &chk, "department", true),
+                                    .role = profile_member(req, &chk, "role", true)};
     const char *problem = NULL, *field = chk.code ? NULL : selfservice_check_profile(&p, &problem);
     if (field)
         api_invalid(&chk, field, problem);
@@ -115,7 +136,7 @@ enum http_status selfapi_sessions(struct request *req, struct response *resp)
         return status;
     struct devices_item *items = NULL;
     size_t n = 0;
-    enum devices_outcome rc = devices_list(req->tenant, b.sub, NULL, req->arena, &items, &n);
+    enum devices_outcome rc = devices_list(req->tenant, b.sub, NULL, b.jti, req->arena, &items, &n);
     if (rc != DEVICES_OK)
         return outcome_error(req, resp, rc);
     struct json_object *list = json_object_new_array();
@@ -133,6 +154,7 @@ enum http_status selfapi_sessions(struct request *req, struct response *resp)
         add_time(d, "signed_in_at", items[i].signed_in_at);
         add_time(d, "last_seen_at", items[i].last_seen_at);
         json_object_object_add(d, "remember", json_object_new_boolean(items[i].remember));
+        json_object_object_add(d, "current", json_object_new_boolean(items[i].current));
         json_object_array_add(list, d);
     }
     struct json_object *obj = json_object_new_object();
@@ -168,6 +190,33 @@ enum http_status selfapi_session_end(struct request *req, struct response *resp)
     api_note(req, b.sub, SECEVENT_SESSIONS_ENDED);
     resp->status = HTTP_NO_CONTENT;
     return HTTP_NO_CONTENT;
+}
+
+enum http_status selfapi_sessions_end_others(struct request *req, struct response *resp)
+{
+    struct bearer b;
+    int status = bearer_authenticate(req, resp, &b, false);
+    if (status)
+        return status;
+    struct signin renewed;
+    long long ended = 0;
+    enum devices_outcome rc =
+        devices_end_others_of_api(req->tenant, b.sub, b.jti, req->request_id, &renewed, &ended);
+    struct json_object *tokens =
+        renewed.outcome == SIGNIN_TOKENS ? auth_renewed_tokens(req, &renewed.result) : NULL;
+    signin_free(&renewed);
+    if (rc != DEVICES_OK) {
+        json_object_put(tokens);
+        return outcome_error(req, resp, rc);
+    }
+    api_note(req, b.sub, SECEVENT_SESSIONS_ENDED);
+    struct json_object *obj = json_object_new_object();
+    json_object_object_add(obj, "signed_out", json_object_new_int64(ended));
+    /* Every bearer token issued until now is refused, this device's too: it
+     * goes on with the tokens below, or signs in again when there are none
+     * (its sign-in could not be told apart from the others). */
+    json_object_object_add(obj, "tokens", tokens);
+    return answer_json(resp, HTTP_OK, obj);
 }
 
 enum http_status selfapi_email(struct request *req, struct response *resp)

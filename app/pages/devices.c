@@ -56,7 +56,7 @@ enum http_status devices_page(struct request *req, struct response *resp)
 {
     struct devices_item *items = NULL;
     size_t n = 0;
-    enum devices_outcome rc = devices_list(req->tenant, req->session->sub, req->session,
+    enum devices_outcome rc = devices_list(req->tenant, req->session->sub, req->session, NULL,
                                            req->arena, &items, &n);
     if (rc != DEVICES_OK)
         return render_error(req, resp,

@@ -101,6 +101,7 @@ static const struct route routes[] = {
     {HTTP_DELETE, "/api/v1/me", selfapi_delete, ROUTE_JSON, "api_me_delete"},
     {GET_OR_HEAD, "/api/v1/me/sessions", selfapi_sessions, ROUTE_JSON, "api_me_sessions"},
     {HTTP_DELETE, "/api/v1/me/sessions/{id}", selfapi_session_end, ROUTE_JSON, "api_me_session_end"},
+    {HTTP_DELETE, "/api/v1/me/sessions", selfapi_sessions_end_others, ROUTE_JSON, "api_me_sessions_end_others"},
     {HTTP_POST, "/api/v1/me/email", selfapi_email, ROUTE_JSON, "api_me_email"},
     {HTTP_POST, "/api/v1/me/email/verify", selfapi_email_verify, ROUTE_JSON, "api_me_email_verify"},
     {HTTP_POST, "/api/v1/auth/mfa", auth_mfa, ROUTE_JSON, "api_mfa"},

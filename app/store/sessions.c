@@ -965,7 +965,8 @@ static bool fill_gone(const struct pg_query *q, int row, long long tenant_id, st
 }
 
 /* Ends user sub's sessions in tenant_id: the one named handle, or, with
- * handle NULL, every one but keep (which must then be given). Each ended
+ * handle NULL, every one but keep (NULL: every one, for a device that is
+ * not a browser session: an API sign-in signing out its others). Each ended
  * session is returned in (*gone)[0..*n) with its sealed refresh token, for
  * revoking at Cognito. STORE_OK (at least one ended), STORE_NOT_FOUND
  * (none: a malformed handle, another person's, already ended),
@@ -982,8 +983,8 @@ enum store_result sess_end_devices(long long tenant_id, const char *sub, const c
     *n = 0;
     if (tenant_id <= 0 || !field_ok(sub, true))
         return STORE_ERROR;
-    if (handle ? !handle_ok(handle) : !keep)
-        return handle ? STORE_NOT_FOUND : STORE_ERROR;
+    if (handle && !handle_ok(handle))
+        return STORE_NOT_FOUND;
     pg_query_init(&q);
     const char *const params[] = {
         pg_num_text(tenant, tenant_id), sub, handle,

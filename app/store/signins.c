@@ -47,10 +47,19 @@ static bool token_hash(const char *token, unsigned char hash[SEAL_SHA256_BYTES],
     return true;
 }
 
-/* open_deleted opens the refresh token of the row a DELETE ... RETURNING
- * encode(id_hash, 'hex'), encode(refresh_token_enc, 'hex') gave back, into
- * out (outlen bytes); "" when it does not open. */
-static void open_deleted(const struct pg_query *q, char *out, size_t outlen)
+/* handle_ok: a handle as signins_list_user gives them out (a malformed
+ * one matches nothing). */
+static bool handle_ok(const char *handle)
+{
+    return handle && strlen(handle) == DEVICE_HANDLE_LEN &&
+           strspn(handle, "0123456789abcdef") == DEVICE_HANDLE_LEN;
+}
+
+/* open_row_token opens the refresh token of the first row of a statement
+ * answering encode(id_hash, 'hex'), encode(refresh_token_enc, 'hex') (a
+ * SELECT, or a DELETE ... RETURNING), into out (outlen bytes); "" when it
+ * does not open. */
+static void open_row_token(const struct pg_query *q, char *out, size_t outlen)
 {
     unsigned char row_hash[SEAL_SHA256_BYTES];
     size_t hex_len = pg_query_len(q, 0, 1), len = hex_len / 2;
@@ -216,7 +225,7 @@ enum store_result signins_end(long long tenant_id, const char *sub, const char *
     } else if (pg_query_rows(&q) < 1) {
         rc = STORE_NOT_FOUND;
     } else {
-        open_deleted(&q, refresh_out, refresh_len);
+        open_row_token(&q, refresh_out, refresh_len);
         rc = STORE_OK;
     }
     pg_query_cleanup(&q);
@@ -224,8 +233,10 @@ enum store_result signins_end(long long tenant_id, const char *sub, const char *
 }
 
 /* Ends every API sign-in of user sub at tenant_id (a password reset or
- * change). *ended (may be NULL) gets how many. */
-enum store_result signins_end_user(long long tenant_id, const char *sub, long long *ended)
+ * change), but the one named keep_handle (NULL: none kept; an API client
+ * signing out its other devices). *ended (may be NULL) gets how many. */
+enum store_result signins_end_user(long long tenant_id, const char *sub, const char *keep_handle,
+                                   long long *ended)
 {
     char tenant[NUM_TEXT_MAX];
     struct pg_query q;
@@ -233,14 +244,15 @@ enum store_result signins_end_user(long long tenant_id, const char *sub, long lo
 
     if (ended)
         *ended = 0;
-    if (!pg_field_ok(sub, FIELD_MAX, true))
+    if (!pg_field_ok(sub, FIELD_MAX, true) || (keep_handle && !handle_ok(keep_handle)))
         return STORE_ERROR;
-    const char *const params[] = {pg_num_text(tenant, tenant_id), sub};
+    const char *const params[] = {pg_num_text(tenant, tenant_id), sub, keep_handle};
     pg_query_init(&q);
     if (!pg_query_run(&q,
                       "DELETE FROM gatehouse.api_signins"
-                      " WHERE tenant_id = $1::bigint AND user_sub = $2",
-                      2, params))
+                      " WHERE tenant_id = $1::bigint AND user_sub = $2"
+                      " AND ($3::text IS NULL OR " HANDLE_SQL " <> $3)",
+                      3, params))
         rc = pg_store_result(&q);
     else if (ended)
         *ended = pg_query_affected(&q);
@@ -268,7 +280,7 @@ enum store_result signins_list_user(long long tenant_id, const char *sub, time_t
     if (!pg_query_run(&q,
                       "SELECT " HANDLE_SQL ", user_agent, client_addr,"
                       " extract(epoch FROM created_at)::bigint,"
-                      " extract(epoch FROM last_used_at)::bigint"
+                      " extract(epoch FROM last_used_at)::bigint, access_jti"
                       " FROM gatehouse.api_signins WHERE tenant_id = $1::bigint"
                       " AND user_sub = $2 AND expires_at > to_timestamp($3::bigint)"
                       " ORDER BY last_used_at DESC LIMIT $4::int",
@@ -287,10 +299,48 @@ enum store_result signins_list_user(long long tenant_id, const char *sub, time_t
                                : arena_strdup(a, pg_query_value(&q, i, 2));
         d[i].created_at = (time_t)strtoll(pg_query_value(&q, i, 3), NULL, 10);
         d[i].last_used_at = (time_t)strtoll(pg_query_value(&q, i, 4), NULL, 10);
+        d[i].access_jti = pg_query_is_null(&q, i, 5) ? NULL
+                                                     : arena_strdup(a, pg_query_value(&q, i, 5));
     }
     *out = d;
     *n = (size_t)rows;
 out:
+    pg_query_cleanup(&q);
+    return rc;
+}
+
+/* Opens the refresh token of user sub's live API sign-in named handle at
+ * tenant_id into refresh_out, leaving the sign-in as it is (the device asking
+ * to sign out its others is renewed with it). STORE_OK, STORE_NOT_FOUND (no
+ * such sign-in of this user, or its token does not open), STORE_UNAVAILABLE
+ * or STORE_ERROR. */
+enum store_result signins_refresh_token(long long tenant_id, const char *sub, const char *handle,
+                                        char *refresh_out, size_t refresh_len)
+{
+    char tenant[NUM_TEXT_MAX];
+    struct pg_query q;
+    enum store_result rc;
+
+    if (refresh_len)
+        refresh_out[0] = '\0';
+    if (!pg_field_ok(sub, FIELD_MAX, true) || !refresh_len)
+        return STORE_ERROR;
+    if (!handle_ok(handle))
+        return STORE_NOT_FOUND;
+    const char *const params[] = {pg_num_text(tenant, tenant_id), sub, handle};
+    pg_query_init(&q);
+    if (!pg_query_run(&q,
+                      "SELECT encode(id_hash, 'hex'), encode(refresh_token_enc, 'hex')"
+                      " FROM gatehouse.api_signins"
+                      " WHERE tenant_id = $1::bigint AND user_sub = $2 AND " HANDLE_SQL " = $3",
+                      3, params)) {
+        rc = pg_store_result(&q);
+    } else if (pg_query_rows(&q) < 1) {
+        rc = STORE_NOT_FOUND;
+    } else {
+        open_row_token(&q, refresh_out, refresh_len);
+        rc = refresh_out[0] ? STORE_OK : STORE_NOT_FOUND;
+    }
     pg_query_cleanup(&q);
     return rc;
 }
@@ -314,8 +364,7 @@ enum store_result signins_end_handle(long long tenant_id, const char *sub, const
         jti_out[0] = '\0';
     if (!pg_field_ok(sub, FIELD_MAX, true))
         return STORE_ERROR;
-    if (!handle || strlen(handle) != DEVICE_HANDLE_LEN ||
-        strspn(handle, "0123456789abcdef") != DEVICE_HANDLE_LEN)
+    if (!handle_ok(handle))
         return STORE_NOT_FOUND;
     const char *const params[] = {pg_num_text(tenant, tenant_id), sub, handle};
     pg_query_init(&q);
@@ -329,7 +378,7 @@ enum store_result signins_end_handle(long long tenant_id, const char *sub, const
     } else if (pg_query_rows(&q) < 1) {
         rc = STORE_NOT_FOUND;
     } else {
-        open_deleted(&q, refresh_out, refresh_len);
+        open_row_token(&q, refresh_out, refresh_len);
         if (!pg_query_is_null(&q, 0, 2) && jti_len)
             snprintf(jti_out, jti_len, "%s", pg_query_value(&q, 0, 2));
         rc = STORE_OK;

@@ -28,6 +28,7 @@ struct signins_new {
 struct signins_device { /* one sign-in as "Your devices" lists it; in the caller's arena */
     const char *handle; /* DEVICE_HANDLE_LEN hex characters */
     const char *user_agent, *client_addr; /* NULL when unknown */
+    const char *access_jti; /* of the last access token it gave out; NULL: none */
     time_t created_at, last_used_at;
 };
 
@@ -42,9 +43,12 @@ enum store_result signins_touch(long long tenant_id, const char *refresh_token,
                                 const char *access_jti, time_t now);
 enum store_result signins_end(long long tenant_id, const char *sub, const char *refresh_token,
                               const char *access_jti, char *refresh_out, size_t refresh_len);
-enum store_result signins_end_user(long long tenant_id, const char *sub, long long *ended);
+enum store_result signins_end_user(long long tenant_id, const char *sub, const char *keep_handle,
+                                   long long *ended);
 enum store_result signins_list_user(long long tenant_id, const char *sub, time_t now,
                                     struct arena *a, struct signins_device **out, size_t *n);
+enum store_result signins_refresh_token(long long tenant_id, const char *sub, const char *handle,
+                                        char *refresh_out, size_t refresh_len);
 enum store_result signins_end_handle(long long tenant_id, const char *sub, const char *handle,
                                      char *refresh_out, size_t refresh_len, char *jti_out,
                                      size_t jti_len);

@@ -24,6 +24,8 @@
 #include "store/signins.h"
 #include "store/tenants.h"
 #include "svc/signin.h"
+#include "svc/svc.h"
+#include "svc/apisignin.h"
 
 #define DESCRIPTION_MAX 64
 #define JTI_MAX 257 /* a jti as the signins table keeps it, and its NUL */
@@ -83,9 +85,28 @@ static const char *describe(struct arena *a, const char *user_agent)
     return arena_strdup(a, text);
 }
 
+static struct devices_item api_item(struct arena *a, const struct signins_device *d,
+                                   bool current)
+{
+    return (struct devices_item){.kind = DEVICES_API,
+                                 .handle = d->handle,
+                                 .description = describe(a, d->user_agent),
+                                 .client_addr = d->client_addr,
+                                 .signed_in_at = d->created_at,
+                                 .last_seen_at = d->last_used_at,
+                                 .remember = true,
+                                 .current = current};
+}
+
+/* is_current: the API sign-in d gave out the access token jti. */
+static bool is_current(const struct signins_device *d, const char *jti)
+{
+    return jti && d->access_jti && !strcmp(d->access_jti, jti);
+}
+
 enum devices_outcome devices_list(const struct tenant *t, const char *sub,
-                                  const struct sess_session *current, struct arena *a,
-                                  struct devices_item **out, size_t *n)
+                                  const struct sess_session *current, const char *current_jti,
+                                  struct arena *a, struct devices_item **out, size_t *n)
 {
     struct sess_device *browsers_found = NULL;
     struct signins_device *apis = NULL;
@@ -115,19 +136,31 @@ enum devices_outcome devices_list(const struct tenant *t, const char *sub,
                 .remember = browsers_found[i].remember,
                 .current = browsers_found[i].current};
         }
+    /* The API sign-in asking, if any, goes before every other device. */
+    for (size_t i = 0; i < na; i++) {
+        if (!is_current(&apis[i], current_jti))
+            continue;
+        memmove(items + 1, items, sizeof(*items) * k);
+        items[0] = api_item(a, &apis[i], true);
+        k++;
+    }
     for (size_t i = 0; i < na; i++)
-        items[k++] = (struct devices_item){
-            .kind = DEVICES_API,
-            .handle = apis[i].handle,
-            .description = describe(a, apis[i].user_agent),
-            .client_addr = apis[i].client_addr,
-            .signed_in_at = apis[i].created_at,
-            .last_seen_at = apis[i].last_used_at,
-            .remember = true};
+        if (!is_current(&apis[i], current_jti))
+            items[k++] = api_item(a, &apis[i], false);
     *out = items;
     *n = k;
     return DEVICES_OK;
 }
+
+/* The end_others steps shared by a browser and an API client: every
+ * session but keep (NULL: every one), every API sign-in but the one named
+ * keep_handle (NULL: every one), then a cut-off for every bearer token
+ * issued until now (browsers hold none) taking in the current second.
+ * Returns the first failure; *total gets how many ended. */
+static enum devices_outcome end_all_but(const struct tenant *t, const char *sub,
+                                        const struct sess_session *keep,
+                                        const char *keep_handle, const char *request_id,
+                                        time_t cut_off, long long *total);
 
 /* end_browsers revokes at Cognito the refresh tokens of sessions the store
  * has just deleted. */
@@ -191,37 +224,85 @@ enum devices_outcome devices_end(const struct tenant *t, const char *sub,
 enum devices_outcome devices_end_others(const struct tenant *t, const struct sess_session *current,
                                         const char *request_id, long long *ended)
 {
-    struct arena a;
-    struct sess_session *gone = NULL;
-    struct signins_device *apis = NULL;
-    size_t nb = 0, na = 0;
-    long long total = 0, rest = 0;
-    time_t now = time(NULL);
-    enum devices_outcome result = DEVICES_OK;
-    enum store_result rc;
-
-    arena_init(&a);
-    rc = sess_end_devices(t->id, current->sub, NULL, current, &a, &gone, &nb);
-    if (rc != STORE_OK && rc != STORE_NOT_FOUND)
-        result = from_store(rc);
-    end_browsers(t, gone, nb, request_id);
-    total += (long long)nb;
-    /* API sign-ins one by one, so each refresh token is revoked at
-     * Cognito; then whatever is left (more than a page of them). */
-    if (signins_list_user(t->id, current->sub, now, &a, &apis, &na) == STORE_OK)
-        for (size_t i = 0; i < na; i++)
-            if (end_api(t, current->sub, apis[i].handle, request_id) == STORE_OK)
-                total++;
-    if ((rc = signins_end_user(t->id, current->sub, &rest)) != STORE_OK)
-        result = from_store(rc);
-    total += rest;
-    /* Every bearer token issued until now is refused (browsers hold none). */
-    if ((rc = revoked_sign_out_user(t->slug, current->sub, now + 1, now)) != STORE_OK)
-        result = from_store(rc);
+    long long total = 0;
+    enum devices_outcome result =
+        end_all_but(t, current->sub, current, NULL, request_id, time(NULL) + 1, &total);
     log_event(LOG_INFO, "other_devices_signed_out", "id=%s tenant=%s ended=%lld", request_id,
               t->slug, total);
     if (ended)
         *ended = total;
+    return result;
+}
+
+enum devices_outcome devices_end_others_of_api(const struct tenant *t, const char *sub,
+                                               const char *jti, const char *request_id,
+                                               struct signin *renewed, long long *ended)
+{
+    struct arena a;
+    struct signins_device *apis = NULL;
+    size_t na = 0;
+    const char *keep = NULL;
+    char refresh[REFRESH_TOKEN_MAX] = "";
+    long long total = 0;
+    /* iat counts whole seconds: the cut-off takes in the current one, and
+     * the renewal waits until it is over, so the new tokens pass. */
+    time_t cut_off = time(NULL) + 1;
+    enum devices_outcome result;
+
+    memset(renewed, 0, sizeof(*renewed));
+    renewed->outcome = SIGNIN_REFUSED;
+    arena_init(&a);
+    if (signins_list_user(t->id, sub, time(NULL), &a, &apis, &na) == STORE_OK)
+        for (size_t i = 0; i < na && !keep; i++)
+            if (is_current(&apis[i], jti))
+                keep = apis[i].handle;
+    if (keep && signins_refresh_token(t->id, sub, keep, refresh, sizeof refresh) != STORE_OK)
+        keep = NULL; /* it cannot be renewed: it goes with the others */
+    result = end_all_but(t, sub, NULL, keep, request_id, cut_off, &total);
+    if (keep) {
+        svc_wait_until_second(cut_off);
+        apisignin_refresh(t, refresh, renewed);
+    }
+    seal_wipe(refresh, sizeof refresh);
+    log_event(LOG_INFO, "other_devices_signed_out", "id=%s tenant=%s ended=%lld via=api renewed=%d",
+              request_id, t->slug, total, renewed->outcome == SIGNIN_TOKENS);
+    if (ended)
+        *ended = total;
+    arena_free(&a);
+    return result;
+}
+
+static enum devices_outcome end_all_but(const struct tenant *t, const char *sub,
+                                        const struct sess_session *keep,
+                                        const char *keep_handle, const char *request_id,
+                                        time_t cut_off, long long *total)
+{
+    struct arena a;
+    struct sess_session *gone = NULL;
+    struct signins_device *apis = NULL;
+    size_t nb = 0, na = 0;
+    long long rest = 0;
+    enum devices_outcome result = DEVICES_OK;
+    enum store_result rc;
+
+    arena_init(&a);
+    rc = sess_end_devices(t->id, sub, NULL, keep, &a, &gone, &nb);
+    if (rc != STORE_OK && rc != STORE_NOT_FOUND)
+        result = from_store(rc);
+    end_browsers(t, gone, nb, request_id);
+    *total += (long long)nb;
+    /* API sign-ins one by one, so each refresh token is revoked at
+     * Cognito; then whatever is left (more than a page of them). */
+    if (signins_list_user(t->id, sub, time(NULL), &a, &apis, &na) == STORE_OK)
+        for (size_t i = 0; i < na; i++)
+            if ((!keep_handle || strcmp(apis[i].handle, keep_handle)) &&
+                end_api(t, sub, apis[i].handle, request_id) == STORE_OK)
+                (*total)++;
+    if ((rc = signins_end_user(t->id, sub, keep_handle, &rest)) != STORE_OK)
+        result = from_store(rc);
+    *total += rest;
+    if ((rc = revoked_sign_out_user(t->slug, sub, cut_off, time(NULL))) != STORE_OK)
+        result = from_store(rc);
     arena_free(&a);
     return result;
 }

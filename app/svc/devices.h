@@ -19,6 +19,7 @@
 
 struct arena;
 struct sess_session;
+struct signin;
 struct tenant;
 
 enum devices_outcome {
@@ -39,11 +40,13 @@ struct devices_item {
     bool remember, current;
 };
 
-/* devices_list lists user sub's live sessions and API sign-ins at t (the
- * session `current` marked), browsers first, each newest first. */
+/* devices_list lists user sub's live sessions and API sign-ins at t, this
+ * device marked and first: the browser session `current`, or the API
+ * sign-in that gave out the access token current_jti (either may be NULL),
+ * browsers first, each newest first. */
 enum devices_outcome devices_list(const struct tenant *t, const char *sub,
-                                  const struct sess_session *current, struct arena *a,
-                                  struct devices_item **out, size_t *n);
+                                  const struct sess_session *current, const char *current_jti,
+                                  struct arena *a, struct devices_item **out, size_t *n);
 /* devices_end signs out user sub's device of that kind named handle. The
  * session `current` cannot be named: signing this device out is /logout. */
 enum devices_outcome devices_end(const struct tenant *t, const char *sub,
@@ -53,6 +56,16 @@ enum devices_outcome devices_end(const struct tenant *t, const char *sub,
  * and every API sign-in; *ended (may be NULL) gets how many. */
 enum devices_outcome devices_end_others(const struct tenant *t, const struct sess_session *current,
                                         const char *request_id, long long *ended);
+/* devices_end_others_of_api does the same for an API client: it signs out
+ * every browser session of user sub and every API sign-in but the one that
+ * gave out the access token jti, then refuses every bearer token issued so
+ * far and renews the asking sign-in, whose new tokens are in *renewed
+ * (outcome SIGNIN_TOKENS; release with signin_free). When the asking
+ * sign-in cannot be told (its token came from elsewhere), it is signed out
+ * too and renewed->outcome is SIGNIN_REFUSED. */
+enum devices_outcome devices_end_others_of_api(const struct tenant *t, const char *sub,
+                                               const char *jti, const char *request_id,
+                                               struct signin *renewed, long long *ended);
 /* devices_describe puts a plain description of a User-Agent ("Chrome on
  * Android", "Unknown browser") in out (cap bytes). */
 void devices_describe(const char *user_agent, char *out, size_t cap);

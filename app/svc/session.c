@@ -266,18 +266,6 @@ void session_end(const struct tenant *t, struct sess_session *s, const char *coo
         sess_delete(cookie, t->id);
 }
 
-/* wait_until_second sleeps until the clock reads `second` (at most a
- * second here): tokens issued from then on carry an iat the cut-off does
- * not catch. */
-static void wait_until_second(time_t second)
-{
-    struct timespec now;
-    while (clock_gettime(CLOCK_REALTIME, &now) == 0 && now.tv_sec < second) {
-        struct timespec rest = {.tv_sec = 0, .tv_nsec = 1000000000L - now.tv_nsec};
-        nanosleep(&rest, NULL);
-    }
-}
-
 /* admin_sign_out ends the user's sign-ins at Cognito: every refresh token,
  * and the access tokens Cognito's own API would take. */
 static bool admin_sign_out(const struct tenant *t, const char *sub, const char *request_id)
@@ -310,13 +298,13 @@ enum session_outcome session_end_user(const struct tenant *t, const char *sub,
     if ((step = from_store(sess_delete_user(t->id, sub, keep, &browsers))) != SESSION_OK &&
         step != SESSION_ENDED)
         result = step;
-    if ((step = from_store(signins_end_user(t->id, sub, &apis))) != SESSION_OK &&
+    if ((step = from_store(signins_end_user(t->id, sub, NULL, &apis))) != SESSION_OK &&
         step != SESSION_ENDED)
         result = step;
     log_event(result == SESSION_OK && at_cognito ? LOG_INFO : LOG_WARN, "user_signed_out",
               "id=%s tenant=%s cognito=%d sessions=%lld api_signins=%lld", request_id, t->slug,
               at_cognito, browsers, apis);
-    wait_until_second(cut_off);
+    svc_wait_until_second(cut_off);
     return result;
 }
 

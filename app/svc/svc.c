@@ -6,6 +6,7 @@
 #include "svc/svc.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "aws/cognito.h"
 #include "core/config.h"
@@ -45,4 +46,13 @@ void svc_client(const struct tenant *t, struct cog_client *c)
     c->cred.access_key_id = config->aws_access_key_id;
     c->cred.secret_access_key = config->aws_secret_access_key;
     c->cred.session_token = config->aws_session_token;
+}
+
+void svc_wait_until_second(time_t second)
+{
+    struct timespec now;
+    while (clock_gettime(CLOCK_REALTIME, &now) == 0 && now.tv_sec < second) {
+        struct timespec rest = {.tv_sec = 0, .tv_nsec = 1000000000L - now.tv_nsec};
+        nanosleep(&rest, NULL);
+    }
 }

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 struct config;
 struct cog_client;
@@ -24,6 +25,10 @@ const struct config *svc_config(void);
 /* svc_is_admin is true when groups (a user's Cognito groups) include the
  * group whose members administer a tenant (ADMIN_GROUP). */
 bool svc_is_admin(const char *const *groups, size_t ngroups);
+/* svc_wait_until_second sleeps until the clock reads `second` (at most a
+ * second ahead): tokens issued from then on carry an iat that a cut-off at
+ * `second` does not catch. */
+void svc_wait_until_second(time_t second);
 /* svc_client fills c for tenant t; c borrows from t and the settings. */
 void svc_client(const struct tenant *t, struct cog_client *c);
 

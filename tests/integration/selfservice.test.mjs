@@ -445,3 +445,60 @@ test('the JSON API: an email change needs the password, then the code; deletion 
   r = await api('POST', '/api/v1/auth/register', { json: { email: newEmail, password: PASSWORD, name: 'Again', accept_terms: true } });
   assert.equal(r.status, 201, r.body);
 });
+
+test('the JSON API: DELETE /api/v1/me/sessions signs out every other device and keeps the asking one, marked "this device", with new tokens', async () => {
+  const email = await confirmedUser('apiothers');
+  const phone = await signedIn(email, { ua: ANDROID });
+  const other = await apiLogin(email);
+  const me = await apiLogin(email);
+  let r = await api('GET', '/api/v1/me/sessions', { token: me.access_token });
+  assert.equal(r.status, 200, r.body);
+  const current = r.json.sessions.filter((s) => s.current);
+  assert.equal(current.length, 1, 'one device is this one');
+  assert.equal(r.json.sessions[0], current[0], 'listed first');
+  assert.equal(current[0].kind, 'api');
+  assert.equal(r.json.sessions.filter((s) => s.kind === 'api').length, 2);
+  // The other API sign-in sees itself as "this device", not the first.
+  const theirs = await api('GET', '/api/v1/me/sessions', { token: other.access_token });
+  assert.notEqual(theirs.json.sessions.find((s) => s.current).id, current[0].id);
+
+  assert.equal((await api('DELETE', '/api/v1/me/sessions', {})).status, 401, 'a bearer token is needed');
+  r = await api('DELETE', '/api/v1/me/sessions', { token: me.access_token });
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.signed_out, 2, 'the phone and the other API sign-in');
+  assert.ok(r.json.tokens && r.json.tokens.access_token, 'the asking device gets new tokens');
+  assert.equal((await phone.get('/account')).status, 303, 'the browser is signed out');
+  assert.equal((await api('GET', '/api/v1/me', { token: other.access_token })).status, 401);
+  assert.equal((await api('POST', '/api/v1/auth/refresh', { json: { refresh_token: other.refresh_token } })).status, 401);
+  assert.notEqual(await refreshAtCognito(other.refresh_token), 200, 'the other refresh token is revoked at Cognito');
+  assert.equal((await api('GET', '/api/v1/me', { token: me.access_token })).status, 401,
+    'every bearer token issued before is refused, the asking one\'s too');
+  assert.equal((await api('GET', '/api/v1/me', { token: r.json.tokens.access_token })).status, 200, 'the new one works');
+  const refreshed = await api('POST', '/api/v1/auth/refresh', { json: { refresh_token: me.refresh_token } });
+  assert.equal(refreshed.status, 200, 'the asking device\'s sign-in lives on');
+  r = await api('GET', '/api/v1/me/sessions', { token: refreshed.json.access_token });
+  assert.deepEqual(r.json.sessions.map((s) => [s.kind, s.current]), [['api', true]]);
+  assert.match(psql(`SELECT string_agg(kind, ',') FROM t_default.security_events e JOIN t_default.users u ON u.sub = e.user_sub
+    WHERE u.email = '${email}'`)[0][0], /sessions_ended/);
+});
+
+test('the JSON API: PATCH /api/v1/me removes a work detail given null or ""; the name cannot be removed', async () => {
+  const email = await confirmedUser('apiclear');
+  const t = await apiLogin(email);
+  let r = await api('PATCH', '/api/v1/me', { token: t.access_token, json: { company: 'Initech', department: 'Ops', role: 'Lead' } });
+  assert.equal(r.status, 200, r.body);
+  r = await api('PATCH', '/api/v1/me', { token: t.access_token, json: { company: null, department: '' } });
+  assert.equal(r.status, 200, r.body);
+  let attrs = await cognitoUser(email);
+  assert.equal(attrs['custom:company'], undefined, 'null removes it');
+  assert.equal(attrs['custom:department'], undefined, '"" removes it');
+  assert.equal(attrs['custom:role'], 'Lead', 'a member left out stays');
+  for (const name of [null, '']) {
+    r = await api('PATCH', '/api/v1/me', { token: t.access_token, json: { name, role: null } });
+    assert.equal(r.status, 400, JSON.stringify(name));
+    assert.equal(r.json.field, 'name');
+  }
+  attrs = await cognitoUser(email);
+  assert.equal(attrs.name, 'Self Service', 'the name stays');
+  assert.equal(attrs['custom:role'], 'Lead', 'a refused patch changes nothing');
+});
