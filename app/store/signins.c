@@ -309,50 +309,19 @@ out:
     return rc;
 }
 
-/* Opens the refresh token of user sub's live API sign-in named handle at
- * tenant_id into refresh_out, leaving the sign-in as it is (the device asking
- * to sign out its others is renewed with it). STORE_OK, STORE_NOT_FOUND (no
- * such sign-in of this user, or its token does not open), STORE_UNAVAILABLE
- * or STORE_ERROR. */
-enum store_result signins_refresh_token(long long tenant_id, const char *sub, const char *handle,
-                                        char *refresh_out, size_t refresh_len)
-{
-    char tenant[NUM_TEXT_MAX];
-    struct pg_query q;
-    enum store_result rc;
+#define HANDLE_ROW_COLUMNS                                                       \
+    "encode(id_hash, 'hex'), encode(refresh_token_enc, 'hex'), access_jti"
+#define HANDLE_ROW_WHERE                                                         \
+    " WHERE tenant_id = $1::bigint AND user_sub = $2 AND " HANDLE_SQL " = $3"
 
-    if (refresh_len)
-        refresh_out[0] = '\0';
-    if (!pg_field_ok(sub, FIELD_MAX, true) || !refresh_len)
-        return STORE_ERROR;
-    if (!handle_ok(handle))
-        return STORE_NOT_FOUND;
-    const char *const params[] = {pg_num_text(tenant, tenant_id), sub, handle};
-    pg_query_init(&q);
-    if (!pg_query_run(&q,
-                      "SELECT encode(id_hash, 'hex'), encode(refresh_token_enc, 'hex')"
-                      " FROM gatehouse.api_signins"
-                      " WHERE tenant_id = $1::bigint AND user_sub = $2 AND " HANDLE_SQL " = $3",
-                      3, params)) {
-        rc = pg_store_result(&q);
-    } else if (pg_query_rows(&q) < 1) {
-        rc = STORE_NOT_FOUND;
-    } else {
-        open_row_token(&q, refresh_out, refresh_len);
-        rc = refresh_out[0] ? STORE_OK : STORE_NOT_FOUND;
-    }
-    pg_query_cleanup(&q);
-    return rc;
-}
-
-/* Ends user sub's API sign-in named handle at tenant_id (a malformed or
- * another person's handle matches nothing: STORE_NOT_FOUND). Its refresh
- * token is opened into refresh_out ("" when it does not open) for revoking
- * at Cognito, and the jti of the last access token it gave out copied into
- * jti_out ("" when none), for the bearer denylist. */
-enum store_result signins_end_handle(long long tenant_id, const char *sub, const char *handle,
-                                     char *refresh_out, size_t refresh_len, char *jti_out,
-                                     size_t jti_len)
+/* handle_row reads (or, with end, deletes) user sub's API sign-in named
+ * handle at tenant_id, opening its refresh token into refresh_out ("" when
+ * it does not open) and copying the jti of the last access token it gave
+ * out into jti_out ("" when none; jti_len may be 0). A malformed or another
+ * person's handle matches nothing: STORE_NOT_FOUND. */
+static enum store_result handle_row(long long tenant_id, const char *sub, const char *handle,
+                                    bool end, char *refresh_out, size_t refresh_len,
+                                    char *jti_out, size_t jti_len)
 {
     char tenant[NUM_TEXT_MAX];
     struct pg_query q;
@@ -369,10 +338,10 @@ enum store_result signins_end_handle(long long tenant_id, const char *sub, const
     const char *const params[] = {pg_num_text(tenant, tenant_id), sub, handle};
     pg_query_init(&q);
     if (!pg_query_run(&q,
-                      "DELETE FROM gatehouse.api_signins"
-                      " WHERE tenant_id = $1::bigint AND user_sub = $2 AND " HANDLE_SQL " = $3"
-                      " RETURNING encode(id_hash, 'hex'), encode(refresh_token_enc, 'hex'),"
-                      " access_jti",
+                      end ? "DELETE FROM gatehouse.api_signins" HANDLE_ROW_WHERE
+                            " RETURNING " HANDLE_ROW_COLUMNS
+                          : "SELECT " HANDLE_ROW_COLUMNS
+                            " FROM gatehouse.api_signins" HANDLE_ROW_WHERE,
                       3, params)) {
         rc = pg_store_result(&q);
     } else if (pg_query_rows(&q) < 1) {
@@ -385,4 +354,31 @@ enum store_result signins_end_handle(long long tenant_id, const char *sub, const
     }
     pg_query_cleanup(&q);
     return rc;
+}
+
+/* Opens the refresh token of user sub's live API sign-in named handle at
+ * tenant_id into refresh_out, leaving the sign-in as it is (the device asking
+ * to sign out its others is renewed with it). STORE_OK, STORE_NOT_FOUND (no
+ * such sign-in of this user, or its token does not open), STORE_UNAVAILABLE
+ * or STORE_ERROR. */
+enum store_result signins_refresh_token(long long tenant_id, const char *sub, const char *handle,
+                                        char *refresh_out, size_t refresh_len)
+{
+    if (!refresh_len)
+        return STORE_ERROR;
+    enum store_result rc =
+        handle_row(tenant_id, sub, handle, false, refresh_out, refresh_len, NULL, 0);
+    return rc == STORE_OK && !refresh_out[0] ? STORE_NOT_FOUND : rc;
+}
+
+/* Ends user sub's API sign-in named handle at tenant_id (a malformed or
+ * another person's handle matches nothing: STORE_NOT_FOUND). Its refresh
+ * token is opened into refresh_out ("" when it does not open) for revoking
+ * at Cognito, and the jti of the last access token it gave out copied into
+ * jti_out ("" when none), for the bearer denylist. */
+enum store_result signins_end_handle(long long tenant_id, const char *sub, const char *handle,
+                                     char *refresh_out, size_t refresh_len, char *jti_out,
+                                     size_t jti_len)
+{
+    return handle_row(tenant_id, sub, handle, true, refresh_out, refresh_len, jti_out, jti_len);
 }
