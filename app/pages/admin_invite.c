@@ -106,7 +106,8 @@ enum http_status admin_invite_submit(struct request *req, struct response *resp)
     struct invite_result out;
     char quoted[LOG_VALUE_MAX];
     enum http_status status = HTTP_OK;
-    switch (invite_send(req->tenant, &in, &by, req->arena, &out)) {
+    enum invite_outcome rc = invite_send(req->tenant, &in, &by, req->arena, &out);
+    switch (rc) {
     case INVITE_DONE:
     case INVITE_UNRECORDED:
     case INVITE_NO_GROUP: {
@@ -117,7 +118,10 @@ enum http_status admin_invite_submit(struct request *req, struct response *resp)
         buf_init(&msg);
         buf_printf(&msg, "Invitation sent to %s: Cognito emailed a temporary password.",
                    out.email);
-        add_notice(ctx, "success", buf_cstr(&msg));
+        if (rc == INVITE_NO_GROUP)
+            buf_puts(&msg, " Adding them to the administrators failed: grant it from their "
+                           "page.");
+        add_notice(ctx, rc == INVITE_NO_GROUP ? "warning" : "success", buf_cstr(&msg));
         buf_free(&msg);
         if (out.username)
             json_object_object_add(ctx, "invited_href",
