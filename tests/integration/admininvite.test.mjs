@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  Browser, PASSWORD, adminSession, cognitoLocal, parseCsv, psql, stackInfo, uniqueEmail, waitFor,
+  Browser, PASSWORD, adminSession, cognitoLocal, gatehouseCli, parseCsv, psql, stackInfo, uniqueEmail, waitFor,
 } from './helpers.mjs';
 
 const info = stackInfo();
@@ -533,4 +533,68 @@ test('CSRF: every POST here needs the page\'s token and our Origin', async () =>
   assert.equal(await cognitoUser(target), null);
   assert.equal((await cognitoUser(user.email)).tier, 'standard');
   assert.equal(tierChanges(user.sub).length, 0);
+});
+
+// ---- tenants ----------------------------------------------------------------------------
+
+// otherTenant makes a tenant with a pool of its own (as `tenant create`
+// leaves one: email usernames, the two custom attributes, the admin group).
+async function otherTenant() {
+  const slug = `inv-${process.pid}-${Date.now().toString(36)}`;
+  const text = (Name) => ({ Name, AttributeDataType: 'String', Mutable: true, StringAttributeConstraints: { MinLength: '0', MaxLength: '64' } });
+  const { UserPool } = await cognitoLocal('CreateUserPool', {
+    PoolName: slug, UsernameAttributes: ['email'],
+    Schema: [{ Name: 'email', AttributeDataType: 'String', Required: true, Mutable: true }, text('tenant_id'), text('user_tier')],
+  });
+  const { UserPoolClient } = await cognitoLocal('CreateUserPoolClient', {
+    UserPoolId: UserPool.Id, ClientName: slug, ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+    ReadAttributes: ['email', 'name', 'custom:user_tier', 'custom:tenant_id'], WriteAttributes: ['email', 'name'],
+  });
+  await cognitoLocal('CreateGroup', { UserPoolId: UserPool.Id, GroupName: 'admin' });
+  psql(`INSERT INTO gatehouse.tenants (slug, name, status, region, user_pool_id, client_id)
+    VALUES ('${slug}', 'Invitations Test', 'active', 'us-east-1', '${UserPool.Id}', '${UserPoolClient.ClientId}')`);
+  const m = gatehouseCli(['migrate']);
+  assert.equal(m.status, 0, m.stderr);
+  return { slug, poolId: UserPool.Id, schema: `"t_${slug}"` };
+}
+
+test('another tenant\'s admin invites into their own pool only, and cannot reach this tenant\'s users', async () => {
+  const t = await otherTenant();
+  try {
+    const base = `/t/${t.slug}`;
+    const { b } = await adminSession({ poolId: t.poolId, base });
+    const here = await plainUser('standard', 'isolated');
+    const email = uniqueEmail('tenant-invite');
+
+    await b.get(`${base}/admin/invite`);
+    let r = await b.post(`${base}/admin/invite`, { email, name: 'Over There', tier: 'premium' });
+    assert.equal(r.status, 200, r.body.slice(0, 300));
+    const u = await cognitoLocal('AdminGetUser', { UserPoolId: t.poolId, Username: email });
+    assert.equal(u.UserAttributes.find((a) => a.Name === 'custom:tenant_id').Value, t.slug);
+    assert.equal(await cognitoUser(email), null, 'nobody in the default pool');
+    assert.deepEqual(psql(`SELECT tier, status FROM ${t.schema}.users WHERE email = ${sqlText(email)}`), [['premium', 'FORCE_CHANGE_PASSWORD']]);
+    assert.equal(mirror(email), undefined, 'nor in the default tenant\'s mirror');
+    assert.equal(psql(`SELECT count(*) FROM ${t.schema}.admin_actions WHERE action = 'invitation_sent' AND target_email = ${sqlText(email)}`)[0][0], '1');
+
+    // This tenant's users are nobody there.
+    r = await b.post(`${base}/admin/users/${encodeURIComponent(here.email)}/resend-invitation`);
+    assert.equal(r.status, 404);
+    r = await b.post(`${base}/admin/users/${encodeURIComponent(here.email)}/confirm`);
+    assert.equal(r.status, 404);
+    r = await b.post(`${base}/admin/users/bulk-tier`, { tier: 'premium', sub: here.sub });
+    assert.equal(r.status, 200);
+    assert.match(r.body, /No such user/);
+    assert.equal((await cognitoUser(here.email)).tier, 'standard');
+    assert.equal(tierChanges(here.sub).length, 0);
+    r = await b.get(`${base}/admin/users.csv`);
+    assert.equal(r.status, 200);
+    const emails = parseCsv(r.body).slice(1).map((x) => x[0]);
+    assert.ok(emails.includes(email));
+    assert.ok(!emails.includes(here.email), 'the export holds the tenant\'s own users only');
+  } finally {
+    psql(`DROP SCHEMA IF EXISTS ${t.schema} CASCADE`);
+    psql(`DELETE FROM gatehouse.schema_migrations WHERE scope = 'tenant:${t.slug}'`);
+    psql(`DELETE FROM gatehouse.tenants WHERE slug = '${t.slug}'`);
+    await cognitoLocal('DeleteUserPool', { UserPoolId: t.poolId }).catch(() => {});
+  }
 });
