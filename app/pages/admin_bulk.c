@@ -200,9 +200,12 @@ enum http_status admin_bulk_tier(struct request *req, struct response *resp)
             seen = !strcmp(subs[k], p->value);
         if (seen)
             continue;
-        if (n == BULK_TIER_ROWS_MAX)
-            return render_error(req, resp, HTTP_BAD_REQUEST,
-                                "Select at most 60 users at once.", false);
+        if (n == BULK_TIER_ROWS_MAX) {
+            char message[64];
+            snprintf(message, sizeof(message), "Select at most %d users at once.",
+                     BULK_TIER_ROWS_MAX);
+            return render_error(req, resp, HTTP_BAD_REQUEST, message, false);
+        }
         subs[n++] = p->value;
     }
     if (!n)

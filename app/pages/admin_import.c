@@ -15,6 +15,7 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "pages/admin.h"
 #include "pages/admin_stats.h"
@@ -38,6 +39,17 @@ static void add_count(struct json_object *obj, const char *key, int n)
 }
 
 /* what_happens words a planned row for the preview. */
+/* page_context is the admin page context with the import's limits, which
+ * the page states. */
+static struct json_object *page_context(struct request *req)
+{
+    struct json_object *ctx = admin_context(req, "Import users", "users");
+    json_object_object_add(ctx, "rows_max", json_object_new_int(IMPORT_ROWS_MAX));
+    json_object_object_add(ctx, "bytes_max", json_object_new_int(IMPORT_CSV_MAX));
+    json_object_object_add(ctx, "kb_max", json_object_new_int(IMPORT_CSV_MAX / 1024));
+    return ctx;
+}
+
 static const char *what_happens(const struct invite_row *r, struct arena *a)
 {
     char text[128];
@@ -92,7 +104,7 @@ static struct json_object *row_object(const struct invite_row *r)
 
 enum http_status admin_import_form(struct request *req, struct response *resp)
 {
-    struct json_object *ctx = admin_context(req, "Import users", "users");
+    struct json_object *ctx = page_context(req);
     add_str(ctx, "example", EXAMPLE);
     json_object_object_add(ctx, "paste", json_object_new_boolean(1));
     return render_page(req, resp, HTTP_OK, TEMPLATE, ctx);
@@ -165,7 +177,7 @@ static enum http_status apply(struct request *req, struct response *resp, struct
 
 enum http_status admin_import_submit(struct request *req, struct response *resp)
 {
-    struct json_object *ctx = admin_context(req, "Import users", "users");
+    struct json_object *ctx = page_context(req);
     const char *csv = req_form(req, "csv"), *step = req_form(req, "step");
     bool applying = step && !strcmp(step, "apply");
     if (step && !applying && strcmp(step, "preview"))

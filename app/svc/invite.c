@@ -397,7 +397,7 @@ const char *invite_plan_csv(const struct tenant *t, const char *csv, struct aren
         return "Paste the CSV first: a header line `email,name,tier`, then one user a line.";
     size_t len = strlen(csv);
     if (len > IMPORT_CSV_MAX)
-        return "The CSV is too large: at most 16 KB at once.";
+        return why(a, "The CSV is too large: at most %d KB at once.", IMPORT_CSV_MAX / 1024);
     if (!utf8_valid(csv, len))
         return "The CSV is not UTF-8 text: save it as CSV UTF-8 and paste it again.";
     if (!strncmp(csv, "\xEF\xBB\xBF", 3)) /* a byte order mark, as spreadsheets write */
@@ -421,7 +421,8 @@ const char *invite_plan_csv(const struct tenant *t, const char *csv, struct aren
             continue;
         }
         if (out->n == IMPORT_ROWS_MAX) {
-            problem = "The CSV has too many rows: at most 100 users at once.";
+            problem = why(a, "The CSV has too many rows: at most %d users at once.",
+                          IMPORT_ROWS_MAX);
             goto out;
         }
         struct invite_row *r = &out->rows[out->n];
