@@ -217,3 +217,84 @@ test('bulk tier change: the admin ticks users on the list; each sees the new tie
     await admin.v.close();
   }
 });
+
+// postFromPage sends, from the admin's page, the form the user page's button
+// sends (an empty POST with the page's CSRF token) and waits for the page it
+// leads to. The buttons themselves are the user page's (helper B's): once
+// they are there, click them instead.
+async function postFromPage(v, action) {
+  const loaded = v.page.waitForEvent('load');
+  await v.page.evaluate((target) => {
+    const csrf = document.querySelector('input[name="csrf"]').value;
+    const form = document.createElement('form');
+    form.method = 'post';
+    form.action = target;
+    const token = document.createElement('input');
+    token.type = 'hidden';
+    token.name = 'csrf';
+    token.value = csrf;
+    form.appendChild(token);
+    document.body.appendChild(form);
+    form.submit();
+  }, action);
+  await loaded;
+  return v.lastDocument.status;
+}
+
+test('resend an invitation and confirm a sign-up by hand: each person can then sign in', TEST, async () => {
+  const admin = await signedInAdmin('resend-confirm-admin');
+  const invitedEmail = uniqueEmail('e2e-resend');
+  const waitingEmail = uniqueEmail('e2e-unconfirmed');
+  const invited = await Visitor.open(browser, 'resend-person');
+  const waiting = await Visitor.open(browser, 'unconfirmed-person');
+  try {
+    // The person invited; the invitation goes again with a new password.
+    await admin.v.goto('/admin/invite');
+    await admin.v.page.getByLabel('Email address').fill(invitedEmail);
+    assert.equal(await admin.v.submitWith('Send the invitation'), 200);
+    const first = await invitedPassword(invitedEmail);
+    const user = await cognitoLocal('AdminGetUser', { UserPoolId: POOL, Username: invitedEmail });
+    await admin.v.goto(`/admin/users/${encodeURIComponent(user.Username)}`);
+    assert.equal(await postFromPage(admin.v, `/admin/users/${encodeURIComponent(user.Username)}/resend-invitation`), 200);
+    await admin.v.check('invitation resent');
+    assert.match((await admin.v.flashes()).join(' '), /invitation was sent again/);
+    await accessible(admin.v, 'the user page after a resend');
+    let second;
+    await waitFor(async () => { second = await invitedPassword(invitedEmail); return second !== first; }, 5000, 'a new password');
+    assert.equal(await logIn(invited, invitedEmail, second), 200);
+    await invited.check('the resent password asks for a new one');
+    await invited.page.getByLabel('New password', { exact: true }).fill(PASSWORD);
+    await invited.page.getByLabel('Confirm new password').fill(PASSWORD);
+    assert.equal(await invited.submitWith('Save and continue'), 200);
+    assert.equal(invited.path, '/account');
+    const sub = user.UserAttributes.find((a) => a.Name === 'sub').Value;
+    assert.deepEqual(psql(`SELECT action FROM t_default.admin_actions WHERE target_sub = ${sqlText(sub)} ORDER BY id`),
+      [['invitation_sent'], ['invitation_resent']]);
+
+    // A sign-up waiting for its code, confirmed by the admin.
+    await waiting.goto('/signup');
+    await waiting.page.getByLabel('Email address').fill(waitingEmail);
+    await waiting.page.getByLabel('Full name').fill('Wai Ting');
+    await waiting.page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await waiting.page.getByLabel('Confirm password').fill(PASSWORD);
+    await waiting.page.getByRole('checkbox', { name: /accept the terms/ }).check();
+    assert.equal(await waiting.submitWith('Create account'), 200);
+    const w = await cognitoLocal('AdminGetUser', { UserPoolId: POOL, Username: waitingEmail });
+    assert.equal(w.UserStatus, 'UNCONFIRMED');
+    await admin.v.goto(`/admin/users/${encodeURIComponent(w.Username)}`);
+    assert.equal(await postFromPage(admin.v, `/admin/users/${encodeURIComponent(w.Username)}/confirm`), 200);
+    await admin.v.check('sign-up confirmed');
+    assert.match((await admin.v.flashes()).join(' '), /sign-up was confirmed/);
+    await accessible(admin.v, 'the user page after a confirmation');
+    assert.equal(await logIn(waiting, waitingEmail, PASSWORD), 200);
+    assert.equal(waiting.path, '/account');
+    await waiting.check('the confirmed person\'s account');
+    const wsub = w.UserAttributes.find((a) => a.Name === 'sub').Value;
+    assert.deepEqual(psql(`SELECT action, before_value, after_value, actor_sub FROM t_default.admin_actions WHERE target_sub = ${sqlText(wsub)}`),
+      [['signup_confirmed', 'UNCONFIRMED', 'CONFIRMED', admin.sub]]);
+  } finally {
+    await invited.close();
+    await waiting.close();
+    await admin.v.close();
+  }
+});
