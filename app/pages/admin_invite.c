@@ -93,9 +93,8 @@ enum http_status admin_invite_submit(struct request *req, struct response *resp)
     in.email = email;
     add_form(ctx, in.email, in.name, in.tier, in.admin);
     bool ok = fields_check(ctx, "email", input_check_email(in.email));
-    if (input_check_text(in.name, INPUT_NAME_MAX, false))
-        ok = fields_error(ctx, "name",
-                          "Give a name of at most 100 characters, without control characters.");
+    if (invite_name_problem(in.name))
+        ok = fields_error(ctx, "name", invite_name_problem(in.name));
     if (!tier_known(in.tier))
         ok = fields_error(ctx, NULL, "Choose Standard or Premium.");
     if (!ok || invite_check(&in)) {

@@ -95,13 +95,25 @@ static void unrecorded(const struct tenant *t, const char *action, const struct 
               by->request_id, t->slug, action, by->sub, out->sub);
 }
 
+const char *invite_name_problem(const char *name)
+{
+    /* One line of visible text: a tab, a line break or an invisible
+     * character would make one name look like another (and the mirror
+     * refuses control characters). */
+    if (input_check_text(name, INPUT_NAME_MAX, false) ||
+        (name && (strpbrk(name, "\t\r\n") || utf8_has_invisible(name, strlen(name)))))
+        return "Give a name of at most 100 characters on one line, without control or "
+               "invisible characters.";
+    return NULL;
+}
+
 const char *invite_check(const struct invite_request *in)
 {
     const char *problem = input_check_email(in->email);
     if (problem)
         return problem;
-    if (input_check_text(in->name, INPUT_NAME_MAX, false))
-        return "Give a name of at most 100 characters, without control characters.";
+    if (invite_name_problem(in->name))
+        return invite_name_problem(in->name);
     if (!tier_known(in->tier))
         return "Choose Standard or Premium.";
     return NULL;

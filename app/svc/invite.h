@@ -40,8 +40,10 @@ struct invite_result {
     const char *status; /* the user's Cognito status, when read */
 };
 
-/* invite_check says why in cannot be sent as it is, or NULL. */
+/* invite_check says why in cannot be sent as it is, or NULL;
+ * invite_name_problem says it of a name alone (NULL and "" are fine). */
 const char *invite_check(const struct invite_request *in);
+const char *invite_name_problem(const char *name);
 
 /* invite_send invites in->email to t as by; invite_resend sends a user who
  * has not yet signed in (FORCE_CHANGE_PASSWORD) a new invitation;

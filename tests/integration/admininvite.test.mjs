@@ -180,6 +180,8 @@ test('an invitation with bad input is a 400 and creates nobody', async () => {
     [{ email: 'not-an-email', name: 'X', tier: 'standard' }, /email/i],
     [{ email, name: 'X', tier: 'gold' }, /Choose Standard or Premium/],
     [{ email, name: 'bad\u0001name', tier: 'standard' }, /name/i],
+    [{ email, name: 'two\nlines', tier: 'standard' }, /name/i],
+    [{ email, name: 'in\u200bvisible', tier: 'standard' }, /name/i],
     [{ name: 'X', tier: 'standard' }, /email/i],
   ]) {
     const r = await invite(form);
@@ -286,6 +288,7 @@ test('CSV import: preview, apply, per-row results, and a second run changes noth
     `${uniqueEmail('csv-bad')},Bad tier,gold`,
     `${fresh1},Twice,standard`,
     `${uniqueEmail('csv-bad')},too,many,fields`,
+    `${uniqueEmail('csv-bad')},"two\nlines",standard`,
     '',
   ].join('\r\n');
 
@@ -295,11 +298,13 @@ test('CSV import: preview, apply, per-row results, and a second run changes noth
   const preview = previewRows(r.body);
   assert.deepEqual(preview.map((p) => [p.line, p.kind]), [
     [2, 'invite'], [3, 'invite'], [4, 'tier'], [5, 'nothing'], [6, 'invalid'], [7, 'invalid'], [8, 'invalid'], [9, 'invalid'],
+    [10, 'invalid'],
   ]);
+  assert.match(preview[8].text, /on one line/);
   assert.match(preview[2].text, /standard → premium/);
   assert.match(preview[6].text, /same email is on line 2/);
   assert.match(preview[7].text, /three fields/);
-  assert.match(r.body, /2 to invite, 1 tier changes, 1 with nothing to do, 4 invalid/);
+  assert.match(r.body, /2 to invite, 1 tier changes, 1 with nothing to do, 5 invalid/);
   // The preview changed nothing.
   assert.equal(await cognitoUser(fresh1), null);
   assert.equal((await cognitoUser(toPremium.email)).tier, 'standard');
@@ -310,8 +315,9 @@ test('CSV import: preview, apply, per-row results, and a second run changes noth
   assert.equal(r.status, 200, r.body.slice(0, 400));
   assert.deepEqual(resultRows(r.body).map((x) => [x.line, x.result]), [
     [2, 'invited'], [3, 'invited'], [4, 'tier_changed'], [5, 'unchanged'], [6, 'skipped'], [7, 'skipped'], [8, 'skipped'], [9, 'skipped'],
+    [10, 'skipped'],
   ]);
-  assert.match(r.body, /2 invited, 1 tier changes, 1 unchanged, 4 skipped, 0 failed/);
+  assert.match(r.body, /2 invited, 1 tier changes, 1 unchanged, 5 skipped, 0 failed/);
   const u1 = await cognitoUser(fresh1), u2 = await cognitoUser(fresh2);
   assert.deepEqual([u1.status, u1.tier, u1.name, u1.tenant], ['FORCE_CHANGE_PASSWORD', 'premium', 'Grace Hopper', 'default']);
   assert.deepEqual([u2.status, u2.tier, u2.name], ['FORCE_CHANGE_PASSWORD', 'standard', 'Lovelace, Ada']);
