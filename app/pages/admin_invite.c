@@ -125,6 +125,7 @@ enum http_status admin_invite_submit(struct request *req, struct response *resp)
         if (out.username)
             json_object_object_add(ctx, "invited_href",
                                    json_object_new_string(user_href(req, out.username)));
+        json_object_object_del(ctx, "is_admin"); /* a fresh form for the next one */
         add_form(ctx, NULL, NULL, in.tier, false);
         break;
     }
