@@ -123,6 +123,8 @@ static const struct op_spec op_specs[] = {
     {"SetUserMFAPreference", false, RETRY_TRANSIENT, COGERR_CTX_SESSION},
     /* Setting the same configuration twice sets it: safe to repeat. */
     {"SetUserPoolMfaConfig", true, RETRY_TRANSIENT, COGERR_CTX_ADMIN},
+    /* Confirming twice is refused (the user is no longer UNCONFIRMED). */
+    {"AdminConfirmSignUp", true, RETRY_THROTTLED, COGERR_CTX_ADMIN},
 };
 
 #define OP_SPECS_COUNT (sizeof(op_specs) / sizeof(*op_specs))
@@ -954,4 +956,54 @@ void cog_result_free(struct cog_result *r)
         return;
     json_object_put(r->reply);
     memset(r, 0, sizeof(*r));
+}
+
+/* ---- invitations (svc/invite) ------------------------------------------ */
+
+static struct json_object *admin_request(const struct cog_client *c, const char *username)
+{
+    struct json_object *req = json_object_new_object();
+    add_str(req, "UserPoolId", c->pool_id);
+    add_str(req, "Username", username);
+    return req;
+}
+
+int cog_admin_invite(const struct cog_client *c, const char *username,
+                     const struct cog_attr *attrs, size_t n_attrs, bool resend,
+                     struct cog_result *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!given(c->pool_id))
+        return refuse("AdminCreateUser", COGERR_RESOURCE_NOT_FOUND, "client settings missing",
+                      out);
+    if (!given(username))
+        return refuse("AdminCreateUser", COGERR_INVALID_PARAMETER, "no username", out);
+    struct json_object *req = admin_request(c, username);
+    if (n_attrs) {
+        struct cog_params p = {.attrs = attrs, .n_attrs = n_attrs};
+        json_object_object_add(req, "UserAttributes", attributes(&p));
+    }
+    struct json_object *media = json_object_new_array();
+    json_object_array_add(media, json_object_new_string("EMAIL"));
+    json_object_object_add(req, "DesiredDeliveryMediums", media);
+    if (resend)
+        add_str(req, "MessageAction", "RESEND");
+    int rc = perform(c, find_op("AdminCreateUser"), COGERR_CTX_ADMIN, req, out);
+    json_object_put(req);
+    return rc;
+}
+
+int cog_admin_confirm_sign_up(const struct cog_client *c, const char *username,
+                              struct cog_result *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!given(c->pool_id))
+        return refuse("AdminConfirmSignUp", COGERR_RESOURCE_NOT_FOUND,
+                      "client settings missing", out);
+    if (!given(username))
+        return refuse("AdminConfirmSignUp", COGERR_INVALID_PARAMETER, "no username", out);
+    struct json_object *req = admin_request(c, username);
+    int rc = perform(c, find_op("AdminConfirmSignUp"), COGERR_CTX_ADMIN, req, out);
+    json_object_put(req);
+    return rc;
 }

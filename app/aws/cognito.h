@@ -11,6 +11,7 @@
 #define GH_COGNITO_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "aws/cogerr.h"
@@ -91,5 +92,17 @@ const char *cog_get(const struct cog_result *r, const char *path);
 const char *cog_user_attr(const struct cog_result *r, const char *name);
 /* cog_result_free releases the reply and zeroes r; safe to call twice. */
 void cog_result_free(struct cog_result *r);
+
+/* cog_admin_invite sends AdminCreateUser for username with attrs, Cognito
+ * emailing the invitation and its temporary password (never retried: a
+ * second call could send a second email); with resend, the invitation of a
+ * user who has not signed in yet is sent again (MessageAction RESEND, attrs
+ * unused). cog_admin_confirm_sign_up confirms an UNCONFIRMED user
+ * (AdminConfirmSignUp). Both return as cog_run does. */
+int cog_admin_invite(const struct cog_client *c, const char *username,
+                     const struct cog_attr *attrs, size_t n_attrs, bool resend,
+                     struct cog_result *out);
+int cog_admin_confirm_sign_up(const struct cog_client *c, const char *username,
+                              struct cog_result *out);
 
 #endif

@@ -158,4 +158,16 @@
 #define JWT_LIFETIME_MAX_S (24 * 60 * 60) /* Cognito's longest access or id token life */
 #define JWKS_REFETCH_MIN_S 60         /* unknown kid: at most one refetch per issuer per this */
 
+/* ---- invitations, import, export, bulk changes (svc/invite, pages/admin_*) -- */
+/* A CSV pasted into the import form: one form field, so at most
+ * REQ_PARAM_VALUE_MAX bytes; each row costs a Cognito call or three, so an
+ * import's rows are few enough to finish well inside one request. */
+#define IMPORT_CSV_MAX REQ_PARAM_VALUE_MAX
+#define IMPORT_ROWS_MAX 100
+/* Users one bulk tier change may name: a page of the list (60). The form's
+ * fields (these, the tier, the CSRF token) stay under REQ_PARAMS_MAX. */
+#define BULK_TIER_ROWS_MAX 60
+#define USERS_CSV_BATCH 1000     /* mirror rows read per statement by the CSV export */
+#define USERS_CSV_ROWS_MAX 50000 /* rows of one CSV export (a larger list: filter it) */
+
 #endif

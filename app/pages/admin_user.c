@@ -40,6 +40,8 @@ static const struct {
      "The tier was changed in Cognito, but the users list and the audit log could not be "
      "written. The failure has been logged; `gatehouse users sync` brings the list up to "
      "date."},
+    {"invitation_resent", "success", "The invitation was sent again with a new temporary password."},
+    {"signup_confirmed", "success", "The sign-up was confirmed: the user can sign in now."},
 };
 
 const char *admin_user_name_problem(const char *username)

@@ -188,6 +188,7 @@ static void add_row(struct request *req, struct json_object *rows, const struct 
     struct json_object *row = json_object_new_object();
     json_object_object_add(row, "href", json_object_new_string(user_url(req, username)));
     json_object_object_add(row, "email", json_object_new_string(u->email));
+    json_object_object_add(row, "sub", json_object_new_string(u->sub)); /* bulk change */
     if (u->name)
         json_object_object_add(row, "name", json_object_new_string(u->name));
     json_object_object_add(row, "tier", json_object_new_string(u->tier ? u->tier : TIER_STANDARD));

@@ -23,6 +23,9 @@
 #include "pages/account.h"
 #include "pages/admin.h"
 #include "pages/admin_audit.h"
+#include "pages/admin_bulk.h"
+#include "pages/admin_import.h"
+#include "pages/admin_invite.h"
 #include "pages/admin_tier.h"
 #include "pages/admin_user.h"
 #include "pages/admin_users.h"
@@ -87,6 +90,14 @@ static const struct route routes[] = {
     {HTTP_POST, "/admin/update-tier", admin_tier_update, ROUTE_ADMIN, "admin_update_tier"},
     {GET_OR_HEAD, "/admin/audit", admin_audit_page, ROUTE_ADMIN, "admin_audit"},
     {GET_OR_HEAD, "/admin/audit.csv", admin_audit_csv, ROUTE_ADMIN, "admin_audit_csv"},
+    {GET_OR_HEAD, "/admin/invite", admin_invite_form, ROUTE_ADMIN, "admin_invite"},
+    {HTTP_POST, "/admin/invite", admin_invite_submit, ROUTE_ADMIN, "admin_invite_submit"},
+    {HTTP_POST, "/admin/users/{username}/resend-invitation", admin_invite_resend, ROUTE_ADMIN, "admin_resend_invitation"},
+    {HTTP_POST, "/admin/users/{username}/confirm", admin_invite_confirm, ROUTE_ADMIN, "admin_confirm_signup"},
+    {GET_OR_HEAD, "/admin/import", admin_import_form, ROUTE_ADMIN, "admin_import"},
+    {HTTP_POST, "/admin/import", admin_import_submit, ROUTE_ADMIN, "admin_import_submit"},
+    {GET_OR_HEAD, "/admin/users.csv", admin_bulk_users_csv, ROUTE_ADMIN, "admin_users_csv"},
+    {HTTP_POST, "/admin/users/bulk-tier", admin_bulk_tier, ROUTE_ADMIN, "admin_bulk_tier"},
     /* ---- JSON API and files (api) ---- */
     {HTTP_POST, "/api/v1/auth/register", auth_register, ROUTE_JSON, "api_register"},
     {HTTP_POST, "/api/v1/auth/verify-otp", auth_verify_otp, ROUTE_JSON, "api_verify_otp"},

@@ -54,6 +54,8 @@
 //     user's with cognito-local's own RevokeToken, so their refreshes are
 //     refused as at Cognito. Tokens handed out before the double started are
 //     not known to it.
+//   AdminCreateUser with MessageAction RESEND (cognito-local refuses it): a
+//     new temporary password for a user still FORCE_CHANGE_PASSWORD.
 //   ChangePassword: a wrong previous password is NotAuthorizedException, as
 //     in Cognito (cognito-local says InvalidPasswordException).
 //   UpdateUserAttributes, DeleteUserAttributes (the user's own access token)
@@ -291,6 +293,34 @@ const local = {
     if (offset + max < UserPools.length)
       page.NextToken = Buffer.from(JSON.stringify({ offset: offset + max })).toString('base64url');
     return page;
+  },
+  // AdminCreateUser with MessageAction RESEND: cognito-local refuses it
+  // (UnsupportedError). Cognito sends the invitation again, with a new
+  // temporary password, only to a user who has not signed in yet
+  // (FORCE_CHANGE_PASSWORD; any other: UnsupportedUserStateException). The
+  // double sets a new temporary password with cognito-local's
+  // AdminSetUserPassword (not permanent: the user stays
+  // FORCE_CHANGE_PASSWORD), kept in its data folder as the first one was,
+  // where tests read it as the person reads the email. Other
+  // AdminCreateUser calls pass through unchanged.
+  async AdminCreateUser(input) {
+    if (input.MessageAction !== 'RESEND') return upstream('AdminCreateUser', input);
+    const { UserPoolId, Username } = input;
+    if (!UserPoolId || !Username)
+      throw new CognitoError(400, 'InvalidParameterException', 'UserPoolId and Username are needed');
+    const user = await upstream('AdminGetUser', { UserPoolId, Username });
+    if (user.UserStatus !== 'FORCE_CHANGE_PASSWORD')
+      throw new CognitoError(400, 'UnsupportedUserStateException', 'User is not in FORCE_CHANGE_PASSWORD state.');
+    const password = `Tmp-${crypto.randomBytes(9).toString('base64url')}-9a`;
+    await upstream('AdminSetUserPassword', { UserPoolId, Username: user.Username, Password: password, Permanent: false });
+    log(`AdminCreateUser RESEND for ${user.Username}: a new temporary password kept by cognito-local`);
+    const again = await upstream('AdminGetUser', { UserPoolId, Username: user.Username });
+    return {
+      User: {
+        Username: again.Username, Attributes: again.UserAttributes, UserCreateDate: again.UserCreateDate,
+        UserLastModifiedDate: again.UserLastModifiedDate, Enabled: again.Enabled, UserStatus: again.UserStatus,
+      },
+    };
   },
   async ChangePassword(input) {
     try {

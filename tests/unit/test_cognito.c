@@ -269,6 +269,7 @@ static const char *const admin_ops[] = {
     "AdminAddUserToGroup",    "AdminListGroupsForUser",    "CreateUserPool", "CreateUserPoolClient",
     "DescribeUserPoolClient", "DescribeUserPool",          "CreateGroup",    "DeleteUserPool",
     "ListUserPools",          "AdminUserGlobalSignOut",    "SetUserPoolMfaConfig",
+    "AdminConfirmSignUp",
 };
 /* Each would send a second email or create a second thing. */
 static const char *const never_retried[] = {
