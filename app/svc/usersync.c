@@ -245,7 +245,7 @@ static int apply_page(const char *tenant, struct json_object *users, struct mirr
         enum store_result put = had && !same_text(had->tier, is.tier)
                                     ? correct_tier(tenant, &is, now)
                                     : STORE_OK;
-        if (put == STORE_OK)
+        if (put == STORE_OK || put == STORE_NOT_FOUND) /* gone since: upsert makes it anew */
             put = users_upsert(tenant, &is, now, USERS_REPLACE);
         if (put == STORE_ERROR) {
             /* A field the mirror refuses (control characters, too long):
