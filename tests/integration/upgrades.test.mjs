@@ -280,6 +280,14 @@ test('the API: the same request as the page, its state, and bad input refused wi
   }
   r = await api('POST', '/api/v1/me/upgrade-request', { token, raw: '[1]' });
   assert.equal(r.status, 400);
+  // The page refuses the same notes, keeping what was typed.
+  await user.b.get('/account/upgrade');
+  for (const note of ['y'.repeat(501), 'bell\u0007']) {
+    const p = await user.b.post('/account/upgrade-request', { note });
+    assert.equal(p.status, 400);
+    assert.match(p.body, /<div class="invalid-feedback" id="f-note-error">This (is too long|contains characters that are not allowed)\.<\/div>/);
+    assert.match(p.body, /aria-invalid="true"/);
+  }
   assert.equal(requests(user.sub).length, 0, 'nothing written by a refused call');
 
   r = await api('POST', '/api/v1/me/upgrade-request', { token, json: { note: 'from my app' } });
