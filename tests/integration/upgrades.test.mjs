@@ -8,7 +8,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Browser, PASSWORD, HTTPS_PORT, adminSession, cognitoLocal, psql, request, stackInfo, uniqueEmail,
+  Browser, PASSWORD, HTTPS_PORT, adminSession, cognitoLocal, fault, psql, request, stackInfo, uniqueEmail,
 } from './helpers.mjs';
 
 const POOL = stackInfo().COGNITO_USER_POOL_ID;
@@ -399,4 +399,30 @@ test('a request of a user deleted since is closed, not approved; unknown request
   }
   assert.equal((await admin.b.get('/admin/requests?after=x')).status, 400);
   assert.equal((await admin.b.get('/admin/requests/1/approve')).status, 405);
+});
+
+test('when Cognito refuses the tier change, the request stays pending and no approval is recorded', async () => {
+  const user = await plainUser();
+  await ask(user, 'try me');
+  const [[id]] = requests(user.sub);
+  await admin.b.get('/admin/requests');
+  try {
+    await fault({ op: 'AdminUpdateUserAttributes', mode: 'type', type: 'NotAuthorizedException', count: 1 });
+    let r = await admin.b.post(`/admin/requests/${id}/approve`);
+    assert.equal(r.status, 502);
+    assert.match(r.body, /Cognito refused the tier change: the request is still pending/);
+    await fault({ op: 'AdminUpdateUserAttributes', mode: 'error5xx' }); // every retry too
+    r = await admin.b.post(`/admin/requests/${id}/approve`);
+    assert.equal(r.status, 502);
+  } finally {
+    await fault({ op: 'AdminUpdateUserAttributes', mode: 'off' });
+  }
+  assert.deepEqual(requests(user.sub).map((x) => x[1]), ['pending']);
+  assert.equal(mirrorTier(user.sub), 'standard');
+  assert.deepEqual(actions(user.sub).filter((a) => a[0] === 'upgrade_approved'), []);
+  // Once Cognito answers, the same request is approved.
+  const r = await admin.b.post(`/admin/requests/${id}/approve`);
+  assert.equal(r.status, 303);
+  assert.deepEqual(requests(user.sub).map((x) => x[1]), ['approved']);
+  assert.equal(mirrorTier(user.sub), 'premium');
 });
