@@ -140,6 +140,15 @@
 #define TIER_INTENT_SETTLE_S 60
 #define TIER_INTENT_BATCH 100 /* pending changes read per statement by the sync */
 
+/* ---- upgrade requests and the audit page (issue 15) --------------------- */
+#define UPGRADE_NOTE_MAX 500    /* bytes of a user's note asking for Premium */
+#define UPGRADE_REASON_MAX 500  /* bytes of an admin's reason for a decline */
+#define UPGRADE_LIST_MAX 50     /* pending requests on one page of /admin/requests */
+#define AUDIT_PER_PAGE 50       /* admin actions on one page of /admin/audit */
+#define AUDIT_CSV_BATCH 1000    /* admin actions read per statement for the CSV */
+#define AUDIT_CSV_ROWS_MAX 50000 /* rows of one CSV download (logged when reached) */
+#define AUDIT_FILTER_MAX 254    /* bytes of an actor or target email typed as a filter */
+
 /* ---- outside services -------------------------------------------------- */
 #define COGNITO_RESPONSE_MAX (256 * 1024) /* bytes read from one Cognito reply */
 #define HTTP_CONNECT_TIMEOUT_MS 2000      /* libcurl connect timeout */

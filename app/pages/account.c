@@ -15,6 +15,7 @@
 
 #include "pages/fields.h"
 #include "pages/render.h"
+#include "pages/upsell.h"
 #include "store/sessions.h"
 #include "svc/input.h"
 #include "svc/password.h"
@@ -66,6 +67,7 @@ static struct json_object *account_context(struct request *req)
                "new-password", true, NULL);
     json_object_object_add(ctx, "fields", fields);
     add_profile(ctx, req->session->attributes);
+    upsell_add_request(req, ctx); /* the last upgrade request and its answer */
     return ctx;
 }
 

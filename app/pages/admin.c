@@ -21,6 +21,7 @@
 #include "pages/render.h"
 #include "store/sessions.h"
 #include "store/tenants.h"
+#include "svc/upgrade.h"
 
 
 /* ---- shared by the admin pages ------------------------------------------- */
@@ -44,6 +45,11 @@ struct json_object *admin_context(struct request *req, const char *title, const 
     struct json_object *ctx = render_context(req, title);
     struct json_object *nav = json_object_new_object();
     json_object_object_add(nav, section, json_object_new_boolean(1));
+    /* The badge of waiting upgrade requests: one count over their own
+     * partial index (store/upgrades.c), on every admin page. */
+    long long pending = upgrade_pending_count(req->tenant);
+    if (pending > 0)
+        json_object_object_add(nav, "pending", json_object_new_int64(pending));
     json_object_object_add(ctx, "admin_nav", nav);
     return ctx;
 }

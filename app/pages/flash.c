@@ -49,6 +49,7 @@ static const struct {
     {"mfa_on", "success", "Two-step verification is on. You will be asked for a code from your authenticator app when you log in."},
     {"mfa_required", "warning", "This service requires two-step verification. Set it up to continue."},
     {"mfa_off", "success", "Two-step verification is off."},
+    {"upgrade_requested", "success", "Your request for Premium has been sent to the administrators."},
 };
 
 static void send(struct response *resp, const char *value, long max_age)

@@ -19,6 +19,7 @@
 #include "api/selfapi.h"
 #include "api/status.h"
 #include "api/tenantapi.h"
+#include "api/upgradeapi.h"
 #include "core/arena.h"
 #include "pages/account.h"
 #include "pages/admin.h"
@@ -26,6 +27,7 @@
 #include "pages/admin_bulk.h"
 #include "pages/admin_import.h"
 #include "pages/admin_invite.h"
+#include "pages/admin_requests.h"
 #include "pages/admin_tier.h"
 #include "pages/admin_user.h"
 #include "pages/admin_users.h"
@@ -42,6 +44,7 @@
 #include "pages/selfservice_pages.h"
 #include "pages/security.h"
 #include "pages/signup.h"
+#include "pages/upsell.h"
 
 #define GET_OR_HEAD (HTTP_GET | HTTP_HEAD)
 
@@ -82,6 +85,8 @@ static const struct route routes[] = {
     {HTTP_POST, "/account/security/mfa/start", security_mfa_start, ROUTE_LOGIN | ROUTE_MFA_SETUP, "account_mfa_start"},
     {HTTP_POST, "/account/security/mfa/verify", security_mfa_verify, ROUTE_LOGIN | ROUTE_MFA_SETUP, "account_mfa_verify"},
     {HTTP_POST, "/account/security/mfa/disable", security_mfa_disable, ROUTE_LOGIN | ROUTE_MFA_SETUP, "account_mfa_disable"},
+    {GET_OR_HEAD, "/account/upgrade", upsell_request_page, ROUTE_LOGIN, "account_upgrade"},
+    {HTTP_POST, "/account/upgrade-request", upsell_request_submit, ROUTE_LOGIN, "account_upgrade_request"},
     /* ---- admin panel (pages/admin) ---- */
     {GET_OR_HEAD, "/admin", admin_home, ROUTE_ADMIN, "admin"},
     {GET_OR_HEAD, "/admin/users", admin_users_page, ROUTE_ADMIN, "admin_users"},
@@ -98,6 +103,9 @@ static const struct route routes[] = {
     {HTTP_POST, "/admin/import", admin_import_submit, ROUTE_ADMIN, "admin_import_submit"},
     {GET_OR_HEAD, "/admin/users.csv", admin_bulk_users_csv, ROUTE_ADMIN, "admin_users_csv"},
     {HTTP_POST, "/admin/users/bulk-tier", admin_bulk_tier, ROUTE_ADMIN, "admin_bulk_tier"},
+    {GET_OR_HEAD, "/admin/requests", admin_requests_page, ROUTE_ADMIN, "admin_requests"},
+    {HTTP_POST, "/admin/requests/{id}/approve", admin_requests_approve, ROUTE_ADMIN, "admin_request_approve"},
+    {HTTP_POST, "/admin/requests/{id}/decline", admin_requests_decline, ROUTE_ADMIN, "admin_request_decline"},
     /* ---- JSON API and files (api) ---- */
     {HTTP_POST, "/api/v1/auth/register", auth_register, ROUTE_JSON, "api_register"},
     {HTTP_POST, "/api/v1/auth/verify-otp", auth_verify_otp, ROUTE_JSON, "api_verify_otp"},
@@ -120,6 +128,8 @@ static const struct route routes[] = {
     {HTTP_POST, "/api/v1/me/mfa", me_mfa_begin, ROUTE_JSON, "api_me_mfa_begin"},
     {HTTP_DELETE, "/api/v1/me/mfa", me_mfa_delete, ROUTE_JSON, "api_me_mfa_delete"},
     {HTTP_POST, "/api/v1/me/mfa/verify", me_mfa_verify, ROUTE_JSON, "api_me_mfa_verify"},
+    {GET_OR_HEAD, "/api/v1/me/upgrade-request", upgradeapi_get, ROUTE_JSON, "api_me_upgrade_request"},
+    {HTTP_POST, "/api/v1/me/upgrade-request", upgradeapi_ask, ROUTE_JSON, "api_me_upgrade_ask"},
     {GET_OR_HEAD, "/api/v1/openapi.json", openapi_get, ROUTE_JSON | ROUTE_BARE, "api_openapi"},
     {HTTP_POST, "/auth/signup", auth_register, ROUTE_JSON, "auth_signup"},
     {HTTP_POST, "/auth/signin", auth_login, ROUTE_JSON, "auth_signin"},

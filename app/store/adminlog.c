@@ -175,3 +175,51 @@ enum store_result adminlog_count(const char *tenant, const struct adminlog_filte
     pg_query_cleanup(&q);
     return rc;
 }
+
+/* The person conditions of adminlog_search: $1/$2 the actor's sub and
+ * email, $3/$4 the target's, $5 the action; "" matches any. Each side is
+ * an OR of indexed columns (admin_actions_*_idx, and the lower(email)
+ * indexes of migration tenant/017). */
+#define ADMINLOG_SEARCH_WHERE                                                    \
+    " WHERE (($1 = '' AND $2 = '') OR ($1 <> '' AND actor_sub = $1)"            \
+    " OR ($2 <> '' AND lower(actor_email) = lower($2)))"                        \
+    " AND (($3 = '' AND $4 = '') OR ($3 <> '' AND target_sub = $3)"             \
+    " OR ($4 <> '' AND lower(target_email) = lower($4)))"                       \
+    " AND ($5 = '' OR action = $5)"
+
+/* Fills *out with at most limit rows of tenant matching f (NULL: all),
+ * newest first, with an id below before_id (0: from the newest). Returns
+ * STORE_OK, STORE_UNAVAILABLE or STORE_ERROR (out->n is 0 unless OK). */
+enum store_result adminlog_search(const char *tenant, const struct adminlog_query *f,
+                                  long long before_id, int limit, struct arena *a,
+                                  struct adminlog_page *out)
+{
+    char before[NUM_TEXT_MAX], lim[NUM_TEXT_MAX];
+    struct pg_query q;
+    enum store_result rc = STORE_OK;
+    const struct adminlog_query any = {0};
+
+    memset(out, 0, sizeof(*out));
+    if (!f)
+        f = &any;
+    if (limit <= 0 || before_id < 0 || !field_ok(f->actor_sub, false) ||
+        !field_ok(f->actor_email, false) || !field_ok(f->target_sub, false) ||
+        !field_ok(f->target_email, false) || !field_ok(f->action, false))
+        return STORE_ERROR;
+    pg_query_init(&q);
+    const char *const params[] = {or_any(f->actor_sub),    or_any(f->actor_email),
+                                  or_any(f->target_sub),   or_any(f->target_email),
+                                  or_any(f->action),       pg_num_text(before, before_id),
+                                  pg_num_text(lim, limit)};
+    if (!pg_query_run_tenant(&q, tenant,
+                             "SELECT " ADMINLOG_COLUMNS " FROM admin_actions"
+                             ADMINLOG_SEARCH_WHERE
+                             " AND ($6::bigint = 0 OR id < $6::bigint)"
+                             " ORDER BY id DESC LIMIT $7::bigint",
+                             7, params))
+        rc = pg_store_result(&q);
+    else
+        take_rows(&q, a, out);
+    pg_query_cleanup(&q);
+    return rc;
+}

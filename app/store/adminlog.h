@@ -60,4 +60,18 @@ enum store_result adminlog_list(const char *tenant, const struct adminlog_filter
 enum store_result adminlog_count(const char *tenant, const struct adminlog_filter *f,
                                  long long *count);
 
+/* The audit page's filter: a person is matched by sub or by the email the
+ * row recorded (any case), so one deleted since, or whose email changed,
+ * is still found. NULL or "" fields match any; a person with both sub and
+ * email matches rows with either. */
+struct adminlog_query {
+    const char *actor_sub, *actor_email;
+    const char *target_sub, *target_email;
+    const char *action;
+};
+
+enum store_result adminlog_search(const char *tenant, const struct adminlog_query *f,
+                                  long long before_id, int limit, struct arena *a,
+                                  struct adminlog_page *out);
+
 #endif

@@ -10,8 +10,10 @@
  *      leave nothing changed, and a definite one (Cognito answered no)
  *      settles the intent 'abandoned' at once;
  *   3. one transaction settles the intent 'done' and writes the mirror row,
- *      its audit record and the user's sessions, so the record never exists
- *      without the change or the change without its record.
+ *      its audit record (tier_changes, the tier history, and admin_actions,
+ *      the audit page's record of every admin action) and the user's
+ *      sessions, so the record never exists without the change or the
+ *      change without its record.
  * A worker killed, a Cognito call that timed out or failed with a 5xx (it
  * may have happened), or a transaction refused after Cognito said yes,
  * leaves the intent pending, and the failure is logged. `gatehouse users
@@ -38,6 +40,7 @@
 #include "core/arena.h"
 #include "core/limits.h"
 #include "core/log.h"
+#include "store/adminlog.h"
 #include "store/audit.h"
 #include "store/intents.h"
 #include "store/pg.h"
@@ -62,6 +65,19 @@ static void ensure_row(const struct tenant *t, const struct users_user *u, const
         log_event(LOG_WARN, "users_mirror_failed", "id=%s", request_id ? request_id : "-");
 }
 
+/* log_change writes change's row of the admin actions (the audit page's
+ * one table) beside its tier_changes row, in the caller's transaction. */
+static bool log_change(const struct tenant *t, const struct audit_change *c)
+{
+    struct adminlog_entry e = {
+        .action = ADMINLOG_TIER_CHANGED, .target_sub = c->user_sub,
+        .target_email = c->user_email, .before_value = c->old_tier, .after_value = c->new_tier,
+        .actor_sub = c->by_sub, .actor_email = c->by_email, .detail = c->note,
+        .request_id = c->request_id, .client_addr = c->client_addr, .at = c->at,
+    };
+    return adminlog_record(t->slug, &e) == STORE_OK;
+}
+
 /* record settles intent_id 'done' and writes the change of user u to tier
  * into the mirror, the audit log (with note) and u's sessions, in one
  * transaction. *old gets the tier it replaced in the mirror (the audit log
@@ -84,7 +100,7 @@ static bool record(const struct tenant *t, const struct users_user *u, const cha
     pg_query_init(&q);
     bool ok = pg_begin(&q) && intents_settle(t->slug, intent_id, "done") == STORE_OK &&
               users_set_tier(t->slug, u->sub, tier, now, a, &change.old_tier) == STORE_OK &&
-              audit_record(t->slug, &change) == STORE_OK &&
+              audit_record(t->slug, &change) == STORE_OK && log_change(t, &change) &&
               sess_update_profile(t->id, u->sub, &profile) == STORE_OK && pg_commit(&q);
     if (!ok)
         pg_rollback();
@@ -112,7 +128,8 @@ static bool abandon(const struct tenant *t, const struct intents_intent *i, cons
     };
     pg_query_init(&q);
     bool ok = pg_begin(&q) && intents_settle(t->slug, i->id, "abandoned") == STORE_OK &&
-              (!note || audit_record(t->slug, &change) == STORE_OK) && pg_commit(&q);
+              (!note || (audit_record(t->slug, &change) == STORE_OK && log_change(t, &change))) &&
+              pg_commit(&q);
     if (!ok)
         pg_rollback();
     pg_query_cleanup(&q);

@@ -25,6 +25,8 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/xalloc.h"
+#include "store/adminlog.h"
+#include "store/pg.h"
 #include "store/tenants.h"
 #include "svc/tier.h"
 
@@ -177,6 +179,44 @@ static void describe_change(const struct users_user *had, const struct users_use
 
 /* ---- the sync -------------------------------------------------------------- */
 
+#define SYNC_TIER_NOTE "corrected by users sync: Cognito holds this tier"
+
+/* correct_tier writes Cognito's tier of user is over the mirror's other one
+ * and its admin_actions row (actor: the system), in one transaction, so the
+ * audit page tells every tier a user was served, not only the admins'
+ * changes. The rest of the row follows with users_upsert. */
+static enum store_result correct_tier(const char *tenant, const struct users_user *is,
+                                      time_t now)
+{
+    struct pg_query q;
+    struct arena a;
+    const char *old = NULL;
+    enum store_result rc = STORE_OK;
+    arena_init(&a);
+    pg_query_init(&q);
+    if (!pg_begin(&q)) {
+        rc = pg_store_result(&q);
+        goto out;
+    }
+    rc = users_set_tier(tenant, is->sub, is->tier, now, &a, &old);
+    if (rc == STORE_OK) {
+        struct adminlog_entry e = {
+            .action = ADMINLOG_TIER_CHANGED, .target_sub = is->sub, .target_email = is->email,
+            .before_value = old, .after_value = is->tier, .actor_sub = ADMINLOG_SYSTEM_ACTOR,
+            .detail = SYNC_TIER_NOTE, .at = now,
+        };
+        rc = adminlog_record(tenant, &e);
+    }
+    if (rc == STORE_OK && !pg_commit(&q))
+        rc = pg_store_result(&q);
+    if (rc != STORE_OK)
+        pg_rollback(); /* a no-op when the transaction is already over */
+out:
+    pg_query_cleanup(&q);
+    arena_free(&a);
+    return rc;
+}
+
 /* apply_page compares one ListUsers answer with the mirror and writes what
  * differs. Returns 0, or -1 with err filled when a write fails. */
 static int apply_page(const char *tenant, struct json_object *users, struct mirror *m,
@@ -202,7 +242,11 @@ static int apply_page(const char *tenant, struct json_object *users, struct mirr
                 continue;
             }
         }
-        enum store_result put = users_upsert(tenant, &is, now, USERS_REPLACE);
+        enum store_result put = had && !same_text(had->tier, is.tier)
+                                    ? correct_tier(tenant, &is, now)
+                                    : STORE_OK;
+        if (put == STORE_OK || put == STORE_NOT_FOUND) /* gone since: upsert makes it anew */
+            put = users_upsert(tenant, &is, now, USERS_REPLACE);
         if (put == STORE_ERROR) {
             /* A field the mirror refuses (control characters, too long):
              * this user stays as it was; the others still sync. */

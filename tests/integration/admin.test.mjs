@@ -512,45 +512,46 @@ test('statistics for a seeded tenant of 130 users, mirror paging, and tenant iso
 
 // ---- the audit log --------------------------------------------------------------------
 
-test('the audit log: newest first, paged, and a CSV that parses and matches the table', async () => {
+test('the audit log: newest first, paged by id, and a CSV that parses and matches the table', async () => {
   const user = await plainUser('standard');
   let page = await admin.b.get(`/admin/users/${encodeURIComponent(user.email)}`);
   const r0 = await admin.b.post('/admin/update-tier', { username: formUsername(page.body), tier: 'premium' });
   assert.equal(r0.status, 303);
   // Enough rows for a second page, and one written to trip a spreadsheet.
-  psql(`INSERT INTO t_default.tier_changes (user_sub, user_email, old_tier, new_tier, changed_by_sub, changed_by_email, request_id, client_addr)
-    SELECT 'bulk-' || g, 'bulk-' || g || '@example.com', 'standard', 'premium', 'bulk-admin', 'bulk-admin@example.com', 'bulk', '10.0.0.1'
+  // The audit page reads admin_actions, where every admin action is (issue 15).
+  psql(`INSERT INTO t_default.admin_actions (action, target_sub, target_email, before_value, after_value, actor_sub, actor_email, request_id, client_addr)
+    SELECT 'tier_changed', 'bulk-' || g, 'bulk-' || g || '@example.com', 'standard', 'premium', 'bulk-admin', 'bulk-admin@example.com', 'bulk', '10.0.0.1'
     FROM generate_series(1, 55) g`);
   const evil = '=HYPERLINK("http://evil.example","click")';
-  psql(`INSERT INTO t_default.tier_changes (user_sub, user_email, old_tier, new_tier, changed_by_sub, changed_by_email, request_id, client_addr)
-    VALUES ('csv-sub', ${sqlText(evil)}, NULL, 'premium', 'csv-admin', 'Liddell, "Alice"', '+1', '-1')`);
+  psql(`INSERT INTO t_default.admin_actions (action, target_sub, target_email, before_value, after_value, actor_sub, actor_email, request_id, client_addr)
+    VALUES ('tier_changed', 'csv-sub', ${sqlText(evil)}, NULL, 'premium', 'csv-admin', 'Liddell, "Alice"', '+1', '-1')`);
 
   page = await admin.b.get('/admin/audit');
   assert.equal(page.status, 200);
-  const total = Number(psql('SELECT count(*) FROM t_default.tier_changes')[0][0]);
-  assert.match(page.body, new RegExp(`Page 1 of ${Math.ceil(total / 50)}`));
+  const total = Number(psql('SELECT count(*) FROM t_default.admin_actions')[0][0]);
+  assert.match(page.body, /Newest first/);
   const table = [...page.body.matchAll(/<tr class="gh-audit-row">([\s\S]*?)<\/tr>/g)]
     .map((m) => [...m[1].matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((c) => unescape(c[1].replace(/<[^>]*>/g, '').trim())));
   assert.equal(table.length, 50);
   assert.deepEqual(table[0].slice(1, 5), ['Liddell, "Alice"', evil, 'unknown', 'premium'], 'newest first');
   const second = await admin.b.get(nextLink(page.body));
   assert.equal(second.status, 200);
-  assert.match(second.body, /Page 2 of/);
+  assert.match(second.body, /Older actions/);
 
   for (const url of ['/admin/audit.csv', '/admin/audit?format=csv']) {
     const csv = await admin.b.get(url);
     assert.equal(csv.status, 200);
     assert.match(csv.headers['content-type'], /^text\/csv/);
-    assert.match(csv.headers['content-disposition'], /^attachment; filename="tier-changes-default\.csv"/);
+    assert.match(csv.headers['content-disposition'], /^attachment; filename="admin-actions-default\.csv"/);
     assert.ok(csv.body.includes(`"'=HYPERLINK(""http://evil.example"",""click"")"`), 'the formula is defused and quoted');
     const rows = parseCsv(csv.body);
-    assert.deepEqual(rows[0], ['changed_at', 'admin_email', 'admin_sub', 'user_email', 'user_sub', 'old_tier', 'new_tier', 'request_id', 'client_addr', 'note']);
+    assert.deepEqual(rows[0], ['at', 'admin_email', 'admin_sub', 'user_email', 'user_sub', 'before', 'after', 'request_id', 'client_addr', 'detail', 'action']);
     assert.equal(rows.length - 1, total, 'every row');
     const evilRow = rows[1];
-    assert.deepEqual(evilRow.slice(1), ['Liddell, "Alice"', 'csv-admin', `'${evil}`, 'csv-sub', '', 'premium', "'+1", "'-1", '']);
+    assert.deepEqual(evilRow.slice(1), ['Liddell, "Alice"', 'csv-admin', `'${evil}`, 'csv-sub', '', 'premium', "'+1", "'-1", '', 'tier_changed']);
     // The CSV is the table: same order, same values.
     for (let i = 0; i < table.length; i++) {
-      const [at, by, who, oldTier, newTier, requestId, client] = table[i];
+      const [at, by, who, oldTier, newTier, , requestId, client] = table[i]; // [5]: the action, in words
       const c = rows[i + 1];
       const plain = (s) => s.replace(/^'(?=[=+\-@])/, '');
       assert.equal(c[0].replace('T', ' ').replace('Z', ' UTC'), at);

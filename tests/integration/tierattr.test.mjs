@@ -296,8 +296,8 @@ test('tier change: a Cognito failure that changed nothing stays pending, and use
   const page = await admin.b.get(`/admin/users/${encodeURIComponent(user.email)}`);
   assert.match(page.body, new RegExp(`standard &rarr; standard <span class="text-body-secondary">\\(${note}\\)</span>`));
   const csv = parseCsv((await admin.b.get('/admin/audit.csv')).body);
-  assert.equal(csv[0].at(-1), 'note');
-  assert.deepEqual(csv.find((c) => c[4] === user.sub).slice(5), ['standard', 'standard', requestIdOf(intent[0]), '127.0.0.1', note]);
+  assert.equal(csv[0][9], 'detail');
+  assert.deepEqual(csv.find((c) => c[4] === user.sub).slice(5), ['standard', 'standard', requestIdOf(intent[0]), '127.0.0.1', note, 'tier_changed']);
 });
 
 test('tier change: a pending change that a later one followed is only marked abandoned by users sync', async () => {
