@@ -22,7 +22,7 @@ PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)))$(PKG_CFL
 PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -D_GNU_SOURCE -pthread $(WARN) -Iapp $(PKG_CFLAGS)
-LDLIBS   = $(PKG_LIBS) -lfcgi -pthread
+LDLIBS   = $(PKG_LIBS) -lfcgi -pthread -lm
 
 ifeq ($(SANITIZE),1)
 BUILD    := build/san
