@@ -82,6 +82,12 @@ test: deps $(BUILD)/gatehouse $(UNIT_BIN) $(BUILD)/tests/bench-responder
 bench: deps $(BIN) $(BUILD)/tests/bench-responder
 	@BUILD=$(BUILD) scripts/bench.sh
 
+# Lighthouse on /login, /signup, /account and /admin of a running stack
+# (STACK_PROFILE, default test), mobile and desktop: every category >= 95.
+.PHONY: lighthouse
+lighthouse: deps
+	@node tests/lighthouse/run.mjs
+
 $(BUILD)/tests/bench-responder: tests/bench/responder.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lfcgi
