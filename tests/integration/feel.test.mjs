@@ -288,7 +288,7 @@ test('login at /t/<slug>/login?next=/account lands on /t/<slug>/account', async 
   assert.equal(r.headers.location, '/account');
 });
 
-test('tenant set: terms and privacy links (https or a path here), and colours refused below 4.5:1 with the ratio', () => {
+test('tenant set: terms and privacy links (https or a path here), and colours refused below 4.5:1 with the ratio', async () => {
   try {
     for (const bad of ['http://example.com/terms', '//evil.example/t', 'javascript:alert(1)', '/t" x="']) {
       const r = gatehouseCli(['tenant', 'set', '--slug', 'default', '--terms-url', bad]);
@@ -311,9 +311,21 @@ test('tenant set: terms and privacy links (https or a path here), and colours re
     assert.match(r.stderr, /4\.48:1/);
     r = gatehouseCli(['tenant', 'set', '--slug', 'default', '--color', '#123abc']);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /dark scheme links use #[0-9a-f]{6}/);
+    const tint = (r.stdout.match(/dark scheme links use (#[0-9a-f]{6})/) || [])[1];
+    assert.ok(tint, r.stdout);
+
+    // The logo in the sign-in card, and the dark tint in the tenant's stylesheet.
+    r = gatehouseCli(['tenant', 'set', '--slug', 'default', '--logo', '/static/favicon.svg']);
+    assert.equal(r.status, 0, r.stderr);
+    await waitFor(async () => {
+      const page = await new Browser().get('/login');
+      return /<img src="\/static\/favicon\.svg"[^>]*class="gh-auth-mark"/.test(page.body);
+    }, 10000, "the tenant's logo in the sign-in card");
+    const css = await request('GET', '/brand.css', { headers: { host: HOST } });
+    assert.match(css.body, new RegExp(`--gh-primary-on-dark: ${tint};`));
   } finally {
-    gatehouseCli(['tenant', 'set', '--slug', 'default', '--terms-url', '', '--privacy-url', '', '--color', '']);
+    gatehouseCli(['tenant', 'set', '--slug', 'default', '--terms-url', '', '--privacy-url', '', '--color', '',
+      '--logo', '']);
   }
 });
 
