@@ -13,6 +13,7 @@ import {
   Browser, request, uniqueEmail, emailedCode, fault, psql, stackInfo, gatehouseCli, waitFor,
   PASSWORD, HTTPS_PORT, ROOT, STACK,
 } from './helpers.mjs';
+import { totp } from './totp.mjs';
 
 const HOST = `localhost:${HTTPS_PORT}`;
 const WAIT_S = 60;                 // CODE_RESEND_COOLDOWN_S
@@ -327,6 +328,31 @@ test('tenant set: terms and privacy links (https or a path here), and colours re
     gatehouseCli(['tenant', 'set', '--slug', 'default', '--terms-url', '', '--privacy-url', '', '--color', '',
       '--logo', '']);
   }
+});
+
+test('outage: the two-step code form (/login/mfa) comes back too, the challenge kept for the next try', async () => {
+  const { b, email } = await confirmedSignedIn();
+  let r = await b.post('/account/security/mfa/start', {});
+  assert.equal(r.status, 200, r.body.slice(0, 200));
+  const secret = (r.body.match(/id="gh-mfa-secret"[^>]*>([A-Z2-7]+)</) || [])[1];
+  r = await b.post('/account/security/mfa/verify', { code: totp(secret), device_name: 'feel phone' });
+  assert.equal(r.status, 303, r.body.slice(0, 200));
+
+  const v = new Browser();
+  await v.get('/login');
+  r = await v.post('/login', { email, password: PASSWORD });
+  assert.equal(r.headers.location, '/login/mfa');
+  await v.get('/login/mfa');
+  try {
+    for (const m of MODES) {
+      await fault({ op: 'RespondToAuthChallenge', mode: m.mode });
+      r = await v.post('/login/mfa', { code: '123456' });
+      assertFormKept(r, { post: '/login/mfa' }, {}, m, `${m.mode} /login/mfa`);
+      await fault({ reset: true });
+    }
+    r = await v.post('/login/mfa', { code: totp(secret) });
+    assert.equal(r.status, 303, `the same challenge still signs in: ${r.body.slice(0, 200)}`);
+  } finally { await fault({ reset: true }); }
 });
 
 // Last: it stops and restarts cognito-local.
