@@ -22,7 +22,7 @@ PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)))$(PKG_CFL
 PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -D_GNU_SOURCE -pthread $(WARN) -Iapp $(PKG_CFLAGS)
-LDLIBS   = $(PKG_LIBS) -lfcgi -pthread
+LDLIBS   = $(PKG_LIBS) -lfcgi -pthread -lm
 
 ifeq ($(SANITIZE),1)
 BUILD    := build/san
@@ -81,6 +81,12 @@ test: deps $(BUILD)/gatehouse $(UNIT_BIN) $(BUILD)/tests/bench-responder
 
 bench: deps $(BIN) $(BUILD)/tests/bench-responder
 	@BUILD=$(BUILD) scripts/bench.sh
+
+# Lighthouse on /login, /signup, /account and /admin of a running stack
+# (STACK_PROFILE, default test), mobile and desktop: every category >= 95.
+.PHONY: lighthouse
+lighthouse: deps
+	@node tests/lighthouse/run.mjs
 
 $(BUILD)/tests/bench-responder: tests/bench/responder.c | deps
 	@mkdir -p $(dir $@)

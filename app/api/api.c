@@ -57,6 +57,8 @@ enum http_status api_cognito_error(struct request *req, struct response *resp,
               req->route_name, r->type[0] ? r->type : "-", info->code);
     if (info->status == HTTP_TOO_MANY_REQUESTS)
         resp_header(resp, "Retry-After", COGNITO_RETRY_AFTER_S);
+    else if (info->status == HTTP_SERVICE_UNAVAILABLE)
+        resp_header(resp, "Retry-After", COGNITO_DOWN_RETRY_AFTER_S);
     const char *message = info->message;
     char refusal[INPUT_PASSWORD_RULE_MAX];
     if (!strcmp(info->code, COGERR_CODE_INVALID_PASSWORD))

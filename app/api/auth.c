@@ -44,6 +44,7 @@
 #include "svc/mfa.h"
 #include "svc/password.h"
 #include "svc/registration.h"
+#include "svc/resend.h"
 #include "svc/signin.h"
 #include "svc/svc.h"
 #include "svc/throttle.h"
@@ -222,10 +223,26 @@ static enum http_status send_code(struct request *req, struct response *resp, bo
         return api_refuse(req, resp, &chk);
 
     struct cog_result r;
+    long long wait_s;
     enum http_status status;
-    int rc = strcmp(purpose, PURPOSE_RESET) ? registration_send_code(req->tenant, email, &r)
-                                            : password_forgot(req->tenant, email, &r);
-    if (rc < 0 && !cogerr_get(r.err, COGERR_CTX_SEND_CODE)->conceal)
+    /* One code per email and purpose per wait, as on the pages (svc/resend.h). */
+    switch (resend_code(req->tenant, strcmp(purpose, PURPOSE_RESET) ? RESEND_CONFIRM : RESEND_RESET,
+                        email, req->request_id, &r, &wait_s)) {
+    case RESEND_WAIT: {
+        char wait[NUM_TEXT_MAX];
+        snprintf(wait, sizeof(wait), "%lld", wait_s);
+        resp_header(resp, "Retry-After", wait);
+        return answer_error(req, resp, HTTP_TOO_MANY_REQUESTS, "code_recently_sent",
+                            "A code was sent a moment ago. Ask for a new one after "
+                            "Retry-After seconds.", NULL);
+    }
+    case RESEND_UNAVAILABLE:
+        return answer_status_error(req, resp, HTTP_SERVICE_UNAVAILABLE, NULL);
+    case RESEND_ASKED:
+    default:
+        break;
+    }
+    if (r.err != COGERR_NONE && !cogerr_get(r.err, COGERR_CTX_SEND_CODE)->conceal)
         status = api_cognito_error(req, resp, &r, COGERR_CTX_SEND_CODE);
     else
         status = api_message(resp, HTTP_OK, code_sent_message());

@@ -61,6 +61,26 @@
 #define THROTTLE_RESET_S (12 * 60 * 60) /* quiet time after which a count starts over */
 #define LOCKOUT_SWEEP_ROWS 100         /* stale rows a failure deletes at most */
 
+/* ---- emailed codes (app/svc/resend.c, app/store/codesends.c) ----------
+ * How long Cognito keeps a code usable (its own fixed rules: a sign-up
+ * confirmation code 24 hours, a password-reset code 1 hour), told to people
+ * in words; and the wait the server enforces between two codes sent to one
+ * email for one purpose, so "send a new code" cannot flood an inbox. */
+#define CODE_CONFIRM_LIFETIME_S (24 * 60 * 60)
+#define CODE_RESET_LIFETIME_S (60 * 60)
+#define CODE_RESEND_COOLDOWN_S 60  /* between two codes to one email, one purpose */
+#define CODE_SENDS_SWEEP_ROWS 100  /* stale rows a send deletes at most */
+
+/* ---- tenant colours (app/svc/contrast.c) --------------------------------
+ * A tenant's colour fills buttons with white text and colours links on the
+ * light background (#ffffff), in both schemes: it must reach WCAG AA's
+ * ratio for normal text against white. On the dark background (Bootstrap's
+ * #212529) links use a tint of it that reaches the same ratio. */
+#define CONTRAST_MIN 4.5
+#define CONTRAST_LIGHT_BG "#ffffff"
+#define CONTRAST_DARK_BG "#212529"
+#define CONTRAST_TINT_STEPS 20 /* tints tried towards white, 5% each */
+
 /* ---- what people type (app/svc/input.c) ------------------------------ */
 #define INPUT_PASSWORD_MAX 256   /* bytes: Cognito's longest password (characters) */
 #define INPUT_PASSWORD_RULE_MAX 256 /* bytes of a sentence that states a password policy */
@@ -158,6 +178,7 @@
 #define HTTP_KEPT_CONNECTIONS 1
 #define HTTP_TOTAL_TIMEOUT_MS 5000        /* libcurl whole-call timeout */
 #define COGNITO_RETRY_AFTER_S "30"        /* Retry-After told when Cognito throttles us */
+#define COGNITO_DOWN_RETRY_AFTER_S "30"   /* Retry-After told when Cognito fails or is unreachable */
 
 /* ---- JWT verification (app/aws/jwt.c) ---------------------------------- */
 #define JWT_TOKEN_MAX (16 * 1024)     /* one compact JWS token, bytes */

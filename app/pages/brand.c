@@ -6,7 +6,9 @@
  * checked by the database). The shades are the colour darkened by fixed
  * fractions, so a tenant sets one colour and gets consistent hover, active,
  * soft and focus variants. Browsers may cache it briefly: a change of
- * colour shows within BRAND_CACHE_S. */
+ * colour shows within BRAND_CACHE_S. --gh-primary-on-dark is the tint of
+ * the colour that links take on the dark background (svc/contrast.h):
+ * `tenant set` checked the colour itself against white. */
 #include "pages/brand.h"
 
 #include <stdio.h>
@@ -14,6 +16,7 @@
 
 #include "core/buf.h"
 #include "store/tenants.h"
+#include "svc/contrast.h"
 
 #define BRAND_CACHE_S "300"
 #define HOVER_SHADE 0.85  /* fraction of each channel kept on hover */
@@ -38,6 +41,10 @@ enum http_status brand_css(struct request *req, struct response *resp)
                    r, g, b, r, g, b, shade((int)r, HOVER_SHADE), shade((int)g, HOVER_SHADE),
                    shade((int)b, HOVER_SHADE), shade((int)r, ACTIVE_SHADE),
                    shade((int)g, ACTIVE_SHADE), shade((int)b, ACTIVE_SHADE), r, g, b, r, g, b);
+        char tint[CONTRAST_HEX_SIZE];
+        double ratio;
+        if (contrast_dark_tint(color, tint, &ratio))
+            buf_printf(&resp->body, ":root {\n  --gh-primary-on-dark: %s;\n}\n", tint);
     } else {
         buf_puts(&resp->body, "/* this tenant keeps the default colours */\n");
     }

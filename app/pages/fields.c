@@ -7,6 +7,7 @@
 #include "pages/fields.h"
 
 #include <json-c/json.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/arena.h"
@@ -16,6 +17,17 @@
 #include "store/tenants.h"
 #include "svc/input.h"
 #include "svc/pwpolicy.h"
+
+#define FIELDS_MESSAGE_MAX 160 /* a message built here, with its number */
+
+/* What a form says when Cognito cannot answer it for now: the person did
+ * nothing wrong, and what they typed is still there. */
+#define MSG_DOWN                                                                            \
+    "Sign-in is briefly unavailable: our sign-in service is not answering. Your details are " \
+    "still here; please try again in a minute."
+#define MSG_BUSY                                                                          \
+    "Sign-in is briefly unavailable because of heavy load. Your details are still here; " \
+    "please try again in a moment."
 
 void fields_add(struct json_object *fields, const char *name, const char *label,
                 const char *type, const char *value, const char *autocomplete, bool required,
@@ -88,12 +100,25 @@ enum http_status fields_cognito_error(struct request *req, struct response *resp
     const struct cogerr_info *info = cogerr_get(r->err, what);
     log_event(LOG_INFO, "cognito_refused", "id=%s route=%s type=%s code=%s", req->request_id,
               req->route_name, r->type[0] ? r->type : "-", info->code);
-    if (info->status == HTTP_TOO_MANY_REQUESTS || info->status >= HTTP_INTERNAL_ERROR) {
-        if (info->status == HTTP_TOO_MANY_REQUESTS)
-            resp_header(resp, "Retry-After", COGNITO_RETRY_AFTER_S);
-        return render_error(req, resp, info->status, info->message, false);
-    }
     const char *message = info->message;
+    /* Cognito down, slow or busy is no reason to lose the form: it comes
+     * back with what was typed (never a password) and when to try again.
+     * Only what the app cannot handle (a pool set up wrongly, an answer
+     * nobody understands) is the error page. */
+    if (info->status == HTTP_TOO_MANY_REQUESTS || info->status == HTTP_SERVICE_UNAVAILABLE) {
+        resp_header(resp, "Retry-After", info->status == HTTP_TOO_MANY_REQUESTS
+                                             ? COGNITO_RETRY_AFTER_S
+                                             : COGNITO_DOWN_RETRY_AFTER_S);
+        if (r->err == COGERR_THROTTLING || r->err == COGERR_TOO_MANY_REQUESTS)
+            message = MSG_BUSY;
+        else if (r->err == COGERR_UNAVAILABLE || r->err == COGERR_INTERNAL_ERROR)
+            message = MSG_DOWN;
+        json_object_object_add(ctx, "unavailable", json_object_new_boolean(1));
+        fields_error(ctx, info->field, message);
+        return render_page(req, resp, info->status, template, ctx);
+    }
+    if (info->status >= HTTP_INTERNAL_ERROR)
+        return render_error(req, resp, info->status, info->message, false);
     char refusal[INPUT_PASSWORD_RULE_MAX];
     if (!strcmp(info->code, COGERR_CODE_INVALID_PASSWORD)) {
         struct tenant_password_policy p;
@@ -102,4 +127,25 @@ enum http_status fields_cognito_error(struct request *req, struct response *resp
     }
     fields_error(ctx, info->field, message);
     return render_page(req, resp, info->status, template, ctx);
+}
+
+void fields_code_state(struct json_object *ctx, const char *expiry, long long wait_s)
+{
+    json_object_object_add(ctx, "code_expiry", json_object_new_string(expiry));
+    if (wait_s > 0)
+        json_object_object_add(ctx, "resend_wait_s", json_object_new_int64(wait_s));
+}
+
+enum http_status fields_resend_wait(struct request *req, struct response *resp,
+                                    const char *template, struct json_object *ctx,
+                                    long long wait_s)
+{
+    char wait[NUM_TEXT_MAX], message[FIELDS_MESSAGE_MAX];
+    snprintf(wait, sizeof(wait), "%lld", wait_s);
+    resp_header(resp, "Retry-After", wait);
+    snprintf(message, sizeof(message),
+             "A code was sent a moment ago. You can ask for a new one in %lld second%s.",
+             wait_s, wait_s == 1 ? "" : "s");
+    fields_error(ctx, NULL, message);
+    return render_page(req, resp, HTTP_TOO_MANY_REQUESTS, template, ctx);
 }

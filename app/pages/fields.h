@@ -39,11 +39,23 @@ bool fields_check_new_password(struct request *req, struct json_object *ctx);
  * address (to fill a form in), else NULL. */
 const char *fields_query_email(struct request *req);
 /* fields_cognito_error answers a failed Cognito call made for the form of
- * template: statuses a form cannot fix (429, 5xx) become the error page;
- * the others mark the field the catalogue names and re-render template. A
- * password Cognito refuses is told with the tenant's policy. */
+ * template: it marks the field the catalogue names (or the form) and
+ * re-renders template with the catalogue's status. Cognito down, slow or
+ * throttling (503, 429) re-renders the form too, with Retry-After, the
+ * message that sign-in is briefly unavailable and "unavailable" set in
+ * ctx; only the other 5xx (the app cannot handle them) become the error
+ * page. A password Cognito refuses is told with the tenant's policy. */
 enum http_status fields_cognito_error(struct request *req, struct response *resp,
                                       const struct cog_result *r, enum cogerr_ctx what,
                                       const char *template, struct json_object *ctx);
+/* fields_code_state puts what a page of emailed codes tells into ctx:
+ * code_expiry (how long a code lasts, in words) and, when a new code must
+ * wait, resend_wait_s (the seconds left, for the page to count down). */
+void fields_code_state(struct json_object *ctx, const char *expiry, long long wait_s);
+/* fields_resend_wait answers a new code asked for inside the wait: the
+ * form of template again with the seconds left, 429 and Retry-After. */
+enum http_status fields_resend_wait(struct request *req, struct response *resp,
+                                    const char *template, struct json_object *ctx,
+                                    long long wait_s);
 
 #endif

@@ -88,3 +88,12 @@ void flash_take(struct request *req, struct response *resp, struct json_object *
         return;
     }
 }
+
+const char *flash_peek(struct request *req)
+{
+    const char *key = req_cookie(req, FLASH_COOKIE);
+    for (size_t i = 0; key && i < sizeof(catalogue) / sizeof(catalogue[0]); i++)
+        if (!strcmp(catalogue[i].key, key))
+            return catalogue[i].key;
+    return NULL;
+}

@@ -16,5 +16,8 @@ void flash_set(struct response *resp, const char *key);
 /* flash_take adds the pending message, if any, to ctx as "flash" (an array
  * of {kind, message}) and clears the cookie. */
 void flash_take(struct request *req, struct response *resp, struct json_object *ctx);
+/* flash_peek is the catalogue key of the pending message (it stays
+ * pending), or NULL: for a page whose state follows from it. */
+const char *flash_peek(struct request *req);
 
 #endif

@@ -2,7 +2,10 @@
 /* forgot: asking for a password-reset code (see forgot.h).
  *
  * The answer is the same whether or not the email has an account: the
- * visitor always goes on to the reset page. */
+ * visitor always goes on to the reset page. A code waits
+ * CODE_RESEND_COOLDOWN_S after the last one to that email (svc/resend.h):
+ * asked sooner, nothing is sent and the form says how long is left (429,
+ * Retry-After). */
 #include "pages/forgot.h"
 
 #include <json-c/json.h>
@@ -11,6 +14,7 @@
 #include "pages/render.h"
 #include "svc/input.h"
 #include "svc/password.h"
+#include "svc/resend.h"
 
 static struct json_object *email_only_context(struct request *req, const char *email)
 {
@@ -18,12 +22,14 @@ static struct json_object *email_only_context(struct request *req, const char *e
     struct json_object *fields = json_object_new_object();
     fields_add(fields, "email", "Email address", "email", email, "username", true, NULL);
     json_object_object_add(ctx, "fields", fields);
+    fields_code_state(ctx, resend_lifetime_words(RESEND_RESET), 0);
     return ctx;
 }
 
 enum http_status forgot_form(struct request *req, struct response *resp)
 {
-    return render_page(req, resp, HTTP_OK, "forgot", email_only_context(req, NULL));
+    return render_page(req, resp, HTTP_OK, "forgot",
+                       email_only_context(req, fields_query_email(req)));
 }
 
 enum http_status forgot_submit(struct request *req, struct response *resp)
@@ -33,9 +39,19 @@ enum http_status forgot_submit(struct request *req, struct response *resp)
     if (!fields_check(ctx, "email", input_check_email(email)))
         return render_page(req, resp, HTTP_BAD_REQUEST, "forgot", ctx);
     struct cog_result r;
+    long long wait_s;
     enum http_status status;
-    if (password_forgot(req->tenant, email, &r) < 0 &&
-        !cogerr_get(r.err, COGERR_CTX_SEND_CODE)->conceal)
+    switch (resend_code(req->tenant, RESEND_RESET, email, req->request_id, &r, &wait_s)) {
+    case RESEND_WAIT:
+        fields_code_state(ctx, resend_lifetime_words(RESEND_RESET), wait_s);
+        return fields_resend_wait(req, resp, "forgot", ctx, wait_s);
+    case RESEND_UNAVAILABLE:
+        return render_error(req, resp, HTTP_SERVICE_UNAVAILABLE, NULL, false);
+    case RESEND_ASKED:
+    default:
+        break;
+    }
+    if (r.err != COGERR_NONE && !cogerr_get(r.err, COGERR_CTX_SEND_CODE)->conceal)
         status = fields_cognito_error(req, resp, &r, COGERR_CTX_SEND_CODE, "forgot", ctx);
     else
         status = render_redirect_email(req, resp, "/reset", email, "reset_sent");

@@ -14,7 +14,12 @@
  * A TOTP challenge (the password was right, MFA is on) goes to /login/mfa
  * with the challenge sealed in a short-lived HttpOnly cookie (svc/mfa.h):
  * a wrong code stays there, the right one starts the session as a password
- * would have, with the remember-me choice and the return path it kept. */
+ * would have, with the remember-me choice and the return path it kept.
+ *
+ * A return path stays at the tenant the login page was for: under a
+ * /t/<slug> prefix, a "next" without it (typed, or from a link) gets it.
+ * Right after an email is confirmed the page says so (not "Welcome back"),
+ * with the address filled in and the focus on the password. */
 #include "pages/login.h"
 
 #include <json-c/json.h>
@@ -23,11 +28,13 @@
 #include <time.h>
 
 #include "core/limits.h"
+#include "core/arena.h"
 #include "core/log.h"
 #include "core/seal.h"
 #include "http/url.h"
 #include "pages/browser.h"
 #include "pages/fields.h"
+#include "pages/flash.h"
 #include "pages/render.h"
 #include "pages/security.h"
 #include "store/tenants.h"
@@ -59,13 +66,38 @@ static const char *safe_next(const char *next)
     return next && url_is_local_path(next) ? next : NULL;
 }
 
+/* at_tenant is the whole target of a local return path: under a /t/<slug>
+ * prefix (req->base), a path that does not carry it yet gets it, so the
+ * person stays at the tenant they signed in to. In the request's arena. */
+static const char *at_tenant(struct request *req, const char *next)
+{
+    size_t n = strlen(req->base);
+    if (!n || (!strncmp(next, req->base, n) && (next[n] == '/' || next[n] == '?' || !next[n])))
+        return next;
+    char *whole = arena_alloc(req->arena, n + strlen(next) + 1);
+    memcpy(whole, req->base, n);
+    strcpy(whole + n, next);
+    return whole;
+}
+
 static struct json_object *login_context(struct request *req, const char *email,
                                          const char *next, bool remember)
 {
-    struct json_object *ctx = render_context(req, "Log in");
+    /* The page that follows a confirmation tells it, and wants the
+     * password next (the email is filled in from the link). */
+    const char *flash = flash_peek(req);
+    bool confirmed = flash && !strcmp(flash, "confirmed") && email && *email;
+    struct json_object *ctx = render_context(req, confirmed ? "Email confirmed" : "Log in");
     struct json_object *fields = json_object_new_object();
     fields_add(fields, "email", "Email address", "email", email, "username", true, NULL);
     fields_add(fields, "password", "Password", "password", NULL, "current-password", true, NULL);
+    if (confirmed) {
+        struct json_object *password, *attrs = json_object_new_object();
+        json_object_object_get_ex(fields, "password", &password);
+        json_object_object_add(attrs, "autofocus", json_object_new_boolean(1));
+        json_object_object_add(password, "attrs", attrs);
+        json_object_object_add(ctx, "confirmed", json_object_new_boolean(1));
+    }
     struct json_object *rem = json_object_new_object();
     if (remember)
         json_object_object_add(rem, "checked", json_object_new_boolean(1));
@@ -78,8 +110,12 @@ static struct json_object *login_context(struct request *req, const char *email,
 enum http_status login_form(struct request *req, struct response *resp)
 {
     const char *next = safe_next(req_query(req, "next"));
-    if (req->session)
-        return render_redirect(req, resp, next ? next : "/account", NULL);
+    if (req->session) {
+        if (!next)
+            return render_redirect(req, resp, "/account", NULL);
+        resp_redirect(resp, HTTP_SEE_OTHER, at_tenant(req, next));
+        return HTTP_SEE_OTHER;
+    }
     const char *email = fields_query_email(req);
     return render_page(req, resp, HTTP_OK, "login", login_context(req, email, next, false));
 }
@@ -137,8 +173,9 @@ static enum http_status start_session(struct request *req, struct response *resp
         security_mfa_keep(req, resp, s);
     if (!next)
         return render_redirect(req, resp, "/account", "logged_in");
-    /* next is the REQUEST_URI the login page was sent from: already whole. */
-    resp_redirect(resp, HTTP_SEE_OTHER, next);
+    /* next is the REQUEST_URI the login page was sent from (already whole)
+     * or a path given for this tenant's pages. */
+    resp_redirect(resp, HTTP_SEE_OTHER, at_tenant(req, next));
     return HTTP_SEE_OTHER;
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* logout: POST /logout. */
+/* logout: POST /logout, and GET /logout asking "Log out?" first. */
 #ifndef GH_LOGOUT_H
 #define GH_LOGOUT_H
 
@@ -7,5 +7,6 @@
 #include "http/response.h"
 
 enum http_status logout_submit(struct request *req, struct response *resp);
+enum http_status logout_form(struct request *req, struct response *resp);
 
 #endif

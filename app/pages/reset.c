@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* reset: a new password with the emailed code (see reset.h). */
+/* reset: a new password with the emailed code (see reset.h). The page says
+ * how long a reset code lasts and, while a new one must wait
+ * (svc/resend.h), how long is left (resend_wait_s); a new code is asked for
+ * on the forgot page, which enforces the wait. */
 #include "pages/reset.h"
 
 #include <json-c/json.h>
@@ -8,8 +11,10 @@
 #include "pages/render.h"
 #include "svc/input.h"
 #include "svc/password.h"
+#include "svc/resend.h"
 
-static struct json_object *reset_context(struct request *req, const char *email)
+static struct json_object *reset_context(struct request *req, const char *email,
+                                         long long wait_s)
 {
     struct json_object *ctx = render_context(req, "Reset your password");
     struct json_object *fields = json_object_new_object();
@@ -20,19 +25,21 @@ static struct json_object *reset_context(struct request *req, const char *email)
     fields_add(fields, "confirm_password", "Confirm new password", "password", NULL,
                "new-password", true, NULL);
     json_object_object_add(ctx, "fields", fields);
+    fields_code_state(ctx, resend_lifetime_words(RESEND_RESET), wait_s);
     return ctx;
 }
 
 enum http_status reset_form(struct request *req, struct response *resp)
 {
     const char *email = fields_query_email(req);
-    return render_page(req, resp, HTTP_OK, "reset", reset_context(req, email));
+    long long wait_s = email ? resend_left(req->tenant, RESEND_RESET, email) : 0;
+    return render_page(req, resp, HTTP_OK, "reset", reset_context(req, email, wait_s));
 }
 
 enum http_status reset_submit(struct request *req, struct response *resp)
 {
     const char *email = req_form(req, "email"), *code = req_form(req, "code");
-    struct json_object *ctx = reset_context(req, email);
+    struct json_object *ctx = reset_context(req, email, 0);
     bool ok = fields_check_new_password(req, ctx);
     ok = fields_check(ctx, "email", input_check_email(email)) && ok;
     ok = fields_check(ctx, "code", input_check_code(code)) && ok;

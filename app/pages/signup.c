@@ -60,6 +60,12 @@ static struct json_object *signup_context(struct request *req, bool filled)
         json_object_object_add(terms, "checked", json_object_new_boolean(1));
     json_object_object_add(fields, "terms", terms);
     json_object_object_add(ctx, "fields", fields);
+    /* The tenant's own terms and privacy pages, when it set them. */
+    if (req->tenant->terms_url[0])
+        json_object_object_add(ctx, "terms_url", json_object_new_string(req->tenant->terms_url));
+    if (req->tenant->privacy_url[0])
+        json_object_object_add(ctx, "privacy_url",
+                               json_object_new_string(req->tenant->privacy_url));
     return ctx;
 }
 

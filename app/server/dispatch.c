@@ -106,6 +106,24 @@ static void redirect_to_login(struct request *req, struct response *resp)
     buf_free(&location);
 }
 
+/* error_visitor loads who is asking for an error page answered before the
+ * pipeline would have (404, 405, a bad query), so a signed-in person keeps
+ * their navbar: the tenant (cached) and the session (one indexed lookup,
+ * and only when a session cookie is sent), never a token refresh — an
+ * error page is no reason to call Cognito. A JSON answer needs none of it.
+ * Whatever cannot be loaded leaves the page anonymous: the error it
+ * answers is the one to tell. */
+static void error_visitor(struct request *req, struct response *resp, bool json)
+{
+    struct visitor_refusal why;
+    if (json || req->tenant || req_wants_json(req) || !strncmp(req->path, "/api/", 5))
+        return;
+    if (visitor_load(req, resp, true, &why)) {
+        req->session = NULL;
+        req->is_admin = false;
+    }
+}
+
 static long elapsed_us(const struct timespec *start)
 {
     struct timespec now;
@@ -163,6 +181,7 @@ void dispatch_request(struct request *req, struct response *resp)
     case ROUTE_FOUND:
         break;
     case ROUTE_NOT_FOUND:
+        error_visitor(req, resp, json_path);
         render_error(req, resp, HTTP_NOT_FOUND, NULL, false);
         goto out;
     case ROUTE_METHOD_NOT_ALLOWED: {
@@ -172,6 +191,7 @@ void dispatch_request(struct request *req, struct response *resp)
             goto out;
         char allow[REQ_METHODS_TEXT_MAX];
         req_methods_text(allowed, allow, sizeof(allow));
+        error_visitor(req, resp, json_path);
         render_error(req, resp, HTTP_METHOD_NOT_ALLOWED, NULL, json_path);
         resp_header(resp, "Allow", allow);
         goto out;
@@ -187,12 +207,14 @@ void dispatch_request(struct request *req, struct response *resp)
 
     /* Operator pages exist only for the machine itself. */
     if ((route->flags & ROUTE_LOOPBACK) && !is_loopback(req->client_addr)) {
+        error_visitor(req, resp, json);
         render_error(req, resp, HTTP_NOT_FOUND, NULL, json);
         goto out;
     }
     /* The query string is parsed now so a handler never sees half of one. */
     req_query(req, "");
     if (req->invalid_status) {
+        error_visitor(req, resp, json);
         render_error(req, resp, req->invalid_status, req->invalid_reason, json);
         goto out;
     }

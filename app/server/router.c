@@ -63,6 +63,7 @@ static const struct route routes[] = {
     {GET_OR_HEAD, "/login/mfa", login_mfa_form, 0, "login_mfa"},
     {HTTP_POST, "/login/mfa", login_mfa_submit, 0, "login_mfa_submit"},
     {HTTP_POST, "/logout", logout_submit, 0, "logout"},
+    {GET_OR_HEAD, "/logout", logout_form, 0, "logout_form"},
     {GET_OR_HEAD, "/forgot", forgot_form, 0, "forgot"},
     {HTTP_POST, "/forgot", forgot_submit, 0, "forgot_submit"},
     {GET_OR_HEAD, "/reset", reset_form, 0, "reset"},

@@ -10,6 +10,7 @@
  *   tenant list
  *   tenant delete --slug S [--yes]      (asks to type the slug otherwise)
  *   tenant set --slug S [--name N] [--color #rrggbb] [--logo URL]
+ *              [--terms-url URL] [--privacy-url URL]
  *                       [--enumeration hide|reveal] [--mfa off|optional|required]
  *                                       (whether sign-up and confirmation may
  *                                        tell that an email has an account;
@@ -35,12 +36,14 @@
 #include "core/seal.h"
 #include "store/pg.h"
 #include "store/tenants.h"
+#include "svc/contrast.h"
 #include "svc/provision.h"
 
 #define CONFIRM_MAX 128
 
 struct options {
     const char *slug, *name, *admin_email, *color, *logo, *enumeration, *admin_password, *mfa;
+    const char *terms_url, *privacy_url;
     bool secret, yes, no_email;
 };
 
@@ -52,6 +55,7 @@ static int usage(void)
             "       gatehouse tenant list\n"
             "       gatehouse tenant delete --slug S [--yes]\n"
             "       gatehouse tenant set --slug S [--name N] [--color #rrggbb] [--logo URL]\n"
+            "                            [--terms-url URL] [--privacy-url URL]\n"
             "                            [--enumeration hide|reveal]\n"
             "                            [--mfa off|optional|required]\n"
             "       gatehouse tenant refresh --slug S\n");
@@ -68,6 +72,8 @@ static int parse(int argc, char **argv, struct options *o)
                           : !strcmp(a, "--admin-email") ? &o->admin_email
                           : !strcmp(a, "--color") ? &o->color
                           : !strcmp(a, "--logo") ? &o->logo
+                          : !strcmp(a, "--terms-url") ? &o->terms_url
+                          : !strcmp(a, "--privacy-url") ? &o->privacy_url
                           : !strcmp(a, "--enumeration") ? &o->enumeration
                           : !strcmp(a, "--mfa") ? &o->mfa
                           : !strcmp(a, "--admin-temp-password") ? &o->admin_password : NULL;
@@ -170,7 +176,7 @@ static int delete(const struct config *cfg, const struct options *o)
     return 0;
 }
 
-/* logo_ok: a logo is an https:// URL, or a path on this site — one '/'
+/* logo_ok (a logo, the terms and privacy links): an https:// URL, or a path on this site — one '/'
  * and no second: a browser reads "//host/x" and "/\host/x" as another
  * site. No white space, control character, quote or backslash anywhere. */
 static bool logo_ok(const char *logo)
@@ -183,6 +189,32 @@ static bool logo_ok(const char *logo)
     if (!strncmp(logo, "https://", strlen("https://")))
         return logo[strlen("https://")] != '\0' && logo[strlen("https://")] != '/';
     return logo[0] == '/' && logo[1] != '/';
+}
+
+/* color_ok refuses a colour that white text (its buttons) or the light
+ * background (its links) would not read against at CONTRAST_MIN, saying
+ * the ratio; in the dark scheme links use a tint of it that does
+ * (pages/brand.c), said too. */
+static bool color_ok(const char *color)
+{
+    double light, dark;
+    char tint[CONTRAST_HEX_SIZE];
+    if (!color[0])
+        return true; /* "" clears it */
+    if (!contrast_ratio(color, CONTRAST_LIGHT_BG, &light) ||
+        !contrast_dark_tint(color, tint, &dark))
+        return false;
+    if (light < CONTRAST_MIN) {
+        fprintf(stderr,
+                "gatehouse: --color %s has a contrast ratio of %.2f:1 with white (its buttons' "
+                "text and the light background of its links); at least %.1f:1 is needed "
+                "(WCAG AA). Choose a darker colour.\n",
+                color, light, CONTRAST_MIN);
+        return false;
+    }
+    printf("colour %s: %.2f:1 with white; dark scheme links use %s (%.2f:1 on %s)\n", color,
+           light, tint, dark, CONTRAST_DARK_BG);
+    return true;
 }
 
 static int refresh(const struct config *cfg, const struct options *o)
@@ -200,7 +232,8 @@ static int refresh(const struct config *cfg, const struct options *o)
 static int set(const struct config *cfg, const struct options *o)
 {
     char err[512];
-    if (!o->slug || (!o->name && !o->color && !o->logo && !o->enumeration && !o->mfa))
+    if (!o->slug || (!o->name && !o->color && !o->logo && !o->enumeration && !o->mfa &&
+                     !o->terms_url && !o->privacy_url))
         return usage();
     if (o->mfa && strcmp(o->mfa, TENANT_MFA_OFF) && strcmp(o->mfa, TENANT_MFA_OPTIONAL) &&
         strcmp(o->mfa, TENANT_MFA_REQUIRED)) {
@@ -222,9 +255,18 @@ static int set(const struct config *cfg, const struct options *o)
                         "(one leading /, as in /brand/logo.svg), or \"\" to clear\n");
         return 2;
     }
+    if ((o->terms_url && !logo_ok(o->terms_url)) || (o->privacy_url && !logo_ok(o->privacy_url))) {
+        fprintf(stderr, "gatehouse: --terms-url and --privacy-url take an https:// URL or a path "
+                        "on this site (one leading /, as in /legal/terms), or \"\" to clear\n");
+        return 2;
+    }
+    if (o->color && !color_ok(o->color))
+        return 2;
     enum store_result rc = STORE_OK;
     if (o->name || o->color || o->logo)
         rc = tenants_set_branding(o->slug, o->name, o->color, o->logo);
+    if (rc == STORE_OK && (o->terms_url || o->privacy_url))
+        rc = tenants_set_links(o->slug, o->terms_url, o->privacy_url);
     if (rc == STORE_OK && o->enumeration)
         rc = tenants_set_enumeration(o->slug, o->enumeration);
     if (rc == STORE_OK && o->mfa && provision_set_mfa(cfg, o->slug, o->mfa, err, sizeof(err)) < 0) {

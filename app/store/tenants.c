@@ -56,7 +56,7 @@
     " coalesce(password_require_digit, false), coalesce(password_require_symbol, false),"\
     " coalesce(password_policy_pool, ''),"                                                \
     " coalesce(extract(epoch FROM password_policy_read_at)::bigint, 0),"                 \
-    " account_enumeration, mfa"
+    " account_enumeration, mfa, coalesce(terms_url, ''), coalesce(privacy_url, '')"
 
 _Static_assert(sizeof(struct tenant) < 65536, "a packed run length is 16 bits");
 _Static_assert((CACHE_BUCKETS & (CACHE_BUCKETS - 1)) == 0, "CACHE_BUCKETS is a power of two");
@@ -379,6 +379,8 @@ static void read_row(const struct pg_query *q, int row, struct tenant *t)
     read_policy(q, row, t);
     t->reveal_accounts = !strcmp(pg_query_value(q, row, 19), TENANT_ENUMERATION_REVEAL);
     copy_text(t->mfa, sizeof(t->mfa), pg_query_value(q, row, 20));
+    copy_text(t->terms_url, sizeof(t->terms_url), pg_query_value(q, row, 21));
+    copy_text(t->privacy_url, sizeof(t->privacy_url), pg_query_value(q, row, 22));
 }
 
 static enum store_result query_one(const char *sql, const char *slug, struct tenant *out)
@@ -492,6 +494,17 @@ enum store_result tenants_set_branding(const char *slug, const char *name,
                " brand_color = CASE WHEN $3::text IS NULL THEN brand_color ELSE nullif($3, '') END,"
                " logo_url = CASE WHEN $4::text IS NULL THEN logo_url ELSE nullif($4, '') END,"
                " updated_at = now() WHERE slug = $1", 4, params);
+}
+
+enum store_result tenants_set_links(const char *slug, const char *terms_url,
+                                    const char *privacy_url)
+{
+    const char *params[] = {slug, terms_url, privacy_url};
+    /* NULL keeps a value, "" clears it. */
+    return run("UPDATE gatehouse.tenants SET"
+               " terms_url = CASE WHEN $2::text IS NULL THEN terms_url ELSE nullif($2, '') END,"
+               " privacy_url = CASE WHEN $3::text IS NULL THEN privacy_url ELSE nullif($3, '') END,"
+               " updated_at = now() WHERE slug = $1", 3, params);
 }
 
 enum store_result tenants_set_password_policy(const char *slug, const char *pool_id,

@@ -54,6 +54,10 @@ struct tenant {
     bool reveal_accounts;
     /* mfa: TENANT_MFA_OFF, _OPTIONAL (the default) or _REQUIRED (svc/mfa.h). */
     char mfa[12];
+    /* Where the sign-up form links its terms and privacy policy: an https://
+     * URL or a path on this site, "" for none. */
+    char terms_url[TENANT_TEXT_MAX];
+    char privacy_url[TENANT_TEXT_MAX];
 };
 
 #define TENANT_MFA_OFF "off"
@@ -86,6 +90,10 @@ enum store_result tenants_set_status(const char *slug, const char *status);
 /* tenants_set_branding changes name, colour and logo (NULL: unchanged). */
 enum store_result tenants_set_branding(const char *slug, const char *name,
                                        const char *brand_color, const char *logo_url);
+/* tenants_set_links changes the terms and privacy links (NULL: unchanged,
+ * "": none). */
+enum store_result tenants_set_links(const char *slug, const char *terms_url,
+                                    const char *privacy_url);
 /* tenants_set_enumeration sets account_enumeration to TENANT_ENUMERATION_HIDE
  * or TENANT_ENUMERATION_REVEAL (the table's check refuses anything else). */
 enum store_result tenants_set_enumeration(const char *slug, const char *setting);

@@ -614,7 +614,10 @@ const server = http.createServer((req, res) => {
     if (res.headersSent) return res.destroy();
     if (err instanceof CognitoError) return send(res, err.status, err.payload);
     log(`upstream ${UPSTREAM} failed: ${err.message}`);
-    send(res, 502, { __type: 'CognitoDouble#UpstreamUnreachable', message: err.message });
+    // cognito-local is down or did not answer: to gatehouse, Cognito is
+    // unreachable, as it would be without the double (a typed answer here
+    // would read as a Cognito that answered something unknown).
+    res.destroy();
   });
 });
 server.listen(PORT, HOST, () =>

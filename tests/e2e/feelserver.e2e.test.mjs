@@ -1,0 +1,90 @@
+// The pages people feel, server side (issue 16, part F), in a real browser
+// (headless Chromium) at a desktop (1280×800) and a phone (390×844): right
+// after confirming, the login page has the email filled in and the focus on
+// the password; and when Cognito fails, the login form comes back with the
+// email kept, the password empty, and a message that sign-in is briefly
+// unavailable — readable, and with no serious or critical axe violation.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { uniqueEmail, PASSWORD, ROOT, fault } from '../integration/helpers.mjs';
+import { openBrowser, Visitor, signUp, confirm } from './browser.mjs';
+
+const TEST = { timeout: 180000 };
+const VIEWPORTS = [{ width: 1280, height: 800 }, { width: 390, height: 844 }];
+const AXE = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+
+let browser;
+before(async () => { browser = await openBrowser(); });
+after(async () => {
+  await fault({ reset: true });
+  if (browser) await browser.close();
+});
+
+async function seriousViolations(v) {
+  await v.page.evaluate(AXE);
+  return v.page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')
+      .map((x) => `${x.id} (${x.impact}): ${x.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
+
+const focused = (v) => v.page.evaluate(() => {
+  const e = document.activeElement;
+  return e ? { tag: e.tagName.toLowerCase(), name: e.getAttribute('name') || '' } : null;
+});
+
+for (const size of VIEWPORTS) {
+  test(`after confirming at ${size.width}×${size.height}: the email is filled in, the focus is on the password`, TEST, async () => {
+    const email = uniqueEmail('e2e-confirmed');
+    const v = await Visitor.open(browser, `feelserver-confirmed-${size.width}`);
+    try {
+      await v.page.setViewportSize(size);
+      assert.equal(await signUp(v, { email, name: 'Fo Cus', password: PASSWORD }), 200);
+      assert.equal(await confirm(v, email), 200);
+      assert.match(v.path, /^\/login\?email=/);
+      await v.check('the login page after confirming');
+      assert.match(await v.page.title(), /^Email confirmed/, 'a title of its own');
+      assert.equal(await v.page.getByRole('heading', { level: 1 }).innerText(), 'Your email is confirmed');
+      assert.equal(await v.page.getByLabel('Email address').inputValue(), email);
+      assert.deepEqual(await focused(v), { tag: 'input', name: 'password' }, 'the focus is on the password');
+      assert.deepEqual(await seriousViolations(v), [], 'axe');
+      // Typing goes straight into the password, and Enter logs in.
+      await v.page.keyboard.type(PASSWORD);
+      const loaded = v.page.waitForEvent('load');
+      await v.page.keyboard.press('Enter');
+      await loaded;
+      assert.match(v.path, /^\/account/);
+    } finally { await v.close(); }
+  });
+}
+
+test('Cognito failing: the login form comes back with the email kept and the password empty, at both sizes', TEST, async () => {
+  const email = uniqueEmail('e2e-outage');
+  const v = await Visitor.open(browser, 'feelserver-outage');
+  await fault({ op: 'InitiateAuth', mode: 'error5xx' });
+  try {
+    for (const size of VIEWPORTS) {
+      await v.page.setViewportSize(size);
+      await v.goto('/login');
+      await v.page.getByLabel('Email address').fill(email);
+      await v.page.getByLabel('Password', { exact: true }).fill('Typed-Passw0rd!');
+      assert.equal(await v.submitWith('Log in', v.page.locator('main')), 503);
+      await v.check(`the login form during an outage at ${size.width}`, { status: 503 });
+      assert.equal(await v.page.getByLabel('Email address').inputValue(), email, 'the email is kept');
+      assert.equal(await v.page.getByLabel('Password', { exact: true }).inputValue(), '', 'the password is not');
+      const alert = v.page.locator('.gh-form-error');
+      assert.ok(await alert.isVisible(), 'the message is visible');
+      assert.match(await alert.innerText(), /briefly unavailable/);
+      assert.equal(await v.page.getByRole('button', { name: 'Log in', exact: true }).count(), 1, 'the form is there to try again');
+      assert.deepEqual(await seriousViolations(v), [], `axe at ${size.width}×${size.height}`);
+      const wide = await v.page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(wide <= size.width, `no sideways scrolling (${wide} px)`);
+    }
+  } finally {
+    await fault({ reset: true });
+    await v.close();
+  }
+});
