@@ -140,6 +140,14 @@
 #define TIER_INTENT_SETTLE_S 60
 #define TIER_INTENT_BATCH 100 /* pending changes read per statement by the sync */
 
+/* ---- an admin's actions on a user (app/svc/adminuser.c) ----------------- */
+/* Pages of the admin group (ListUsersInGroup, 60 members each at most)
+ * read to find another enabled admin before the last one is demoted; a
+ * group larger than this is answered "cannot tell now", never guessed. */
+#define ADMIN_GROUP_PAGES_MAX 20
+/* Bytes of the users list's query a user page carries back (?back=). */
+#define ADMIN_LIST_QUERY_MAX 512
+
 /* ---- outside services -------------------------------------------------- */
 #define COGNITO_RESPONSE_MAX (256 * 1024) /* bytes read from one Cognito reply */
 #define HTTP_CONNECT_TIMEOUT_MS 2000      /* libcurl connect timeout */
