@@ -364,6 +364,10 @@ test('grant admin gives the panel on the next page; revoke takes it away at once
 test('an admin cannot remove their own membership, disable or delete themselves; nothing changes', async () => {
   const me = (await cognitoLocal('AdminGetUser', { UserPoolId: POOL, Username: admin.email })).Username;
   const before = countActions(adminSub);
+  const own = await admin.b.get(`/admin/users/${enc(admin.email)}`);
+  for (const id of ['disable', 'delete', 'revoke-admin', 'reset-password'])
+    assert.doesNotMatch(own.body, new RegExp(`id="gh-act-${id}"`), `no ${id} button on one's own page`);
+  assert.match(own.body, /id="gh-act-sign-out"/);
   let r = await act(admin.b, me, 'revoke-admin');
   assert.equal(r.status, 409);
   assert.match(r.body, /You cannot remove your own admin rights/);
