@@ -259,7 +259,8 @@ static void add_edit_form(struct json_object *account, const struct cog_result *
     json_object_object_add(account, "edit_fields", fields);
 }
 
-static void add_path(struct request *req, struct json_object *account, const char *username)
+/* add_path gives the page the user's own path, for the actions' forms. */
+static void add_path(struct json_object *account, const char *username)
 {
     struct buf path;
     buf_init(&path);
@@ -267,9 +268,9 @@ static void add_path(struct request *req, struct json_object *account, const cha
     url_encode(&path, username);
     add_str(account, "path", buf_cstr(&path));
     buf_free(&path);
-    (void)req;
 }
 
+/* in_group: is group among the account's groups as Cognito listed them? */
 static bool in_group(struct json_object *account, const char *group)
 {
     struct json_object *groups;
@@ -316,7 +317,7 @@ enum http_status admin_user_show(struct request *req, struct response *resp,
     add_attributes(account, r.reply);
     add_groups(req, account, &c, canonical);
     add_mirror(req, account, u.sub);
-    add_path(req, account, canonical);
+    add_path(account, canonical);
     add_edit_form(account, &r);
     bool mfa = adminuser_mfa_on(r.reply);
     add_str(account, "mfa", mfa ? "On" : "Off");
