@@ -39,12 +39,12 @@ enum confirm_kind {
 
 struct action_spec {
     enum adminuser_action action;
-    const char *slug;     /* the route's last segment, and the log's name */
+    const char *slug; /* the route's last segment, and the log's name */
     enum confirm_kind confirm;
-    const char *title;    /* of the confirmation page; "%s" is the user's email */
-    const char *explain;  /* what will happen, in the confirmation */
-    const char *button;   /* the confirmation's button */
-    const char *done;     /* the user page's message key after it */
+    const char *title;   /* of the confirmation page (and its heading) */
+    const char *explain; /* what will happen, in the confirmation */
+    const char *button;  /* the confirmation's button */
+    const char *done;    /* the user page's message key after it */
 };
 
 static const struct action_spec specs[ADMINUSER_ACTION_COUNT] = {
@@ -75,8 +75,8 @@ static const struct action_spec specs[ADMINUSER_ACTION_COUNT] = {
                              "device. This cannot be undone.",
                              "Reset two-step verification", "mfa_reset"},
     [ADMINUSER_EDIT] = {ADMINUSER_EDIT, "edit", CONFIRM_NONE, NULL, NULL, NULL, "edited"},
-    [ADMINUSER_GRANT_ADMIN] = {ADMINUSER_GRANT_ADMIN, "grant-admin", CONFIRM_NONE, NULL, NULL,
-                               NULL, "admin_granted"},
+    [ADMINUSER_GRANT_ADMIN] = {ADMINUSER_GRANT_ADMIN, "grant-admin", CONFIRM_NONE, NULL, NULL, NULL,
+                               "admin_granted"},
     [ADMINUSER_REVOKE_ADMIN] = {ADMINUSER_REVOKE_ADMIN, "revoke-admin", CONFIRM_CLICK,
                                 "Remove this user from the administrators?",
                                 "They lose the admin panel at once: every sign-in of theirs "
@@ -125,8 +125,7 @@ static enum http_status redirect_user(struct request *req, struct response *resp
  * typed email's problem when not NULL). */
 static enum http_status confirm_page(struct request *req, struct response *resp,
                                      const struct action_spec *spec, const char *username,
-                                     const char *back, enum http_status status,
-                                     const char *problem)
+                                     const char *back, enum http_status status, const char *problem)
 {
     struct json_object *ctx = admin_context(req, spec->title, "users");
     struct cog_client c;
@@ -176,8 +175,8 @@ out:
 
 /* refused answers a refusal the rules make (own account, last admin) on
  * the user page, nothing changed. */
-static enum http_status refused(struct request *req, struct response *resp,
-                                const char *username, const char *message)
+static enum http_status refused(struct request *req, struct response *resp, const char *username,
+                                const char *message)
 {
     struct json_object *ctx = admin_context(req, "User", "users");
     add_str(ctx, "form_error", message);
@@ -225,13 +224,14 @@ static enum http_status act(struct request *req, struct response *resp,
         edit.role = req_form(req, "role");
     }
 
-    struct adminuser_actor by = {.sub = req->session->sub, .email = req->session->email,
+    struct adminuser_actor by = {.sub = req->session->sub,
+                                 .email = req->session->email,
                                  .request_id = req->request_id,
                                  .client_addr = req->client_addr};
     struct adminuser out;
     enum http_status status;
-    enum adminuser_outcome outcome =
-        adminuser_apply(req->tenant, spec->action, username, &in, &by, req->arena, &out);
+    enum adminuser_outcome outcome = adminuser_apply(req->tenant, spec->action, username, &in, &by,
+                                                     req->arena, &out);
     admin_log(req, spec->slug, "user_sub=%s user=%s outcome=%d", out.sub ? out.sub : "-",
               log_quote(quoted, sizeof(quoted), out.email ? out.email : username), outcome);
     switch (outcome) {

@@ -78,8 +78,7 @@ struct target {
 
 static const char *const profile_attrs[PROFILE_FIELDS] = {"name", "custom:company",
                                                           "custom:department", "custom:role"};
-static const char *const profile_labels[PROFILE_FIELDS] = {"name", "company", "department",
-                                                           "role"};
+static const char *const profile_labels[PROFILE_FIELDS] = {"name", "company", "department", "role"};
 
 static const char *keep(struct arena *a, const char *s)
 {
@@ -95,8 +94,7 @@ bool adminuser_mfa_on(struct json_object *user)
 
 /* read_target asks Cognito for the user called username into *t. */
 static enum adminuser_outcome read_target(const struct cog_client *c, const char *username,
-                                          struct arena *a, struct target *t,
-                                          struct adminuser *out)
+                                          struct arena *a, struct target *t, struct adminuser *out)
 {
     struct cog_params p = {.username = username};
     const char *canonical;
@@ -212,11 +210,16 @@ static bool record(const struct tenant *t, enum adminuser_action action, const s
 {
     struct pg_query q;
     time_t now = time(NULL);
-    struct adminlog_entry e = {
-        .action = actions[action].logged, .target_sub = tg->u.sub, .target_email = tg->u.email,
-        .before_value = before, .after_value = after, .actor_sub = by->sub,
-        .actor_email = by->email, .detail = detail, .request_id = by->request_id,
-        .client_addr = by->client_addr};
+    struct adminlog_entry e = {.action = actions[action].logged,
+                               .target_sub = tg->u.sub,
+                               .target_email = tg->u.email,
+                               .before_value = before,
+                               .after_value = after,
+                               .actor_sub = by->sub,
+                               .actor_email = by->email,
+                               .detail = detail,
+                               .request_id = by->request_id,
+                               .client_addr = by->client_addr};
     enum store_result mirror = STORE_OK;
     pg_query_init(&q);
     bool ok = pg_begin(&q);
@@ -260,8 +263,8 @@ static void end_sign_ins(const struct tenant *t, const struct target *tg,
                          const struct adminuser_actor *by)
 {
     if (session_end_user(t, tg->u.sub, NULL, by->request_id) != SESSION_OK)
-        log_event(LOG_WARN, "admin_sign_out_partial", "id=%s tenant=%s user_sub=%s",
-                  by->request_id, t->slug, tg->u.sub);
+        log_event(LOG_WARN, "admin_sign_out_partial", "id=%s tenant=%s user_sub=%s", by->request_id,
+                  t->slug, tg->u.sub);
 }
 
 /* sessions_groups writes the user's groups as Cognito now has them on
@@ -278,8 +281,7 @@ static void sessions_groups(const struct tenant *t, const struct cog_client *c,
         json_object_object_get_ex(r.reply, "Groups", &groups) &&
         json_object_is_type(groups, json_type_array)) {
         for (size_t i = 0; i < json_object_array_length(groups) && n < SESSION_GROUPS_MAX; i++)
-            if (json_object_object_get_ex(json_object_array_get_idx(groups, i), "GroupName",
-                                          &name))
+            if (json_object_object_get_ex(json_object_array_get_idx(groups, i), "GroupName", &name))
                 names[n++] = json_object_get_string(name);
         struct sess_profile sp = {.groups = names, .ngroups = n, .set_groups = true};
         if (sess_update_profile(t->id, tg->u.sub, &sp) != STORE_OK)
@@ -301,12 +303,11 @@ static void describe(struct buf *out, const char *label, const char *value)
 /* edit_profile writes the changed fields of edit to Cognito: set, or
  * removed (a work detail given as ""). UNCHANGED when nothing differs. */
 static enum adminuser_outcome edit_profile(const struct cog_client *c, const struct target *tg,
-                                           const struct selfservice_profile *edit,
-                                           struct arena *a, struct adminuser *out,
-                                           const char **before, const char **after)
+                                           const struct selfservice_profile *edit, struct arena *a,
+                                           struct adminuser *out, const char **before,
+                                           const char **after)
 {
-    const char *wanted[PROFILE_FIELDS] = {edit->name, edit->company, edit->department,
-                                          edit->role};
+    const char *wanted[PROFILE_FIELDS] = {edit->name, edit->company, edit->department, edit->role};
     struct cog_attr set[PROFILE_FIELDS], gone[PROFILE_FIELDS];
     size_t nset = 0, ngone = 0;
     struct buf was, now;
@@ -388,11 +389,9 @@ enum adminuser_outcome adminuser_apply(const struct tenant *t, enum adminuser_ac
 
     memset(out, 0, sizeof(*out));
     memset(&tg, 0, sizeof(tg));
-    if ((int)action < 0 || action >= ADMINUSER_ACTION_COUNT ||
-        (action == ADMINUSER_EDIT && !edit))
+    if ((int)action < 0 || action >= ADMINUSER_ACTION_COUNT || (action == ADMINUSER_EDIT && !edit))
         return ADMINUSER_BAD_INPUT;
-    if (action == ADMINUSER_EDIT &&
-        (out->field = selfservice_check_profile(edit, &out->problem)))
+    if (action == ADMINUSER_EDIT && (out->field = selfservice_check_profile(edit, &out->problem)))
         return ADMINUSER_BAD_INPUT;
     svc_client(t, &c);
     if ((result = read_target(&c, username, a, &tg, out)) != ADMINUSER_DONE)
@@ -442,8 +441,8 @@ enum adminuser_outcome adminuser_apply(const struct tenant *t, enum adminuser_ac
         if (edit->name && edit->name[0]) {
             struct sess_profile sp = {.name = edit->name};
             if (sess_update_profile(t->id, tg.u.sub, &sp) != STORE_OK)
-                log_event(LOG_WARN, "profile_not_on_sessions", "id=%s tenant=%s",
-                          by->request_id, t->slug);
+                log_event(LOG_WARN, "profile_not_on_sessions", "id=%s tenant=%s", by->request_id,
+                          t->slug);
         }
         break;
     case ADMINUSER_GRANT_ADMIN:

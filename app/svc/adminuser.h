@@ -19,7 +19,7 @@ struct selfservice_profile;
 struct tenant;
 
 enum adminuser_action {
-    ADMINUSER_DISABLE,        /* sign-ins refused, every one ended */
+    ADMINUSER_DISABLE, /* sign-ins refused, every one ended */
     ADMINUSER_ENABLE,
     ADMINUSER_RESET_PASSWORD, /* the password dies, a code goes out, sign-ins end */
     ADMINUSER_SIGN_OUT,       /* every browser session and API sign-in ends */
@@ -32,15 +32,15 @@ enum adminuser_action {
 };
 
 enum adminuser_outcome {
-    ADMINUSER_DONE,       /* Cognito, the sign-ins, the mirror and the log have it */
-    ADMINUSER_UNCHANGED,  /* already so (or nothing to edit): nothing done, nothing logged */
-    ADMINUSER_SELF,       /* the admin's own account: this action is refused there */
-    ADMINUSER_LAST_ADMIN, /* it would leave the tenant with no enabled admin */
-    ADMINUSER_REFUSED,    /* Cognito refused or did not answer (result says why) */
-    ADMINUSER_BAD_INPUT,  /* the edit's field `field` is not acceptable (problem) */
+    ADMINUSER_DONE,          /* Cognito, the sign-ins, the mirror and the log have it */
+    ADMINUSER_UNCHANGED,     /* already so (or nothing to edit): nothing done, nothing logged */
+    ADMINUSER_SELF,          /* the admin's own account: this action is refused there */
+    ADMINUSER_LAST_ADMIN,    /* it would leave the tenant with no enabled admin */
+    ADMINUSER_REFUSED,       /* Cognito refused or did not answer (result says why) */
+    ADMINUSER_BAD_INPUT,     /* the edit's field `field` is not acceptable (problem) */
     ADMINUSER_NOT_CONFIRMED, /* a deletion whose typed email is not the user's */
-    ADMINUSER_BAD_ANSWER, /* Cognito's user came without sub or email */
-    ADMINUSER_UNRECORDED, /* done at Cognito; the mirror or the log failed (logged) */
+    ADMINUSER_BAD_ANSWER,    /* Cognito's user came without sub or email */
+    ADMINUSER_UNRECORDED,    /* done at Cognito; the mirror or the log failed (logged) */
 };
 
 /* Who acts, for the log. All borrowed. */
@@ -49,11 +49,11 @@ struct adminuser_actor {
 };
 
 struct adminuser {
-    struct cog_result result;     /* Cognito's last answer */
-    const char *username;         /* the user's Cognito user name */
-    const char *sub, *email;      /* the user, as Cognito has them */
-    const char *field, *problem;  /* ADMINUSER_BAD_INPUT */
-    bool target_was_admin;        /* ADMINUSER_SELF / LAST_ADMIN: the group was theirs */
+    struct cog_result result;    /* Cognito's last answer */
+    const char *username;        /* the user's Cognito user name */
+    const char *sub, *email;     /* the user, as Cognito has them */
+    const char *field, *problem; /* ADMINUSER_BAD_INPUT */
+    bool target_was_admin;       /* ADMINUSER_SELF / LAST_ADMIN: the group was theirs */
 };
 
 /* What some actions need besides the user. All borrowed. */
