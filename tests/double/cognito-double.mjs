@@ -304,7 +304,9 @@ const adminActions = {
   },
   async ConfirmForgotPassword(input) {
     const answer = await upstream('ConfirmForgotPassword', input);
-    if (resetRequired.size) resetRequired.delete(await resetKey(await poolOfClient(input.ClientId), input.Username));
+    // The password is set: a failure to name the user now must not undo that.
+    if (resetRequired.size)
+      resetRequired.delete(await resetKey(await poolOfClient(input.ClientId), input.Username).catch(() => null));
     return answer;
   },
 };
