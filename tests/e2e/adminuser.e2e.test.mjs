@@ -36,6 +36,7 @@ before(async () => {
   await makeUser(adminEmail, { group: 'admin', name: 'Ada Admin' });
   admin = await Visitor.open(browser, 'adminuser-admin');
   assert.equal(await logIn(admin, adminEmail, PASSWORD), 200);
+  await admin.page.waitForLoadState('networkidle');
 });
 after(async () => {
   if (admin) await admin.close();
@@ -59,6 +60,10 @@ async function signedInUser(tag) {
   const v = await Visitor.open(browser, `adminuser-${tag}`);
   assert.equal(await logIn(v, email, PASSWORD), 200);
   assert.equal(v.path, '/account');
+  await v.check('signed in');
+  // The page's last requests (the favicon) end before the test moves on,
+  // so leaving the page aborts nothing.
+  await v.page.waitForLoadState('networkidle');
   return { email, v };
 }
 
@@ -82,6 +87,7 @@ async function accessible(v, what) {
 
 // openUser opens the user page as the list links to it, and checks it.
 async function openUser(email, step) {
+  await admin.page.waitForLoadState('networkidle'); // leaving the last page aborts nothing
   assert.equal(await admin.goto(`/admin/users/${enc(email)}?back=${enc('q=e2e')}`), 200);
   await admin.check(step);
   await accessible(admin, `user page (${step})`);
@@ -119,6 +125,7 @@ function audited(email, action) {
 
 // signedOut: the user's next page is the login page.
 async function assertSignedOut(v, what) {
+  await v.page.waitForLoadState('networkidle');
   await v.goto('/account');
   await v.check(`${what}: signed out`);
   assert.match(v.path, /^\/login/, `${what}: the cookie leads to the login page`);
@@ -166,6 +173,8 @@ test('reset password and sign out everywhere: the user is signed out; after a re
     await assertSignedOut(u.v, 'sign-out everywhere');
 
     assert.equal(await logIn(u.v, u.email, PASSWORD), 200, 'they can sign in again');
+    await u.v.check('signed in again');
+    await u.v.page.waitForLoadState('networkidle');
     await openUser(u.email, 'before reset');
     assert.equal(await act('Reset password', 'Reset the password'), 200);
     await admin.check('password reset');
@@ -198,6 +207,8 @@ test('reset MFA: the user who lost their authenticator signs in with the passwor
   try {
     assert.equal(await logIn(v, email, PASSWORD), 200);
     assert.equal(v.path, '/login/mfa', 'MFA asks for a code');
+    await v.check('MFA step');
+    await v.page.waitForLoadState('networkidle');
 
     await openUser(email, 'MFA on');
     assert.equal(await admin.page.locator('#gh-user-mfa').innerText(), 'On');
