@@ -101,6 +101,11 @@ static const struct cogerr_info entries[COGERR_COUNT] = {
       "This request was blocked. Please try again later."),
     E(COGERR_GROUP_EXISTS, "GroupExistsException", "group_exists", HTTP_CONFLICT, NULL,
       "That group already exists."),
+    /* Cognito tells a disabled user by NotAuthorized's message alone; the
+     * classifier (aws/cognito.c) gives it its own entry so a sign-in can say
+     * so plainly (Cognito says it to anyone who asks it directly anyway). */
+    E(COGERR_USER_DISABLED, "NotAuthorizedException", "user_disabled", HTTP_FORBIDDEN, NULL,
+      "This account has been disabled. Please contact your administrator."),
     E(COGERR_UNAVAILABLE, NULL, "service_unavailable", HTTP_UNAVAILABLE, NULL,
       "The sign-in service is not answering. Please try again in a minute."),
     /* 502: Cognito answered, but with something this catalogue does not know. */
@@ -169,6 +174,11 @@ static const struct override overrides[] = {
      * a disabled user), never a login. */
     O(COGERR_CTX_ADMIN, COGERR_NOT_AUTHORIZED, "NotAuthorizedException", "not_allowed",
       HTTP_FORBIDDEN, NULL, "This change is not allowed.", false),
+    O(COGERR_CTX_ADMIN, COGERR_USER_DISABLED, "NotAuthorizedException", "user_disabled",
+      HTTP_CONFLICT, NULL, "This user is disabled: enable them first.", false),
+    /* A disabled user's refresh is an ended session, as any refused one. */
+    O(COGERR_CTX_SESSION, COGERR_USER_DISABLED, "NotAuthorizedException", "session_expired",
+      HTTP_UNAUTHORIZED, NULL, MSG_SESSION_ENDED, false),
 };
 
 #define OVERRIDES_COUNT (sizeof(overrides) / sizeof(*overrides))

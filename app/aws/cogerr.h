@@ -22,6 +22,7 @@ enum cogerr {
     COGERR_INVALID_LAMBDA_RESPONSE, COGERR_UNEXPECTED_LAMBDA,
     COGERR_USER_LAMBDA_VALIDATION, COGERR_INVALID_USER_POOL_CONFIGURATION,
     COGERR_FORBIDDEN, COGERR_GROUP_EXISTS,
+    COGERR_USER_DISABLED, /* NotAuthorizedException "User is disabled." (aws/cognito.c) */
     COGERR_UNAVAILABLE, /* gatehouse's own: no answer in time, unreachable */
     COGERR_UNKNOWN,     /* gatehouse's own: a type or answer not listed */
     COGERR_COUNT

@@ -62,6 +62,9 @@
  * holds a worker thread longer than this. Not const: tests shorten it. */
 static long call_budget_ms = HTTP_TOTAL_TIMEOUT_MS;
 
+/* NotAuthorizedException's message for a disabled user, word for word. */
+#define COGNITO_USER_DISABLED "User is disabled."
+
 /* ---- the operations ---------------------------------------------------- */
 
 enum retry_policy {
@@ -125,6 +128,18 @@ static const struct op_spec op_specs[] = {
     {"SetUserPoolMfaConfig", true, RETRY_TRANSIENT, COGERR_CTX_ADMIN},
     /* Confirming twice is refused (the user is no longer UNCONFIRMED). */
     {"AdminConfirmSignUp", true, RETRY_THROTTLED, COGERR_CTX_ADMIN},
+    /* An admin's actions on one user (pages/admin_actions). Disabling,
+     * enabling, turning MFA off and leaving a group twice end the same:
+     * safe to repeat. A reset sends the user a code: once. Deleting twice
+     * answers "not found". */
+    {"AdminDisableUser", true, RETRY_TRANSIENT, COGERR_CTX_ADMIN},
+    {"AdminEnableUser", true, RETRY_TRANSIENT, COGERR_CTX_ADMIN},
+    {"AdminResetUserPassword", true, RETRY_NEVER, COGERR_CTX_ADMIN},
+    {"AdminSetUserMFAPreference", true, RETRY_TRANSIENT, COGERR_CTX_ADMIN},
+    {"AdminRemoveUserFromGroup", true, RETRY_TRANSIENT, COGERR_CTX_ADMIN},
+    {"AdminDeleteUser", true, RETRY_THROTTLED, COGERR_CTX_ADMIN},
+    {"ListUsersInGroup", true, RETRY_TRANSIENT, COGERR_CTX_ADMIN},
+    {"AdminDeleteUserAttributes", true, RETRY_TRANSIENT, COGERR_CTX_ADMIN},
 };
 
 #define OP_SPECS_COUNT (sizeof(op_specs) / sizeof(*op_specs))
@@ -427,6 +442,45 @@ static bool build_describe_client(const struct cog_client *c, const struct cog_p
     return true;
 }
 
+/* AdminSetUserMFAPreference turning every factor off: the user's next
+ * sign-in asks for none (an authenticator lost). */
+static bool build_admin_mfa_off(const struct cog_client *c, const struct cog_params *p,
+                                struct json_object *req)
+{
+    static const char *const factors[] = {"SoftwareTokenMfaSettings", "SMSMfaSettings"};
+    build_admin_user(c, p, req);
+    for (size_t i = 0; i < sizeof(factors) / sizeof(*factors); i++) {
+        struct json_object *off = json_object_new_object();
+        json_object_object_add(off, "Enabled", json_object_new_boolean(0));
+        json_object_object_add(off, "PreferredMfa", json_object_new_boolean(0));
+        json_object_object_add(req, factors[i], off);
+    }
+    return true;
+}
+
+/* ListUsersInGroup: one page of the group's members. */
+static bool build_group_members(const struct cog_client *c, const struct cog_params *p,
+                                struct json_object *req)
+{
+    add_str(req, "UserPoolId", c->pool_id);
+    add_str(req, "GroupName", p->group);
+    if (p->next_token && p->next_token[0])
+        add_str(req, "NextToken", p->next_token);
+    return true;
+}
+
+/* AdminDeleteUserAttributes: the names of the attributes removed. */
+static bool build_admin_delete_attributes(const struct cog_client *c,
+                                          const struct cog_params *p, struct json_object *req)
+{
+    struct json_object *names = json_object_new_array();
+    build_admin_user(c, p, req);
+    for (size_t i = 0; i < p->n_attrs; i++)
+        json_object_array_add(names, json_object_new_string(p->attrs[i].name));
+    json_object_object_add(req, "UserAttributeNames", names);
+    return true;
+}
+
 /* What a cog_op cannot go without; checked before building. */
 enum need {
     NEED_USERNAME = 1 << 0,
@@ -509,6 +563,24 @@ static const struct run_spec run_specs[COG_OP_COUNT] = {
     [COG_MFA_ANSWER] = {"RespondToAuthChallenge", COGERR_CTX_USE_CODE,
                         NEED_CLIENT | NEED_USERNAME | NEED_CODE | NEED_SESSION,
                         build_mfa_answer},
+    [COG_ADMIN_DISABLE] = {"AdminDisableUser", COGERR_CTX_ADMIN, NEED_POOL | NEED_USERNAME,
+                           build_admin_user},
+    [COG_ADMIN_ENABLE] = {"AdminEnableUser", COGERR_CTX_ADMIN, NEED_POOL | NEED_USERNAME,
+                          build_admin_user},
+    [COG_ADMIN_RESET_PASSWORD] = {"AdminResetUserPassword", COGERR_CTX_ADMIN,
+                                  NEED_POOL | NEED_USERNAME, build_admin_user},
+    [COG_ADMIN_MFA_OFF] = {"AdminSetUserMFAPreference", COGERR_CTX_ADMIN,
+                           NEED_POOL | NEED_USERNAME, build_admin_mfa_off},
+    [COG_ADMIN_REMOVE_FROM_GROUP] = {"AdminRemoveUserFromGroup", COGERR_CTX_ADMIN,
+                                     NEED_POOL | NEED_USERNAME | NEED_GROUP,
+                                     build_admin_add_to_group},
+    [COG_ADMIN_DELETE_USER] = {"AdminDeleteUser", COGERR_CTX_ADMIN, NEED_POOL | NEED_USERNAME,
+                               build_admin_user},
+    [COG_ADMIN_GROUP_MEMBERS] = {"ListUsersInGroup", COGERR_CTX_ADMIN, NEED_POOL | NEED_GROUP,
+                                 build_group_members},
+    [COG_ADMIN_DELETE_ATTRIBUTES] = {"AdminDeleteUserAttributes", COGERR_CTX_ADMIN,
+                                     NEED_POOL | NEED_USERNAME | NEED_ATTRS,
+                                     build_admin_delete_attributes},
 };
 
 static bool given(const char *s)
@@ -689,6 +761,13 @@ static void classify(int rc, struct awshttp_reply *reply, struct cog_result *out
         json_object_is_type(type, json_type_string)) {
         cogerr_base_type(json_object_get_string(type), out->type, sizeof(out->type));
         out->err = cogerr_from_type(out->type);
+        struct json_object *message = NULL;
+        /* Cognito's only word that a user is disabled (see cogerr.c). */
+        if (out->err == COGERR_NOT_AUTHORIZED &&
+            json_object_object_get_ex(obj, "message", &message) &&
+            json_object_is_type(message, json_type_string) &&
+            !strcmp(json_object_get_string(message), COGNITO_USER_DISABLED))
+            out->err = COGERR_USER_DISABLED;
     } else {
         /* A 5xx without a type: to the user, Cognito is not answering.
          * Anything else is not understood. Either way the log says what

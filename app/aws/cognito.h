@@ -53,6 +53,14 @@ enum cog_op {                    /* what each needs from struct cog_params */
     COG_MFA_ENABLE,              /* access_token: TOTP enabled and preferred */
     COG_MFA_DISABLE,             /* access_token: TOTP disabled */
     COG_MFA_ANSWER,              /* username, code, session (SOFTWARE_TOKEN_MFA) */
+    COG_ADMIN_DISABLE,           /* username: sign-ins refused until enabled again */
+    COG_ADMIN_ENABLE,            /* username */
+    COG_ADMIN_RESET_PASSWORD,    /* username: RESET_REQUIRED, a reset code sent */
+    COG_ADMIN_MFA_OFF,           /* username: TOTP and SMS MFA turned off */
+    COG_ADMIN_REMOVE_FROM_GROUP, /* username, group */
+    COG_ADMIN_DELETE_USER,       /* username */
+    COG_ADMIN_GROUP_MEMBERS,     /* group, next_token (NULL: the first page) */
+    COG_ADMIN_DELETE_ATTRIBUTES, /* username, attrs (names; values "") */
     COG_OP_COUNT
 };
 
@@ -64,6 +72,7 @@ struct cog_params { /* all borrowed for the call; unused ones stay NULL */
     const char *device_name; /* COG_MFA_VERIFY: a name the user gives the device */
     const struct cog_attr *attrs;
     size_t n_attrs;
+    const char *next_token; /* a list's next page (COG_ADMIN_GROUP_MEMBERS) */
 };
 
 #define COG_TYPE_MAX 96

@@ -168,6 +168,13 @@
 #define AUDIT_CSV_BATCH 1000    /* admin actions read per statement for the CSV */
 #define AUDIT_CSV_ROWS_MAX 50000 /* rows of one CSV download (logged when reached) */
 #define AUDIT_FILTER_MAX 254    /* bytes of an actor or target email typed as a filter */
+/* ---- an admin's actions on a user (app/svc/adminuser.c) ----------------- */
+/* Pages of the admin group (ListUsersInGroup, 60 members each at most)
+ * read to find another enabled admin before the last one is demoted; a
+ * group larger than this is answered "cannot tell now", never guessed. */
+#define ADMIN_GROUP_PAGES_MAX 20
+/* Bytes of the users list's query a user page carries back (?back=). */
+#define ADMIN_LIST_QUERY_MAX 512
 
 /* ---- outside services -------------------------------------------------- */
 #define COGNITO_RESPONSE_MAX (256 * 1024) /* bytes read from one Cognito reply */

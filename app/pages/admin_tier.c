@@ -23,14 +23,6 @@
 #include "svc/tierchange.h"
 
 
-static void add_lookup_form(struct json_object *ctx, const char *username)
-{
-    struct json_object *fields = json_object_new_object();
-    fields_add(fields, "username", "Email address or username", "text", username, "off", true,
-               NULL);
-    json_object_object_add(ctx, "fields", fields);
-}
-
 static enum http_status redirect_done(struct request *req, struct response *resp, const char *username,
                          const char *done)
 {
@@ -57,7 +49,6 @@ enum http_status admin_tier_update(struct request *req, struct response *resp)
         return admin_user_show(req, resp, ctx, username, HTTP_BAD_REQUEST,
                                "Choose Standard or Premium.");
     }
-    add_lookup_form(ctx, username);
     struct tierchange_actor by = {.sub = req->session->sub, .email = req->session->email,
                             .request_id = req->request_id, .client_addr = req->client_addr};
     struct tierchange change;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* admin_user: one user in the admin panel — what Cognito knows of them
- * (AdminGetUser: status, enabled, attributes; AdminListGroupsForUser), their
- * tier history from the audit log, and the form that changes the tier (see
- * admin_tier). */
+ * (AdminGetUser: status, enabled, MFA, attributes; AdminListGroupsForUser),
+ * their sessions, their tier history, every admin action taken on them, the
+ * action bar (pages/admin_actions), the edit form and the form that changes
+ * the tier (see admin_tier). */
 #ifndef GH_ADMIN_USER_H
 #define GH_ADMIN_USER_H
 
@@ -23,6 +24,10 @@ enum http_status admin_user_info(struct request *req, struct response *resp);
 enum http_status admin_user_show(struct request *req, struct response *resp,
                                  struct json_object *ctx, const char *username,
                                  enum http_status status, const char *tier_error);
+/* admin_user_back is the list's query the page was reached with (?back=
+ * on a GET, the form's back on a POST) when it is a plain query string,
+ * else NULL: the breadcrumb's way back to the list as it was filtered. */
+const char *admin_user_back(struct request *req);
 /* admin_user_name_problem says why username cannot name a user, or NULL. */
 const char *admin_user_name_problem(const char *username);
 

@@ -41,6 +41,7 @@ static const struct {
     {"other_devices_signed_out", "success", "Every other device has been signed out."},
     {"reauthenticated", "success", "Thank you: you can go on."},
     {"reauth_required", "info", "Please enter your password again to continue."},
+    {"user_deleted", "success", "The user has been deleted and signed out everywhere."},
     {"profile_updated", "success", "Your profile has been updated."},
     {"email_code_sent", "info", "We emailed a 6-digit code to the new address. Enter it below to switch to it."},
     {"email_changed", "success", "Your email address has been changed. Use the new one to log in."},

@@ -23,6 +23,7 @@
 #include "core/arena.h"
 #include "pages/account.h"
 #include "pages/admin.h"
+#include "pages/admin_actions.h"
 #include "pages/admin_audit.h"
 #include "pages/admin_bulk.h"
 #include "pages/admin_import.h"
@@ -107,6 +108,16 @@ static const struct route routes[] = {
     {GET_OR_HEAD, "/admin/requests", admin_requests_page, ROUTE_ADMIN, "admin_requests"},
     {HTTP_POST, "/admin/requests/{id}/approve", admin_requests_approve, ROUTE_ADMIN, "admin_request_approve"},
     {HTTP_POST, "/admin/requests/{id}/decline", admin_requests_decline, ROUTE_ADMIN, "admin_request_decline"},
+    /* an admin's actions on one user (pages/admin_actions) */
+    {HTTP_POST, "/admin/users/{username}/disable", admin_actions_disable, ROUTE_ADMIN, "admin_user_disable"},
+    {HTTP_POST, "/admin/users/{username}/enable", admin_actions_enable, ROUTE_ADMIN, "admin_user_enable"},
+    {HTTP_POST, "/admin/users/{username}/reset-password", admin_actions_reset_password, ROUTE_ADMIN, "admin_user_reset_password"},
+    {HTTP_POST, "/admin/users/{username}/sign-out", admin_actions_sign_out, ROUTE_ADMIN, "admin_user_sign_out"},
+    {HTTP_POST, "/admin/users/{username}/reset-mfa", admin_actions_reset_mfa, ROUTE_ADMIN, "admin_user_reset_mfa"},
+    {HTTP_POST, "/admin/users/{username}/edit", admin_actions_edit, ROUTE_ADMIN, "admin_user_edit"},
+    {HTTP_POST, "/admin/users/{username}/grant-admin", admin_actions_grant_admin, ROUTE_ADMIN, "admin_user_grant_admin"},
+    {HTTP_POST, "/admin/users/{username}/revoke-admin", admin_actions_revoke_admin, ROUTE_ADMIN, "admin_user_revoke_admin"},
+    {HTTP_POST, "/admin/users/{username}/delete", admin_actions_delete, ROUTE_ADMIN, "admin_user_delete"},
     /* ---- JSON API and files (api) ---- */
     {HTTP_POST, "/api/v1/auth/register", auth_register, ROUTE_JSON, "api_register"},
     {HTTP_POST, "/api/v1/auth/verify-otp", auth_verify_otp, ROUTE_JSON, "api_verify_otp"},

@@ -477,3 +477,57 @@ enum store_result users_mark_deleted(const char *tenant, const char *sub, time_t
     revoked_forget_user(tenant, sub);
     return rc;
 }
+
+/* Sets user sub's enabled flag, and its status unless status is NULL, as
+ * an admin's action left them at Cognito (a deleted row is left alone: it
+ * is no account any more). STORE_OK, STORE_NOT_FOUND (no live row: the
+ * next sync or sign-in writes it), STORE_UNAVAILABLE or STORE_ERROR. */
+enum store_result users_set_account(const char *tenant, const char *sub, bool enabled,
+                                    const char *status, time_t now)
+{
+    char at[NUM_TEXT_MAX];
+    struct pg_query q;
+    enum store_result rc;
+
+    if (!field_ok(sub, true) || !field_ok(status, false))
+        return STORE_ERROR;
+    const char *const params[] = {sub, enabled ? "true" : "false", status,
+                                  pg_num_text(at, now)};
+    pg_query_init(&q);
+    if (!pg_query_run_tenant(&q, tenant,
+                             "UPDATE users SET enabled = $2::boolean,"
+                             " status = coalesce($3, status),"
+                             " updated_at = to_timestamp($4::bigint)"
+                             " WHERE sub = $1 AND deleted_at IS NULL",
+                             4, params))
+        rc = pg_store_result(&q);
+    else
+        rc = pg_query_affected(&q) == 1 ? STORE_OK : STORE_NOT_FOUND;
+    pg_query_cleanup(&q);
+    return rc;
+}
+
+/* Sets user sub's name at now; a single statement, so it joins the
+ * caller's transaction. STORE_OK, STORE_NOT_FOUND (no live row),
+ * STORE_UNAVAILABLE or STORE_ERROR. */
+enum store_result users_set_name(const char *tenant, const char *sub, const char *name,
+                                 time_t now)
+{
+    char at[NUM_TEXT_MAX];
+    struct pg_query q;
+    enum store_result rc;
+
+    if (!field_ok(sub, true) || !field_ok(name, true))
+        return STORE_ERROR;
+    const char *const params[] = {sub, name, pg_num_text(at, now)};
+    pg_query_init(&q);
+    if (!pg_query_run_tenant(&q, tenant,
+                             "UPDATE users SET name = $2, updated_at = to_timestamp($3::bigint)"
+                             " WHERE sub = $1 AND deleted_at IS NULL",
+                             3, params))
+        rc = pg_store_result(&q);
+    else
+        rc = pg_query_affected(&q) == 1 ? STORE_OK : STORE_NOT_FOUND;
+    pg_query_cleanup(&q);
+    return rc;
+}

@@ -74,6 +74,14 @@ enum store_result users_list(const char *tenant, const struct users_filter *f,
                              struct users_page *out);
 enum store_result users_delete_unseen(const char *tenant, const char *sub, time_t before);
 enum store_result users_mark_deleted(const char *tenant, const char *sub, time_t now);
+/* An admin's change of a user's account (svc/adminuser): enabled or not,
+ * and the Cognito status the change left (NULL: kept). */
+enum store_result users_set_account(const char *tenant, const char *sub, bool enabled,
+                                    const char *status, time_t now);
+/* An admin's edit of a user's name (svc/adminuser); may run inside the
+ * caller's transaction, unlike users_upsert. */
+enum store_result users_set_name(const char *tenant, const char *sub, const char *name,
+                                 time_t now);
 
 
 #endif

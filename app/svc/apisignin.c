@@ -94,8 +94,10 @@ void apisignin_refresh(const struct tenant *t, const char *refresh_token, struct
             signin_free(out);
             refuse(out, err_of(rc));
         }
-    } else if (out->result.err == COGERR_NOT_AUTHORIZED) {
-        /* Cognito ended it (a sign-out elsewhere, an expired token). */
+    } else if (out->result.err == COGERR_NOT_AUTHORIZED ||
+               out->result.err == COGERR_USER_DISABLED) {
+        /* Cognito ended it (a sign-out elsewhere, an expired token, the
+         * user disabled). */
         char unused[REFRESH_TOKEN_MAX];
         signins_end(t->id, found.sub, refresh_token, NULL, unused, sizeof unused);
         seal_wipe(unused, sizeof unused);

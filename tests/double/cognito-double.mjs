@@ -67,6 +67,25 @@
 //     sees it at once; a client without WriteAttributes may write every
 //     attribute, as in Cognito. Admin* calls are not limited by the client.
 //     What passes the check goes to cognito-local unchanged.
+//   A disabled user's sign-in (InitiateAuth, a refresh included,
+//     RespondToAuthChallenge, AdminInitiateAuth): cognito-local lets a user
+//     it holds Enabled: false sign in. Cognito refuses with
+//     NotAuthorizedException "User is disabled."; the double does, after
+//     cognito-local's answer (so a wrong password still reads as one), and
+//     revokes the refresh token that answer carried.
+//   AdminResetUserPassword: cognito-local lacks it. Cognito makes the
+//     password unusable, sets RESET_REQUIRED and sends a code. The double
+//     sets a random password at cognito-local (AdminSetUserPassword), asks it
+//     for ForgotPassword (a code stored on the user and printed, through one
+//     of the pool's app clients) and remembers the user: until a
+//     ConfirmForgotPassword of theirs succeeds, their password sign-in is
+//     PasswordResetRequiredException and AdminGetUser says RESET_REQUIRED.
+//     Kept in memory: a restarted double forgets it (the password stays
+//     random).
+//   AdminSetUserMFAPreference: cognito-local lacks it; its own
+//     SetUserMFAPreference takes the user from an access token it decodes
+//     without checking. The double names the user (sub) and one of the pool's
+//     app clients in such a token and passes the settings on.
 // Usage: COGNITO_UPSTREAM=http://127.0.0.1:9229 node cognito-double.mjs [port]
 //   (or COGNITO_DOUBLE_PORT; 0 picks a free port). Prints "cognito-double:
 //   listening on URL ..." once ready. Node built-ins only.
@@ -210,6 +229,90 @@ async function signOutEverywhere(pool, username) {
   log(`global sign-out of ${username}: ${revoked} refresh token(s) revoked`);
 }
 
+// ---- disabled users, reset passwords, MFA off (what admins do) -------------
+
+const resetRequired = new Set(); // `${pool}/${username}` after AdminResetUserPassword
+
+// refuseDisabled answers an authentication answer of pool's as Cognito
+// would for a disabled user: NotAuthorized, the refresh token revoked.
+async function refuseDisabled(clientId, pool, answer) {
+  const result = answer?.AuthenticationResult;
+  const username = claimsOf(result?.IdToken)['cognito:username'];
+  if (!username) return answer;
+  pool = pool ?? (await poolOfClient(clientId));
+  const user = await upstream('AdminGetUser', { UserPoolId: pool, Username: username });
+  if (user.Enabled !== false) return answer;
+  if (result.RefreshToken)
+    await upstream('RevokeToken', { Token: result.RefreshToken, ClientId: clientId }).catch(() => {});
+  throw new CognitoError(400, 'NotAuthorizedException', 'User is disabled.');
+}
+
+// resetKey names a user of pool by their Cognito username (an alias too).
+async function resetKey(pool, username) {
+  const user = await upstream('AdminGetUser', { UserPoolId: pool, Username: username });
+  return `${pool}/${user.Username}`;
+}
+
+// refuseResetRequired refuses the password sign-in of a user whose password
+// an admin reset, as Cognito does, whatever the password.
+async function refuseResetRequired(input) {
+  const username = input.AuthParameters?.USERNAME;
+  if (!resetRequired.size || !username || !input.ClientId) return;
+  const pool = await poolOfClient(input.ClientId);
+  let key;
+  try {
+    key = await resetKey(pool, username);
+  } catch (err) {
+    if (err instanceof CognitoError) return; // cognito-local answers for an unknown user
+    throw err;
+  }
+  if (resetRequired.has(key))
+    throw new CognitoError(400, 'PasswordResetRequiredException', 'Password reset required for the user');
+}
+
+// aClientOf finds an app client of pool (for the calls that need one).
+async function aClientOf(pool) {
+  const { UserPoolClients = [] } = await upstream('ListUserPoolClients', { UserPoolId: pool, MaxResults: 1 });
+  if (!UserPoolClients.length) throw new CognitoError(400, 'ResourceNotFoundException', `pool ${pool} has no app client`);
+  return UserPoolClients[0].ClientId;
+}
+
+const adminActions = {
+  async AdminResetUserPassword({ UserPoolId, Username }) {
+    if (!UserPoolId || !Username)
+      throw new CognitoError(400, 'InvalidParameterException', 'UserPoolId and Username are needed');
+    const key = await resetKey(UserPoolId, Username);
+    const user = key.slice(UserPoolId.length + 1);
+    const password = `Rr1!${crypto.randomBytes(24).toString('base64url')}`;
+    await upstream('AdminSetUserPassword', { UserPoolId, Username: user, Password: password, Permanent: true });
+    resetRequired.add(key);
+    await upstream('ForgotPassword', { ClientId: await aClientOf(UserPoolId), Username: user });
+    log(`AdminResetUserPassword for ${user}: password made unusable, code made and printed by cognito-local`);
+    return {};
+  },
+  async AdminSetUserMFAPreference({ UserPoolId, Username, SoftwareTokenMfaSettings, SMSMfaSettings }) {
+    if (!UserPoolId || !Username)
+      throw new CognitoError(400, 'InvalidParameterException', 'UserPoolId and Username are needed');
+    const user = await upstream('AdminGetUser', { UserPoolId, Username });
+    const sub = (user.UserAttributes ?? []).find((a) => a.Name === 'sub')?.Value ?? user.Username;
+    const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const token = `${part({ alg: 'none' })}.${part({ sub, client_id: await aClientOf(UserPoolId) })}.x`;
+    return upstream('SetUserMFAPreference', { AccessToken: token, SoftwareTokenMfaSettings, SMSMfaSettings });
+  },
+  async AdminGetUser(input) {
+    const user = await upstream('AdminGetUser', input);
+    if (resetRequired.has(`${input.UserPoolId}/${user.Username}`)) user.UserStatus = 'RESET_REQUIRED';
+    return user;
+  },
+  async ConfirmForgotPassword(input) {
+    const answer = await upstream('ConfirmForgotPassword', input);
+    // The password is set: a failure to name the user now must not undo that.
+    if (resetRequired.size)
+      resetRequired.delete(await resetKey(await poolOfClient(input.ClientId), input.Username).catch(() => null));
+    return answer;
+  },
+};
+
 // ---- what cognito-local lacks or gets wrong ------------------------------
 
 const local = {
@@ -238,14 +341,19 @@ const local = {
     return {};
   },
   async InitiateAuth(input) {
-    return noteSignIn(input.ClientId, null, await upstream('InitiateAuth', input));
+    await refuseResetRequired(input);
+    const answer = await refuseDisabled(input.ClientId, null, await upstream('InitiateAuth', input));
+    return noteSignIn(input.ClientId, null, answer);
   },
   async AdminInitiateAuth(input) {
-    return noteSignIn(input.ClientId, input.UserPoolId, await upstream('AdminInitiateAuth', input));
+    const answer = await refuseDisabled(input.ClientId, input.UserPoolId, await upstream('AdminInitiateAuth', input));
+    return noteSignIn(input.ClientId, input.UserPoolId, answer);
   },
   async RespondToAuthChallenge(input) {
-    return noteSignIn(input.ClientId, null, await upstream('RespondToAuthChallenge', input));
+    const answer = await refuseDisabled(input.ClientId, null, await upstream('RespondToAuthChallenge', input));
+    return noteSignIn(input.ClientId, null, answer);
   },
+  ...adminActions,
   // ListUsers: cognito-local answers every matching user at once, whatever
   // the Limit; Cognito answers at most Limit (60 when not given) and a
   // PaginationToken for the rest. The double pages cognito-local's answer

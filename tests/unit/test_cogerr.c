@@ -137,7 +137,9 @@ static void test_parse(void)
     char buf[NAME_MAX_LEN];
     for (int e = COGERR_NONE + 1; e < COGERR_COUNT; e++) {
         const char *type = entries[e].type;
-        if (!type)
+        /* A disabled user shares NotAuthorized's type: the classifier tells
+         * it by the message (aws/cognito.c). */
+        if (!type || e == COGERR_USER_DISABLED)
             continue;
         test_cond("bare type", cogerr_from_type(type) == (enum cogerr)e);
         snprintf(buf, sizeof(buf), "com.amazonaws.cognito.identity.idp.model#%s", type);

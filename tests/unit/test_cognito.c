@@ -270,11 +270,15 @@ static const char *const admin_ops[] = {
     "DescribeUserPoolClient", "DescribeUserPool",          "CreateGroup",    "DeleteUserPool",
     "ListUserPools",          "AdminUserGlobalSignOut",    "SetUserPoolMfaConfig",
     "AdminConfirmSignUp",
+    "AdminDisableUser",       "AdminEnableUser",           "AdminResetUserPassword",
+    "AdminSetUserMFAPreference", "AdminRemoveUserFromGroup", "AdminDeleteUser",
+    "ListUsersInGroup",       "AdminDeleteUserAttributes",
 };
 /* Each would send a second email or create a second thing. */
 static const char *const never_retried[] = {
     "SignUp",      "AdminCreateUser", "CreateUserPool",         "CreateUserPoolClient",
     "CreateGroup", "ForgotPassword",  "ResendConfirmationCode", "AssociateSoftwareToken",
+    "AdminResetUserPassword",
 };
 static const char *const reads[] = {
     "GetUser",          "InitiateAuth",           "AdminGetUser",
@@ -323,7 +327,7 @@ static void test_retry_policy(void)
     }
     test_cond("nothing else is listed", OP_SPECS_COUNT == COUNT(public_ops) + COUNT(admin_ops));
     test_cond("unlisted operation not found",
-              find_op("AdminDeleteUser") == NULL && find_op(NULL) == NULL);
+              find_op("AdminLinkProviderForUser") == NULL && find_op(NULL) == NULL);
     for (size_t i = 0; i < COUNT(never_retried); i++) {
         const struct op_spec *s = find_op(never_retried[i]);
         snprintf(name, sizeof(name), "%s: never retried", never_retried[i]);
@@ -405,6 +409,14 @@ static void test_classify(void)
                                             r.http_status == 400 && !r.reply);
     classify_text(400, 0, "{\"__type\":\"CodeMismatchException\"}", &r);
     test_cond("400 with bare type", r.err == COGERR_CODE_MISMATCH);
+    classify_text(400, 0,
+                  "{\"__type\":\"NotAuthorizedException\",\"message\":\"User is disabled.\"}", &r);
+    test_cond("NotAuthorized for a disabled user: user_disabled", r.err == COGERR_USER_DISABLED);
+    classify_text(400, 0,
+                  "{\"__type\":\"NotAuthorizedException\","
+                  "\"message\":\"Incorrect username or password.\"}",
+                  &r);
+    test_cond("NotAuthorized otherwise: not_authorized", r.err == COGERR_NOT_AUTHORIZED);
     classify_text(400, 0, "{\"__type\":\"BrandNewException\"}", &r);
     test_cond("unlisted type: unknown, type kept for the log",
               r.err == COGERR_UNKNOWN && str_is(r.type, "BrandNewException"));
@@ -838,7 +850,7 @@ static void test_live(void)
     test_cond("cog_call: request left to the caller",
               json_object_get_type(req) == json_type_object);
     cog_result_free(&r);
-    rc = cog_call(&c, "AdminDeleteUser", req, &r);
+    rc = cog_call(&c, "AdminLinkProviderForUser", req, &r);
     test_cond("cog_call: unlisted refused, nothing sent",
               rc == -1 && r.attempts == 0 && server_seen(&srv) == 1 && r.error);
     cog_result_free(&r);

@@ -739,6 +739,30 @@ static void test_users(void)
                   users_get("default", "u-3", &arena, &u) == STORE_NOT_FOUND &&
                   users_get_by_email("default", "alice@example.com", &arena, &u) == STORE_OK &&
                   is(u.sub, "u-2"));
+
+    /* An admin's changes (svc/adminuser): enabled and status, the name. */
+    test_cond("set account: disabled, status kept",
+              users_set_account("default", "u-2", false, NULL, T0 + 50) == STORE_OK &&
+                  users_get("default", "u-2", &arena, &u) == STORE_OK && !u.enabled &&
+                  u.status == NULL && u.updated_at == T0 + 50);
+    test_cond("set account: enabled, status given",
+              users_set_account("default", "u-2", true, "RESET_REQUIRED", T0 + 51) == STORE_OK &&
+                  users_get("default", "u-2", &arena, &u) == STORE_OK && u.enabled &&
+                  is(u.status, "RESET_REQUIRED"));
+    test_cond("set account of nobody", users_set_account("default", "u-none", true, NULL, T0) ==
+                                           STORE_NOT_FOUND);
+    test_cond("set name", users_set_name("default", "u-2", "Alice B", T0 + 52) == STORE_OK &&
+                              users_get("default", "u-2", &arena, &u) == STORE_OK &&
+                              is(u.name, "Alice B") && u.updated_at == T0 + 52);
+    test_cond("set no name refused", users_set_name("default", "u-2", "", T0) == STORE_ERROR);
+    test_cond("set name of nobody",
+              users_set_name("default", "u-none", "X", T0) == STORE_NOT_FOUND);
+    test_cond("a deleted row is no account to change",
+              users_mark_deleted("default", "u-2", T0 + 53) == STORE_OK &&
+                  users_set_account("default", "u-2", true, NULL, T0 + 54) == STORE_NOT_FOUND &&
+                  users_set_name("default", "u-2", "Y", T0 + 54) == STORE_NOT_FOUND);
+    test_cond("another tenant's user is not changed",
+              users_set_account("other", "u-2", true, NULL, T0) == STORE_NOT_FOUND);
     arena_reset(&arena);
 }
 
