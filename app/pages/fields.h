@@ -17,7 +17,10 @@
 struct json_object;
 
 /* fields_add adds the field called name to fields with the given look and
- * value (value NULL: empty; a password field never keeps one). */
+ * value (value NULL: empty; a password field never keeps one). A code
+ * field (autocomplete one-time-code) asks phones for the digit keypad, takes
+ * INPUT_CODE_DIGITS digits and has the focus when the page opens; a handler
+ * may replace its attrs. */
 void fields_add(struct json_object *fields, const char *name, const char *label,
                 const char *type, const char *value, const char *autocomplete, bool required,
                 const char *help);
@@ -45,5 +48,15 @@ const char *fields_query_email(struct request *req);
 enum http_status fields_cognito_error(struct request *req, struct response *resp,
                                       const struct cog_result *r, enum cogerr_ctx what,
                                       const char *template, struct json_object *ctx);
+
+/* fields_dress finishes the form of a page context before it is rendered:
+ * the tenant's password rules on a new password (a checklist that script
+ * ticks, a plain list without it), the "passwords match" hook on its
+ * confirmation, and the error summary: errors [{id, label, message}] in
+ * the order of the fields with has_errors and errors_many, and error_state (which prefixes the title with
+ * "Error: ") when any field or the form has an error. Called by
+ * render_page for every page; a context without fields or errors is left
+ * as it is. */
+void fields_dress(struct request *req, struct json_object *ctx);
 
 #endif
