@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  uniqueEmail, PASSWORD, ROOT, cognitoLocal, stackInfo, emailedCode, sleep, fault,
+  uniqueEmail, PASSWORD, ROOT, cognitoLocal, stackInfo, emailedCode, sleep, fault, gatehouseCli,
 } from '../integration/helpers.mjs';
 import { openBrowser, Visitor, SITE, logIn } from './browser.mjs';
 
@@ -476,6 +476,35 @@ test('dark mode follows the system, a toggle remembers the choice, and inputs sh
     }
   } finally {
     await v.close();
+  }
+});
+
+test("a tenant's own colour works in both schemes", TEST, async () => {
+  const slug = `feel-${Date.now().toString(36)}`;
+  let made = gatehouseCli(['tenant', 'create', '--slug', slug, '--name', 'Teal Corp', '--admin-email', `admin@${slug}.example`]);
+  assert.equal(made.status, 0, made.stderr);
+  made = gatehouseCli(['tenant', 'set', '--slug', slug, '--color', '#0f766e']);
+  assert.equal(made.status, 0, made.stderr);
+  const v = await Visitor.open(browser, 'feel-tenant-colour');
+  try {
+    for (const p of ['login', 'signup', 'forgot']) {
+      await v.goto(`/t/${slug}/${p}`);
+      assert.equal(await v.page.locator(`link[href="/t/${slug}/brand.css"]`).count(), 1);
+      await v.check(`tenant ${p}`);
+      await accessible(v, `/t/${slug}/${p}`);
+      await v.page.emulateMedia({ colorScheme: 'dark' });
+      await v.page.waitForTimeout(TRANSITION_MS);
+      const colours = await v.page.evaluate(() => ({
+        button: getComputedStyle(document.querySelector('main .btn-primary')).backgroundColor,
+        link: getComputedStyle(document.querySelector('.gh-auth-after a')).color,
+      }));
+      assert.equal(colours.button, 'rgb(15, 118, 110)', 'the button keeps the tenant colour in the dark');
+      assert.notEqual(colours.link, 'rgb(15, 118, 110)', 'links take a lighter mix of it');
+      await v.page.emulateMedia({ colorScheme: 'light' });
+    }
+  } finally {
+    await v.close();
+    gatehouseCli(['tenant', 'delete', '--slug', slug, '--yes']);
   }
 });
 
