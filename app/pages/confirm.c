@@ -22,9 +22,12 @@ static struct json_object *confirm_context(struct request *req, const char *emai
     fields_add(fields, "email", "Email address", "email", email, "email", true, NULL);
     fields_add(fields, "code", "Confirmation code", "text", NULL, "one-time-code", true, NULL);
     json_object_object_add(ctx, "fields", fields);
-    /* A known, well-formed address is shown as text, not asked again. */
+    /* A known, well-formed address is shown as text, not asked again;
+     * otherwise it is the first thing to type. */
     if (email && !input_check_email(email))
         json_object_object_add(ctx, "email_known", json_object_new_boolean(1));
+    else
+        fields_unfocus(fields, "code");
     return ctx;
 }
 

@@ -54,6 +54,14 @@ void fields_add(struct json_object *fields, const char *name, const char *label,
     json_object_object_add(fields, name, f);
 }
 
+void fields_unfocus(struct json_object *fields, const char *name)
+{
+    struct json_object *f, *attrs;
+    if (json_object_object_get_ex(fields, name, &f) &&
+        json_object_object_get_ex(f, "attrs", &attrs))
+        json_object_object_del(attrs, "autofocus");
+}
+
 bool fields_error(struct json_object *ctx, const char *field, const char *message)
 {
     struct json_object *fields, *f;

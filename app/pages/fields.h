@@ -24,6 +24,9 @@ struct json_object;
 void fields_add(struct json_object *fields, const char *name, const char *label,
                 const char *type, const char *value, const char *autocomplete, bool required,
                 const char *help);
+/* fields_unfocus takes the focus a code field opens with off the field
+ * called name, for a page where something else must be typed first. */
+void fields_unfocus(struct json_object *fields, const char *name);
 /* fields_error marks a field of ctx as wrong (its first error stays);
  * returns false for chaining into an "ok" flag. A NULL or unknown field
  * becomes the form's error. */

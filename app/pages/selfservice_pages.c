@@ -106,16 +106,6 @@ enum http_status selfservice_pages_profile_submit(struct request *req, struct re
     return status;
 }
 
-/* unfocus takes the focus a code field opens with (pages/fields.h) off the
- * field called name. */
-static void unfocus(struct json_object *fields, const char *name)
-{
-    struct json_object *f, *attrs;
-    if (json_object_object_get_ex(fields, name, &f) &&
-        json_object_object_get_ex(f, "attrs", &attrs))
-        json_object_object_del(attrs, "autofocus");
-}
-
 static struct json_object *email_context(struct request *req, const char *new_email)
 {
     struct json_object *ctx = render_context(req, "Your email");
@@ -127,7 +117,7 @@ static struct json_object *email_context(struct request *req, const char *new_em
     if (new_email)
         json_object_object_add(ctx, "pending_email", json_object_new_string(new_email));
     else
-        unfocus(fields, "code"); /* no code is on its way: the new address comes first */
+        fields_unfocus(fields, "code"); /* no code is on its way: the address comes first */
     return ctx;
 }
 

@@ -310,6 +310,7 @@ test('code fields ask phones for digits, take six, have the focus; /confirm asks
       assert.equal(v.path, '/confirm');
       assert.equal(await page.locator('input[name=email]').count(), 1, 'asked once, not twice');
       assert.ok(await page.getByLabel('Email address').isVisible());
+      assert.equal((await codeAttrs('Confirmation code')).autofocus, false, 'the email comes first then');
       await accessible(v, '/confirm without an email');
 
       await v.goto(`/reset?email=${encodeURIComponent(email)}`);
