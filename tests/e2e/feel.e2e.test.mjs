@@ -492,12 +492,29 @@ test("a tenant's own colour works in both schemes", TEST, async () => {
       await accessible(v, `/t/${slug}/${p}`);
       await v.page.emulateMedia({ colorScheme: 'dark' });
       await v.page.waitForTimeout(TRANSITION_MS);
-      const colours = await v.page.evaluate(() => ({
-        button: getComputedStyle(document.querySelector('main .btn-primary')).backgroundColor,
-        link: getComputedStyle(document.querySelector('.gh-auth-after a')).color,
-      }));
+      const colours = await v.page.evaluate(() => {
+        // WCAG's relative luminance of a computed colour: rgb() in 0-255,
+        // or color(srgb ...) in 0-1 (what color-mix computes to).
+        const lum = (css) => {
+          const scale = css.startsWith('color(srgb') ? 1 : 255;
+          const [r, g, b] = css.match(/[\d.]+/g).slice(0, 3).map((x) => {
+            const c = Number(x) / scale;
+            return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+          });
+          return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        };
+        const link = getComputedStyle(document.querySelector('.gh-auth-after a')).color;
+        return {
+          button: getComputedStyle(document.querySelector('main .btn-primary')).backgroundColor,
+          link, linkLum: lum(link),
+          page: lum(getComputedStyle(document.querySelector('.gh-card')).backgroundColor),
+        };
+      });
       assert.equal(colours.button, 'rgb(15, 118, 110)', 'the button keeps the tenant colour in the dark');
-      assert.notEqual(colours.link, 'rgb(15, 118, 110)', 'links take a lighter mix of it');
+      assert.ok(colours.page < 0.05, `the card is dark (${colours.page})`);
+      const contrast = (colours.linkLum + 0.05) / (colours.page + 0.05);
+      assert.ok(contrast >= 4.5, `links take a lighter mix of it (${colours.link}, ${contrast.toFixed(2)}:1)`);
+      assert.notEqual(colours.link, 'rgb(15, 118, 110)');
       await v.page.emulateMedia({ colorScheme: 'light' });
     }
   } finally {
