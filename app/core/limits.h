@@ -88,6 +88,7 @@
 #define INPUT_NAME_MAX 100       /* bytes of a person's or a tenant's name */
 #define INPUT_ATTRIBUTE_MAX 100  /* bytes of a profile attribute (company...) */
 #define INPUT_CODE_DIGITS 6      /* an emailed confirmation or reset code */
+#define INPUT_FIELD_ID_MAX 64    /* bytes of a form control's id ("f-" and the field's name) */
 #define CHALLENGE_SESSION_MAX 4096 /* bytes of Cognito's challenge session */
 /* ---- TOTP MFA (app/svc/mfa.c) ------------------------------------------- */
 /* A sealed MFA challenge lives as long as Cognito's challenge session does

@@ -31,6 +31,12 @@ static struct json_object *confirm_context(struct request *req, const char *emai
     fields_add(fields, "code", "Confirmation code", "text", NULL, "one-time-code", true, NULL);
     json_object_object_add(ctx, "fields", fields);
     fields_code_state(ctx, resend_lifetime_words(RESEND_CONFIRM), wait_s);
+    /* A known, well-formed address is shown as text, not asked again;
+     * otherwise it is the first thing to type. */
+    if (email && !input_check_email(email))
+        json_object_object_add(ctx, "email_known", json_object_new_boolean(1));
+    else
+        fields_unfocus(fields, "code");
     return ctx;
 }
 

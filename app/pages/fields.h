@@ -17,10 +17,16 @@
 struct json_object;
 
 /* fields_add adds the field called name to fields with the given look and
- * value (value NULL: empty; a password field never keeps one). */
+ * value (value NULL: empty; a password field never keeps one). A code
+ * field (autocomplete one-time-code) asks phones for the digit keypad, takes
+ * INPUT_CODE_DIGITS digits and has the focus when the page opens; a handler
+ * may replace its attrs. */
 void fields_add(struct json_object *fields, const char *name, const char *label,
                 const char *type, const char *value, const char *autocomplete, bool required,
                 const char *help);
+/* fields_unfocus takes the focus a code field opens with off the field
+ * called name, for a page where something else must be typed first. */
+void fields_unfocus(struct json_object *fields, const char *name);
 /* fields_error marks a field of ctx as wrong (its first error stays);
  * returns false for chaining into an "ok" flag. A NULL or unknown field
  * becomes the form's error. */
@@ -57,5 +63,15 @@ void fields_code_state(struct json_object *ctx, const char *expiry, long long wa
 enum http_status fields_resend_wait(struct request *req, struct response *resp,
                                     const char *template, struct json_object *ctx,
                                     long long wait_s);
+
+/* fields_dress finishes the form of a page context before it is rendered:
+ * the tenant's password rules on a new password (a checklist that script
+ * ticks, a plain list without it), the "passwords match" hook on its
+ * confirmation, and the error summary: errors [{id, label, message}] in
+ * the order of the fields with has_errors and errors_many, and error_state (which prefixes the title with
+ * "Error: ") when any field or the form has an error. Called by
+ * render_page for every page; a context without fields or errors is left
+ * as it is. */
+void fields_dress(struct request *req, struct json_object *ctx);
 
 #endif

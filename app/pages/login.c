@@ -304,13 +304,6 @@ static struct json_object *mfa_context(struct request *req, const char *email)
     struct json_object *fields = json_object_new_object();
     fields_add(fields, "code", "6-digit code", "text", NULL, "one-time-code", true,
                "Open your authenticator app and type the code it shows for this account.");
-    struct json_object *code, *attrs = json_object_new_object();
-    json_object_object_get_ex(fields, "code", &code);
-    json_object_object_add(attrs, "inputmode", json_object_new_string("numeric"));
-    json_object_object_add(attrs, "pattern", json_object_new_string("[0-9]{6}"));
-    json_object_object_add(attrs, "maxlength", json_object_new_string("6"));
-    json_object_object_add(attrs, "autofocus", json_object_new_boolean(1));
-    json_object_object_add(code, "attrs", attrs);
     json_object_object_add(ctx, "fields", fields);
     if (email)
         json_object_object_add(ctx, "email", json_object_new_string(email));

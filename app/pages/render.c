@@ -18,6 +18,7 @@
 #include "core/metrics.h"
 #include "http/answer.h"
 #include "http/url.h"
+#include "pages/fields.h"
 #include "pages/flash.h"
 #include "store/sessions.h"
 #include "store/tenants.h"
@@ -94,6 +95,7 @@ enum http_status render_page(struct request *req, struct response *resp,
 {
     char err[256];
     flash_take(req, resp, ctx);
+    fields_dress(req, ctx);
     buf_reset(&resp->body);
     int64_t start = metrics_now_us();
     int rc = templates ? tmpl_render(templates, name, ctx, &resp->body, err, sizeof(err))

@@ -24,6 +24,8 @@ static struct json_object *reset_context(struct request *req, const char *email,
                fields_password_help(req));
     fields_add(fields, "confirm_password", "Confirm new password", "password", NULL,
                "new-password", true, NULL);
+    if (!email || !*email)
+        fields_unfocus(fields, "code"); /* the address comes first */
     json_object_object_add(ctx, "fields", fields);
     fields_code_state(ctx, resend_lifetime_words(RESEND_RESET), wait_s);
     return ctx;

@@ -44,12 +44,6 @@ static struct json_object *security_context(struct request *req)
     struct json_object *fields = json_object_new_object();
     fields_add(fields, "code", "6-digit code from the app", "text", NULL, "one-time-code", true,
                NULL);
-    struct json_object *code, *attrs = json_object_new_object();
-    json_object_object_get_ex(fields, "code", &code);
-    json_object_object_add(attrs, "inputmode", json_object_new_string("numeric"));
-    json_object_object_add(attrs, "pattern", json_object_new_string("[0-9]{6}"));
-    json_object_object_add(attrs, "maxlength", json_object_new_string("6"));
-    json_object_object_add(code, "attrs", attrs);
     fields_add(fields, "device_name", "Name of this device", "text", NULL, "off", false,
                "So you can tell it apart later, for example \"work phone\".");
     json_object_object_add(ctx, "fields", fields);

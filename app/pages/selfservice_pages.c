@@ -116,6 +116,8 @@ static struct json_object *email_context(struct request *req, const char *new_em
     json_object_object_add(ctx, "fields", fields);
     if (new_email)
         json_object_object_add(ctx, "pending_email", json_object_new_string(new_email));
+    else
+        fields_unfocus(fields, "code"); /* no code is on its way: the address comes first */
     return ctx;
 }
 

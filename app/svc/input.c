@@ -9,6 +9,7 @@
 #include "svc/input.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/limits.h"
@@ -107,6 +108,23 @@ static size_t characters(const char *s)
     return n;
 }
 
+/* missing writes "Your password needs " and the rules pw breaks, joined,
+ * into msg: only those, so that a person sees what to change rather than
+ * the whole policy again. */
+static const char *missing(const char *need[], int n, char *msg, size_t msglen)
+{
+    size_t used = 0;
+    int w = snprintf(msg, msglen, "Your password needs ");
+    used = w > 0 && (size_t)w < msglen ? (size_t)w : 0;
+    for (int i = 0; i < n; i++) {
+        w = snprintf(msg + used, msglen - used, "%s%s", i == 0 ? "" : i == n - 1 ? " and " : ", ",
+                     need[i]);
+        used += w > 0 && (size_t)w < msglen - used ? (size_t)w : 0;
+    }
+    snprintf(msg + used, msglen - used, ".");
+    return msg;
+}
+
 const char *input_check_password(const char *pw, const struct tenant_password_policy *p,
                                  char *msg, size_t msglen)
 {
@@ -122,13 +140,28 @@ const char *input_check_password(const char *pw, const struct tenant_password_po
         symbol |= c != '\0' && strchr(symbols, c) != NULL;
     }
     /* What every pool refuses, known policy or not. */
-    bool ok = len <= INPUT_PASSWORD_MAX && utf8_valid(pw, len) && !utf8_has_control(pw, len) &&
-              !isspace((unsigned char)pw[0]) && !isspace((unsigned char)pw[len - 1]) &&
-              characters(pw) >= POOL_PASSWORD_LENGTH_LOW;
-    if (ok && p && p->known)
-        ok = characters(pw) >= (size_t)p->min_length && (!p->upper || upper) &&
-             (!p->lower || lower) && (!p->digit || digit) && (!p->symbol || symbol);
-    return ok ? NULL : input_password_refusal(p, msg, msglen);
+    if (len > INPUT_PASSWORD_MAX || !utf8_valid(pw, len) || utf8_has_control(pw, len))
+        return "Your password is too long or has characters that cannot be typed.";
+    if (isspace((unsigned char)pw[0]) || isspace((unsigned char)pw[len - 1]))
+        return "Your password cannot start or end with a space.";
+    bool known = p && p->known;
+    size_t min = known ? (size_t)p->min_length : POOL_PASSWORD_LENGTH_LOW;
+    const char *need[5];
+    int n = 0;
+    char length[48];
+    if (characters(pw) < min) {
+        snprintf(length, sizeof(length), "at least %zu characters", min);
+        need[n++] = length;
+    }
+    if (known && p->upper && !upper)
+        need[n++] = "an uppercase letter";
+    if (known && p->lower && !lower)
+        need[n++] = "a lowercase letter";
+    if (known && p->digit && !digit)
+        need[n++] = "a number";
+    if (known && p->symbol && !symbol)
+        need[n++] = "a symbol such as ! - # or a space";
+    return n ? missing(need, n, msg, msglen) : NULL;
 }
 
 const char *input_check_text(const char *text, size_t max, bool required)

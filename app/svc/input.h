@@ -18,9 +18,10 @@ struct tenant_password_policy;
 const char *input_check_email(const char *email);
 /* input_check_password checks a new password against the policy of the
  * tenant's pool (svc/pwpolicy.h); when that is not known, only against what
- * every pool refuses, and Cognito decides the rest. A sentence built from
- * the policy is written to msg (INPUT_PASSWORD_RULE_MAX bytes is enough),
- * which is then returned. */
+ * every pool refuses, and Cognito decides the rest. The refusal names only
+ * the rules the password breaks ("Your password needs a number."); when it
+ * is built it is written to msg (INPUT_PASSWORD_RULE_MAX bytes is enough)
+ * and msg is returned. */
 const char *input_check_password(const char *password, const struct tenant_password_policy *p,
                                  char *msg, size_t msglen);
 /* input_check_text: a free text of at most max bytes without control

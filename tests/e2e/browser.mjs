@@ -190,7 +190,13 @@ export class Visitor {
       window.scrollTo(0, 0);
     });
     // Focusing the body, then Tab, starts at the first focusable element.
-    await this.page.locator('body').focus();
+    // The body takes the focus only with a tabindex; without it the walk
+    // would start after whatever had it (an autofocused code field).
+    await this.page.evaluate(() => {
+      document.body.setAttribute('tabindex', '-1');
+      document.body.focus();
+      document.body.removeAttribute('tabindex');
+    });
     const seen = [];
     for (let i = 0; i < MAX_TABS; i++) {
       await this.page.keyboard.press('Tab');

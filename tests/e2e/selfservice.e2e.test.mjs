@@ -130,6 +130,9 @@ test('your devices, profile, re-authentication, email and deletion pages: access
     await page.keyboard.press('Tab');
     await page.keyboard.type(PASSWORD);
     await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Show password',
+      'the password\'s show/hide button comes next');
+    await page.keyboard.press('Tab');
     const focused = await page.evaluate(() => document.activeElement.innerText.trim());
     assert.equal(focused, 'Delete my account', 'Tab reaches the button next');
     assert.equal(await press(v, 'Enter'), 200);

@@ -73,9 +73,11 @@ static void test_input(void)
               !PW("correcthorsebattery", long_only) && PW("Correct-Hors9", long_only));
     test_cond("password: an unknown policy refuses only what every pool does",
               !PW("abcdef", unknown) && PW("abcde", unknown) && PW(" abcdefgh", unknown));
-    test_cond("password: the refusal states the policy",
-              strstr(PW("short", long_only), "at least 14 characters") &&
-                  !strstr(PW("short", long_only), "symbol"));
+    test_cond("password: the refusal names only the broken rules",
+              !strcmp(PW("short", long_only), "Your password needs at least 14 characters.") &&
+                  !strcmp(PW("correct-horse", every),
+                          "Your password needs an uppercase letter and a number.") &&
+                  !strcmp(PW("Correct-Horse", every), "Your password needs a number."));
 #undef PW
     test_cond("code: six digits only",
               !input_check_code("123456") && input_check_code("12345") &&
