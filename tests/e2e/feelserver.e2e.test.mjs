@@ -88,3 +88,31 @@ test('Cognito failing: the login form comes back with the email kept and the pas
     await v.close();
   }
 });
+
+test('"send a new code" waits out the cool-down the server enforces, counting the seconds down', TEST, async () => {
+  const email = uniqueEmail('e2e-countdown');
+  const v = await Visitor.open(browser, 'feelserver-countdown');
+  try {
+    assert.equal(await signUp(v, { email, name: 'Count Down', password: PASSWORD }), 200);
+    assert.match(v.path, /^\/confirm/);
+    const button = v.page.getByRole('button', { name: 'Send a new code' });
+    await v.submitWith('Send a new code');
+    await v.check('the confirm page after a new code was sent');
+    assert.ok(await button.isDisabled(), 'the button waits');
+    const seconds = async () => Number(await v.page.locator('[data-countdown]').innerText());
+    const first = await seconds();
+    assert.ok(first > 0 && first <= 60, `a wait in seconds (${first})`);
+    await v.page.waitForTimeout(2200);
+    assert.ok(await seconds() <= first - 2, 'the seconds count down');
+    // The wait is the server's too: a new code asked for without the page's
+    // script is refused with 429 and the seconds left.
+    const status = await v.page.evaluate(async () => {
+      const form = document.querySelector('form.gh-form');
+      const body = new URLSearchParams(new FormData(form));
+      const r = await fetch(form.getAttribute('action') + '/resend', { method: 'POST', body, redirect: 'manual' });
+      return { status: r.status, retry: r.headers.get('retry-after') };
+    });
+    assert.equal(status.status, 429);
+    assert.ok(Number(status.retry) > 0);
+  } finally { await v.close(); }
+});
