@@ -7,38 +7,18 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Browser, PASSWORD, adminSession, cognitoLocal, gatehouseCli, parseCsv, psql, stackInfo, uniqueEmail,
+  adminSession, gatehouseCli, parseCsv, psql, uniqueEmail,
 } from './helpers.mjs';
-
-const POOL = stackInfo().COGNITO_USER_POOL_ID;
+import { plainUser, sqlText, subOf, unescape } from './admin-helpers.mjs';
 
 let admin; // {b, email}
 let adminSub;
 
 before(async () => {
   admin = await adminSession();
-  adminSub = psql(`SELECT sub FROM t_default.users WHERE email = '${admin.email}'`)[0][0];
+  adminSub = subOf(admin.email);
 });
 
-const sqlText = (s) => `'${String(s).replace(/'/g, "''")}'`;
-const unescape = (s) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<')
-  .replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-
-async function plainUser(tier = 'standard') {
-  const email = uniqueEmail('aud');
-  await cognitoLocal('AdminCreateUser', {
-    UserPoolId: POOL, Username: email, MessageAction: 'SUPPRESS', TemporaryPassword: 'Temp-Passw0rd!x',
-    UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' },
-      { Name: 'name', Value: 'Audit Person' }, { Name: 'custom:user_tier', Value: tier }],
-  });
-  await cognitoLocal('AdminSetUserPassword', { UserPoolId: POOL, Username: email, Password: PASSWORD, Permanent: true });
-  const b = new Browser();
-  await b.get('/login');
-  const r = await b.post('/login', { email, password: PASSWORD });
-  assert.equal(r.status, 303);
-  const sub = psql(`SELECT sub FROM t_default.users WHERE email = '${email}'`)[0][0];
-  return { b, email, sub };
-}
 
 // The rows of an audit page: [when, admin, user, before, after, action, request, client, note].
 function table(body) {
@@ -70,7 +50,7 @@ function seed(rows) {
 // ---- what writes it ----------------------------------------------------------------------
 
 test('a tier change writes its admin_actions row with its tier_changes row, in one transaction', async () => {
-  const user = await plainUser();
+  const user = await plainUser('aud');
   const r = await admin.b.post('/admin/update-tier', { username: await tierForm(user.email), tier: 'premium' });
   assert.equal(r.status, 303);
   assert.match(r.headers.location, /done=tier_changed$/);
@@ -85,7 +65,7 @@ test('a tier change writes its admin_actions row with its tier_changes row, in o
 
   // A refused admin_actions row undoes the whole record: no tier_changes row,
   // no mirror change (users sync completes it later, as for any record refused).
-  const other = await plainUser();
+  const other = await plainUser('aud');
   const constraint = `refuse_audit_${process.pid}_${Date.now()}`;
   psql(`ALTER TABLE t_default.admin_actions ADD CONSTRAINT ${constraint} CHECK (target_sub IS DISTINCT FROM '${other.sub}') NOT VALID`);
   try {
@@ -100,7 +80,7 @@ test('a tier change writes its admin_actions row with its tier_changes row, in o
 });
 
 test('users sync: a tier it corrects is an admin action of the system; a second run adds nothing', async () => {
-  const user = await plainUser('standard');
+  const user = await plainUser('aud');
   psql(`UPDATE t_default.users SET tier = 'premium' WHERE sub = '${user.sub}'`);
   let out = gatehouseCli(['users', 'sync', '--tenant', 'default']);
   assert.equal(out.status, 0, out.stderr);
@@ -171,7 +151,7 @@ test('filters by actor, target and action (alone and together), and the CSV foll
 });
 
 test('a target is found by the email the row recorded and by the person the mirror knows now', async () => {
-  const user = await plainUser();
+  const user = await plainUser('aud');
   const old = `old-${process.pid}-${Date.now().toString(36)}@example.com`;
   // An action recorded before the user's email changed, and one after.
   seed([['profile_edited', admin.email, old, user.sub, 'then'], ['user_disabled', admin.email, user.email, user.sub, 'now']]);
@@ -216,7 +196,7 @@ test('filters that cannot be searched are 400; a plain user gets 403 for the pag
     assert.match(r.body, /<nav\b/, 'the styled page');
     assert.equal((await admin.b.get(`/admin/audit.csv?${q}`)).status, 400, `csv ${q}`);
   }
-  const user = await plainUser();
+  const user = await plainUser('aud');
   for (const p of ['/admin/audit?actor=system', '/admin/audit.csv?action=tier_changed', '/admin/audit?format=csv']) {
     const r = await user.b.get(p);
     assert.equal(r.status, 403, p);

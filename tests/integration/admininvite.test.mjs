@@ -10,6 +10,7 @@ import path from 'node:path';
 import {
   Browser, PASSWORD, adminSession, cognitoLocal, gatehouseCli, parseCsv, psql, stackInfo, uniqueEmail, waitFor,
 } from './helpers.mjs';
+import { plainUser, sqlText, subOf, unescape } from './admin-helpers.mjs';
 
 const info = stackInfo();
 const POOL = info.COGNITO_USER_POOL_ID;
@@ -19,14 +20,10 @@ let adminSub;
 
 before(async () => {
   admin = await adminSession();
-  adminSub = psql(`SELECT sub FROM t_default.users WHERE email = '${admin.email}'`)[0][0];
+  adminSub = subOf(admin.email);
 });
 
 // ---- helpers ----------------------------------------------------------------
-
-const sqlText = (s) => `'${String(s).replace(/'/g, "''")}'`;
-const unescape = (s) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<')
-  .replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
 // cognitoUser reads a user from cognito-local: null when there is none.
 async function cognitoUser(email) {
@@ -104,22 +101,6 @@ function tierChanges(sub) {
     WHERE user_sub = ${sqlText(sub)} ORDER BY id`);
 }
 
-async function plainUser(tier = 'standard', tag = 'plain') {
-  const email = uniqueEmail(tag);
-  await cognitoLocal('AdminCreateUser', {
-    UserPoolId: POOL, Username: email, MessageAction: 'SUPPRESS', TemporaryPassword: 'Temp-Passw0rd!x',
-    UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' },
-      { Name: 'name', Value: 'Plain Person' }, { Name: 'custom:user_tier', Value: tier }],
-  });
-  await cognitoLocal('AdminSetUserPassword', { UserPoolId: POOL, Username: email, Password: PASSWORD, Permanent: true });
-  const b = new Browser();
-  await b.get('/login');
-  const r = await b.post('/login', { email, password: PASSWORD });
-  assert.equal(r.status, 303, `plain user login: ${r.body.slice(0, 200)}`);
-  const sub = psql(`SELECT sub FROM t_default.users WHERE email = '${email}'`)[0][0];
-  return { b, email, sub };
-}
-
 async function invite(form) {
   await admin.b.get('/admin/invite');
   return admin.b.post('/admin/invite', form);
@@ -163,7 +144,7 @@ test('an invitation creates the user with their tier and tenant, and they choose
 });
 
 test('an invitation to an email that has a user changes nothing and says so', async () => {
-  const user = await plainUser('standard');
+  const user = await plainUser('plain');
   const before = actions(`target_sub = ${sqlText(user.sub)}`).length;
   const r = await invite({ email: user.email, name: 'Someone Else', tier: 'premium' });
   assert.equal(r.status, 409);
@@ -276,8 +257,8 @@ function resultRows(body) {
 
 test('CSV import: preview, apply, per-row results, and a second run changes nothing', async () => {
   const fresh1 = uniqueEmail('csv-new'), fresh2 = uniqueEmail('csv-new');
-  const toPremium = await plainUser('standard', 'csv-old');
-  const samePremium = await plainUser('premium', 'csv-same');
+  const toPremium = await plainUser('csv-old');
+  const samePremium = await plainUser('csv-same', { tier: 'premium' });
   const csv = [
     'Email,Name,Tier',
     `${fresh1},Grace Hopper,premium`,
@@ -422,7 +403,7 @@ test('CSV export follows the list\'s filters and defuses formulas', async () => 
 // ---- bulk tier change -------------------------------------------------------------------
 
 test('bulk tier change: each selected user changed and audited like a single change', async () => {
-  const a = await plainUser('standard', 'bulk'), b = await plainUser('standard', 'bulk'), c = await plainUser('premium', 'bulk');
+  const a = await plainUser('bulk'), b = await plainUser('bulk'), c = await plainUser('bulk', { tier: 'premium' });
   // The list shows each row's box with the sub the form posts.
   let r = await admin.b.get(`/admin/users?q=${encodeURIComponent(a.email)}`);
   assert.match(r.body, new RegExp(`name="sub" value="${a.sub}" form="gh-bulk-form"`));
@@ -451,7 +432,7 @@ test('bulk tier change: each selected user changed and audited like a single cha
 });
 
 test('bulk tier change refuses bad input with a 400 and changes nothing', async () => {
-  const a = await plainUser('standard', 'bulkbad');
+  const a = await plainUser('bulkbad');
   await admin.b.get('/admin/users');
   const send = (pairs) => {
     const form = new URLSearchParams([['csrf', admin.b.lastCsrf], ...pairs]);
@@ -481,7 +462,7 @@ test('bulk tier change refuses bad input with a 400 and changes nothing', async 
 // ---- access and CSRF -------------------------------------------------------------------
 
 test('plain users get 403 on every route here, anonymous visitors are sent to log in; nothing changes', async () => {
-  const user = await plainUser('standard', 'noadmin');
+  const user = await plainUser('noadmin');
   const target = uniqueEmail('never-invited');
   const anon = new Browser();
   await anon.get('/login');
@@ -513,7 +494,7 @@ test('plain users get 403 on every route here, anonymous visitors are sent to lo
 });
 
 test('CSRF: every POST here needs the page\'s token and our Origin', async () => {
-  const user = await plainUser('standard', 'csrf');
+  const user = await plainUser('csrf');
   const target = uniqueEmail('csrf-invite');
   const other = new Browser();
   await other.get('/login');
@@ -569,7 +550,7 @@ test('another tenant\'s admin invites into their own pool only, and cannot reach
   try {
     const base = `/t/${t.slug}`;
     const { b } = await adminSession({ poolId: t.poolId, base });
-    const here = await plainUser('standard', 'isolated');
+    const here = await plainUser('isolated');
     const email = uniqueEmail('tenant-invite');
 
     await b.get(`${base}/admin/invite`);

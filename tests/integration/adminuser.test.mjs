@@ -11,6 +11,7 @@ import {
   Browser, request, adminSession, cognitoLocal, emailedCode, gatehouseCli, psql, stackInfo, uniqueEmail,
   PASSWORD, HTTPS_PORT,
 } from './helpers.mjs';
+import { confirmedUser, subOf } from './admin-helpers.mjs';
 import { totp } from './totp.mjs';
 
 const info = stackInfo();
@@ -27,7 +28,7 @@ before(async () => {
   const m = gatehouseCli(['tenant', 'set', '--slug', 'default', '--mfa', 'optional']);
   assert.equal(m.status, 0, m.stderr);
   admin = await adminSession();
-  adminSub = psql(`SELECT sub FROM t_default.users WHERE email = '${admin.email}'`)[0][0];
+  adminSub = subOf(admin.email);
 });
 
 // ---- helpers ----------------------------------------------------------------
@@ -39,12 +40,7 @@ const enc = encodeURIComponent;
 // signs them in through the login page: {email, b, sub}.
 async function newUser(tag, { pool = POOL, base = '', name = 'Plain Person' } = {}) {
   const email = uniqueEmail(tag);
-  await cognitoLocal('AdminCreateUser', {
-    UserPoolId: pool, Username: email, MessageAction: 'SUPPRESS',
-    UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' },
-      { Name: 'name', Value: name }, { Name: 'custom:user_tier', Value: 'standard' }],
-  });
-  await cognitoLocal('AdminSetUserPassword', { UserPoolId: pool, Username: email, Password: PASSWORD, Permanent: true });
+  await confirmedUser(email, { pool, name });
   const b = await login(email, PASSWORD, base);
   assert.equal(b.status, 303, `login of ${email}: ${b.body}`);
   const { Username } = await cognitoLocal('AdminGetUser', { UserPoolId: pool, Username: email });

@@ -8,8 +8,9 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Browser, PASSWORD, HTTPS_PORT, adminSession, cognitoLocal, fault, psql, request, stackInfo, uniqueEmail,
+  Browser, PASSWORD, HTTPS_PORT, adminSession, cognitoLocal, fault, psql, request, stackInfo,
 } from './helpers.mjs';
+import { plainUser, sqlText, subOf, unescape } from './admin-helpers.mjs';
 
 const POOL = stackInfo().COGNITO_USER_POOL_ID;
 const HOST = `localhost:${HTTPS_PORT}`;
@@ -19,29 +20,9 @@ let adminSub;
 
 before(async () => {
   admin = await adminSession();
-  adminSub = psql(`SELECT sub FROM t_default.users WHERE email = '${admin.email}'`)[0][0];
+  adminSub = subOf(admin.email);
 });
 
-const sqlText = (s) => `'${String(s).replace(/'/g, "''")}'`;
-const unescape = (s) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<')
-  .replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-
-// plainUser: a confirmed user with a permanent password, signed in.
-async function plainUser(tier = 'standard') {
-  const email = uniqueEmail('upg');
-  await cognitoLocal('AdminCreateUser', {
-    UserPoolId: POOL, Username: email, MessageAction: 'SUPPRESS', TemporaryPassword: 'Temp-Passw0rd!x',
-    UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' },
-      { Name: 'name', Value: 'Upgrade Person' }, { Name: 'custom:user_tier', Value: tier }],
-  });
-  await cognitoLocal('AdminSetUserPassword', { UserPoolId: POOL, Username: email, Password: PASSWORD, Permanent: true });
-  const b = new Browser();
-  await b.get('/login');
-  const r = await b.post('/login', { email, password: PASSWORD });
-  assert.equal(r.status, 303, `login: ${r.body.slice(0, 200)}`);
-  const sub = psql(`SELECT sub FROM t_default.users WHERE email = '${email}'`)[0][0];
-  return { b, email, sub };
-}
 
 async function api(method, path, { json, token, raw } = {}) {
   const headers = { host: HOST, accept: 'application/json' };
@@ -90,7 +71,7 @@ const profileTier = (body) => (body.match(/<dt>Tier<\/dt>\s*<dd><span class="bad
 // ---- ask, approve ---------------------------------------------------------------------
 
 test('ask with a note → the badge counts it → approve: Premium on the user\'s page and API, audited', async () => {
-  const user = await plainUser();
+  const user = await plainUser('upg');
   const token = await tokenOf(user.email);
   const before = await admin.b.get('/admin');
   const badgeBefore = badge(before.body);
@@ -165,7 +146,7 @@ test('ask with a note → the badge counts it → approve: Premium on the user\'
 // ---- decline ----------------------------------------------------------------------------
 
 test('declined with a reason: the user reads it on /account, on the upgrade page and in the API, and may ask again', async () => {
-  const user = await plainUser();
+  const user = await plainUser('upg');
   const token = await tokenOf(user.email);
   let r = await ask(user);
   assert.equal(r.status, 303);
@@ -216,7 +197,7 @@ test('declined with a reason: the user reads it on /account, on the upgrade page
 // ---- one pending request per user ---------------------------------------------------
 
 test('one pending request per user: a second ask (page or API, or at once) says it is pending', async () => {
-  const user = await plainUser();
+  const user = await plainUser('upg');
   const token = await tokenOf(user.email);
   // Two asks at the same moment: the unique partial index lets one through.
   const [a, b] = await Promise.all([
@@ -240,7 +221,7 @@ test('one pending request per user: a second ask (page or API, or at once) says 
 // ---- a premium user ------------------------------------------------------------------------
 
 test('a premium user cannot ask, on the page or through the API: nothing is written', async () => {
-  const user = await plainUser('premium');
+  const user = await plainUser('upg', { tier: 'premium' });
   const token = await tokenOf(user.email);
   const page = await user.b.get('/account/upgrade');
   assert.equal(page.status, 200);
@@ -254,7 +235,7 @@ test('a premium user cannot ask, on the page or through the API: nothing is writ
   assert.equal(a.json.error, 'already_premium');
   assert.equal(requests(user.sub).length, 0);
   // The mirror decides, not a stale session: a user made premium since asks nothing.
-  const later = await plainUser();
+  const later = await plainUser('upg');
   psql(`UPDATE t_default.users SET tier = 'premium' WHERE sub = '${later.sub}'`);
   await later.b.get('/account/upgrade');
   assert.equal((await later.b.post('/account/upgrade-request', {})).status, 409);
@@ -264,7 +245,7 @@ test('a premium user cannot ask, on the page or through the API: nothing is writ
 // ---- the API --------------------------------------------------------------------------------
 
 test('the API: the same request as the page, its state, and bad input refused with 4xx', async () => {
-  const user = await plainUser();
+  const user = await plainUser('upg');
   const token = await tokenOf(user.email);
   let r = await api('GET', '/api/v1/me/upgrade-request', { token });
   assert.equal(r.status, 200);
@@ -303,7 +284,7 @@ test('the API: the same request as the page, its state, and bad input refused wi
   const list = await admin.b.get('/admin/requests');
   assert.match(list.body, new RegExp(`id="gh-request-${id}"`));
   // Without a note the body may be empty of members.
-  const other = await plainUser();
+  const other = await plainUser('upg');
   r = await api('POST', '/api/v1/me/upgrade-request', { token: await tokenOf(other.email), json: {} });
   assert.equal(r.status, 201);
   assert.equal(r.json.note, undefined);
@@ -312,8 +293,8 @@ test('the API: the same request as the page, its state, and bad input refused wi
 // ---- who may decide ----------------------------------------------------------------------
 
 test('a plain user cannot reach the requests or decide one: 403 and nothing changed; anonymous: login', async () => {
-  const user = await plainUser();
-  const other = await plainUser();
+  const user = await plainUser('upg');
+  const other = await plainUser('upg');
   await ask(user, 'mine');
   const [[id]] = requests(user.sub);
   await other.b.get('/account');
@@ -338,7 +319,7 @@ test('a plain user cannot reach the requests or decide one: 403 and nothing chan
 });
 
 test('CSRF: an ask, an approval and a decline without the form\'s token are refused and change nothing', async () => {
-  const user = await plainUser();
+  const user = await plainUser('upg');
   await user.b.get('/account/upgrade');
   let r = await user.b.post('/account/upgrade-request', { note: 'forged', csrf: null });
   assert.equal(r.status, 403);
@@ -364,7 +345,7 @@ test('CSRF: an ask, an approval and a decline without the form\'s token are refu
 
 test('a request of a user deleted since is closed, not approved; unknown requests are 404', async () => {
   // Gone from the mirror (deleted through gatehouse): the list and the badge skip it.
-  const gone = await plainUser();
+  const gone = await plainUser('upg');
   await ask(gone, 'before I left');
   const [[goneId]] = requests(gone.sub);
   await cognitoLocal('AdminDeleteUser', { UserPoolId: POOL, Username: gone.email });
@@ -379,7 +360,7 @@ test('a request of a user deleted since is closed, not approved; unknown request
   assert.deepEqual(requests(gone.sub).map((x) => x[1]), ['closed']);
 
   // Gone from Cognito only (the mirror has not heard yet): approving closes it.
-  const half = await plainUser();
+  const half = await plainUser('upg');
   await ask(half, 'soon gone');
   const [[halfId]] = requests(half.sub);
   await cognitoLocal('AdminDeleteUser', { UserPoolId: POOL, Username: half.email });
@@ -402,7 +383,7 @@ test('a request of a user deleted since is closed, not approved; unknown request
 });
 
 test('when Cognito refuses the tier change, the request stays pending and no approval is recorded', async () => {
-  const user = await plainUser();
+  const user = await plainUser('upg');
   await ask(user, 'try me');
   const [[id]] = requests(user.sub);
   await admin.b.get('/admin/requests');
