@@ -11,48 +11,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { uniqueEmail, PASSWORD, ROOT, cognitoLocal, psql, stackInfo, waitFor } from '../integration/helpers.mjs';
-import { openBrowser, Visitor, logIn } from './browser.mjs';
+import { uniqueEmail, PASSWORD, cognitoLocal, psql, stackInfo, waitFor } from '../integration/helpers.mjs';
+import { confirmedUser } from '../integration/admin-helpers.mjs';
+import { openBrowser, Visitor, logIn, accessible } from './browser.mjs';
 
 const TEST = { timeout: 180000 };
-const VIEWPORTS = [{ width: 1280, height: 800 }, { width: 390, height: 844 }];
-const AXE = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 const info = stackInfo();
 const POOL = info.COGNITO_USER_POOL_ID;
 
 let browser;
 before(async () => { browser = await openBrowser(); });
 after(async () => { if (browser) await browser.close(); });
-
-// accessible runs axe-core at each viewport (no serious or critical
-// violation) and checks that the page does not scroll sideways at 390 px.
-async function accessible(v, what) {
-  for (const size of VIEWPORTS) {
-    await v.page.setViewportSize(size);
-    await v.page.evaluate(AXE);
-    const found = await v.page.evaluate(async () => {
-      const r = await window.axe.run(document, { resultTypes: ['violations'] });
-      return r.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')
-        .map((x) => `${x.id} (${x.impact}): ${x.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    });
-    assert.deepEqual(found, [], `${what} at ${size.width}×${size.height}: axe violations`);
-    if (size.width === 390) {
-      const wide = await v.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-      assert.ok(wide <= 0, `${what}: no horizontal scrolling at 390 px (${wide} px too wide)`);
-    }
-  }
-  await v.page.setViewportSize(VIEWPORTS[0]);
-}
-
-async function makeUser(email, { tier = 'standard', group } = {}) {
-  await cognitoLocal('AdminCreateUser', {
-    UserPoolId: POOL, Username: email, MessageAction: 'SUPPRESS', TemporaryPassword: 'Temp-Passw0rd!x',
-    UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' },
-      { Name: 'name', Value: 'Browser Person' }, { Name: 'custom:user_tier', Value: tier }],
-  });
-  await cognitoLocal('AdminSetUserPassword', { UserPoolId: POOL, Username: email, Password: PASSWORD, Permanent: true });
-  if (group) await cognitoLocal('AdminAddUserToGroup', { UserPoolId: POOL, Username: email, GroupName: group });
-}
 
 // invitedPassword: the temporary password the invitation "emailed", read
 // from cognito-local's data folder as the person reads their email.
@@ -74,7 +43,7 @@ const sqlText = (s) => `'${String(s).replace(/'/g, "''")}'`;
 
 async function signedInAdmin(name) {
   const email = uniqueEmail('e2e-inv-admin');
-  await makeUser(email, { group: 'admin' });
+  await confirmedUser(email, { group: 'admin' });
   const v = await Visitor.open(browser, name);
   assert.equal(await logIn(v, email, PASSWORD), 200);
   const sub = psql(`SELECT sub FROM t_default.users WHERE email = ${sqlText(email)}`)[0][0];
@@ -97,14 +66,14 @@ test('an admin invites a person; they sign in with the temporary password and ch
     await page.waitForLoadState('load');
     assert.equal(admin.v.path, '/admin/invite');
     await admin.v.check('the invitation form');
-    await accessible(admin.v, '/admin/invite');
+    await accessible(admin.v, '/admin/invite', { sideways: true });
 
     // A bad address first: told at the field.
     await page.getByLabel('Email address').fill('not-an-address');
     assert.equal(await admin.v.submitWith('Send the invitation'), 400);
     await admin.v.check('a bad address', { status: 400 });
     assert.match(await admin.v.fieldError('Email address'), /email/i);
-    await accessible(admin.v, '/admin/invite with an error');
+    await accessible(admin.v, '/admin/invite with an error', { sideways: true });
 
     await page.getByLabel('Email address').fill(email);
     await page.getByLabel('Name (optional)').fill('Ines Invited');
@@ -112,7 +81,7 @@ test('an admin invites a person; they sign in with the temporary password and ch
     assert.equal(await admin.v.submitWith('Send the invitation'), 200);
     await admin.v.check('invitation sent');
     assert.match((await admin.v.flashes()).join(' '), /Invitation sent to/);
-    await accessible(admin.v, 'invitation sent');
+    await accessible(admin.v, 'invitation sent', { sideways: true });
     const [sub, tier, status] = psql(`SELECT sub, tier, status FROM t_default.users WHERE email = ${sqlText(email)}`)[0];
     assert.deepEqual([tier, status], ['premium', 'FORCE_CHANGE_PASSWORD']);
     assert.deepEqual(psql(`SELECT action, after_value, actor_sub FROM t_default.admin_actions WHERE target_sub = ${sqlText(sub)}`),
@@ -137,7 +106,7 @@ test('CSV import: preview, apply, results, and the same file again changes nothi
   const admin = await signedInAdmin('import-admin');
   const fresh = uniqueEmail('e2e-csv-new');
   const existing = uniqueEmail('e2e-csv-old');
-  await makeUser(existing);
+  await confirmedUser(existing);
   const csv = `email,name,tier\n${fresh},Carla Csv,standard\n${existing},,premium\nnope,Bad,standard\n`;
   try {
     const page = admin.v.page;
@@ -145,7 +114,7 @@ test('CSV import: preview, apply, results, and the same file again changes nothi
     await page.getByRole('link', { name: 'Import CSV' }).click();
     await page.waitForLoadState('load');
     await admin.v.check('the import form');
-    await accessible(admin.v, '/admin/import');
+    await accessible(admin.v, '/admin/import', { sideways: true });
 
     for (const run of [1, 2]) {
       await admin.v.goto('/admin/import');
@@ -158,14 +127,14 @@ test('CSV import: preview, apply, results, and the same file again changes nothi
       }
       assert.equal(await admin.v.submitWith('Preview'), 200);
       await admin.v.check(`preview ${run}`);
-      await accessible(admin.v, `the preview (${run})`);
+      await accessible(admin.v, `the preview (${run})`, { sideways: true });
       const kinds = await page.locator('#gh-preview tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.kind));
       if (run === 1) {
         assert.deepEqual(kinds, ['invite', 'tier', 'invalid']);
         assert.equal(psql(`SELECT count(*) FROM t_default.users WHERE email = ${sqlText(fresh)}`)[0][0], '0', 'nothing done yet');
         assert.equal(await admin.v.submitWith('Apply: invite and change tiers'), 200);
         await admin.v.check('results');
-        await accessible(admin.v, 'the results');
+        await accessible(admin.v, 'the results', { sideways: true });
         const results = await page.locator('#gh-results tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.result));
         assert.deepEqual(results, ['invited', 'tier_changed', 'skipped']);
       } else {
@@ -187,7 +156,7 @@ test('CSV import: preview, apply, results, and the same file again changes nothi
 test('bulk tier change: the admin ticks users on the list; each sees the new tier, each change is audited', TEST, async () => {
   const tag = `e2ebulk${Date.now().toString(36)}`;
   const emails = [uniqueEmail(tag), uniqueEmail(tag)];
-  for (const e of emails) await makeUser(e);
+  for (const e of emails) await confirmedUser(e);
   const admin = await signedInAdmin('bulk-admin');
   const users = [];
   try {
@@ -204,7 +173,7 @@ test('bulk tier change: the admin ticks users on the list; each sees the new tie
     await page.getByLabel('Tier of the selected users').selectOption('premium');
     assert.equal(await admin.v.submitWith('Change the tier'), 200);
     await admin.v.check('bulk results');
-    await accessible(admin.v, 'the bulk results');
+    await accessible(admin.v, 'the bulk results', { sideways: true });
     assert.match(await page.locator('#gh-bulk-summary').innerText(), /2 of 2 selected users changed/);
     for (const [i, e] of emails.entries()) {
       assert.equal(await accountTier(users[i]), 'premium', `${e} sees the new tier`);
@@ -258,7 +227,7 @@ test('resend an invitation and confirm a sign-up by hand: each person can then s
     assert.equal(await postFromPage(admin.v, `/admin/users/${encodeURIComponent(user.Username)}/resend-invitation`), 200);
     await admin.v.check('invitation resent');
     assert.match((await admin.v.flashes()).join(' '), /invitation was sent again/);
-    await accessible(admin.v, 'the user page after a resend');
+    await accessible(admin.v, 'the user page after a resend', { sideways: true });
     let second;
     await waitFor(async () => { second = await invitedPassword(invitedEmail); return second !== first; }, 5000, 'a new password');
     assert.equal(await logIn(invited, invitedEmail, second), 200);
@@ -285,7 +254,7 @@ test('resend an invitation and confirm a sign-up by hand: each person can then s
     assert.equal(await postFromPage(admin.v, `/admin/users/${encodeURIComponent(w.Username)}/confirm`), 200);
     await admin.v.check('sign-up confirmed');
     assert.match((await admin.v.flashes()).join(' '), /sign-up was confirmed/);
-    await accessible(admin.v, 'the user page after a confirmation');
+    await accessible(admin.v, 'the user page after a confirmation', { sideways: true });
     assert.equal(await logIn(waiting, waitingEmail, PASSWORD), 200);
     assert.equal(waiting.path, '/account');
     await waiting.check('the confirmed person\'s account');

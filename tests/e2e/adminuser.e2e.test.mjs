@@ -11,18 +11,12 @@
 // integration tests' (tests/integration/adminuser.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import {
-  uniqueEmail, PASSWORD, ROOT, cognitoLocal, gatehouseCli, psql, request, stackInfo, HTTPS_PORT,
-} from '../integration/helpers.mjs';
+import { uniqueEmail, PASSWORD, gatehouseCli, psql, request, HTTPS_PORT } from '../integration/helpers.mjs';
 import { totp } from '../integration/totp.mjs';
-import { openBrowser, Visitor, logIn } from './browser.mjs';
+import { confirmedUser } from '../integration/admin-helpers.mjs';
+import { openBrowser, Visitor, logIn, accessible, VIEWPORTS } from './browser.mjs';
 
 const TEST = { timeout: 240000 };
-const VIEWPORTS = [{ width: 1280, height: 800 }, { width: 390, height: 844 }];
-const AXE = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
-const POOL = stackInfo().COGNITO_USER_POOL_ID;
 const enc = encodeURIComponent;
 const sql = (s) => `'${String(s).replace(/'/g, "''")}'`;
 
@@ -33,7 +27,7 @@ before(async () => {
   assert.equal(m.status, 0, m.stderr);
   browser = await openBrowser();
   adminEmail = uniqueEmail('e2e-useradmin');
-  await makeUser(adminEmail, { group: 'admin', name: 'Ada Admin' });
+  await confirmedUser(adminEmail, { group: 'admin', name: 'Ada Admin' });
   admin = await Visitor.open(browser, 'adminuser-admin');
   assert.equal(await logIn(admin, adminEmail, PASSWORD), 200);
   await admin.page.waitForLoadState('networkidle');
@@ -43,20 +37,10 @@ after(async () => {
   if (browser) await browser.close();
 });
 
-async function makeUser(email, { group, name = 'Browser Person' } = {}) {
-  await cognitoLocal('AdminCreateUser', {
-    UserPoolId: POOL, Username: email, MessageAction: 'SUPPRESS',
-    UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' },
-      { Name: 'name', Value: name }, { Name: 'custom:user_tier', Value: 'standard' }],
-  });
-  await cognitoLocal('AdminSetUserPassword', { UserPoolId: POOL, Username: email, Password: PASSWORD, Permanent: true });
-  if (group) await cognitoLocal('AdminAddUserToGroup', { UserPoolId: POOL, Username: email, GroupName: group });
-}
-
 // signedInUser is a new user signed in in a browser of their own.
 async function signedInUser(tag) {
   const email = uniqueEmail(`e2e-${tag}`);
-  await makeUser(email);
+  await confirmedUser(email);
   const v = await Visitor.open(browser, `adminuser-${tag}`);
   assert.equal(await logIn(v, email, PASSWORD), 200);
   assert.equal(v.path, '/account');
@@ -67,30 +51,12 @@ async function signedInUser(tag) {
   return { email, v };
 }
 
-// accessible runs axe-core at each viewport (no serious or critical
-// violation), and at 390 px checks there is no horizontal scrolling.
-async function accessible(v, what) {
-  for (const size of VIEWPORTS) {
-    await v.page.setViewportSize(size);
-    await v.page.evaluate(AXE);
-    const found = await v.page.evaluate(async () => {
-      const r = await window.axe.run(document, { resultTypes: ['violations'] });
-      return r.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')
-        .map((x) => `${x.id} (${x.impact}): ${x.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    });
-    assert.deepEqual(found, [], `${what} at ${size.width}×${size.height}: axe violations`);
-    const wide = await v.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(wide <= 0, `${what} at ${size.width} px: ${wide} px of horizontal scrolling`);
-  }
-  await v.page.setViewportSize(VIEWPORTS[0]);
-}
-
 // openUser opens the user page as the list links to it, and checks it.
 async function openUser(email, step) {
   await admin.page.waitForLoadState('networkidle'); // leaving the last page aborts nothing
   assert.equal(await admin.goto(`/admin/users/${enc(email)}?back=${enc('q=e2e')}`), 200);
   await admin.check(step);
-  await accessible(admin, `user page (${step})`);
+  await accessible(admin, `user page (${step})`, { sideways: true });
   // The action bar is on the first screen of a phone, whole.
   await admin.page.setViewportSize(VIEWPORTS[1]);
   await admin.page.evaluate(() => window.scrollTo(0, 0));
@@ -107,7 +73,7 @@ async function act(button, confirm) {
   if (!confirm) return status;
   assert.equal(status, 200);
   await admin.check(`confirm: ${button}`);
-  await accessible(admin, `confirmation of "${button}"`);
+  await accessible(admin, `confirmation of "${button}"`, { sideways: true });
   return admin.submitWith(confirm);
 }
 
@@ -144,7 +110,7 @@ test('disable, then enable: the user is signed out at once, refused at sign-in w
     await admin.check('disabled');
     assert.match(await notice(), /disabled and has been signed out everywhere/);
     assert.equal(audited(u.email, 'user_disabled').after, 'disabled');
-    await accessible(admin, 'user page, disabled');
+    await accessible(admin, 'user page, disabled', { sideways: true });
 
     await assertSignedOut(u.v, 'disabled');
     assert.equal(await logIn(u.v, u.email, PASSWORD), 403);
@@ -192,7 +158,7 @@ test('reset password and sign out everywhere: the user is signed out; after a re
 
 test('reset MFA: the user who lost their authenticator signs in with the password alone', TEST, async () => {
   const email = uniqueEmail('e2e-mfa');
-  await makeUser(email);
+  await confirmedUser(email);
   // TOTP on, through the API (the browser enrolment is mfa.e2e's).
   const api = async (p, json, token) => {
     const headers = { host: `localhost:${HTTPS_PORT}`, accept: 'application/json', 'content-type': 'application/json' };
@@ -282,12 +248,12 @@ test('delete: the typed email must match; then the user is signed out and cannot
     await openUser(u.email, 'before delete');
     assert.equal(await admin.submitWith('Delete', admin.page.locator('#gh-actions')), 200);
     await admin.check('confirm delete');
-    await accessible(admin, 'confirmation of the deletion');
+    await accessible(admin, 'confirmation of the deletion', { sideways: true });
     await admin.page.getByLabel("Type the user's email address to confirm").fill('not-them@example.com');
     assert.equal(await admin.submitWith('Delete the user'), 400);
     await admin.check('wrong email typed', { status: 400 });
     assert.match(await admin.fieldError("Type the user's email address to confirm"), /not this user's email address/);
-    await accessible(admin, 'the deletion with a wrong email');
+    await accessible(admin, 'the deletion with a wrong email', { sideways: true });
     await admin.page.getByLabel("Type the user's email address to confirm").fill(u.email);
     assert.equal(await admin.submitWith('Delete the user'), 200);
     await admin.check('deleted: the list');

@@ -257,3 +257,50 @@ export async function logIn(v, email, password, { remember = false } = {}) {
 export async function logOut(v) {
   return v.submitWith('Log out', v.page.getByRole('navigation', { name: 'Main' }));
 }
+
+// ---- accessibility ------------------------------------------------------------
+
+// The two sizes every page is checked at: a laptop and a phone.
+export const VIEWPORTS = [{ width: 1280, height: 800 }, { width: 390, height: 844 }];
+const AXE = fs.readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+
+// seriousViolations runs axe-core on the page as it is and answers its
+// serious and critical violations, one line each (rule, impact, where). axe
+// is evaluated through the DevTools protocol, which the page's CSP (no inline
+// script) does not govern, so the page stays as it is.
+export async function seriousViolations(v) {
+  await v.page.evaluate(AXE);
+  return v.page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')
+      .map((x) => `${x.id} (${x.impact}): ${x.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
+
+// accessible asserts that the page has no serious or critical axe violation
+// at each of VIEWPORTS and, with sideways, that it does not scroll sideways
+// at any of them. With schemes (e.g. ['light', 'dark']) it checks each size
+// in each emulated colour scheme, ending on light; settleMs waits after each
+// resize for transitions to end before reading colours. The viewport is put
+// back as it was found.
+export async function accessible(v, what, { sideways = false, schemes = null, settleMs = 0 } = {}) {
+  const page = v.page;
+  const found = page.viewportSize();
+  for (const scheme of schemes || [null]) {
+    if (scheme) await page.emulateMedia({ colorScheme: scheme });
+    const where = scheme ? `, ${scheme}` : '';
+    for (const size of VIEWPORTS) {
+      await page.setViewportSize(size);
+      if (settleMs) await page.waitForTimeout(settleMs);
+      assert.deepEqual(await seriousViolations(v), [], `${what} at ${size.width}×${size.height}${where}: axe violations`);
+      if (!sideways) continue;
+      const wide = await page.evaluate(() => ({
+        scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,
+      }));
+      assert.ok(wide.scroll <= wide.client,
+        `${what} at ${size.width} px scrolls sideways (${wide.scroll} > ${wide.client})`);
+    }
+  }
+  if (schemes) await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize(found);
+}

@@ -10,63 +10,20 @@
 // every page touched; sign-up and log-in with the keyboard alone.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import {
-  uniqueEmail, PASSWORD, ROOT, cognitoLocal, stackInfo, emailedCode, sleep, fault, gatehouseCli,
-} from '../integration/helpers.mjs';
-import { openBrowser, Visitor, SITE, logIn } from './browser.mjs';
+import { uniqueEmail, PASSWORD, emailedCode, sleep, fault, gatehouseCli } from '../integration/helpers.mjs';
+import { confirmedUser } from '../integration/admin-helpers.mjs';
+import { openBrowser, Visitor, SITE, logIn, accessible, VIEWPORTS as SIZES } from './browser.mjs';
 
 const TEST = { timeout: 240000 };
-const SIZES = [{ width: 1280, height: 800 }, { width: 390, height: 844 }];
 // Colours ease over .15 s (Bootstrap's buttons, the tier cards): read them after.
 const TRANSITION_MS = 300;
-const AXE = fs.readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+// Pages are checked with axe in the light and the dark scheme (the system's
+// preference, emulated).
+const IN_BOTH_SCHEMES = { schemes: ['light', 'dark'], settleMs: TRANSITION_MS };
 
 let browser;
 before(async () => { browser = await openBrowser(); });
 after(async () => { if (browser) await browser.close(); });
-
-// A confirmed user with PASSWORD, made as an operator would.
-async function makeUser(tag, { group } = {}) {
-  const email = uniqueEmail(tag);
-  const pool = stackInfo().COGNITO_USER_POOL_ID;
-  await cognitoLocal('AdminCreateUser', {
-    UserPoolId: pool, Username: email, MessageAction: 'SUPPRESS', TemporaryPassword: 'Temp-Passw0rd!x',
-    UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' },
-      { Name: 'name', Value: 'Fay Feel' }, { Name: 'custom:user_tier', Value: 'standard' }],
-  });
-  await cognitoLocal('AdminSetUserPassword', { UserPoolId: pool, Username: email, Password: PASSWORD, Permanent: true });
-  if (group) await cognitoLocal('AdminAddUserToGroup', { UserPoolId: pool, Username: email, GroupName: group });
-  return email;
-}
-
-// axe runs axe-core on the page as it is and answers its serious and
-// critical violations. Evaluated through the DevTools protocol, so the
-// page's CSP is not loosened.
-async function axe(v) {
-  await v.page.evaluate(AXE);
-  return v.page.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')
-      .map((x) => `${x.id} (${x.impact}): ${x.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
-}
-
-// accessible asserts no serious or critical violation at both sizes, in the
-// light and the dark scheme (the system's preference, emulated).
-async function accessible(v, what) {
-  for (const scheme of ['light', 'dark']) {
-    await v.page.emulateMedia({ colorScheme: scheme });
-    for (const size of SIZES) {
-      await v.page.setViewportSize(size);
-      await v.page.waitForTimeout(TRANSITION_MS);
-      assert.deepEqual(await axe(v), [], `${what} at ${size.width}×${size.height}, ${scheme}: axe violations`);
-    }
-  }
-  await v.page.emulateMedia({ colorScheme: 'light' });
-  await v.page.setViewportSize(SIZES[0]);
-}
 
 const activeId = (v) => v.page.evaluate(() => document.activeElement && document.activeElement.id);
 
@@ -130,7 +87,7 @@ test('password entry: a show/hide toggle on every password, the rules ticked liv
       assert.equal(await note.getAttribute('aria-live'), 'polite');
       await v.check(`checklist at ${size.width}`);
     }
-    await accessible(v, '/signup with the checklist ticked');
+    await accessible(v, '/signup with the checklist ticked', IN_BOTH_SCHEMES);
   } finally {
     await v.close();
   }
@@ -184,11 +141,12 @@ test('a refused form: the summary is focused and links to the fields, the title 
       assert.equal(await page.getByLabel('Full name').inputValue(), 'Kept Name', 'the name is kept');
       assert.equal(await page.getByLabel('Password', { exact: true }).inputValue(), '', 'never a password');
       assert.doesNotMatch(await page.content(), /weakpassword/);
-      await accessible(v, '/signup with errors');
+      await accessible(v, '/signup with errors', IN_BOTH_SCHEMES);
     }
 
     // A form-level refusal (wrong password): focused, the title says so, email kept.
-    const email = await makeUser('feel-wrong');
+    const email = uniqueEmail('feel-wrong');
+    await confirmedUser(email);
     await v.goto('/login');
     const loginTitle = await page.title();
     await page.getByLabel('Email address').fill(email);
@@ -199,7 +157,7 @@ test('a refused form: the summary is focused and links to the fields, the title 
     assert.ok(await page.evaluate(() => document.activeElement.classList.contains('gh-form-error')),
       'the form\'s error has the focus');
     assert.equal(await page.getByLabel('Email address').inputValue(), email);
-    await accessible(v, '/login with an error');
+    await accessible(v, '/login with an error', IN_BOTH_SCHEMES);
 
     // Each state has its own title.
     const titles = new Set();
@@ -215,7 +173,8 @@ test('a refused form: the summary is focused and links to the fields, the title 
 });
 
 test('a sent form waits visibly: buttons disabled, a spinner, aria-busy, no second submit; all restored on the way back', TEST, async () => {
-  const email = await makeUser('feel-pending');
+  const email = uniqueEmail('feel-pending');
+  await confirmedUser(email);
   const v = await Visitor.open(browser, 'feel-pending');
   // While a form's POST is on its way nothing can be read through DevTools
   // (the page's tasks wait on the navigation), so the page notes its own
@@ -304,14 +263,14 @@ test('code fields ask phones for digits, take six, have the focus; /confirm asks
       assert.equal(await page.locator('input[name=email]:not([type=hidden])').count(), 0, 'the known email is not asked');
       assert.equal(await page.locator('input[name=email]').count(), 1, 'one email, sent with both buttons');
       assert.match(await page.locator('main').innerText(), new RegExp(email.replace(/[.+]/g, '\\$&')));
-      await accessible(v, '/confirm with the email known');
+      await accessible(v, '/confirm with the email known', IN_BOTH_SCHEMES);
       await page.getByRole('link', { name: /Not you/ }).click();
       await page.waitForLoadState('load');
       assert.equal(v.path, '/confirm');
       assert.equal(await page.locator('input[name=email]').count(), 1, 'asked once, not twice');
       assert.ok(await page.getByLabel('Email address').isVisible());
       assert.equal((await codeAttrs('Confirmation code')).autofocus, false, 'the email comes first then');
-      await accessible(v, '/confirm without an email');
+      await accessible(v, '/confirm without an email', IN_BOTH_SCHEMES);
 
       await v.goto(`/reset?email=${encodeURIComponent(email)}`);
       assert.deepEqual(await codeAttrs('Code from the email'), WANT);
@@ -349,18 +308,19 @@ test('code fields ask phones for digits, take six, have the focus; /confirm asks
     await page.getByLabel('New email address').fill(uniqueEmail('feel-new'));
     await submitAndWait(v, 'Send code');
     assert.deepEqual(await codeAttrs('Code from the email'), WANT);
-    await accessible(v, '/account/email with a code sent');
+    await accessible(v, '/account/email with a code sent', IN_BOTH_SCHEMES);
     await v.goto('/account/security');
     await submitAndWait(v, 'Set up two-step verification');
     assert.deepEqual(await codeAttrs('6-digit code from the app'), WANT);
-    await accessible(v, '/account/security enrolment');
+    await accessible(v, '/account/security enrolment', IN_BOTH_SCHEMES);
   } finally {
     await v.close();
   }
 });
 
 test('no page scrolls sideways at 320 px; the admin charts stay legible on a phone', TEST, async () => {
-  const email = await makeUser('feel-narrow', { group: 'admin' });
+  const email = uniqueEmail('feel-narrow');
+  await confirmedUser(email, { group: 'admin' });
   const v = await Visitor.open(browser, 'feel-narrow');
   try {
     const page = v.page;
@@ -398,14 +358,15 @@ test('no page scrolls sideways at 320 px; the admin charts stay legible on a pho
       .map((t) => t.getBoundingClientRect().height).filter((h) => h > 0)));
     assert.ok(smallest >= 9, `chart labels are ${smallest.toFixed(1)} px high`);
     assert.equal(await sideways(), 0);
-    await accessible(v, '/admin statistics');
+    await accessible(v, '/admin statistics', IN_BOTH_SCHEMES);
   } finally {
     await v.close();
   }
 });
 
 test('dark mode follows the system, a toggle remembers the choice, and inputs show a clear focus ring', TEST, async () => {
-  const email = await makeUser('feel-dark');
+  const email = uniqueEmail('feel-dark');
+  await confirmedUser(email);
   const v = await Visitor.open(browser, 'feel-dark');
   try {
     const page = v.page;
@@ -465,12 +426,12 @@ test('dark mode follows the system, a toggle remembers the choice, and inputs sh
     // axe in both schemes on the signed-in pages too.
     for (const p of ['/', '/login', '/signup', '/forgot', '/reset', '/confirm', '/no-such-page']) {
       await v.goto(p);
-      await accessible(v, p);
+      await accessible(v, p, IN_BOTH_SCHEMES);
     }
     await logIn(v, email, PASSWORD);
     for (const p of ['/', '/account', '/account/security', '/account/sessions', '/account/profile']) {
       await v.goto(p);
-      await accessible(v, p);
+      await accessible(v, p, IN_BOTH_SCHEMES);
     }
   } finally {
     await v.close();
@@ -489,7 +450,7 @@ test("a tenant's own colour works in both schemes", TEST, async () => {
       await v.goto(`/t/${slug}/${p}`);
       assert.equal(await v.page.locator(`link[href="/t/${slug}/brand.css"]`).count(), 1);
       await v.check(`tenant ${p}`);
-      await accessible(v, `/t/${slug}/${p}`);
+      await accessible(v, `/t/${slug}/${p}`, IN_BOTH_SCHEMES);
       await v.page.emulateMedia({ colorScheme: 'dark' });
       await v.page.waitForTimeout(TRANSITION_MS);
       const colours = await v.page.evaluate(() => {

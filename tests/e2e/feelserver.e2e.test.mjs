@@ -6,14 +6,10 @@
 // unavailable — readable, and with no serious or critical axe violation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { uniqueEmail, PASSWORD, ROOT, fault } from '../integration/helpers.mjs';
-import { openBrowser, Visitor, signUp, confirm } from './browser.mjs';
+import { uniqueEmail, PASSWORD, fault } from '../integration/helpers.mjs';
+import { openBrowser, Visitor, signUp, confirm, seriousViolations, VIEWPORTS } from './browser.mjs';
 
 const TEST = { timeout: 180000 };
-const VIEWPORTS = [{ width: 1280, height: 800 }, { width: 390, height: 844 }];
-const AXE = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 
 let browser;
 before(async () => { browser = await openBrowser(); });
@@ -21,15 +17,6 @@ after(async () => {
   await fault({ reset: true });
   if (browser) await browser.close();
 });
-
-async function seriousViolations(v) {
-  await v.page.evaluate(AXE);
-  return v.page.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')
-      .map((x) => `${x.id} (${x.impact}): ${x.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
-}
 
 const focused = (v) => v.page.evaluate(() => {
   const e = document.activeElement;

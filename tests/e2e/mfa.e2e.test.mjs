@@ -7,17 +7,12 @@
 // keyboard alone where a person would type.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import {
-  uniqueEmail, PASSWORD, cognitoLocal, stackInfo, gatehouseCli, psql, sleep, ROOT,
-} from '../integration/helpers.mjs';
+import { uniqueEmail, PASSWORD, gatehouseCli, psql, sleep } from '../integration/helpers.mjs';
 import { totp, wrongCode } from '../integration/totp.mjs';
-import { openBrowser, Visitor, logIn, logOut } from './browser.mjs';
+import { confirmedUser } from '../integration/admin-helpers.mjs';
+import { openBrowser, Visitor, logIn, logOut, accessible } from './browser.mjs';
 
 const TEST = { timeout: 180000 };
-const AXE = fs.readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
-const SIZES = [{ width: 1280, height: 800 }, { width: 390, height: 844 }];
 
 let browser;
 before(async () => {
@@ -26,36 +21,6 @@ before(async () => {
   browser = await openBrowser();
 });
 after(async () => { if (browser) await browser.close(); });
-
-async function newUser() {
-  const email = uniqueEmail('mfae2e');
-  const pool = stackInfo().COGNITO_USER_POOL_ID;
-  await cognitoLocal('AdminCreateUser', {
-    UserPoolId: pool, Username: email, MessageAction: 'SUPPRESS', TemporaryPassword: 'Temp-Passw0rd!x',
-    UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' },
-      { Name: 'name', Value: 'Tess Totp' }, { Name: 'custom:user_tier', Value: 'standard' }],
-  });
-  await cognitoLocal('AdminSetUserPassword', { UserPoolId: pool, Username: email, Password: PASSWORD, Permanent: true });
-  return email;
-}
-
-// accessible runs axe-core on the page at both sizes and fails on any
-// serious or critical violation. axe is evaluated through the DevTools
-// protocol, which the page's CSP does not govern, so the page stays as is.
-async function accessible(v, step) {
-  const page = v.page;
-  for (const size of SIZES) {
-    await page.setViewportSize(size);
-    await page.evaluate(AXE);
-    const found = await page.evaluate(async () => {
-      const r = await window.axe.run(document, { resultTypes: ['violations'] });
-      return r.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')
-        .map((x) => `${x.id} (${x.impact}): ${x.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    });
-    assert.deepEqual(found, [], `${step} at ${size.width}×${size.height}: axe-core`);
-  }
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
 
 // typeAndEnter Tabs from the top of the page to the control whose
 // description satisfies `to` (unless the page focused it already, as the
@@ -77,7 +42,8 @@ async function typeAndEnter(v, to, text) {
 }
 
 test('a person turns TOTP on from the security page, logs in with a code, and turns it off with the password', TEST, async () => {
-  const email = await newUser();
+  const email = uniqueEmail('mfae2e');
+  await confirmedUser(email);
   const v = await Visitor.open(browser, 'mfa-flow');
   const page = v.page;
   try {

@@ -6,35 +6,14 @@
 // control, type, Enter or Space.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { uniqueEmail, PASSWORD, ROOT, psql } from '../integration/helpers.mjs';
-import { openBrowser, Visitor, signUp, confirm, logIn } from './browser.mjs';
+import { uniqueEmail, PASSWORD, psql } from '../integration/helpers.mjs';
+import { openBrowser, Visitor, signUp, confirm, logIn, accessible } from './browser.mjs';
 
 const TEST = { timeout: 180000 };
-const VIEWPORTS = [{ width: 1280, height: 800 }, { width: 390, height: 844 }];
-const AXE = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 
 let browser;
 before(async () => { browser = await openBrowser(); });
 after(async () => { if (browser) await browser.close(); });
-
-// accessible runs axe-core on the page at each viewport and asserts no
-// serious or critical violation. The script is evaluated through the
-// DevTools protocol, so the page's CSP (no inline script) is not loosened.
-async function accessible(v, what) {
-  for (const size of VIEWPORTS) {
-    await v.page.setViewportSize(size);
-    await v.page.evaluate(AXE);
-    const found = await v.page.evaluate(async () => {
-      const r = await window.axe.run(document, { resultTypes: ['violations'] });
-      return r.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')
-        .map((x) => `${x.id} (${x.impact}): ${x.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    });
-    assert.deepEqual(found, [], `${what} at ${size.width}×${size.height}: axe violations`);
-  }
-  await v.page.setViewportSize(VIEWPORTS[0]);
-}
 
 // tabTo presses Tab from the top until the control with this id has focus.
 async function tabTo(v, id) {
