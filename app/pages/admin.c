@@ -54,6 +54,27 @@ struct json_object *admin_context(struct request *req, const char *title, const 
     return ctx;
 }
 
+void admin_notice(struct json_object *ctx, const char *kind, const char *message)
+{
+    struct json_object *n = json_object_new_object();
+    json_object_object_add(n, "kind", json_object_new_string(kind));
+    json_object_object_add(n, "message", json_object_new_string(message));
+    json_object_object_add(ctx, "notice", n);
+}
+
+void admin_notice_from_done(struct request *req, struct json_object *ctx,
+                            const struct admin_notice *table, size_t n)
+{
+    /* A POST answers with its own outcome, never a ?done= it was sent to. */
+    const char *done = req->method == HTTP_POST ? NULL : req_query(req, "done");
+    for (size_t i = 0; done && i < n; i++) {
+        if (!strcmp(table[i].key, done)) {
+            admin_notice(ctx, table[i].kind, table[i].message);
+            return;
+        }
+    }
+}
+
 /* ---- GET /admin --------------------------------------------------------------- */
 
 enum http_status admin_home(struct request *req, struct response *resp)

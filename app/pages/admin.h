@@ -27,4 +27,17 @@ struct json_object *admin_context(struct request *req, const char *title, const 
 void admin_log(const struct request *req, const char *action, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The outcome of an admin POST travels to the page it redirects to as
+ * ?done=<key>; the key picks one of a page's notices, so the address cannot
+ * carry text of its own to the page. kind is a Bootstrap alert kind. */
+struct admin_notice {
+    const char *key, *kind, *message;
+};
+/* admin_notice_from_done sets ctx's "notice" to the entry of table (n
+ * entries) whose key is the ?done= of a GET; without one, nothing. */
+void admin_notice_from_done(struct request *req, struct json_object *ctx,
+                            const struct admin_notice *table, size_t n);
+/* admin_notice sets ctx's "notice" to {kind, message}. */
+void admin_notice(struct json_object *ctx, const char *kind, const char *message);
+
 #endif

@@ -43,14 +43,6 @@ static void add_form(struct json_object *ctx, const char *email, const char *nam
         json_object_object_add(ctx, "is_admin", json_object_new_boolean(1));
 }
 
-static void add_notice(struct json_object *ctx, const char *kind, const char *message)
-{
-    struct json_object *n = json_object_new_object();
-    json_object_object_add(n, "kind", json_object_new_string(kind));
-    json_object_object_add(n, "message", json_object_new_string(message));
-    json_object_object_add(ctx, "notice", n);
-}
-
 static const char *user_href(struct request *req, const char *username)
 {
     struct buf b;
@@ -120,7 +112,7 @@ enum http_status admin_invite_submit(struct request *req, struct response *resp)
         if (rc == INVITE_NO_GROUP)
             buf_puts(&msg, " Adding them to the administrators failed: grant it from their "
                            "page.");
-        add_notice(ctx, rc == INVITE_NO_GROUP ? "warning" : "success", buf_cstr(&msg));
+        admin_notice(ctx, rc == INVITE_NO_GROUP ? "warning" : "success", buf_cstr(&msg));
         buf_free(&msg);
         if (out.username)
             json_object_object_add(ctx, "invited_href",

@@ -26,9 +26,7 @@
 #include "store/tenants.h"
 #include "svc/upgrade.h"
 
-static const struct {
-    const char *key, *kind, *message;
-} notices[] = {
+static const struct admin_notice notices[] = {
     {"approved", "success", "The request was approved: the user has Premium from their next page on."},
     {"declined", "success", "The request was declined. The user sees it, with your reason, on their account page."},
     {"closed", "info", "That user no longer exists: the request was closed."},
@@ -38,19 +36,6 @@ static void add_str(struct json_object *obj, const char *key, const char *value)
 {
     if (value)
         json_object_object_add(obj, key, json_object_new_string(value));
-}
-
-static void add_notice(struct request *req, struct json_object *ctx)
-{
-    const char *done = req->method == HTTP_POST ? NULL : req_query(req, "done");
-    for (size_t i = 0; done && i < sizeof(notices) / sizeof(notices[0]); i++) {
-        if (strcmp(notices[i].key, done))
-            continue;
-        struct json_object *n = json_object_new_object();
-        add_str(n, "kind", notices[i].kind);
-        add_str(n, "message", notices[i].message);
-        json_object_object_add(ctx, "notice", n);
-    }
 }
 
 static const char *url_of(struct request *req, const char *fmt, const char *value)
@@ -120,7 +105,7 @@ static enum http_status show(struct request *req, struct response *resp, enum ht
         json_object_object_add(ctx, "pages", nav);
     }
     json_object_object_add(ctx, "reason_max", json_object_new_int(UPGRADE_REASON_MAX));
-    add_notice(req, ctx);
+    admin_notice_from_done(req, ctx, notices, sizeof(notices) / sizeof(notices[0]));
     add_str(ctx, "form_error", form_error);
     return render_page(req, resp, status, "admin_requests", ctx);
 }

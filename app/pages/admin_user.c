@@ -46,9 +46,7 @@
 /* What ?back= may hold: a query string of the list's plain parameters. */
 #define BACK_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789%&=._-+~:@,"
 
-static const struct {
-    const char *key, *kind, *message;
-} notices[] = {
+static const struct admin_notice notices[] = {
     {"tier_changed", "success", "The tier was changed. The user sees it on their next page."},
     {"tier_unchanged", "info", "The user already had that tier: nothing was changed."},
     {"tier_unrecorded", "warning",
@@ -98,19 +96,6 @@ static void add_str(struct json_object *obj, const char *key, const char *value)
 {
     if (value)
         json_object_object_add(obj, key, json_object_new_string(value));
-}
-
-static void add_notice(struct request *req, struct json_object *ctx)
-{
-    const char *done = req->method == HTTP_POST ? NULL : req_query(req, "done");
-    for (size_t i = 0; done && i < sizeof(notices) / sizeof(notices[0]); i++) {
-        if (strcmp(notices[i].key, done))
-            continue;
-        struct json_object *n = json_object_new_object();
-        add_str(n, "kind", notices[i].kind);
-        add_str(n, "message", notices[i].message);
-        json_object_object_add(ctx, "notice", n);
-    }
 }
 
 /* ---- what the page shows ----------------------------------------------------- */
@@ -342,7 +327,7 @@ enum http_status admin_user_show(struct request *req, struct response *resp,
     add_sessions(req, ctx, u.sub);
     add_history(req, ctx, u.sub);
     add_actions(req, ctx, u.sub);
-    add_notice(req, ctx);
+    admin_notice_from_done(req, ctx, notices, sizeof(notices) / sizeof(notices[0]));
     status = render_page(req, resp, status, "admin_user", ctx);
 out:
     cog_result_free(&r);
