@@ -198,9 +198,32 @@ static enum invite_outcome look_up(const struct cog_client *c, const char *usern
     return INVITE_DONE;
 }
 
-enum invite_outcome invite_resend(const struct tenant *t, const char *username,
-                                  const struct tierchange_actor *by, struct arena *a,
-                                  struct invite_result *out)
+/* A step an admin takes on a user in one Cognito status: resending the
+ * invitation of an invited user, confirming a user's sign-up. */
+struct status_step {
+    const char *action; /* ADMINLOG_* */
+    const char *from;   /* the status the user must be in */
+    const char *to;     /* the status after it; NULL: the same */
+    int (*call)(const struct cog_client *c, const char *username, struct cog_result *res);
+};
+
+/* A fresh temporary password, emailed again (AdminCreateUser, RESEND). */
+static int resend_invitation(const struct cog_client *c, const char *username,
+                             struct cog_result *res)
+{
+    return cog_admin_invite(c, username, NULL, 0, true, res);
+}
+
+static const struct status_step resend_step = {
+    ADMINLOG_INVITATION_RESENT, STATUS_INVITED, NULL, resend_invitation};
+static const struct status_step confirm_step = {
+    ADMINLOG_SIGNUP_CONFIRMED, STATUS_UNCONFIRMED, STATUS_CONFIRMED, cog_admin_confirm_sign_up};
+
+/* take_step looks username up, takes step when the user is in its status,
+ * and records it in the users mirror and the admin log. */
+static enum invite_outcome take_step(const struct tenant *t, const char *username,
+                                     const struct tierchange_actor *by, struct arena *a,
+                                     const struct status_step *step, struct invite_result *out)
 {
     struct cog_client c;
     struct users_user u;
@@ -209,45 +232,35 @@ enum invite_outcome invite_resend(const struct tenant *t, const char *username,
     enum invite_outcome rc = look_up(&c, username, a, out, &u);
     if (rc != INVITE_DONE)
         return rc;
-    if (!out->status || strcmp(out->status, STATUS_INVITED))
+    if (!out->status || strcmp(out->status, step->from))
         return INVITE_WRONG_STATUS;
-    if (cog_admin_invite(&c, out->username, NULL, 0, true, &out->result) < 0)
+    if (step->call(&c, out->username, &out->result) < 0)
         return INVITE_REFUSED;
     cog_result_free(&out->result);
-    struct adminlog_entry e = entry(ADMINLOG_INVITATION_RESENT, out, by);
-    e.before_value = e.after_value = STATUS_INVITED;
+    struct adminlog_entry e = entry(step->action, out, by);
+    e.before_value = step->from;
+    e.after_value = step->to ? step->to : step->from;
+    if (step->to)
+        u.status = out->status = step->to;
     if (!record(t, &u, USERS_MERGE, &e)) {
-        unrecorded(t, ADMINLOG_INVITATION_RESENT, out, by);
+        unrecorded(t, step->action, out, by);
         return INVITE_UNRECORDED;
     }
     return INVITE_DONE;
+}
+
+enum invite_outcome invite_resend(const struct tenant *t, const char *username,
+                                  const struct tierchange_actor *by, struct arena *a,
+                                  struct invite_result *out)
+{
+    return take_step(t, username, by, a, &resend_step, out);
 }
 
 enum invite_outcome invite_confirm(const struct tenant *t, const char *username,
                                    const struct tierchange_actor *by, struct arena *a,
                                    struct invite_result *out)
 {
-    struct cog_client c;
-    struct users_user u;
-    memset(out, 0, sizeof(*out));
-    svc_client(t, &c);
-    enum invite_outcome rc = look_up(&c, username, a, out, &u);
-    if (rc != INVITE_DONE)
-        return rc;
-    if (!out->status || strcmp(out->status, STATUS_UNCONFIRMED))
-        return INVITE_WRONG_STATUS;
-    if (cog_admin_confirm_sign_up(&c, out->username, &out->result) < 0)
-        return INVITE_REFUSED;
-    cog_result_free(&out->result);
-    struct adminlog_entry e = entry(ADMINLOG_SIGNUP_CONFIRMED, out, by);
-    e.before_value = STATUS_UNCONFIRMED;
-    e.after_value = STATUS_CONFIRMED;
-    u.status = out->status = STATUS_CONFIRMED;
-    if (!record(t, &u, USERS_MERGE, &e)) {
-        unrecorded(t, ADMINLOG_SIGNUP_CONFIRMED, out, by);
-        return INVITE_UNRECORDED;
-    }
-    return INVITE_DONE;
+    return take_step(t, username, by, a, &confirm_step, out);
 }
 
 /* ---- CSV import ----------------------------------------------------------- */
