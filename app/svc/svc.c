@@ -5,13 +5,19 @@
  * every thread; nothing here is written after svc_init_worker. */
 #include "svc/svc.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "aws/cognito.h"
 #include "core/config.h"
+#include "core/seal.h"
 #include "store/sessions.h"
 #include "store/tenants.h"
+
+#define KEY_TEXT_MAX 512 /* kind, tenant and value, with separators */
+
+_Static_assert(SVC_KEY_BYTES == SEAL_SHA256_BYTES, "a derived key is one HMAC-SHA-256");
 
 static const struct config *config;
 
@@ -55,4 +61,24 @@ void svc_wait_until_second(time_t second)
         struct timespec rest = {.tv_sec = 0, .tv_nsec = 1000000000L - now.tv_nsec};
         nanosleep(&rest, NULL);
     }
+}
+
+bool svc_derive_key(const char *label, const char *kind, const char *tenant, const char *value,
+                    unsigned char out[SVC_KEY_BYTES])
+{
+    unsigned char derived[SEAL_SHA256_BYTES];
+    char text[KEY_TEXT_MAX];
+    if (!config || !config->has_session_key || !tenant || !value)
+        return false;
+    int n = snprintf(text, sizeof(text), "%s\n%s\n%s", kind, tenant, value);
+    if (n < 0 || (size_t)n >= sizeof(text))
+        return false;
+    for (char *p = text; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    seal_hmac_sha256(config->session_key, CONFIG_SESSION_KEY_BYTES, label, strlen(label), derived);
+    seal_hmac_sha256(derived, sizeof(derived), text, (size_t)n, out);
+    seal_wipe(derived, sizeof(derived));
+    seal_wipe(text, sizeof(text));
+    return true;
 }

@@ -32,4 +32,16 @@ void svc_wait_until_second(time_t second);
 /* svc_client fills c for tenant t; c borrows from t and the settings. */
 void svc_client(const struct tenant *t, struct cog_client *c);
 
+/* The size of a key svc_derive_key writes (an HMAC-SHA-256). */
+#define SVC_KEY_BYTES 32
+/* svc_derive_key writes to out the key of one value in a table of counts:
+ * HMAC-SHA-256 under a key derived from SESSION_KEY and label (which names
+ * the table, so two tables' keys never match) of "kind\ntenant\nvalue",
+ * lower-cased (ASCII: input_check_email admits nothing that folds otherwise
+ * in an address people type). A copy of the table without SESSION_KEY
+ * cannot be read back to emails or addresses. False without SESSION_KEY, a
+ * tenant or a value, or for an overlong value. */
+bool svc_derive_key(const char *label, const char *kind, const char *tenant, const char *value,
+                    unsigned char out[SVC_KEY_BYTES]);
+
 #endif

@@ -37,11 +37,11 @@
 #include "core/config.h"
 #include "core/limits.h"
 #include "core/log.h"
-#include "core/seal.h"
 #include "svc/svc.h"
 
 #define KEY_LABEL "gatehouse login-failures v1" /* names the derived key */
-#define KEY_TEXT_MAX 512  /* kind, tenant and email or address, with separators */
+
+_Static_assert(LOCKOUT_KEY_BYTES == SVC_KEY_BYTES, "a lockout key is a derived key");
 #define ADDRESS_TEXT_MAX 64 /* an address as counted (INET6_ADDRSTRLEN fits) */
 #define IPV6_SUBSCRIBER_BYTES 8 /* a /64 */
 
@@ -83,32 +83,6 @@ static void address_of(const char *addr, char out[ADDRESS_TEXT_MAX])
     snprintf(out, ADDRESS_TEXT_MAX, "%s", addr);
 }
 
-/* key_of derives the key of kind for value at tenant; value is lower-cased
- * (ASCII: input_check_email admits nothing that folds otherwise in an
- * address people type). False without SESSION_KEY or for an overlong
- * value (input limits keep both far below KEY_TEXT_MAX). */
-static bool key_of(const char *kind, const char *tenant, const char *value,
-                   unsigned char out[LOCKOUT_KEY_BYTES])
-{
-    const struct config *cfg = svc_config();
-    unsigned char derived[SEAL_SHA256_BYTES];
-    char text[KEY_TEXT_MAX];
-    if (!cfg || !cfg->has_session_key || !tenant || !value)
-        return false;
-    int n = snprintf(text, sizeof(text), "%s\n%s\n%s", kind, tenant, value);
-    if (n < 0 || (size_t)n >= sizeof(text))
-        return false;
-    for (char *p = text; *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p - 'A' + 'a');
-    seal_hmac_sha256(cfg->session_key, CONFIG_SESSION_KEY_BYTES, KEY_LABEL, strlen(KEY_LABEL),
-                     derived);
-    seal_hmac_sha256(derived, sizeof(derived), text, (size_t)n, out);
-    seal_wipe(derived, sizeof(derived));
-    seal_wipe(text, sizeof(text));
-    return true;
-}
-
 enum throttle_verdict throttle_check(const char *tenant, const char *email,
                                      const char *client_addr, const char *request_id,
                                      struct throttle *th)
@@ -116,8 +90,8 @@ enum throttle_verdict throttle_check(const char *tenant, const char *email,
     char address[ADDRESS_TEXT_MAX];
     memset(th, 0, sizeof(*th));
     address_of(client_addr, address);
-    if (!key_of("account", tenant, email, th->account) ||
-        !key_of("address", tenant, address, th->address)) {
+    if (!svc_derive_key(KEY_LABEL, "account", tenant, email, th->account) ||
+        !svc_derive_key(KEY_LABEL, "address", tenant, address, th->address)) {
         log_event(LOG_ERROR, "throttle_unavailable", "id=%s tenant=%s reason=key", request_id,
                   tenant ? tenant : "-");
         return THROTTLE_UNAVAILABLE;
@@ -158,7 +132,7 @@ void throttle_passed(const char *tenant, const struct throttle *th, const char *
 void throttle_forget(const char *tenant, const char *email, const char *request_id)
 {
     unsigned char account[LOCKOUT_KEY_BYTES];
-    if (!key_of("account", tenant, email, account) ||
+    if (!svc_derive_key(KEY_LABEL, "account", tenant, email, account) ||
         lockout_clear(tenant, account) != STORE_OK)
         log_event(LOG_WARN, "throttle_not_cleared", "id=%s tenant=%s", request_id,
                   tenant ? tenant : "-");
