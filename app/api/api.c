@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 #include <string.h>
 
+#include "core/arena.h"
 #include "core/limits.h"
 #include "core/log.h"
 #include "http/answer.h"
@@ -101,6 +102,24 @@ bool api_body(struct request *req, struct api_check *chk, bool required)
         problem(chk, HTTP_BAD_REQUEST, "invalid_body", NULL,
                 "The request body must be a JSON object.");
     return chk->code == NULL;
+}
+
+void api_only_members(struct request *req, struct api_check *chk, const char *const *names,
+                      size_t n, const char *message)
+{
+    if (chk->code || !req->json || !json_object_is_type(req->json, json_type_object))
+        return;
+    json_object_object_foreach(req->json, key, value) {
+        (void)value;
+        size_t i = 0;
+        while (i < n && strcmp(key, names[i]))
+            i++;
+        if (i == n) {
+            /* The name outlives the body's object: the answer is written after. */
+            api_invalid(chk, arena_strdup(req->arena, key), message);
+            return;
+        }
+    }
 }
 
 /* member finds name in the body; NULL when absent, null, or no object.

@@ -45,6 +45,11 @@ struct api_check {
 /* api_body checks that the request carries a JSON object (when required;
  * else no body at all is fine too). False records why in chk. */
 bool api_body(struct request *req, struct api_check *chk, bool required);
+/* api_only_members records the first member of the body that is not one of
+ * names (n of them) as invalid with message: a member the handler would
+ * ignore is refused rather than silently dropped. */
+void api_only_members(struct request *req, struct api_check *chk, const char *const *names,
+                      size_t n, const char *message);
 /* api_text returns body field name when it is a string; NULL when it is
  * absent, null or empty (a problem if required) or of another type (always
  * a problem, and so is null for a field that is not required). Nothing is

@@ -19,7 +19,6 @@
 #include "api/api.h"
 #include "api/auth.h"
 #include "api/bearer.h"
-#include "core/arena.h"
 #include "core/limits.h"
 #include "http/answer.h"
 #include "store/tenants.h"
@@ -76,19 +75,9 @@ enum http_status selfapi_profile(struct request *req, struct response *resp)
     if (status)
         return status;
     struct api_check chk = {0};
-    if (api_body(req, &chk, true)) {
-        json_object_object_foreach(req->json, key, value) {
-            (void)value;
-            bool known = false;
-            for (size_t i = 0; i < PROFILE_MEMBERS; i++)
-                known = known || !strcmp(key, profile_members[i]);
-            if (!known) {
-                api_invalid(&chk, arena_strdup(req->arena, key),
-                            "Only name, company, department and role can be changed here.");
-                break;
-            }
-        }
-    }
+    if (api_body(req, &chk, true))
+        api_only_members(req, &chk, profile_members, PROFILE_MEMBERS,
+                         "Only name, company, department and role can be changed here.");
     struct selfservice_profile p = {.name = profile_member(req, &chk, "name", false),
                                     .company = profile_member(req, &chk, "company", true),
                                     .department = profile_member(req, &chk, "department", true),

@@ -8,7 +8,6 @@
 #include "api/upgradeapi.h"
 
 #include <json-c/json.h>
-#include <string.h>
 #include <time.h>
 
 #include "api/api.h"
@@ -82,15 +81,10 @@ enum http_status upgradeapi_ask(struct request *req, struct response *resp)
     if (status)
         return status;
     struct api_check chk = {0};
-    if (api_body(req, &chk, true)) {
-        json_object_object_foreach(req->json, key, value) {
-            (void)value;
-            if (strcmp(key, "note")) {
-                api_invalid(&chk, key, "Only a note can be sent with the request.");
-                break;
-            }
-        }
-    }
+    static const char *const members[] = {"note"};
+    if (api_body(req, &chk, true))
+        api_only_members(req, &chk, members, sizeof members / sizeof *members,
+                         "Only a note can be sent with the request.");
     const char *note = api_text(req, &chk, "note", false);
     if (!chk.code)
         api_invalid(&chk, "note", upgrade_check_text(note, UPGRADE_NOTE_MAX));
