@@ -199,6 +199,13 @@ test('declined with a reason: the user reads it on /account, on the upgrade page
 test('one pending request per user: a second ask (page or API, or at once) says it is pending', async () => {
   const user = await plainUser('upg');
   const token = await tokenOf(user.email);
+  // A member the ask does not take is refused by name, whatever its place.
+  for (const json of [{ tier: 'premium' }, { note: 'x', tier: 'premium' }, { tier: 'premium', note: 'x' }]) {
+    const extra = await api('POST', '/api/v1/me/upgrade-request', { token, json });
+    assert.equal(extra.status, 400, JSON.stringify(json));
+    assert.deepEqual([extra.json.error, extra.json.field], ['invalid_field', 'tier']);
+  }
+  assert.equal(requests(user.sub).length, 0, 'a refused ask writes nothing');
   // Two asks at the same moment: the unique partial index lets one through.
   const [a, b] = await Promise.all([
     api('POST', '/api/v1/me/upgrade-request', { token, json: { note: 'one' } }),
