@@ -15,6 +15,7 @@
 
 #include <json-c/json.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/arena.h"
 #include "core/limits.h"
@@ -25,6 +26,7 @@
 #include "svc/input.h"
 #include "svc/pwpolicy.h"
 
+#define TIME_TEXT_MAX 32 /* "2026-01-02T03:04:05Z" and its NUL, with room */
 
 /* ---- answers ------------------------------------------------------------ */
 
@@ -120,6 +122,16 @@ void api_only_members(struct request *req, struct api_check *chk, const char *co
             return;
         }
     }
+}
+
+void api_add_time(struct json_object *obj, const char *key, time_t at)
+{
+    char text[TIME_TEXT_MAX];
+    struct tm tm;
+    if (at <= 0 || !gmtime_r(&at, &tm))
+        return;
+    strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    json_object_object_add(obj, key, json_object_new_string(text));
 }
 
 /* member finds name in the body; NULL when absent, null, or no object.

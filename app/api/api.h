@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "aws/cognito.h"
 #include "http/request.h"
@@ -33,6 +34,10 @@ const char *api_password_refusal(struct request *req, char *buf, size_t len);
 enum http_status api_tier_required(struct request *req, struct response *resp, const char *tier);
 /* api_message answers {"message": message} with status. */
 enum http_status api_message(struct response *resp, enum http_status status, const char *message);
+
+/* api_add_time adds key to obj as the UTC time at in ISO 8601
+ * (2026-01-02T03:04:05Z); nothing for at <= 0 (never). */
+void api_add_time(struct json_object *obj, const char *key, time_t at);
 
 /* The first problem found in a request's input; zeroed: none yet. */
 struct api_check {

@@ -28,7 +28,6 @@
 #include "svc/selfservice.h"
 #include "svc/signin.h"
 
-#define TIME_TEXT_MAX 32
 #define KIND_BROWSER "browser-"
 #define KIND_API "api-"
 
@@ -107,16 +106,6 @@ enum http_status selfapi_profile(struct request *req, struct response *resp)
     return answer_json(resp, HTTP_OK, obj);
 }
 
-static void add_time(struct json_object *obj, const char *key, time_t at)
-{
-    char text[TIME_TEXT_MAX];
-    struct tm tm;
-    if (at <= 0 || !gmtime_r(&at, &tm))
-        return;
-    strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    json_object_object_add(obj, key, json_object_new_string(text));
-}
-
 enum http_status selfapi_sessions(struct request *req, struct response *resp)
 {
     struct bearer b;
@@ -140,8 +129,8 @@ enum http_status selfapi_sessions(struct request *req, struct response *resp)
         json_object_object_add(d, "client_addr", items[i].client_addr
                                                      ? json_object_new_string(items[i].client_addr)
                                                      : NULL);
-        add_time(d, "signed_in_at", items[i].signed_in_at);
-        add_time(d, "last_seen_at", items[i].last_seen_at);
+        api_add_time(d, "signed_in_at", items[i].signed_in_at);
+        api_add_time(d, "last_seen_at", items[i].last_seen_at);
         json_object_object_add(d, "remember", json_object_new_boolean(items[i].remember));
         json_object_object_add(d, "current", json_object_new_boolean(items[i].current));
         json_object_array_add(list, d);

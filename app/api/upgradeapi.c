@@ -17,17 +17,6 @@
 #include "store/tenants.h"
 #include "svc/upgrade.h"
 
-#define TIME_TEXT_MAX 32
-
-static void add_time(struct json_object *obj, const char *key, time_t at)
-{
-    char text[TIME_TEXT_MAX];
-    struct tm tm;
-    if (at <= 0 || !gmtime_r(&at, &tm))
-        return;
-    strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    json_object_object_add(obj, key, json_object_new_string(text));
-}
 
 static void add_str(struct json_object *obj, const char *key, const char *value)
 {
@@ -47,8 +36,8 @@ static struct json_object *request_json(const struct upgrades_request *r)
     add_str(obj, "state", r->state);
     add_str(obj, "note", r->note);
     add_str(obj, "reason", r->reason);
-    add_time(obj, "requested_at", r->created_at);
-    add_time(obj, "decided_at", r->decided_at);
+    api_add_time(obj, "requested_at", r->created_at);
+    api_add_time(obj, "decided_at", r->decided_at);
     return obj;
 }
 
