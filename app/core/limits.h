@@ -140,6 +140,16 @@
 #define TIER_INTENT_SETTLE_S 60
 #define TIER_INTENT_BATCH 100 /* pending changes read per statement by the sync */
 
+/* ---- the users sync run for an admin (app/svc/syncjob.c) --------------- */
+#define SYNC_POLL_MS 1000     /* a worker's sync thread looks at the queue this often */
+#define SYNC_STALE_S 60       /* a run whose heartbeat is older has lost its thread */
+#define SYNC_ATTEMPTS_MAX 3   /* claims of one run before it is failed */
+
+/* ---- the admin's user list (app/pages/admin_users.c) ------------------- */
+#define USERLIST_PER_PAGE 50     /* rows on one page */
+#define USERLIST_COUNT_TTL_S 10  /* a filter's total is counted at most this often */
+#define USERLIST_KEY_MAX 512     /* bytes of a sort key in a page link */
+
 /* ---- outside services -------------------------------------------------- */
 #define COGNITO_RESPONSE_MAX (256 * 1024) /* bytes read from one Cognito reply */
 #define HTTP_CONNECT_TIMEOUT_MS 2000      /* libcurl connect timeout */

@@ -436,6 +436,242 @@ out:
     return rc;
 }
 
+/* ---- the admin's user list ------------------------------------------------- */
+
+/* Each sort's key, exactly as sql/tenant/014 indexes it, and the same key
+ * as text for the link to the next page: times as whole microseconds since
+ * the epoch, which a timestamptz holds exactly and a bigint carries back
+ * without loss (extract(epoch) is numeric). from is the key of a link as a
+ * value of the key's type ($6). */
+static const struct {
+    const char *expr, *as_text, *from;
+} sorts[USERS_SORTS] = {
+    [USERS_SORT_EMAIL] = {"email", "email", "$6::text"},
+    [USERS_SORT_NAME] = {"coalesce(name, '')", "coalesce(name, '')", "$6::text"},
+    [USERS_SORT_TIER] = {"tier", "tier", "$6::text"},
+    [USERS_SORT_STATUS] = {"coalesce(status, '')", "coalesce(status, '')", "$6::text"},
+    [USERS_SORT_CREATED] = {"created_at",
+                            "(extract(epoch FROM created_at) * 1000000)::bigint",
+                            "(timestamptz 'epoch' + $6::bigint * interval '1 microsecond')"},
+    [USERS_SORT_LAST_LOGIN] = {"coalesce(last_login_at, 'epoch'::timestamptz)",
+                               "(extract(epoch FROM coalesce(last_login_at,"
+                               " 'epoch'::timestamptz)) * 1000000)::bigint",
+                               "(timestamptz 'epoch' + $6::bigint * interval '1 microsecond')"},
+};
+
+bool users_sort_is_time(enum users_sort sort)
+{
+    return sort == USERS_SORT_CREATED || sort == USERS_SORT_LAST_LOGIN;
+}
+
+/* The filters, $1 to $5; NULL parameters match everything. Unnamed
+ * statements are planned with their values, so an absent filter costs
+ * nothing and a present one can use its index. Only the live or only the
+ * deleted rows: the literal condition is what lets the partial indexes of
+ * sql/tenant/014 serve. */
+#define FIND_FILTERS                                                            \
+    " AND ($1::text IS NULL OR email ILIKE $1 ESCAPE '\\'"                      \
+    " OR name ILIKE $1 ESCAPE '\\')"                                            \
+    " AND ($2::text IS NULL OR tier = $2) AND ($3::text IS NULL OR status = $3)" \
+    " AND ($4::boolean IS NULL OR mfa = $4) AND ($5::boolean IS NULL OR enabled = $5)"
+#define FIND_LIVE " WHERE deleted_at IS NULL"
+#define FIND_DELETED " WHERE deleted_at IS NOT NULL"
+
+#define FIND_COLUMNS USER_COLUMNS ", mfa, " EPOCH("deleted_at")
+enum { COL_MFA = COL_LAST_LOGIN + 1, COL_DELETED, COL_KEY };
+
+/* Appends s with LIKE's wildcards and escape character escaped, between
+ * two '%': a pattern matching s anywhere. */
+static void like_anywhere(struct buf *out, const char *s)
+{
+    buf_putc(out, '%');
+    for (const char *c = s; *c; c++) {
+        if (*c == '%' || *c == '_' || *c == '\\')
+            buf_putc(out, '\\');
+        buf_putc(out, *c);
+    }
+    buf_putc(out, '%');
+}
+
+static const char *tristate(int v)
+{
+    return v < 0 ? NULL : v ? "true" : "false";
+}
+
+/* find_params checks qy and fills the filter parameters $1-$5 (pattern
+ * holds $1's text). False for a filter that is not clean text. */
+static bool find_params(const struct users_query *qy, struct buf *pattern,
+                        const char *params[5], bool *deleted)
+{
+    const char *q = given_or_null(qy->q), *status = given_or_null(qy->status);
+    if (!field_ok(q, false) || !field_ok(qy->tier, false) || !field_ok(status, false))
+        return false;
+    *deleted = status && !strcmp(status, USERS_STATUS_DELETED);
+    if (q)
+        like_anywhere(pattern, q);
+    params[0] = q ? buf_cstr(pattern) : NULL;
+    params[1] = given_or_null(qy->tier);
+    params[2] = *deleted ? NULL : status;
+    params[3] = tristate(qy->mfa);
+    params[4] = tristate(qy->enabled);
+    return true;
+}
+
+/* Fills *out with at most limit users of tenant's mirror matching qy, in
+ * qy's order, starting after (or, backward, before) qy's from row; out->more
+ * tells whether more rows follow in the direction read. The rows come back
+ * in qy's order either way. The page is read from an index whatever its
+ * depth (no OFFSET). Returns STORE_OK, STORE_UNAVAILABLE, or STORE_ERROR for
+ * a bad argument (an unknown sort, a filter that is not clean text, a key
+ * that the sort cannot read: the caller checks keys first). */
+enum store_result users_find(const char *tenant, const struct users_query *qy, int limit,
+                             struct arena *a, struct users_keyset *out)
+{
+    char lim[NUM_TEXT_MAX];
+    const char *params[8];
+    struct buf pattern, sql;
+    struct pg_query q;
+    bool deleted;
+    enum store_result rc = STORE_ERROR;
+
+    memset(out, 0, sizeof *out);
+    buf_init(&pattern);
+    buf_init(&sql);
+    pg_query_init(&q);
+    bool from = qy->from_key && qy->from_sub;
+    if ((unsigned)qy->sort >= USERS_SORTS || limit <= 0 ||
+        !find_params(qy, &pattern, params, &deleted) || (from && !field_ok(qy->from_key, true)) ||
+        (from && !field_ok(qy->from_sub, true)))
+        goto out;
+    /* Reading backward walks the index the other way and flips the rows. */
+    bool down = qy->desc != (from && qy->backward);
+    const char *key = sorts[qy->sort].expr;
+    buf_printf(&sql, "SELECT " FIND_COLUMNS ", %s FROM users%s" FIND_FILTERS,
+               sorts[qy->sort].as_text, deleted ? FIND_DELETED : FIND_LIVE);
+    if (from)
+        buf_printf(&sql, " AND (%s, sub) %c (%s, $7)", key, down ? '<' : '>',
+                   sorts[qy->sort].from);
+    else
+        buf_printf(&sql, " AND $6::text IS NULL AND $7::text IS NULL");
+    buf_printf(&sql, " ORDER BY %s %s, sub %s LIMIT $8::bigint", key, down ? "DESC" : "ASC",
+               down ? "DESC" : "ASC");
+    params[5] = from ? qy->from_key : NULL;
+    params[6] = from ? qy->from_sub : NULL;
+    params[7] = pg_num_text(lim, (long long)limit + 1); /* one more: is there a next? */
+    if (!pg_query_run_tenant(&q, tenant, buf_cstr(&sql), 8, params)) {
+        rc = pg_store_result(&q);
+        goto out;
+    }
+    int n = pg_query_rows(&q);
+    out->more = n > limit;
+    out->n = n > limit ? limit : n;
+    out->rows = arena_alloc(a, sizeof(*out->rows) * (size_t)(out->n ? out->n : 1));
+    out->keys = arena_alloc(a, sizeof(*out->keys) * (size_t)(out->n ? out->n : 1));
+    for (int i = 0; i < out->n; i++) {
+        int at = from && qy->backward ? out->n - 1 - i : i;
+        fill_row(&q, i, a, &out->rows[at]);
+        out->rows[at].mfa = strcmp(pg_query_value(&q, i, COL_MFA), "t") == 0;
+        out->rows[at].deleted_at =
+            pg_query_is_null(&q, i, COL_DELETED)
+                ? 0
+                : (time_t)strtoll(pg_query_value(&q, i, COL_DELETED), NULL, 10);
+        out->keys[at] = arena_strdup(a, pg_query_value(&q, i, COL_KEY));
+    }
+    rc = STORE_OK;
+out:
+    pg_query_cleanup(&q);
+    buf_free(&sql);
+    buf_free(&pattern);
+    return rc;
+}
+
+/* Sets *total to the number of users of tenant's mirror matching qy's
+ * filters (its sort and from row play no part). STORE_OK,
+ * STORE_UNAVAILABLE or STORE_ERROR (a filter that is not clean text). */
+enum store_result users_count(const char *tenant, const struct users_query *qy,
+                              long long *total)
+{
+    const char *params[5];
+    struct buf pattern;
+    struct pg_query q;
+    bool deleted;
+    enum store_result rc = STORE_ERROR;
+
+    *total = 0;
+    buf_init(&pattern);
+    pg_query_init(&q);
+    if (!find_params(qy, &pattern, params, &deleted))
+        goto out;
+    if (!pg_query_run_tenant(&q, tenant,
+                             deleted ? "SELECT count(*) FROM users" FIND_DELETED FIND_FILTERS
+                                     : "SELECT count(*) FROM users" FIND_LIVE FIND_FILTERS,
+                             5, params)) {
+        rc = pg_store_result(&q);
+        goto out;
+    }
+    *total = strtoll(pg_query_value(&q, 0, 0), NULL, 10);
+    rc = STORE_OK;
+out:
+    pg_query_cleanup(&q);
+    buf_free(&pattern);
+    return rc;
+}
+
+/* Records whether user sub of tenant has TOTP on, as the enrolment, its
+ * removal or a look at Cognito's GetUser just learnt. STORE_OK,
+ * STORE_NOT_FOUND (no mirror row), STORE_UNAVAILABLE or STORE_ERROR. */
+enum store_result users_set_mfa(const char *tenant, const char *sub, bool on)
+{
+    struct pg_query q;
+    enum store_result rc;
+
+    if (!field_ok(sub, true))
+        return STORE_ERROR;
+    const char *const params[] = {sub, on ? "true" : "false"};
+    pg_query_init(&q);
+    if (!pg_query_run_tenant(&q, tenant, "UPDATE users SET mfa = $2::boolean WHERE sub = $1", 2,
+                             params))
+        rc = pg_store_result(&q);
+    else
+        rc = pg_query_affected(&q) == 1 ? STORE_OK : STORE_NOT_FOUND;
+    pg_query_cleanup(&q);
+    return rc;
+}
+
+/* Fills *out with at most limit rows of tenant's mirror (deleted or not)
+ * whose sub sorts after after_sub (NULL: from the first), in sub order: the
+ * way `users sync` reads the whole mirror, each batch from the primary key
+ * whatever its depth. out->total is not counted (0). STORE_OK,
+ * STORE_UNAVAILABLE or STORE_ERROR. */
+enum store_result users_batch_by_sub(const char *tenant, const char *after_sub, int limit,
+                                     struct arena *a, struct users_page *out)
+{
+    char lim[NUM_TEXT_MAX];
+    struct pg_query q;
+    enum store_result rc = STORE_ERROR;
+
+    memset(out, 0, sizeof *out);
+    pg_query_init(&q);
+    if (limit <= 0 || !field_ok(after_sub, false))
+        goto out;
+    const char *const params[] = {after_sub, pg_num_text(lim, limit)};
+    if (!pg_query_run_tenant(&q, tenant,
+                             "SELECT " USER_COLUMNS " FROM users WHERE ($1::text IS NULL OR"
+                             " sub > $1) ORDER BY sub LIMIT $2::bigint",
+                             2, params)) {
+        rc = pg_store_result(&q);
+        goto out;
+    }
+    out->n = pg_query_rows(&q);
+    out->rows = arena_alloc(a, sizeof(*out->rows) * (size_t)(out->n ? out->n : 1));
+    for (int i = 0; i < out->n; i++)
+        fill_row(&q, i, a, &out->rows[i]);
+    rc = STORE_OK;
+out:
+    pg_query_cleanup(&q);
+    return rc;
+}
+
 /* Deletes the mirror row of sub in tenant, for a user Cognito no longer
  * has, unless the row was written at or after before (the start of the
  * listing that missed it: a user who signed up meanwhile stays). Returns
