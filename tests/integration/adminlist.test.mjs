@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import {
   Browser, PASSWORD, adminSession, cognitoLocal, fault, gatehouseCli, psql, waitFor,
 } from './helpers.mjs';
+import { totp } from './totp.mjs';
 
 const PER_PAGE = 50;
 
@@ -303,6 +304,38 @@ test('a plain user gets 403 from the list and from Sync now, and queues nothing'
   assert.equal(r.status, 403);
   assert.equal(psql(`SELECT count(*) FROM gatehouse.user_syncs WHERE tenant_slug = '${t.slug}'`)[0][0], '0');
   await cognitoLocal('AdminDeleteUser', { UserPoolId: t.poolId, Username: email });
+});
+
+test('turning two-step verification on and off shows in the list and its MFA filter', async () => {
+  const email = `twostep-${process.pid}-${Date.now().toString(36)}@list.example`;
+  await cognitoLocal('AdminCreateUser', {
+    UserPoolId: t.poolId, Username: email, MessageAction: 'SUPPRESS', TemporaryPassword: 'Temp-Passw0rd!x',
+    UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' }],
+  });
+  await cognitoLocal('AdminSetUserPassword', { UserPoolId: t.poolId, Username: email, Password: PASSWORD, Permanent: true });
+  const b = new Browser();
+  await b.get(`${t.base}/login`);
+  let r = await b.post(`${t.base}/login`, { email, password: PASSWORD });
+  assert.equal(r.status, 303);
+  const listed = async (mfa) => emails((await admin.b.get(`${t.base}/admin/users?q=twostep-&mfa=${mfa}`)).body);
+  assert.deepEqual(await listed('off'), [email]);
+  assert.deepEqual(await listed('on'), []);
+
+  await b.get(`${t.base}/account/security`);
+  r = await b.post(`${t.base}/account/security/mfa/start`, {});
+  const secret = r.body.match(/id="gh-mfa-secret"[^>]*>([A-Z2-7]+)</)[1];
+  r = await b.post(`${t.base}/account/security/mfa/verify`, { code: totp(secret), device_name: 'list test' });
+  assert.equal(r.status, 303, r.body.slice(0, 300));
+  assert.deepEqual(await listed('on'), [email], 'the enrolment wrote the mirror');
+  assert.equal(rows((await admin.b.get(`${t.base}/admin/users?q=twostep-`)).body)[0].mfa, 'On');
+
+  await b.get(`${t.base}/account/security`);
+  r = await b.post(`${t.base}/account/security/mfa/disable`, {});
+  assert.equal(r.status, 303, r.body.slice(0, 300));
+  assert.deepEqual(await listed('off'), [email], 'turning it off wrote the mirror');
+  assert.deepEqual(await listed('on'), []);
+  await cognitoLocal('AdminDeleteUser', { UserPoolId: t.poolId, Username: email });
+  psql(`DELETE FROM ${t.schema}.users WHERE email = '${email}'`);
 });
 
 // ---- Sync now ---------------------------------------------------------------------------
