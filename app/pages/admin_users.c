@@ -320,6 +320,8 @@ enum http_status admin_users_page(struct request *req, struct response *resp)
         rc = users_find(req->tenant->slug, &q, USERLIST_PER_PAGE, req->arena, &page);
     if (rc != STORE_OK)
         return render_store_error(req, resp, rc);
+    admin_log(req, "list_users", "total=%lld sort=%s%s", total, userquery_sort_name(q.sort),
+              q.desc ? ":desc" : "");
     struct json_object *rows = json_object_new_array();
     for (int i = 0; i < page.n; i++)
         add_row(req, rows, &page.rows[i]);
