@@ -145,6 +145,11 @@
 #define SYNC_STALE_S 60       /* a run whose heartbeat is older has lost its thread */
 #define SYNC_ATTEMPTS_MAX 3   /* claims of one run before it is failed */
 
+/* ---- the admin's overview (app/pages/admin_stats.c, app/store/users.c) -- */
+/* The statistics of a tenant are counted for all workers at most this
+ * often (a tier change makes them due at once). */
+#define USERS_STATS_SHARED_TTL_S 60
+
 /* ---- the admin's user list (app/pages/admin_users.c) ------------------- */
 #define USERLIST_PER_PAGE 50     /* rows on one page */
 #define USERLIST_COUNT_TTL_S 10  /* a filter's total is counted at most this often */

@@ -25,6 +25,7 @@
  * stay the caller's. Everything else is freed before returning. */
 #include "store/users.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -314,6 +315,7 @@ enum store_result users_statistics(const char *tenant, time_t now, struct users_
     enum store_result rc = STORE_OK;
 
     memset(out, 0, sizeof *out);
+    out->counted_at = now;
     out->first_day = now - now % SECONDS_PER_DAY - (USERS_STATS_DAYS - 1) * SECONDS_PER_DAY;
     pg_query_init(&q);
     const char *const params[] = {pg_num_text(first, (long long)out->first_day)};
@@ -344,6 +346,129 @@ enum store_result users_statistics(const char *tenant, time_t now, struct users_
         }
     }
 out:
+    pg_query_cleanup(&q);
+    return rc;
+}
+
+/* The figures of a struct users_stats as text, in gatehouse.user_stats:
+ * total, standard, premium, confirmed, unconfirmed, other, first_day,
+ * counted_at, then the sign-ups per day. */
+#define STATS_NUMBERS (8 + USERS_STATS_DAYS)
+#define STATS_TEXT_MAX (STATS_NUMBERS * NUM_TEXT_MAX)
+#define STATS_COUNT_LEASE_S 120 /* a count taking longer may be started again */
+
+static void stats_pack(const struct users_stats *st, char *out, size_t cap)
+{
+    long long v[STATS_NUMBERS] = {st->total, st->standard, st->premium, st->confirmed,
+                                  st->unconfirmed, st->other_status, (long long)st->first_day,
+                                  (long long)st->counted_at};
+    for (int i = 0; i < USERS_STATS_DAYS; i++)
+        v[8 + i] = st->signups[i];
+    size_t at = 0;
+    out[0] = '\0';
+    for (int i = 0; i < STATS_NUMBERS && at < cap; i++)
+        at += (size_t)snprintf(out + at, cap - at, i ? " %lld" : "%lld", v[i]);
+}
+
+static bool stats_unpack(const char *text, struct users_stats *st)
+{
+    long long v[STATS_NUMBERS];
+    const char *p = text;
+    for (int i = 0; i < STATS_NUMBERS; i++) {
+        char *end;
+        v[i] = strtoll(p, &end, 10);
+        if (end == p)
+            return false;
+        p = end;
+    }
+    memset(st, 0, sizeof *st);
+    st->total = v[0], st->standard = v[1], st->premium = v[2];
+    st->confirmed = v[3], st->unconfirmed = v[4], st->other_status = v[5];
+    st->first_day = (time_t)v[6], st->counted_at = (time_t)v[7];
+    for (int i = 0; i < USERS_STATS_DAYS; i++)
+        st->signups[i] = v[8 + i];
+    return true;
+}
+
+/* Like users_statistics, but counted for the whole pool at most once per
+ * max_age_s: figures younger than that (and of today's window) are read
+ * from gatehouse.user_stats; older ones are counted again by the one
+ * worker that wins the row's lease, while the others serve the old figures
+ * meanwhile. Counting a million rows takes a second or more of several
+ * cores; every worker doing it for every view would be the whole machine.
+ * out->counted_at tells when the figures were counted. */
+enum store_result users_statistics_shared(const char *tenant, time_t now, int max_age_s,
+                                          struct users_stats *out)
+{
+    char text[STATS_TEXT_MAX], lease[NUM_TEXT_MAX];
+    struct users_stats old;
+    struct pg_query q;
+    bool have_old = false;
+    enum store_result rc;
+
+    memset(out, 0, sizeof *out);
+    time_t first_day = now - now % SECONDS_PER_DAY - (USERS_STATS_DAYS - 1) * SECONDS_PER_DAY;
+    const char *const params[] = {tenant, pg_num_text(lease, STATS_COUNT_LEASE_S)};
+    pg_query_init(&q);
+    if (!pg_query_run(&q, "SELECT figures FROM gatehouse.user_stats WHERE tenant_slug = $1"
+                          " AND figures IS NOT NULL", 1, params)) {
+        rc = pg_store_result(&q);
+        goto out;
+    }
+    if (pg_query_rows(&q) == 1 && stats_unpack(pg_query_value(&q, 0, 0), &old)) {
+        have_old = true;
+        if (old.first_day == first_day && now - old.counted_at < max_age_s &&
+            old.counted_at <= now) {
+            *out = old;
+            rc = STORE_OK;
+            goto out;
+        }
+    }
+    /* Due: count, unless another worker holds the lease and there are
+     * figures to serve meanwhile. */
+    if (!pg_query_run(&q,
+                      "INSERT INTO gatehouse.user_stats (tenant_slug, counting_until)"
+                      " VALUES ($1, now() + $2::integer * interval '1 second')"
+                      " ON CONFLICT (tenant_slug) DO UPDATE SET counting_until ="
+                      " excluded.counting_until WHERE user_stats.counting_until IS NULL"
+                      " OR user_stats.counting_until < now() RETURNING 1",
+                      2, params)) {
+        rc = pg_store_result(&q);
+        goto out;
+    }
+    if (pg_query_rows(&q) != 1 && have_old) {
+        *out = old;
+        rc = STORE_OK;
+        goto out;
+    }
+    rc = users_statistics(tenant, now, out);
+    if (rc == STORE_OK) {
+        stats_pack(out, text, sizeof text);
+        const char *const put[] = {tenant, text};
+        pg_query_run(&q,
+                     "UPDATE gatehouse.user_stats SET figures = $2, counted_at = now(),"
+                     " counting_until = NULL WHERE tenant_slug = $1",
+                     2, put);
+    } else {
+        pg_query_run(&q, "UPDATE gatehouse.user_stats SET counting_until = NULL"
+                         " WHERE tenant_slug = $1", 1, params);
+    }
+out:
+    pg_query_cleanup(&q);
+    return rc;
+}
+
+/* Makes the shared figures of tenant due at once (a tier changed): the
+ * next view counts them again. */
+enum store_result users_statistics_forget(const char *tenant)
+{
+    const char *const params[] = {tenant};
+    struct pg_query q;
+    enum store_result rc = STORE_OK;
+    pg_query_init(&q);
+    if (!pg_query_run(&q, "UPDATE gatehouse.user_stats SET figures = NULL WHERE tenant_slug = $1",
+                      1, params))
+        rc = pg_store_result(&q);
     pg_query_cleanup(&q);
     return rc;
 }

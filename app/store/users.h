@@ -60,6 +60,7 @@ struct users_stats { /* the whole mirror of one tenant, at one moment */
     long long confirmed, unconfirmed, other_status;
     long long signups[USERS_STATS_DAYS]; /* per UTC day; the last is today */
     time_t first_day;                    /* UTC midnight of signups[0] */
+    time_t counted_at;                   /* when these figures were counted */
 };
 
 struct users_filter { /* NULL or "": any */
@@ -73,6 +74,9 @@ struct users_page {
 };
 
 enum store_result users_statistics(const char *tenant, time_t now, struct users_stats *out);
+enum store_result users_statistics_shared(const char *tenant, time_t now, int max_age_s,
+                                          struct users_stats *out);
+enum store_result users_statistics_forget(const char *tenant);
 enum store_result users_list(const char *tenant, const struct users_filter *f,
                              long long offset, int limit, struct arena *a,
                              struct users_page *out);

@@ -40,3 +40,17 @@ CREATE UNIQUE INDEX user_syncs_one_active_idx ON gatehouse.user_syncs (tenant_sl
 CREATE INDEX user_syncs_tenant_idx ON gatehouse.user_syncs (tenant_slug, id DESC);
 CREATE INDEX user_syncs_waiting_idx ON gatehouse.user_syncs (id)
     WHERE state IN ('queued', 'running');
+
+-- The overview's statistics of each tenant, counted by one worker for all
+-- of them (store/users.c users_statistics_shared): at a million users a
+-- count reads every row for a second or more, so it is done at most once
+-- per USERS_STATS_SHARED_TTL_S per tenant, by whichever worker first finds
+-- the figures old and wins counting_until (a lease: a worker that dies
+-- while counting lets another count after it). figures are the numbers of
+-- struct users_stats as text, in its order.
+CREATE TABLE gatehouse.user_stats (
+    tenant_slug    text PRIMARY KEY REFERENCES gatehouse.tenants (slug) ON DELETE CASCADE,
+    figures        text,
+    counted_at     timestamptz,
+    counting_until timestamptz
+);

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Browser, PASSWORD, adminSession, cognitoLocal, fault, gatehouseCli, psql, waitFor,
+  Browser, PASSWORD, adminSession, cognitoLocal, fault, gatehouseCli, psql, sleep, waitFor,
 } from './helpers.mjs';
 import { totp } from './totp.mjs';
 
@@ -336,6 +336,47 @@ test('turning two-step verification on and off shows in the list and its MFA fil
   assert.deepEqual(await listed('on'), []);
   await cognitoLocal('AdminDeleteUser', { UserPoolId: t.poolId, Username: email });
   psql(`DELETE FROM ${t.schema}.users WHERE email = '${email}'`);
+});
+
+// ---- the overview at scale ---------------------------------------------------------------
+
+test('/admin counts the statistics once for every worker, at most once a minute, and again after a tier change', async () => {
+  const stat = (body) => Number(body.match(/id="gh-stat-total">(\d+)</)[1]);
+  const everyone = () => Number(psql(`SELECT count(*) FROM ${t.schema}.users`)[0][0]);
+  psql(`DELETE FROM gatehouse.user_stats WHERE tenant_slug = '${t.slug}'`);
+  let r = await admin.b.get(`${t.base}/admin`);
+  assert.equal(r.status, 200);
+  const counted = everyone();
+  assert.equal(stat(r.body), counted);
+  assert.deepEqual(psql(`SELECT figures IS NOT NULL FROM gatehouse.user_stats WHERE tenant_slug = '${t.slug}'`), [['t']]);
+  psql(`INSERT INTO ${t.schema}.users (sub, email) VALUES ('stats-1', 'stats-1@list.example'), ('stats-2', 'stats-2@list.example')`);
+  try {
+    // Past every worker's own cache (10 s): each asks again, and is given
+    // the shared figures rather than reading a million rows itself.
+    await sleep(11000);
+    for (let i = 0; i < 6; i++) {
+      const b = new Browser();
+      b.jar = new Map(admin.b.jar);
+      r = await b.get(`${t.base}/admin`);
+      assert.equal(stat(r.body), counted, `view ${i}: the figures counted once`);
+    }
+    // A tier change makes them due at once, for every worker.
+    const page = await admin.b.get(`${t.base}/admin/users/${encodeURIComponent(admin.email)}`);
+    const username = unescape(page.body.slice(page.body.indexOf('id="gh-tier-form"')).match(/name="username" value="([^"]*)"/)[1]);
+    r = await admin.b.post(`${t.base}/admin/update-tier`, { username, tier: 'premium' });
+    assert.equal(r.status, 303, r.body.slice(0, 200));
+    assert.deepEqual(psql(`SELECT figures IS NULL FROM gatehouse.user_stats WHERE tenant_slug = '${t.slug}'`), [['t']],
+      'the shared figures are due');
+    await sleep(11000); // the other worker's own cache, too
+    for (let i = 0; i < 4; i++) {
+      const b = new Browser();
+      b.jar = new Map(admin.b.jar);
+      r = await b.get(`${t.base}/admin`);
+      assert.equal(stat(r.body), counted + 2, `view ${i} after the change`);
+    }
+  } finally {
+    psql(`DELETE FROM ${t.schema}.users WHERE sub LIKE 'stats-%'`);
+  }
 });
 
 // ---- Sync now ---------------------------------------------------------------------------
