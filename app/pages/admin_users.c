@@ -333,7 +333,7 @@ enum http_status admin_users_page(struct request *req, struct response *resp)
     char sep = '?';
     buf_init(&here);
     userquery_append(&here, &q, true, &sep);
-    add_string(ctx, "list_query", buf_cstr(&here)); /* for the sync form's way back */
+    add_string(ctx, "list_query", buf_cstr(&here)); /* Sync now comes back to this list */
     buf_free(&here);
     add_pages(req, ctx, &q, &page);
     return render_page(req, resp, HTTP_OK, "admin_users", ctx);
@@ -342,6 +342,8 @@ enum http_status admin_users_page(struct request *req, struct response *resp)
 enum http_status admin_users_sync(struct request *req, struct response *resp)
 {
     long long id = 0;
+    struct users_query q;
+    char sep = '&';
     const char *by = req->session && req->session->email ? req->session->email : NULL;
     enum store_result rc = syncs_request(req->tenant->slug, by, req->request_id, &id);
     if (rc != STORE_OK && rc != STORE_CONFLICT)
@@ -350,6 +352,10 @@ enum http_status admin_users_sync(struct request *req, struct response *resp)
     struct buf to;
     buf_init(&to);
     buf_printf(&to, "%s/admin/users?sync=%s", req->base, rc == STORE_OK ? "started" : "busy");
+    /* Back to the list the button was pressed on: its filters ride on the
+     * form's address, and only what userquery reads cleanly is kept. */
+    if (!userquery_read(req, &q))
+        userquery_append(&to, &q, true, &sep);
     resp_redirect(resp, HTTP_SEE_OTHER, buf_cstr(&to));
     buf_free(&to);
     return HTTP_SEE_OTHER;

@@ -417,10 +417,13 @@ test('Sync now: CSRF needed, runs in the background with progress, one at a time
     assert.equal(r.headers.location, `${t.base}/admin/users?sync=started`);
     assert.ok(Date.now() - started < 1000, 'the request only queues the sync');
     // A second press while it waits or runs starts nothing more.
-    await admin.b.get(`${t.base}/admin/users`);
-    r = await admin.b.post(`${t.base}/admin/users/sync`, {});
+    r = await admin.b.get(`${t.base}/admin/users?tier=premium&sort=name`);
+    assert.match(r.body, /action="[^"]*\/admin\/users\/sync\?tier=premium&amp;sort=name"/, 'the form comes back to this list');
+    r = await admin.b.post(`${t.base}/admin/users/sync?tier=premium&sort=name`, {});
     assert.equal(r.status, 303);
-    assert.equal(r.headers.location, `${t.base}/admin/users?sync=busy`);
+    assert.equal(r.headers.location, `${t.base}/admin/users?sync=busy&tier=premium&sort=name`);
+    r = await admin.b.post(`${t.base}/admin/users/sync?sort=evil`, {});
+    assert.equal(r.headers.location, `${t.base}/admin/users?sync=busy`, 'what the list cannot read is left behind');
     r = await admin.b.get(r.headers.location);
     assert.match(r.body, /already under way/);
     assert.equal(syncRows().length, 1);
