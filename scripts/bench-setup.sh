@@ -230,33 +230,35 @@ big_seed() {
   psql "$DATABASE_URL" -qtAX -c "VACUUM ANALYZE t_$BIG_TENANT.users" >/dev/null
 }
 
-# login_at PREFIX EMAIL: login, at the tenant whose pages start with PREFIX.
+# login_at PREFIX EMAIL COOKIE: login, at the tenant whose pages start with
+# PREFIX and whose session cookie is called COOKIE.
 login_at() {
-  local prefix=$1 email=$2 jar page csrf cookie
+  local prefix=$1 email=$2 name=$3 jar page csrf cookie
   jar=$(mktemp)
   page=$(curl -ksS -m "$CURL_TIMEOUT" -c "$jar" -b "$jar" "$BASE$prefix/login") || { rm -f "$jar"; return 1; }
   csrf=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' <<<"$page" | head -n 1)
   curl -ksS -m "$CURL_TIMEOUT" -o /dev/null -c "$jar" -b "$jar" -H "Origin: $ORIGIN" \
     --data-urlencode "email=$email" --data-urlencode "password=$BENCH_PASSWORD" \
     --data-urlencode "csrf=$csrf" "$BASE$prefix/login" || { rm -f "$jar"; return 1; }
-  cookie=$(awk -v name="$SESSION_COOKIE" '$6 == name {print $7}' "$jar" | tail -n 1)
+  cookie=$(awk -v name="$name" '$6 == name {print $7}' "$jar" | tail -n 1)
   rm -f "$jar"
   [ -n "$cookie" ] && echo "$cookie"
 }
 
+BIG_COOKIE=$SESSION_COOKIE-$BIG_TENANT # a tenant's own session cookie
 if big_tenant && big_seed &&
    big_pool=$(psql "$DATABASE_URL" -qtAX -c "SELECT user_pool_id FROM gatehouse.tenants WHERE slug = '$BIG_TENANT'") &&
    [ -n "$big_pool" ] && POOL_ID=$big_pool ensure_user "$ADMIN_EMAIL" admin &&
-   cookie=$(login_at "/t/$BIG_TENANT" "$ADMIN_EMAIL"); then
+   cookie=$(login_at "/t/$BIG_TENANT" "$ADMIN_EMAIL" "$BIG_COOKIE"); then
   read -r deep_key deep_sub < <(psql "$DATABASE_URL" -qtAX -F ' ' -c "
     SELECT (extract(epoch FROM created_at) * 1000000)::bigint, sub FROM t_$BIG_TENANT.users
     WHERE deleted_at IS NULL AND tier = 'standard' ORDER BY created_at DESC, sub DESC
     OFFSET $((BIG_DEEP_ROW - 1)) LIMIT 1")
   say "users in t_$BIG_TENANT: $(psql "$DATABASE_URL" -qtAX -c "SELECT count(*) FROM t_$BIG_TENANT.users")"
-  echo "GET /admin 1M users|/t/$BIG_TENANT/admin|Cookie: $SESSION_COOKIE=$cookie"
-  echo "users list 1M page 1|$BIG_LIST|Cookie: $SESSION_COOKIE=$cookie"
+  echo "GET /admin 1M users|/t/$BIG_TENANT/admin|Cookie: $BIG_COOKIE=$cookie"
+  echo "users list 1M page 1|$BIG_LIST|Cookie: $BIG_COOKIE=$cookie"
   if [ -n "$deep_key" ]; then
-    echo "users list 1M deep|$BIG_LIST&after=$(b64url "$deep_key").$(b64url "$deep_sub")|Cookie: $SESSION_COOKIE=$cookie"
+    echo "users list 1M deep|$BIG_LIST&after=$(b64url "$deep_key").$(b64url "$deep_sub")|Cookie: $BIG_COOKIE=$cookie"
   fi
 else
   say "could not set up tenant $BIG_TENANT with $BIG_USERS users: its targets are left out"
