@@ -197,3 +197,69 @@ for i in $(seq -f %04g 1 "$BENCH_TENANTS"); do
   if [ $((made % 100)) = 0 ]; then say "made $made of the missing bench tenants (many-$i)"; fi
 done
 if [ "$made" -gt 0 ]; then say "made $made bench tenants"; fi
+
+# ---- a tenant of a million users (issue 15) -----------------------------------
+# Tenant bigco, whose users mirror holds 1,000,000 users (tests/bench/
+# million-users.sql: generate_series straight into t_bigco.users, in a few
+# minutes, once: a run seeds only when the mirror holds fewer), and an admin
+# of it (bench-admin@bench.example in bigco's pool and admin group). Targets:
+# its overview (/admin: the statistics of a million rows), and the user list
+# with a filter and a sort (the standard tier, newest first: 750,000 match),
+# page 1 and a deep page, whose link starts after row 500,000 as a keyset
+# link the list itself writes (the row's sort key and sub, base64url).
+BIG_TENANT=bigco
+BIG_USERS=1000000
+BIG_DEEP_ROW=500000
+BIG_LIST="/t/$BIG_TENANT/admin/users?tier=standard&sort=created&dir=desc"
+b64url() { printf '%s' "$1" | base64 -w0 | tr '+/' '-_' | tr -d '='; }
+
+big_tenant() {
+  grep -q "^$BIG_TENANT  *active" <<<"$TENANT_LIST" ||
+    app/gatehouse tenant create --slug "$BIG_TENANT" --name "Big Co" \
+      --admin-email "admin@$BIG_TENANT.example" --env-file "var/$PROFILE/gatehouse.env" >/dev/null 2>&1
+}
+
+big_seed() {
+  local have
+  have=$(psql "$DATABASE_URL" -qtAX -c "SELECT count(*) FROM t_$BIG_TENANT.users") || return 1
+  [ "$have" -ge "$BIG_USERS" ] && return 0
+  say "seeding $BIG_USERS users into t_$BIG_TENANT.users (once; a few minutes)"
+  psql "$DATABASE_URL" -qtAX -v ON_ERROR_STOP=1 -c "SET search_path TO t_$BIG_TENANT" \
+    -f tests/bench/million-users.sql >/dev/null || return 1
+  # The visibility map lets a filter's total be counted from an index.
+  psql "$DATABASE_URL" -qtAX -c "VACUUM ANALYZE t_$BIG_TENANT.users" >/dev/null
+}
+
+# login_at PREFIX EMAIL COOKIE: login, at the tenant whose pages start with
+# PREFIX and whose session cookie is called COOKIE.
+login_at() {
+  local prefix=$1 email=$2 name=$3 jar page csrf cookie
+  jar=$(mktemp)
+  page=$(curl -ksS -m "$CURL_TIMEOUT" -c "$jar" -b "$jar" "$BASE$prefix/login") || { rm -f "$jar"; return 1; }
+  csrf=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' <<<"$page" | head -n 1)
+  curl -ksS -m "$CURL_TIMEOUT" -o /dev/null -c "$jar" -b "$jar" -H "Origin: $ORIGIN" \
+    --data-urlencode "email=$email" --data-urlencode "password=$BENCH_PASSWORD" \
+    --data-urlencode "csrf=$csrf" "$BASE$prefix/login" || { rm -f "$jar"; return 1; }
+  cookie=$(awk -v name="$name" '$6 == name {print $7}' "$jar" | tail -n 1)
+  rm -f "$jar"
+  [ -n "$cookie" ] && echo "$cookie"
+}
+
+BIG_COOKIE=$SESSION_COOKIE-$BIG_TENANT # a tenant's own session cookie
+if big_tenant && big_seed &&
+   big_pool=$(psql "$DATABASE_URL" -qtAX -c "SELECT user_pool_id FROM gatehouse.tenants WHERE slug = '$BIG_TENANT'") &&
+   [ -n "$big_pool" ] && POOL_ID=$big_pool ensure_user "$ADMIN_EMAIL" admin &&
+   cookie=$(login_at "/t/$BIG_TENANT" "$ADMIN_EMAIL" "$BIG_COOKIE"); then
+  read -r deep_key deep_sub < <(psql "$DATABASE_URL" -qtAX -F ' ' -c "
+    SELECT (extract(epoch FROM created_at) * 1000000)::bigint, sub FROM t_$BIG_TENANT.users
+    WHERE deleted_at IS NULL AND tier = 'standard' ORDER BY created_at DESC, sub DESC
+    OFFSET $((BIG_DEEP_ROW - 1)) LIMIT 1")
+  say "users in t_$BIG_TENANT: $(psql "$DATABASE_URL" -qtAX -c "SELECT count(*) FROM t_$BIG_TENANT.users")"
+  echo "GET /admin 1M users|/t/$BIG_TENANT/admin|Cookie: $BIG_COOKIE=$cookie"
+  echo "users list 1M page 1|$BIG_LIST|Cookie: $BIG_COOKIE=$cookie"
+  if [ -n "$deep_key" ]; then
+    echo "users list 1M deep|$BIG_LIST&after=$(b64url "$deep_key").$(b64url "$deep_sub")|Cookie: $BIG_COOKIE=$cookie"
+  fi
+else
+  say "could not set up tenant $BIG_TENANT with $BIG_USERS users: its targets are left out"
+fi

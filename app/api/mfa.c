@@ -102,6 +102,7 @@ enum http_status me_mfa_verify(struct request *req, struct response *resp)
         log_event(LOG_INFO, "mfa_enabled", "id=%s tenant=%s via=api", req->request_id,
                   req->tenant->slug);
         api_note(req, b.sub, SECEVENT_MFA_ON);
+        mfa_note(req->tenant, b.sub, true);
         status = answer_json(resp, HTTP_OK, state(req, true));
     }
     cog_result_free(&r);
@@ -125,6 +126,7 @@ enum http_status me_mfa_delete(struct request *req, struct response *resp)
         log_event(LOG_INFO, "mfa_disabled", "id=%s tenant=%s via=api", req->request_id,
                   req->tenant->slug);
         api_note(req, b.sub, SECEVENT_MFA_OFF);
+        mfa_note(req->tenant, b.sub, false);
         status = answer_json(resp, HTTP_OK, state(req, false));
     }
     cog_result_free(&r);

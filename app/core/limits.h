@@ -176,6 +176,20 @@
 #define ADMIN_GROUP_PAGES_MAX 20
 /* Bytes of the users list's query a user page carries back (?back=). */
 #define ADMIN_LIST_QUERY_MAX 512
+/* ---- the users sync run for an admin (app/svc/syncjob.c) --------------- */
+#define SYNC_POLL_MS 1000     /* a worker's sync thread looks at the queue this often */
+#define SYNC_STALE_S 60       /* a run whose heartbeat is older has lost its thread */
+#define SYNC_ATTEMPTS_MAX 3   /* claims of one run before it is failed */
+
+/* ---- the admin's overview (app/pages/admin_stats.c, app/store/users.c) -- */
+/* The statistics of a tenant are counted for all workers at most this
+ * often (a tier change makes them due at once). */
+#define USERS_STATS_SHARED_TTL_S 60
+
+/* ---- the admin's user list (app/pages/admin_users.c) ------------------- */
+#define USERLIST_PER_PAGE 50     /* rows on one page */
+#define USERLIST_COUNT_TTL_S 10  /* a filter's total is counted at most this often */
+#define USERLIST_KEY_MAX 512     /* bytes of a sort key in a page link */
 
 /* ---- outside services -------------------------------------------------- */
 #define COGNITO_RESPONSE_MAX (256 * 1024) /* bytes read from one Cognito reply */

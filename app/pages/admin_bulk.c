@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* admin_bulk: the users CSV and the bulk tier change (see admin_bulk.h).
  *
- * The CSV is read from the mirror in batches of USERS_CSV_BATCH, each in a
- * scratch arena reset before the next, as the audit CSV is, and capped at
+ * The CSV is read from the mirror in keyset batches of USERS_CSV_BATCH,
+ * each in a scratch arena reset before the next, as the audit CSV is, and capped at
  * USERS_CSV_ROWS_MAX rows (logged when reached). Cells go through
  * admintext_csv_cell (RFC 4180 quoting; a cell starting = + - @ tab or CR
  * gets a leading quote mark, so no spreadsheet runs it). Its first three
- * columns are the import's (email,name,tier). The filters are read by
- * export_filter alone, with the list page's rules, so the export follows
- * whatever the list shows.
+ * columns are the import's (email,name,tier). The filters and the order are
+ * read by the list's own reader (pages/userquery), so the export holds what
+ * the list shows, in its order.
  *
  * A bulk change names users by sub, which is also their Cognito username
  * (email-username pools) and is looked up in the tenant's own pool, so a
@@ -30,6 +30,7 @@
 #include "pages/admin_user.h"
 #include "pages/admintext.h"
 #include "pages/render.h"
+#include "pages/userquery.h"
 #include "store/sessions.h"
 #include "store/tenants.h"
 #include "store/users.h"
@@ -40,40 +41,6 @@
 #define CSV_HEADER "email,name,tier,status,enabled,created_at,last_sign_in_at,sub\r\n"
 
 /* ---- CSV export --------------------------------------------------------------- */
-
-static const char *given(const char *s)
-{
-    return s && *s ? s : NULL;
-}
-
-static bool known_status(const char *status)
-{
-    for (size_t i = 0; admintext_status_at(i); i++)
-        if (!strcmp(admintext_status_at(i), status))
-            return true;
-    return false;
-}
-
-/* export_filter reads the list's filters from the query into f: NULL, or
- * what is wrong with one. The one place the export reads them, to switch
- * to the list's own reader when it has one for every filter. */
-static const char *export_filter(struct request *req, struct users_filter *f)
-{
-    memset(f, 0, sizeof(*f));
-    f->email_prefix = given(req_query(req, "q"));
-    f->status = given(req_query(req, "status"));
-    f->tier = given(req_query(req, "tier"));
-    if (f->email_prefix &&
-        (input_check_text(f->email_prefix, INPUT_EMAIL_MAX, false) ||
-         strpbrk(f->email_prefix, "\t\r\n")))
-        return "Search by the start of an email address (at most 254 characters, no control "
-               "characters).";
-    if (f->status && !known_status(f->status))
-        return "Choose a status from the list.";
-    if (f->tier && !tier_known(f->tier))
-        return "Choose a tier from the list: Standard or Premium.";
-    return NULL;
-}
 
 static void csv_row(struct buf *out, const struct users_user *u)
 {
@@ -94,26 +61,36 @@ static void csv_row(struct buf *out, const struct users_user *u)
 
 enum http_status admin_bulk_users_csv(struct request *req, struct response *resp)
 {
-    struct users_filter f;
-    const char *problem = export_filter(req, &f);
+    struct users_query q;
+    const char *problem = userquery_read(req, &q);
     if (problem)
         return render_error(req, resp, HTTP_BAD_REQUEST, problem, false);
     struct arena scratch;
     long long rows = 0;
     enum store_result rc = STORE_OK;
+    char key[USERLIST_KEY_MAX], sub[USERLIST_KEY_MAX];
     arena_init(&scratch);
     buf_reset(&resp->body);
     buf_puts(&resp->body, CSV_HEADER);
+    /* The list's own order, one keyset page after another: each batch
+     * starts after the last row of the one before (copied out of the
+     * scratch arena before it is reset). */
+    q.from_key = q.from_sub = NULL;
+    q.backward = false;
     while (rows < USERS_CSV_ROWS_MAX) {
-        struct users_page page;
+        struct users_keyset page;
         arena_reset(&scratch);
-        rc = users_list(req->tenant->slug, &f, rows, USERS_CSV_BATCH, &scratch, &page);
+        rc = users_find(req->tenant->slug, &q, USERS_CSV_BATCH, &scratch, &page);
         if (rc != STORE_OK)
             break;
         for (int i = 0; i < page.n && rows < USERS_CSV_ROWS_MAX; i++, rows++)
             csv_row(&resp->body, &page.rows[i]);
-        if (page.n < USERS_CSV_BATCH)
+        if (!page.more || page.n == 0)
             break;
+        snprintf(key, sizeof(key), "%s", page.keys[page.n - 1]);
+        snprintf(sub, sizeof(sub), "%s", page.rows[page.n - 1].sub);
+        q.from_key = key;
+        q.from_sub = sub;
     }
     arena_free(&scratch);
     if (rc != STORE_OK)

@@ -2,7 +2,10 @@
 /* admin_stats: the overview's statistics (see admin_stats.h).
  *
  * Statistics are cached per worker process, per tenant, for STATS_TTL_S
- * seconds. Counting a 10,000-user mirror is one statement of a few
+ * seconds, and counted for the whole pool at most once per
+ * USERS_STATS_SHARED_TTL_S (store/users.c users_statistics_shared): at a
+ * million users a count is a second of several cores, which every worker
+ * repeating every STATS_TTL_S would turn into a machine's worth. Counting a 10,000-user mirror is one statement of a few
  * milliseconds (tens on a busy machine): cheap once, not on every view of a
  * page an admin keeps reloading (the bench target). A summary table kept by
  * triggers would be exact at every moment, but it would put a hot row under
@@ -67,7 +70,8 @@
 struct stats_slot {
     char tenant[TENANT_SLUG_MAX];
     char *html;        /* the admin_stats template's output; NULL: none yet */
-    time_t counted_at; /* 0: must be counted again */
+    time_t counted_at; /* when this worker got them; 0: must be got again */
+    time_t figures_at; /* when they were counted (users_statistics_shared) */
     bool refreshing;   /* a thread is counting it now */
 };
 
@@ -101,14 +105,16 @@ static struct json_object *draw(const struct users_stats *st);
 
 /* count_and_draw counts tenant's figures and renders them; *html (malloc'd,
  * the caller's) is NULL unless STORE_OK. */
-static enum store_result count_and_draw(const char *tenant, time_t now, char **html)
+static enum store_result count_and_draw(const char *tenant, time_t now, char **html,
+                                        time_t *counted_at)
 {
     struct users_stats st;
     struct buf out;
     *html = NULL;
-    enum store_result rc = users_statistics(tenant, now, &st);
+    enum store_result rc = users_statistics_shared(tenant, now, USERS_STATS_SHARED_TTL_S, &st);
     if (rc != STORE_OK)
         return rc;
+    *counted_at = st.counted_at;
     buf_init(&out);
     struct json_object *ctx = draw(&st);
     if (render_fragment("admin_stats", ctx, &out) == 0)
@@ -134,7 +140,7 @@ static struct json_object *statistics(const char *tenant, time_t now, time_t *at
     if (slot && slot->html && slot->counted_at &&
         (now - slot->counted_at < STATS_TTL_S || slot->refreshing)) {
         html = json_object_new_string(slot->html);
-        *at = slot->counted_at;
+        *at = slot->figures_at;
         pthread_mutex_unlock(&stats_lock);
         return html;
     }
@@ -143,7 +149,8 @@ static struct json_object *statistics(const char *tenant, time_t now, time_t *at
     pthread_mutex_unlock(&stats_lock);
 
     char *drawn = NULL;
-    *rc = count_and_draw(tenant, now, &drawn);
+    time_t counted = now;
+    *rc = count_and_draw(tenant, now, &drawn, &counted);
 
     pthread_mutex_lock(&stats_lock);
     slot = find_slot(tenant);
@@ -154,16 +161,17 @@ static struct json_object *statistics(const char *tenant, time_t now, time_t *at
             snprintf(slot->tenant, sizeof(slot->tenant), "%s", tenant);
         }
         html = json_object_new_string(drawn);
-        *at = now;
+        *at = counted;
         if (slot) {
             free(slot->html);
             slot->html = drawn;
             slot->counted_at = now;
+            slot->figures_at = counted;
             drawn = NULL;
         }
     } else if (slot && slot->html) {
         html = json_object_new_string(slot->html);
-        *at = slot->counted_at;
+        *at = slot->figures_at;
         *rc = STORE_OK;
     }
     if (slot)
@@ -180,6 +188,8 @@ void admin_stats_changed(const char *tenant)
     if (slot)
         slot->counted_at = 0;
     pthread_mutex_unlock(&stats_lock);
+    /* And for every worker: the next view counts again. */
+    users_statistics_forget(tenant);
 }
 
 /* ---- charts ----------------------------------------------------------------- */

@@ -1,317 +1,372 @@
 /* SPDX-License-Identifier: MIT */
 /* admin_users: the list of users (see admin_users.h).
  *
- * Two sources, one page. Cognito is the truth and its listing is live, so
- * it serves the plain list, the email-prefix search and the status filter
- * (one ListUsers Filter each, the search term quoted by admintext). The
- * mirror serves what Cognito cannot filter: the tier (a custom attribute)
- * and a search together with a status; the page says which source it shows.
+ * One source: the users mirror. Cognito's ListUsers can neither count, nor
+ * sort, nor filter by a custom attribute or by two things at once, and the
+ * two sources the list once had disagreed on what they showed. The mirror
+ * is kept current on sign-up, sign-in and admin changes, and the users
+ * sync repairs what those miss; the page says when the last sync ended and
+ * offers to run one ("Sync now"), so the admin knows what they look at.
  *
- * Cognito pages forward only: the next page is reached with the answer's
- * PaginationToken, carried in the link, and the way back is the first page
- * (or the browser's Back). An answer holding more users than the Limit
- * asked for (local emulators ignore Limit) is paged inside that answer with
- * `skip`, so no page ever shows more than USERS_PER_PAGE rows. Mirror pages
- * are numbered, with a total.
+ * Pages are keyset pages: a link names the last (or first) row shown, and
+ * the next page is read from an index starting right there, so page 10,000
+ * costs what page 1 costs, and rows added or removed meanwhile neither
+ * repeat nor disappear across the pages (an OFFSET would shift).
+ *
+ * The total of a filter is counted at most once per USERLIST_COUNT_TTL_S
+ * per worker process: counting a quarter of a million matching rows is tens
+ * of milliseconds, too much for every page of a list an admin walks
+ * through, and a total a few seconds old is still the right size. The cache
+ * is a handful of slots keyed by tenant and filter, under one mutex.
  *
  * Ownership: strings put in the page context are copied by json-c; links
- * are built in buffers freed before returning; Cognito's answer is freed
- * after the rows are copied out. */
+ * are built in buffers and copied into the request's arena. */
 #include "pages/admin_users.h"
 
 #include <json-c/json.h>
-#include <stdlib.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/limits.h"
+#include "core/log.h"
 #include "http/url.h"
 #include "pages/admin.h"
 #include "pages/admintext.h"
-#include "pages/fields.h"
 #include "pages/render.h"
+#include "pages/userquery.h"
+#include "store/sessions.h"
+#include "store/syncs.h"
 #include "store/tenants.h"
 #include "store/users.h"
-#include "svc/input.h"
-#include "svc/svc.h"
 #include "svc/tier.h"
-#include "svc/usersync.h"
 
-#define USERS_PER_PAGE USERSYNC_PAGE_MAX /* 60: ListUsers' own maximum */
-#define PAGE_MAX 100000L                 /* 6 million users */
-#define SKIP_MAX (PAGE_MAX * USERS_PER_PAGE)
-#define TOKEN_MAX 1024 /* a PaginationToken in a link (x3 encoded < REQ_QUERY_MAX) */
+#define COUNT_SLOTS 32
+#define COUNT_KEY_MAX 512 /* tenant and filter as a query string; longer: not cached */
+#define SECONDS_PER_MINUTE 60
+#define SECONDS_PER_HOUR 3600
+#define SECONDS_PER_DAY 86400
 
-static bool known_status(const char *status)
-{
-    for (size_t i = 0; admintext_status_at(i); i++)
-        if (!strcmp(admintext_status_at(i), status))
-            return true;
-    return false;
-}
+/* ---- the totals, cached ------------------------------------------------------ */
 
-struct listing {
-    const char *q, *status, *tier; /* NULL: no such filter */
-    const char *token;             /* Cognito's PaginationToken, or NULL */
-    long skip, page;
+struct count_slot {
+    char key[COUNT_KEY_MAX];
+    long long total;
+    time_t counted_at;
 };
 
-/* ---- links and filters ---------------------------------------------------- */
+static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct count_slot count_slots[COUNT_SLOTS];
+static unsigned count_next; /* the slot replaced next (round robin) */
 
-static void param(struct buf *b, bool *first, const char *name, const char *value)
+/* total_of counts the users matching q's filters, or takes a count younger
+ * than USERLIST_COUNT_TTL_S of the same tenant and filters. */
+static enum store_result total_of(const char *tenant, const struct users_query *q,
+                                  long long *total)
 {
-    if (!value || !*value)
-        return;
-    buf_printf(b, "%c%s=", *first ? '?' : '&', name);
-    url_encode(b, value);
-    *first = false;
+    struct buf key;
+    char sep = '?';
+    time_t now = time(NULL);
+    enum store_result rc;
+    buf_init(&key);
+    buf_printf(&key, "%s", tenant);
+    userquery_append(&key, q, false, &sep);
+    bool cacheable = key.len < COUNT_KEY_MAX;
+    if (cacheable) {
+        pthread_mutex_lock(&count_lock);
+        for (int i = 0; i < COUNT_SLOTS; i++) {
+            struct count_slot *s = &count_slots[i];
+            if (s->counted_at && now - s->counted_at < USERLIST_COUNT_TTL_S &&
+                !strcmp(s->key, buf_cstr(&key))) {
+                *total = s->total;
+                pthread_mutex_unlock(&count_lock);
+                rc = STORE_OK;
+                goto out;
+            }
+        }
+        pthread_mutex_unlock(&count_lock);
+    }
+    rc = users_count(tenant, q, total);
+    if (rc == STORE_OK && cacheable) {
+        pthread_mutex_lock(&count_lock);
+        struct count_slot *s = &count_slots[count_next++ % COUNT_SLOTS];
+        snprintf(s->key, sizeof(s->key), "%s", buf_cstr(&key));
+        s->total = *total;
+        s->counted_at = now;
+        pthread_mutex_unlock(&count_lock);
+    }
+out:
+    buf_free(&key);
+    return rc;
 }
 
-/* list_url is the address of the list page with l's filters and the given
- * position (token NULL and skip and page 0 for the first page), in the
- * request's arena. */
-static const char *list_url(struct request *req, const struct listing *l, const char *token,
-                            long skip, long page)
+/* ---- links ------------------------------------------------------------------- */
+
+/* list_url is the list with q's filters and order, starting after (or,
+ * before is true, before) the row (key, sub); key NULL: the first page. */
+static const char *list_url(struct request *req, const struct users_query *q, const char *key,
+                            const char *sub, bool before)
 {
     struct buf b;
-    bool first = true;
-    char number[24];
+    char sep = '?';
     buf_init(&b);
     buf_printf(&b, "%s/admin/users", req->base);
-    param(&b, &first, "q", l->q);
-    param(&b, &first, "status", l->status);
-    param(&b, &first, "tier", l->tier);
-    param(&b, &first, "token", token);
-    if (skip > 0) {
-        snprintf(number, sizeof(number), "%ld", skip);
-        param(&b, &first, "skip", number);
-    }
-    if (page > 1) {
-        snprintf(number, sizeof(number), "%ld", page);
-        param(&b, &first, "page", number);
+    userquery_append(&b, q, true, &sep);
+    if (key && sub) {
+        buf_printf(&b, "%c%s=", sep, before ? "before" : "after");
+        userquery_cursor(&b, key, sub);
     }
     const char *url = arena_strdup(req->arena, buf_cstr(&b));
     buf_free(&b);
     return url;
 }
 
-static const char *user_url(struct request *req, const char *username)
+/* user_url is the user page of username, carrying back (this list's
+ * query string without its '?'; "" for none) for its breadcrumb. */
+static const char *user_url(struct request *req, const char *username, const char *back)
 {
     struct buf b;
     buf_init(&b);
     buf_printf(&b, "%s/admin/users/", req->base);
     url_encode(&b, username);
+    if (*back) {
+        buf_puts(&b, "?back=");
+        url_encode(&b, back);
+    }
     const char *url = arena_strdup(req->arena, buf_cstr(&b));
     buf_free(&b);
     return url;
 }
 
-static long number_param(struct request *req, const char *name, long min, long max, bool *ok)
+/* ---- the page ---------------------------------------------------------------- */
+
+static void add_string(struct json_object *o, const char *key, const char *value)
 {
-    const char *text = req_query(req, name);
-    if (!text || !*text)
-        return min;
-    char *end;
-    long v = strtol(text, &end, 10);
-    if (*end || v < min || v > max) {
-        *ok = false;
-        return min;
-    }
-    return v;
+    json_object_object_add(o, key, json_object_new_string(value));
 }
 
-static const char *given(const char *s)
+static void add_choice(struct json_object *list, const char *value, const char *label,
+                       bool selected)
 {
-    return s && *s ? s : NULL;
+    struct json_object *o = json_object_new_object();
+    add_string(o, "value", value);
+    add_string(o, "label", label);
+    if (selected)
+        json_object_object_add(o, "selected", json_object_new_boolean(1));
+    json_object_array_add(list, o);
 }
 
-/* read_listing takes the filters and position from the query string. It
- * returns NULL, or what to tell the admin about a value it cannot use. */
-static const char *read_listing(struct request *req, struct listing *l)
-{
-    bool ok = true;
-    memset(l, 0, sizeof(*l));
-    l->q = given(req_query(req, "q"));
-    l->status = given(req_query(req, "status"));
-    l->tier = given(req_query(req, "tier"));
-    l->token = given(req_query(req, "token"));
-    l->skip = number_param(req, "skip", 0, SKIP_MAX, &ok);
-    l->page = number_param(req, "page", 1, PAGE_MAX, &ok);
-    if (l->q && (input_check_text(l->q, INPUT_EMAIL_MAX, false) || strpbrk(l->q, "\t\r\n"))) {
-        l->q = NULL;
-        return "Search by the start of an email address (at most 254 characters, no "
-               "control characters).";
-    }
-    if (l->status && !known_status(l->status)) {
-        l->status = NULL;
-        return "Choose a status from the list.";
-    }
-    if (l->tier && !tier_known(l->tier)) {
-        l->tier = NULL;
-        return "Choose a tier from the list: Standard or Premium.";
-    }
-    if (!ok || (l->token && strlen(l->token) > TOKEN_MAX)) {
-        l->token = NULL;
-        l->skip = 0;
-        l->page = 1;
-        return "That page of the list is no longer available; here is the first page.";
-    }
-    return NULL;
-}
-
-/* ---- the page -------------------------------------------------------------- */
-
-static void add_options(struct json_object *ctx, const struct listing *l)
+/* add_form puts the search form's values into ctx.filter. */
+static void add_form(struct json_object *ctx, const struct users_query *q)
 {
     struct json_object *filter = json_object_new_object(), *list = json_object_new_array();
-    if (l->q)
-        json_object_object_add(filter, "q", json_object_new_string(l->q));
+    if (q->q)
+        add_string(filter, "q", q->q);
     for (size_t i = 0; admintext_status_at(i); i++) {
         const char *value = admintext_status_at(i);
-        struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "value", json_object_new_string(value));
-        json_object_object_add(o, "label", json_object_new_string(admintext_status_label(value)));
-        if (l->status && !strcmp(l->status, value))
-            json_object_object_add(o, "selected", json_object_new_boolean(1));
-        json_object_array_add(list, o);
+        add_choice(list, value, admintext_status_label(value), q->status && !strcmp(q->status, value));
     }
     json_object_object_add(filter, "statuses", list);
-    if (l->tier)
-        json_object_object_add(filter, l->tier, json_object_new_boolean(1));
+    list = json_object_new_array();
+    add_choice(list, TIER_STANDARD, "Standard", q->tier && !strcmp(q->tier, TIER_STANDARD));
+    add_choice(list, TIER_PREMIUM, "Premium", q->tier && !strcmp(q->tier, TIER_PREMIUM));
+    json_object_object_add(filter, "tiers", list);
+    list = json_object_new_array();
+    add_choice(list, "on", "On", q->mfa == 1);
+    add_choice(list, "off", "Off", q->mfa == 0);
+    json_object_object_add(filter, "mfa", list);
+    list = json_object_new_array();
+    add_choice(list, "yes", "Enabled", q->enabled == 1);
+    add_choice(list, "no", "Disabled", q->enabled == 0);
+    json_object_object_add(filter, "enabled", list);
+    list = json_object_new_array();
+    for (int i = 0; i < USERS_SORTS; i++)
+        add_choice(list, userquery_sort_name((enum users_sort)i),
+                   userquery_sort_label((enum users_sort)i), (int)q->sort == i);
+    json_object_object_add(filter, "sorts", list);
+    list = json_object_new_array();
+    add_choice(list, "asc", "A to Z, oldest first", !q->desc);
+    add_choice(list, "desc", "Z to A, newest first", q->desc);
+    json_object_object_add(filter, "dirs", list);
     json_object_object_add(ctx, "filter", filter);
 }
 
-static void add_row(struct request *req, struct json_object *rows, const struct users_user *u,
-                    const char *username)
+/* ago writes how long before now t was, in words. */
+static const char *ago(char *out, size_t cap, time_t t, time_t now)
 {
-    char created[ADMINTEXT_DATE_MAX];
-    struct json_object *row = json_object_new_object();
-    json_object_object_add(row, "href", json_object_new_string(user_url(req, username)));
-    json_object_object_add(row, "email", json_object_new_string(u->email));
-    json_object_object_add(row, "sub", json_object_new_string(u->sub)); /* bulk change */
-    if (u->name)
-        json_object_object_add(row, "name", json_object_new_string(u->name));
-    json_object_object_add(row, "tier", json_object_new_string(u->tier ? u->tier : TIER_STANDARD));
-    json_object_object_add(row, "status",
-                           json_object_new_string(admintext_status_label(u->status)));
+    long d = (long)(now - t);
+    if (d < SECONDS_PER_MINUTE)
+        snprintf(out, cap, "just now");
+    else if (d < SECONDS_PER_HOUR)
+        snprintf(out, cap, "%ld minute%s ago", d / SECONDS_PER_MINUTE,
+                 d / SECONDS_PER_MINUTE == 1 ? "" : "s");
+    else if (d < SECONDS_PER_DAY)
+        snprintf(out, cap, "%ld hour%s ago", d / SECONDS_PER_HOUR,
+                 d / SECONDS_PER_HOUR == 1 ? "" : "s");
+    else
+        snprintf(out, cap, "%ld day%s ago", d / SECONDS_PER_DAY,
+                 d / SECONDS_PER_DAY == 1 ? "" : "s");
+    return out;
+}
+
+static void add_run(struct json_object *o, const struct syncs_run *r, time_t at, time_t now)
+{
+    char when[ADMINTEXT_DATE_MAX], words[48];
+    add_string(o, "state", r->state);
+    add_string(o, "at", admintext_date(when, at, false));
+    add_string(o, "iso", admintext_iso(when, at));
+    add_string(o, "ago", ago(words, sizeof(words), at, now));
+    json_object_object_add(o, "seen", json_object_new_int64(r->seen));
+    json_object_object_add(o, "added", json_object_new_int64(r->added));
+    json_object_object_add(o, "changed", json_object_new_int64(r->changed));
+    json_object_object_add(o, "deleted", json_object_new_int64(r->deleted));
+    if (r->error[0])
+        add_string(o, "error", r->error);
+}
+
+/* add_sync puts the mirror's freshness and the sync under way into
+ * ctx.sync; a database that cannot tell leaves them out. */
+static void add_sync(struct request *req, struct json_object *ctx)
+{
+    struct syncs_status st;
+    time_t now = time(NULL);
+    if (syncs_status(req->tenant->slug, &st) != STORE_OK)
+        return;
+    struct json_object *sync = json_object_new_object();
+    if (st.active.id) {
+        struct json_object *a = json_object_new_object();
+        bool running = !strcmp(st.active.state, "running");
+        add_run(a, &st.active, running ? st.active.started_at : st.active.requested_at, now);
+        json_object_object_add(a, running ? "running" : "queued", json_object_new_boolean(1));
+        json_object_object_add(sync, "active", a);
+    }
+    if (st.last.id) {
+        struct json_object *l = json_object_new_object();
+        add_run(l, &st.last, st.last.finished_at, now);
+        json_object_object_add(l, strcmp(st.last.state, "done") ? "failed" : "done",
+                               json_object_new_boolean(1));
+        json_object_object_add(sync, "last", l);
+    }
+    const char *said = req_query(req, "sync");
+    if (said && !strcmp(said, "started"))
+        add_string(sync, "notice", "The sync has started. It runs in the background: reload "
+                                   "this page to follow it.");
+    else if (said && !strcmp(said, "busy"))
+        add_string(sync, "notice", "A sync of this organisation is already under way.");
+    json_object_object_add(ctx, "sync", sync);
+}
+
+static const char *status_words(const struct users_user *u)
+{
+    if (u->deleted_at)
+        return "Deleted";
     if (!u->enabled)
-        json_object_object_add(row, "disabled", json_object_new_boolean(1));
-    json_object_object_add(row, "created",
-                           json_object_new_string(admintext_date(created, u->created_at, false)));
+        return "Disabled";
+    return admintext_status_label(u->status);
+}
+
+static void add_row(struct request *req, struct json_object *rows, const struct users_user *u,
+                    const char *back)
+{
+    char created[ADMINTEXT_DATE_MAX], login[ADMINTEXT_DATE_MAX];
+    struct json_object *row = json_object_new_object();
+    if (!u->deleted_at) /* a deleted user's page is gone with them */
+        add_string(row, "href", user_url(req, u->email, back));
+    add_string(row, "email", u->email);
+    add_string(row, "sub", u->sub); /* the bulk change's box */
+    if (u->name && *u->name)
+        add_string(row, "name", u->name);
+    add_string(row, "tier", u->tier ? u->tier : TIER_STANDARD);
+    add_string(row, "status", status_words(u));
+    if (!u->enabled && !u->deleted_at && u->status && strcmp(u->status, "CONFIRMED"))
+        add_string(row, "status_also", admintext_status_label(u->status));
+    add_string(row, "mfa", u->mfa ? "On" : "Off");
+    add_string(row, "created", admintext_date(created, u->created_at, false));
+    add_string(row, "last_login",
+               u->last_login_at ? admintext_date(login, u->last_login_at, false) : "Never");
     json_object_array_add(rows, row);
 }
 
-static void add_pages(struct json_object *ctx, const char *first, const char *prev,
-                      const char *next, const char *label)
+static void add_pages(struct request *req, struct json_object *ctx, const struct users_query *q,
+                      const struct users_keyset *page)
 {
     struct json_object *pages = json_object_new_object();
-    if (first)
-        json_object_object_add(pages, "first_url", json_object_new_string(first));
-    if (prev)
-        json_object_object_add(pages, "prev_url", json_object_new_string(prev));
-    if (next)
-        json_object_object_add(pages, "next_url", json_object_new_string(next));
-    json_object_object_add(pages, "page_label", json_object_new_string(label));
+    bool from = q->from_key != NULL;
+    /* Read forward, more means a next page; read backward, a previous one.
+     * Having come from a row means there is one on the other side. */
+    bool has_prev = q->backward ? page->more : from;
+    bool has_next = q->backward ? true : page->more;
+    if (page->n && has_prev)
+        add_string(pages, "prev_url",
+                   list_url(req, q, page->keys[0], page->rows[0].sub, true));
+    if (page->n && has_next)
+        add_string(pages, "next_url", list_url(req, q, page->keys[page->n - 1],
+                                               page->rows[page->n - 1].sub, false));
+    if (from)
+        add_string(pages, "first_url", list_url(req, q, NULL, NULL, false));
     json_object_object_add(ctx, "pages", pages);
-}
-
-/* from_mirror fills ctx with one numbered page of the mirror. */
-static int from_mirror(struct request *req, struct response *resp, const struct listing *l,
-                       struct json_object *ctx)
-{
-    struct users_filter f = {.email_prefix = l->q, .tier = l->tier, .status = l->status};
-    struct users_page page;
-    enum store_result rc = users_list(req->tenant->slug, &f, (l->page - 1) * USERS_PER_PAGE,
-                                      USERS_PER_PAGE, req->arena, &page);
-    if (rc != STORE_OK)
-        return render_store_error(req, resp, rc);
-    struct json_object *rows = json_object_new_array();
-    for (int i = 0; i < page.n; i++)
-        add_row(req, rows, &page.rows[i], page.rows[i].email);
-    json_object_object_add(ctx, "users", rows);
-    json_object_object_add(ctx, "from_mirror", json_object_new_boolean(1));
-    json_object_object_add(ctx, "total", json_object_new_int64(page.total));
-    long pages = (long)((page.total + USERS_PER_PAGE - 1) / USERS_PER_PAGE);
-    char label[64];
-    snprintf(label, sizeof(label), "Page %ld of %ld", l->page, pages ? pages : 1);
-    add_pages(ctx, NULL, l->page > 1 ? list_url(req, l, NULL, 0, l->page - 1) : NULL,
-              l->page < pages ? list_url(req, l, NULL, 0, l->page + 1) : NULL, label);
-    return render_page(req, resp, HTTP_OK, "admin_users", ctx);
-}
-
-/* from_cognito fills ctx with one page of ListUsers. */
-static int from_cognito(struct request *req, struct response *resp, const struct listing *l,
-                        struct json_object *ctx)
-{
-    struct cog_client c;
-    struct cog_result r;
-    struct buf filter;
-    struct json_object *users;
-    int status;
-    buf_init(&filter);
-    memset(&r, 0, sizeof(r));
-    /* read_listing vetted both, so a refusal here would be a bug; it must
-     * never turn into an unfiltered listing all the same. */
-    if ((l->q && !admintext_list_filter(&filter, "email", "^=", l->q)) ||
-        (!l->q && l->status &&
-         !admintext_list_filter(&filter, "cognito:user_status", "=", l->status))) {
-        json_object_object_add(ctx, "form_error",
-                               json_object_new_string("That search cannot be used."));
-        status = render_page(req, resp, HTTP_BAD_REQUEST, "admin_users", ctx);
-        goto out;
-    }
-    svc_client(req->tenant, &c);
-    if (usersync_list_page(&c, buf_cstr(&filter), l->token, USERS_PER_PAGE, &r) < 0) {
-        status = fields_cognito_error(req, resp, &r, COGERR_CTX_ADMIN, "admin_users", ctx);
-        goto out;
-    }
-    if (!json_object_object_get_ex(r.reply, "Users", &users) ||
-        !json_object_is_type(users, json_type_array)) {
-        status = render_error(req, resp, HTTP_BAD_GATEWAY, NULL, false);
-        goto out;
-    }
-    long have = (long)json_object_array_length(users);
-    long end = l->skip + USERS_PER_PAGE < have ? l->skip + USERS_PER_PAGE : have;
-    struct json_object *rows = json_object_new_array();
-    for (long i = l->skip; i < end; i++) {
-        struct users_user u;
-        const char *username;
-        if (usersync_user(json_object_array_get_idx(users, (size_t)i), &u, &username))
-            add_row(req, rows, &u, username);
-    }
-    json_object_object_add(ctx, "users", rows);
-    json_object_object_add(ctx, "from_cognito", json_object_new_boolean(1));
-    const char *more = cog_get(&r, "PaginationToken");
-    const char *next = end < have ? list_url(req, l, l->token, end, l->page + 1)
-                       : (more && *more && strlen(more) <= TOKEN_MAX)
-                           ? list_url(req, l, more, 0, l->page + 1)
-                           : NULL;
-    char label[64];
-    snprintf(label, sizeof(label), "Page %ld", l->page);
-    add_pages(ctx, l->page > 1 ? list_url(req, l, NULL, 0, 1) : NULL,
-              l->skip >= USERS_PER_PAGE
-                  ? list_url(req, l, l->token, l->skip - USERS_PER_PAGE, l->page - 1)
-                  : NULL,
-              next, label);
-    status = render_page(req, resp, HTTP_OK, "admin_users", ctx);
-out:
-    cog_result_free(&r);
-    buf_free(&filter);
-    return status;
 }
 
 enum http_status admin_users_page(struct request *req, struct response *resp)
 {
     struct json_object *ctx = admin_context(req, "Users", "users");
-    struct listing l;
-    const char *problem = read_listing(req, &l);
-    add_options(ctx, &l);
+    struct users_query q;
+    struct users_keyset page;
+    long long total = 0;
+    const char *problem = userquery_read(req, &q);
+    add_form(ctx, &q);
+    add_sync(req, ctx);
     if (problem) {
-        json_object_object_add(ctx, "form_error", json_object_new_string(problem));
+        add_string(ctx, "form_error", problem);
         return render_page(req, resp, HTTP_BAD_REQUEST, "admin_users", ctx);
     }
-    admin_log(req, "list_users", "source=%s", l.tier || (l.q && l.status) ? "mirror" : "cognito");
-    if (l.tier || (l.q && l.status))
-        return from_mirror(req, resp, &l, ctx);
-    return from_cognito(req, resp, &l, ctx);
+    enum store_result rc = total_of(req->tenant->slug, &q, &total);
+    if (rc == STORE_OK)
+        rc = users_find(req->tenant->slug, &q, USERLIST_PER_PAGE, req->arena, &page);
+    if (rc != STORE_OK)
+        return render_store_error(req, resp, rc);
+    admin_log(req, "list_users", "total=%lld sort=%s%s", total, userquery_sort_name(q.sort),
+              q.desc ? ":desc" : "");
+    struct buf here;
+    char sep = '?';
+    buf_init(&here);
+    userquery_append(&here, &q, true, &sep);
+    /* Sync now and the CSV export keep this list's filters; a user's page
+     * links back to it. */
+    add_string(ctx, "list_query", buf_cstr(&here));
+    struct json_object *rows = json_object_new_array();
+    for (int i = 0; i < page.n; i++)
+        add_row(req, rows, &page.rows[i], here.len ? buf_cstr(&here) + 1 : "");
+    buf_free(&here);
+    json_object_object_add(ctx, "users", rows);
+    json_object_object_add(ctx, "total", json_object_new_int64(total));
+    if (total == 1)
+        json_object_object_add(ctx, "total_one", json_object_new_boolean(1));
+    add_pages(req, ctx, &q, &page);
+    return render_page(req, resp, HTTP_OK, "admin_users", ctx);
+}
+
+enum http_status admin_users_sync(struct request *req, struct response *resp)
+{
+    long long id = 0;
+    struct users_query q;
+    char sep = '&';
+    const char *by = req->session && req->session->email ? req->session->email : NULL;
+    enum store_result rc = syncs_request(req->tenant->slug, by, req->request_id, &id);
+    if (rc != STORE_OK && rc != STORE_CONFLICT)
+        return render_store_error(req, resp, rc);
+    admin_log(req, "users_sync", "run=%lld queued=%s", id, rc == STORE_OK ? "yes" : "busy");
+    struct buf to;
+    buf_init(&to);
+    buf_printf(&to, "%s/admin/users?sync=%s", req->base, rc == STORE_OK ? "started" : "busy");
+    /* Back to the list the button was pressed on: its filters ride on the
+     * form's address, and only what userquery reads cleanly is kept. */
+    if (!userquery_read(req, &q))
+        userquery_append(&to, &q, true, &sep);
+    resp_redirect(resp, HTTP_SEE_OTHER, buf_cstr(&to));
+    buf_free(&to);
+    return HTTP_SEE_OTHER;
 }

@@ -79,13 +79,14 @@ static const struct {
     const char *value, *label;
 } statuses[] = {
     {"CONFIRMED", "Confirmed"},
-    {"UNCONFIRMED", "Unconfirmed"},
-    {"FORCE_CHANGE_PASSWORD", "Must choose a password"},
-    {"RESET_REQUIRED", "Password reset required"},
+    {"UNCONFIRMED", "Waiting for email confirmation"},
+    {"FORCE_CHANGE_PASSWORD", "Must change password"},
+    {"RESET_REQUIRED", "Reset required"},
     {"ARCHIVED", "Archived"},
     {"COMPROMISED", "Compromised"},
-    {"EXTERNAL_PROVIDER", "External provider"},
+    {"EXTERNAL_PROVIDER", "Signs in with another provider"},
     {"UNKNOWN", "Unknown"},
+    {"DELETED", "Deleted"}, /* the person deleted their account (users_mark_deleted) */
 };
 #define STATUSES (sizeof(statuses) / sizeof(statuses[0]))
 

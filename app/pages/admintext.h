@@ -29,7 +29,7 @@ bool admintext_list_filter(struct buf *out, const char *attr, const char *op,
  * ":SS") into out, or "" when t is 0; returns out. */
 const char *admintext_date(char out[ADMINTEXT_DATE_MAX], time_t t, bool with_seconds);
 /* admintext_status_label names a Cognito UserStatus for people
- * ("FORCE_CHANGE_PASSWORD": "Must choose a password"); an unknown or NULL
+ * ("FORCE_CHANGE_PASSWORD": "Must change password"); an unknown or NULL
  * status reads as itself or "Unknown". admintext_status_at returns the
  * status value at index i of the known ones, or NULL past the last. */
 const char *admintext_status_label(const char *status);

@@ -142,6 +142,7 @@ static bool with_state(struct request *req, struct response *resp, struct json_o
     cog_result_free(&r);
     if (rc < 0)
         return false;
+    mfa_note(req->tenant, req->session ? req->session->sub : NULL, on);
     json_object_object_add(ctx, on ? "mfa_on" : "mfa_off", json_object_new_boolean(1));
     return true;
 }
@@ -244,6 +245,7 @@ enum http_status security_mfa_verify(struct request *req, struct response *resp)
                   req->tenant->slug);
         security_mfa_keep(req, resp, NULL);
         note(req, SECEVENT_MFA_ON);
+        mfa_note(req->tenant, req->session->sub, true);
         status = render_redirect(req, resp, HERE, "mfa_on");
     }
     cog_result_free(&r);
@@ -271,6 +273,7 @@ enum http_status security_mfa_disable(struct request *req, struct response *resp
         log_event(LOG_INFO, "mfa_disabled", "id=%s tenant=%s", req->request_id,
                   req->tenant->slug);
         note(req, SECEVENT_MFA_OFF);
+        mfa_note(req->tenant, req->session->sub, false);
         status = render_redirect(req, resp, HERE, "mfa_off");
     }
     cog_result_free(&r);

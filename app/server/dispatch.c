@@ -39,6 +39,7 @@
 #include "store/pg.h"
 #include "store/tenants.h"
 #include "svc/svc.h"
+#include "svc/syncjob.h"
 
 static const struct config *config;
 
@@ -64,10 +65,14 @@ void dispatch_init_worker(const struct config *cfg, const struct tmpl_set *templ
                   log_quote(quoted, sizeof(quoted), err));
     else if (!cachesync_start(cfg->database_listen_url))
         log_event(LOG_WARN, "cache_listener_not_started", "errno=%d", errno);
+    /* The admins' "Sync now" runs here, beside the request threads. */
+    if (!syncjob_start())
+        log_event(LOG_WARN, "users_sync_thread_not_started", "errno=%d", errno);
 }
 
 void dispatch_cleanup_worker(void)
 {
+    syncjob_stop();
     cachesync_stop();
     pg_cleanup_worker();
     config = NULL;

@@ -92,6 +92,7 @@ static const struct route routes[] = {
     /* ---- admin panel (pages/admin) ---- */
     {GET_OR_HEAD, "/admin", admin_home, ROUTE_ADMIN, "admin"},
     {GET_OR_HEAD, "/admin/users", admin_users_page, ROUTE_ADMIN, "admin_users"},
+    {HTTP_POST, "/admin/users/sync", admin_users_sync, ROUTE_ADMIN, "admin_users_sync"},
     {GET_OR_HEAD, "/admin/users/{username}", admin_user_page, ROUTE_ADMIN, "admin_user"},
     {HTTP_POST, "/admin/user-info", admin_user_info, ROUTE_ADMIN, "admin_user_info"},
     {HTTP_POST, "/admin/update-tier", admin_tier_update, ROUTE_ADMIN, "admin_update_tier"},

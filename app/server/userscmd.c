@@ -4,7 +4,9 @@
  * first settles the admins' tier changes a failure left pending
  * (svc/tierchange.c), so that each gets its audit row, then reconciles the
  * mirror (svc/usersync.c): the other way round, the reconciliation would
- * copy a half-done change's tier without a record. It reads the settings, opens its own
+ * copy a half-done change's tier without a record. Both steps are
+ * svc/syncjob's, the same as an admin's "Sync now", and the run is
+ * recorded in store/syncs like one. It reads the settings, opens its own
  * PostgreSQL connection and libcurl handle, and releases both before it
  * returns; output goes to stdout, problems to stderr. */
 #include "server/userscmd.h"
@@ -16,8 +18,10 @@
 #include "aws/cognito.h"
 #include "core/config.h"
 #include "store/pg.h"
+#include "store/syncs.h"
 #include "store/tenants.h"
 #include "svc/svc.h"
+#include "svc/syncjob.h"
 #include "svc/tierchange.h"
 #include "svc/usersync.h"
 
@@ -42,7 +46,6 @@ int userscmd_main(int argc, char **argv, const char *env_file)
     }
     struct config cfg;
     struct tenant t;
-    struct cog_client c;
     struct usersync_counts counts;
     char err[ERR_MAX];
     int status = 1;
@@ -70,19 +73,31 @@ int userscmd_main(int argc, char **argv, const char *env_file)
         fprintf(stderr, "gatehouse: the database is unavailable\n");
         goto out;
     }
+    /* The run is recorded like an admin's "Sync now" (store/syncs): the
+     * list page shows when the mirror was last brought in step, and a sync
+     * already under way for this tenant keeps this one out. */
+    struct syncs_run run;
     struct tierchange_settled settled;
-    if (tierchange_settle(&t, stdout, &settled, err, sizeof(err)) < 0) {
+    switch (syncs_start_now(t.slug, SYNC_STALE_S, &run)) {
+    case STORE_OK:
+        break;
+    case STORE_CONFLICT:
+        fprintf(stderr, "gatehouse: a users sync of tenant %s is already under way\n", t.slug);
+        goto out;
+    default:
+        fprintf(stderr, "gatehouse: the database is unavailable\n");
+        goto out;
+    }
+    memset(&settled, 0, sizeof(settled));
+    if (syncjob_tenant(&t, &run, stdout, NULL, &settled, &counts, err, sizeof(err)) < 0) {
+        syncs_finish(&run, false, err);
         fprintf(stderr, "gatehouse: users sync of tenant %s failed: %s\n", t.slug, err);
         goto out;
     }
+    syncs_finish(&run, true, NULL);
     printf("tier changes: tenant %s: %ld completed, %ld abandoned, %ld superseded, %ld left "
            "pending\n", t.slug, settled.completed, settled.abandoned, settled.superseded,
            settled.left);
-    svc_client(&t, &c);
-    if (usersync_run(t.slug, &c, stdout, &counts, err, sizeof(err)) < 0) {
-        fprintf(stderr, "gatehouse: users sync of tenant %s failed: %s\n", t.slug, err);
-        goto out;
-    }
     printf("users sync: tenant %s: %ld added, %ld changed, %ld deleted, %ld unchanged\n",
            t.slug, counts.added, counts.changed, counts.deleted, counts.unchanged);
     if (settled.left) {

@@ -25,6 +25,7 @@
  * stay the caller's. Everything else is freed before returning. */
 #include "store/users.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -314,6 +315,7 @@ enum store_result users_statistics(const char *tenant, time_t now, struct users_
     enum store_result rc = STORE_OK;
 
     memset(out, 0, sizeof *out);
+    out->counted_at = now;
     out->first_day = now - now % SECONDS_PER_DAY - (USERS_STATS_DAYS - 1) * SECONDS_PER_DAY;
     pg_query_init(&q);
     const char *const params[] = {pg_num_text(first, (long long)out->first_day)};
@@ -344,6 +346,129 @@ enum store_result users_statistics(const char *tenant, time_t now, struct users_
         }
     }
 out:
+    pg_query_cleanup(&q);
+    return rc;
+}
+
+/* The figures of a struct users_stats as text, in gatehouse.user_stats:
+ * total, standard, premium, confirmed, unconfirmed, other, first_day,
+ * counted_at, then the sign-ups per day. */
+#define STATS_NUMBERS (8 + USERS_STATS_DAYS)
+#define STATS_TEXT_MAX (STATS_NUMBERS * NUM_TEXT_MAX)
+#define STATS_COUNT_LEASE_S 120 /* a count taking longer may be started again */
+
+static void stats_pack(const struct users_stats *st, char *out, size_t cap)
+{
+    long long v[STATS_NUMBERS] = {st->total, st->standard, st->premium, st->confirmed,
+                                  st->unconfirmed, st->other_status, (long long)st->first_day,
+                                  (long long)st->counted_at};
+    for (int i = 0; i < USERS_STATS_DAYS; i++)
+        v[8 + i] = st->signups[i];
+    size_t at = 0;
+    out[0] = '\0';
+    for (int i = 0; i < STATS_NUMBERS && at < cap; i++)
+        at += (size_t)snprintf(out + at, cap - at, i ? " %lld" : "%lld", v[i]);
+}
+
+static bool stats_unpack(const char *text, struct users_stats *st)
+{
+    long long v[STATS_NUMBERS];
+    const char *p = text;
+    for (int i = 0; i < STATS_NUMBERS; i++) {
+        char *end;
+        v[i] = strtoll(p, &end, 10);
+        if (end == p)
+            return false;
+        p = end;
+    }
+    memset(st, 0, sizeof *st);
+    st->total = v[0], st->standard = v[1], st->premium = v[2];
+    st->confirmed = v[3], st->unconfirmed = v[4], st->other_status = v[5];
+    st->first_day = (time_t)v[6], st->counted_at = (time_t)v[7];
+    for (int i = 0; i < USERS_STATS_DAYS; i++)
+        st->signups[i] = v[8 + i];
+    return true;
+}
+
+/* Like users_statistics, but counted for the whole pool at most once per
+ * max_age_s: figures younger than that (and of today's window) are read
+ * from gatehouse.user_stats; older ones are counted again by the one
+ * worker that wins the row's lease, while the others serve the old figures
+ * meanwhile. Counting a million rows takes a second or more of several
+ * cores; every worker doing it for every view would be the whole machine.
+ * out->counted_at tells when the figures were counted. */
+enum store_result users_statistics_shared(const char *tenant, time_t now, int max_age_s,
+                                          struct users_stats *out)
+{
+    char text[STATS_TEXT_MAX], lease[NUM_TEXT_MAX];
+    struct users_stats old;
+    struct pg_query q;
+    bool have_old = false;
+    enum store_result rc;
+
+    memset(out, 0, sizeof *out);
+    time_t first_day = now - now % SECONDS_PER_DAY - (USERS_STATS_DAYS - 1) * SECONDS_PER_DAY;
+    const char *const params[] = {tenant, pg_num_text(lease, STATS_COUNT_LEASE_S)};
+    pg_query_init(&q);
+    if (!pg_query_run(&q, "SELECT figures FROM gatehouse.user_stats WHERE tenant_slug = $1"
+                          " AND figures IS NOT NULL", 1, params)) {
+        rc = pg_store_result(&q);
+        goto out;
+    }
+    if (pg_query_rows(&q) == 1 && stats_unpack(pg_query_value(&q, 0, 0), &old)) {
+        have_old = true;
+        if (old.first_day == first_day && now - old.counted_at < max_age_s &&
+            old.counted_at <= now) {
+            *out = old;
+            rc = STORE_OK;
+            goto out;
+        }
+    }
+    /* Due: count, unless another worker holds the lease and there are
+     * figures to serve meanwhile. */
+    if (!pg_query_run(&q,
+                      "INSERT INTO gatehouse.user_stats (tenant_slug, counting_until)"
+                      " VALUES ($1, now() + $2::integer * interval '1 second')"
+                      " ON CONFLICT (tenant_slug) DO UPDATE SET counting_until ="
+                      " excluded.counting_until WHERE user_stats.counting_until IS NULL"
+                      " OR user_stats.counting_until < now() RETURNING 1",
+                      2, params)) {
+        rc = pg_store_result(&q);
+        goto out;
+    }
+    if (pg_query_rows(&q) != 1 && have_old) {
+        *out = old;
+        rc = STORE_OK;
+        goto out;
+    }
+    rc = users_statistics(tenant, now, out);
+    if (rc == STORE_OK) {
+        stats_pack(out, text, sizeof text);
+        const char *const put[] = {tenant, text};
+        pg_query_run(&q,
+                     "UPDATE gatehouse.user_stats SET figures = $2, counted_at = now(),"
+                     " counting_until = NULL WHERE tenant_slug = $1",
+                     2, put);
+    } else {
+        pg_query_run(&q, "UPDATE gatehouse.user_stats SET counting_until = NULL"
+                         " WHERE tenant_slug = $1", 1, params);
+    }
+out:
+    pg_query_cleanup(&q);
+    return rc;
+}
+
+/* Makes the shared figures of tenant due at once (a tier changed): the
+ * next view counts them again. */
+enum store_result users_statistics_forget(const char *tenant)
+{
+    const char *const params[] = {tenant};
+    struct pg_query q;
+    enum store_result rc = STORE_OK;
+    pg_query_init(&q);
+    if (!pg_query_run(&q, "UPDATE gatehouse.user_stats SET figures = NULL WHERE tenant_slug = $1",
+                      1, params))
+        rc = pg_store_result(&q);
     pg_query_cleanup(&q);
     return rc;
 }
@@ -433,6 +558,242 @@ enum store_result users_list(const char *tenant, const struct users_filter *f,
 out:
     pg_query_cleanup(&q);
     buf_free(&pattern);
+    return rc;
+}
+
+/* ---- the admin's user list ------------------------------------------------- */
+
+/* Each sort's key, exactly as sql/tenant/014 indexes it, and the same key
+ * as text for the link to the next page: times as whole microseconds since
+ * the epoch, which a timestamptz holds exactly and a bigint carries back
+ * without loss (extract(epoch) is numeric). from is the key of a link as a
+ * value of the key's type ($6). */
+static const struct {
+    const char *expr, *as_text, *from;
+} sorts[USERS_SORTS] = {
+    [USERS_SORT_EMAIL] = {"email", "email", "$6::text"},
+    [USERS_SORT_NAME] = {"coalesce(name, '')", "coalesce(name, '')", "$6::text"},
+    [USERS_SORT_TIER] = {"tier", "tier", "$6::text"},
+    [USERS_SORT_STATUS] = {"coalesce(status, '')", "coalesce(status, '')", "$6::text"},
+    [USERS_SORT_CREATED] = {"created_at",
+                            "(extract(epoch FROM created_at) * 1000000)::bigint",
+                            "(timestamptz 'epoch' + $6::bigint * interval '1 microsecond')"},
+    [USERS_SORT_LAST_LOGIN] = {"coalesce(last_login_at, 'epoch'::timestamptz)",
+                               "(extract(epoch FROM coalesce(last_login_at,"
+                               " 'epoch'::timestamptz)) * 1000000)::bigint",
+                               "(timestamptz 'epoch' + $6::bigint * interval '1 microsecond')"},
+};
+
+bool users_sort_is_time(enum users_sort sort)
+{
+    return sort == USERS_SORT_CREATED || sort == USERS_SORT_LAST_LOGIN;
+}
+
+/* The filters, $1 to $5; NULL parameters match everything. Unnamed
+ * statements are planned with their values, so an absent filter costs
+ * nothing and a present one can use its index. Only the live or only the
+ * deleted rows: the literal condition is what lets the partial indexes of
+ * sql/tenant/014 serve. */
+#define FIND_FILTERS                                                            \
+    " AND ($1::text IS NULL OR email ILIKE $1 ESCAPE '\\'"                      \
+    " OR name ILIKE $1 ESCAPE '\\')"                                            \
+    " AND ($2::text IS NULL OR tier = $2) AND ($3::text IS NULL OR status = $3)" \
+    " AND ($4::boolean IS NULL OR mfa = $4) AND ($5::boolean IS NULL OR enabled = $5)"
+#define FIND_LIVE " WHERE deleted_at IS NULL"
+#define FIND_DELETED " WHERE deleted_at IS NOT NULL"
+
+#define FIND_COLUMNS USER_COLUMNS ", mfa, " EPOCH("deleted_at")
+enum { COL_MFA = COL_LAST_LOGIN + 1, COL_DELETED, COL_KEY };
+
+/* Appends s with LIKE's wildcards and escape character escaped, between
+ * two '%': a pattern matching s anywhere. */
+static void like_anywhere(struct buf *out, const char *s)
+{
+    buf_putc(out, '%');
+    for (const char *c = s; *c; c++) {
+        if (*c == '%' || *c == '_' || *c == '\\')
+            buf_putc(out, '\\');
+        buf_putc(out, *c);
+    }
+    buf_putc(out, '%');
+}
+
+static const char *tristate(int v)
+{
+    return v < 0 ? NULL : v ? "true" : "false";
+}
+
+/* find_params checks qy and fills the filter parameters $1-$5 (pattern
+ * holds $1's text). False for a filter that is not clean text. */
+static bool find_params(const struct users_query *qy, struct buf *pattern,
+                        const char *params[5], bool *deleted)
+{
+    const char *q = given_or_null(qy->q), *status = given_or_null(qy->status);
+    if (!field_ok(q, false) || !field_ok(qy->tier, false) || !field_ok(status, false))
+        return false;
+    *deleted = status && !strcmp(status, USERS_STATUS_DELETED);
+    if (q)
+        like_anywhere(pattern, q);
+    params[0] = q ? buf_cstr(pattern) : NULL;
+    params[1] = given_or_null(qy->tier);
+    params[2] = *deleted ? NULL : status;
+    params[3] = tristate(qy->mfa);
+    params[4] = tristate(qy->enabled);
+    return true;
+}
+
+/* Fills *out with at most limit users of tenant's mirror matching qy, in
+ * qy's order, starting after (or, backward, before) qy's from row; out->more
+ * tells whether more rows follow in the direction read. The rows come back
+ * in qy's order either way. The page is read from an index whatever its
+ * depth (no OFFSET). Returns STORE_OK, STORE_UNAVAILABLE, or STORE_ERROR for
+ * a bad argument (an unknown sort, a filter that is not clean text, a key
+ * that the sort cannot read: the caller checks keys first). */
+enum store_result users_find(const char *tenant, const struct users_query *qy, int limit,
+                             struct arena *a, struct users_keyset *out)
+{
+    char lim[NUM_TEXT_MAX];
+    const char *params[8];
+    struct buf pattern, sql;
+    struct pg_query q;
+    bool deleted;
+    enum store_result rc = STORE_ERROR;
+
+    memset(out, 0, sizeof *out);
+    buf_init(&pattern);
+    buf_init(&sql);
+    pg_query_init(&q);
+    bool from = qy->from_key && qy->from_sub;
+    if ((unsigned)qy->sort >= USERS_SORTS || limit <= 0 ||
+        !find_params(qy, &pattern, params, &deleted) || (from && !field_ok(qy->from_key, true)) ||
+        (from && !field_ok(qy->from_sub, true)))
+        goto out;
+    /* Reading backward walks the index the other way and flips the rows. */
+    bool down = qy->desc != (from && qy->backward);
+    const char *key = sorts[qy->sort].expr;
+    buf_printf(&sql, "SELECT " FIND_COLUMNS ", %s FROM users%s" FIND_FILTERS,
+               sorts[qy->sort].as_text, deleted ? FIND_DELETED : FIND_LIVE);
+    if (from)
+        buf_printf(&sql, " AND (%s, sub) %c (%s, $7)", key, down ? '<' : '>',
+                   sorts[qy->sort].from);
+    else
+        buf_printf(&sql, " AND $6::text IS NULL AND $7::text IS NULL");
+    buf_printf(&sql, " ORDER BY %s %s, sub %s LIMIT $8::bigint", key, down ? "DESC" : "ASC",
+               down ? "DESC" : "ASC");
+    params[5] = from ? qy->from_key : NULL;
+    params[6] = from ? qy->from_sub : NULL;
+    params[7] = pg_num_text(lim, (long long)limit + 1); /* one more: is there a next? */
+    if (!pg_query_run_tenant(&q, tenant, buf_cstr(&sql), 8, params)) {
+        rc = pg_store_result(&q);
+        goto out;
+    }
+    int n = pg_query_rows(&q);
+    out->more = n > limit;
+    out->n = n > limit ? limit : n;
+    out->rows = arena_alloc(a, sizeof(*out->rows) * (size_t)(out->n ? out->n : 1));
+    out->keys = arena_alloc(a, sizeof(*out->keys) * (size_t)(out->n ? out->n : 1));
+    for (int i = 0; i < out->n; i++) {
+        int at = from && qy->backward ? out->n - 1 - i : i;
+        fill_row(&q, i, a, &out->rows[at]);
+        out->rows[at].mfa = strcmp(pg_query_value(&q, i, COL_MFA), "t") == 0;
+        out->rows[at].deleted_at =
+            pg_query_is_null(&q, i, COL_DELETED)
+                ? 0
+                : (time_t)strtoll(pg_query_value(&q, i, COL_DELETED), NULL, 10);
+        out->keys[at] = arena_strdup(a, pg_query_value(&q, i, COL_KEY));
+    }
+    rc = STORE_OK;
+out:
+    pg_query_cleanup(&q);
+    buf_free(&sql);
+    buf_free(&pattern);
+    return rc;
+}
+
+/* Sets *total to the number of users of tenant's mirror matching qy's
+ * filters (its sort and from row play no part). STORE_OK,
+ * STORE_UNAVAILABLE or STORE_ERROR (a filter that is not clean text). */
+enum store_result users_count(const char *tenant, const struct users_query *qy,
+                              long long *total)
+{
+    const char *params[5];
+    struct buf pattern;
+    struct pg_query q;
+    bool deleted;
+    enum store_result rc = STORE_ERROR;
+
+    *total = 0;
+    buf_init(&pattern);
+    pg_query_init(&q);
+    if (!find_params(qy, &pattern, params, &deleted))
+        goto out;
+    if (!pg_query_run_tenant(&q, tenant,
+                             deleted ? "SELECT count(*) FROM users" FIND_DELETED FIND_FILTERS
+                                     : "SELECT count(*) FROM users" FIND_LIVE FIND_FILTERS,
+                             5, params)) {
+        rc = pg_store_result(&q);
+        goto out;
+    }
+    *total = strtoll(pg_query_value(&q, 0, 0), NULL, 10);
+    rc = STORE_OK;
+out:
+    pg_query_cleanup(&q);
+    buf_free(&pattern);
+    return rc;
+}
+
+/* Records whether user sub of tenant has TOTP on, as the enrolment, its
+ * removal or a look at Cognito's GetUser just learnt. STORE_OK,
+ * STORE_NOT_FOUND (no mirror row), STORE_UNAVAILABLE or STORE_ERROR. */
+enum store_result users_set_mfa(const char *tenant, const char *sub, bool on)
+{
+    struct pg_query q;
+    enum store_result rc;
+
+    if (!field_ok(sub, true))
+        return STORE_ERROR;
+    const char *const params[] = {sub, on ? "true" : "false"};
+    pg_query_init(&q);
+    if (!pg_query_run_tenant(&q, tenant, "UPDATE users SET mfa = $2::boolean WHERE sub = $1", 2,
+                             params))
+        rc = pg_store_result(&q);
+    else
+        rc = pg_query_affected(&q) == 1 ? STORE_OK : STORE_NOT_FOUND;
+    pg_query_cleanup(&q);
+    return rc;
+}
+
+/* Fills *out with at most limit rows of tenant's mirror (deleted or not)
+ * whose sub sorts after after_sub (NULL: from the first), in sub order: the
+ * way `users sync` reads the whole mirror, each batch from the primary key
+ * whatever its depth. out->total is not counted (0). STORE_OK,
+ * STORE_UNAVAILABLE or STORE_ERROR. */
+enum store_result users_batch_by_sub(const char *tenant, const char *after_sub, int limit,
+                                     struct arena *a, struct users_page *out)
+{
+    char lim[NUM_TEXT_MAX];
+    struct pg_query q;
+    enum store_result rc = STORE_ERROR;
+
+    memset(out, 0, sizeof *out);
+    pg_query_init(&q);
+    if (limit <= 0 || !field_ok(after_sub, false))
+        goto out;
+    const char *const params[] = {after_sub, pg_num_text(lim, limit)};
+    if (!pg_query_run_tenant(&q, tenant,
+                             "SELECT " USER_COLUMNS " FROM users WHERE ($1::text IS NULL OR"
+                             " sub > $1) ORDER BY sub LIMIT $2::bigint",
+                             2, params)) {
+        rc = pg_store_result(&q);
+        goto out;
+    }
+    out->n = pg_query_rows(&q);
+    out->rows = arena_alloc(a, sizeof(*out->rows) * (size_t)(out->n ? out->n : 1));
+    for (int i = 0; i < out->n; i++)
+        fill_row(&q, i, a, &out->rows[i]);
+    rc = STORE_OK;
+out:
+    pg_query_cleanup(&q);
     return rc;
 }
 

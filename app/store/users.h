@@ -21,6 +21,10 @@ struct users_user {
     bool enabled;
     /* 0 when never set; read only, except created_at for USERS_REPLACE */
     time_t created_at, updated_at, synced_at, last_login_at;
+    /* Read only, filled by users_find: TOTP on (users_set_mfa) and when the
+     * person deleted their account (0: a live user). */
+    bool mfa;
+    time_t deleted_at;
 };
 
 /* How users_upsert writes a user the mirror may already hold. */
@@ -56,6 +60,7 @@ struct users_stats { /* the whole mirror of one tenant, at one moment */
     long long confirmed, unconfirmed, other_status;
     long long signups[USERS_STATS_DAYS]; /* per UTC day; the last is today */
     time_t first_day;                    /* UTC midnight of signups[0] */
+    time_t counted_at;                   /* when these figures were counted */
 };
 
 struct users_filter { /* NULL or "": any */
@@ -69,9 +74,60 @@ struct users_page {
 };
 
 enum store_result users_statistics(const char *tenant, time_t now, struct users_stats *out);
+enum store_result users_statistics_shared(const char *tenant, time_t now, int max_age_s,
+                                          struct users_stats *out);
+enum store_result users_statistics_forget(const char *tenant);
 enum store_result users_list(const char *tenant, const struct users_filter *f,
                              long long offset, int limit, struct arena *a,
                              struct users_page *out);
+/* ---- the admin's user list (issue 15) --------------------------------- */
+
+/* The orders of the list; each is (key, sub) so that the sub breaks ties
+ * and a page can start right after a row (keyset pages). */
+enum users_sort {
+    USERS_SORT_EMAIL = 0,
+    USERS_SORT_NAME,
+    USERS_SORT_TIER,
+    USERS_SORT_STATUS,
+    USERS_SORT_CREATED,
+    USERS_SORT_LAST_LOGIN,
+    USERS_SORTS,
+};
+/* Whether a sort's key is a time, carried as microseconds since the epoch
+ * (an integer in decimal) rather than as text. */
+bool users_sort_is_time(enum users_sort sort);
+
+#define USERS_STATUS_DELETED "DELETED" /* status filter: the deleted users */
+
+struct users_query {
+    const char *q;      /* a piece of the email or the name, any case; NULL: any */
+    const char *tier;   /* NULL: any */
+    const char *status; /* a Cognito UserStatus, USERS_STATUS_DELETED, or NULL:
+                         * any (deleted users are shown only with that filter) */
+    int mfa, enabled;   /* -1: any; 0: off / disabled; 1: on / enabled */
+    enum users_sort sort;
+    bool desc;
+    /* The row to start from (both or neither): the page after it, or with
+     * backward the page before it (still in the query's order). */
+    const char *from_key, *from_sub;
+    bool backward;
+};
+
+struct users_keyset {
+    struct users_user *rows; /* in the arena, in the query's order */
+    const char **keys;       /* each row's sort key, as from_key wants it */
+    int n;
+    bool more; /* rows remain beyond the page, in the direction it was read */
+};
+
+enum store_result users_find(const char *tenant, const struct users_query *qy, int limit,
+                             struct arena *a, struct users_keyset *out);
+enum store_result users_count(const char *tenant, const struct users_query *qy,
+                              long long *total);
+enum store_result users_set_mfa(const char *tenant, const char *sub, bool on);
+enum store_result users_batch_by_sub(const char *tenant, const char *after_sub, int limit,
+                                     struct arena *a, struct users_page *out);
+
 enum store_result users_delete_unseen(const char *tenant, const char *sub, time_t before);
 enum store_result users_mark_deleted(const char *tenant, const char *sub, time_t now);
 /* An admin's change of a user's account (svc/adminuser): enabled or not,

@@ -22,6 +22,7 @@
 #include "http/url.h"
 #include "store/sessions.h"
 #include "store/tenants.h"
+#include "store/users.h"
 #include "svc/svc.h"
 #include "svc/throttle.h"
 
@@ -287,4 +288,13 @@ bool mfa_session_marked(const struct tenant *t, const struct sess_session *s,
     return mark && strlen(mark) == SEAL_B64URL_LEN(SEAL_SHA256_BYTES) &&
            seal_b64url_decode(mark, strlen(mark), got, sizeof(got), &n) && n == sizeof(got) &&
            mark_mac(t, s, want) && seal_equal(want, got, sizeof(want));
+}
+
+void mfa_note(const struct tenant *t, const char *sub, bool on)
+{
+    if (!sub)
+        return;
+    enum store_result rc = users_set_mfa(t->slug, sub, on);
+    if (rc != STORE_OK && rc != STORE_NOT_FOUND)
+        log_event(LOG_WARN, "mfa_mirror_not_written", "tenant=%s", t->slug);
 }

@@ -82,6 +82,12 @@ int mfa_confirm(const struct tenant *t, const char *access_token, const char *co
  * (svc/reauth.h). */
 int mfa_disable(const struct tenant *t, const char *access_token, struct cog_result *r);
 
+/* mfa_note records in the users mirror whether user sub has TOTP on, as a
+ * call above just learnt it, for the admin's list and its MFA filter
+ * (ListUsers does not tell it, so the users sync cannot). A failure is only
+ * logged: the person's step has succeeded at Cognito all the same. */
+void mfa_note(const struct tenant *t, const char *sub, bool on);
+
 /* Where the tenant requires TOTP, a session may open pages other than the
  * enrolment only once its sign-in passed a TOTP code, or its user turned
  * TOTP on: the pages keep a mark of that beside the session. A mark is

@@ -117,12 +117,15 @@ static int by_sub(const void *a, const void *b)
 /* load_mirror reads every row of tenant's mirror into m (in arena a). */
 static enum store_result load_mirror(const char *tenant, struct arena *a, struct mirror *m)
 {
-    static const struct users_filter all;
     size_t cap = 0;
+    const char *after = NULL;
     memset(m, 0, sizeof(*m));
     for (;;) {
+        /* By the primary key, from the last sub read: each batch costs the
+         * same however deep (an OFFSET would read a million rows to skip
+         * them). */
         struct users_page page;
-        enum store_result rc = users_list(tenant, &all, (long long)m->n, MIRROR_BATCH, a, &page);
+        enum store_result rc = users_batch_by_sub(tenant, after, MIRROR_BATCH, a, &page);
         if (rc != STORE_OK)
             return rc;
         if (m->n + (size_t)page.n > cap) {
@@ -137,7 +140,10 @@ static enum store_result load_mirror(const char *tenant, struct arena *a, struct
         m->n += (size_t)page.n;
         if (page.n < MIRROR_BATCH)
             break;
+        after = page.rows[page.n - 1].sub;
     }
+    /* The database's order follows its collation; the search below needs
+     * strcmp's. */
     qsort(m->rows, m->n, sizeof(*m->rows), by_sub);
     m->seen = arena_alloc(a, m->n + 1);
     memset(m->seen, 0, m->n + 1);
@@ -277,6 +283,14 @@ static int apply_page(const char *tenant, struct json_object *users, struct mirr
 int usersync_run(const char *tenant, const struct cog_client *c, FILE *report,
                  struct usersync_counts *counts, char *err, size_t errlen)
 {
+    return usersync_run_watched(tenant, c, report, counts, NULL, NULL, err, errlen);
+}
+
+int usersync_run_watched(const char *tenant, const struct cog_client *c, FILE *report,
+                         struct usersync_counts *counts, usersync_watch watch, void *ctx,
+                         char *err, size_t errlen)
+{
+    long seen = 0;
     struct arena arena;
     struct mirror m;
     struct cog_result r = {0};
@@ -308,6 +322,11 @@ int usersync_run(const char *tenant, const struct cog_client *c, FILE *report,
         }
         if (apply_page(tenant, users, &m, report, counts, time(NULL), err, errlen) < 0)
             goto out;
+        seen += (long)json_object_array_length(users);
+        if (watch && !watch(ctx, seen, counts)) {
+            snprintf(err, errlen, "stopped");
+            goto out;
+        }
         const char *next = cog_get(&r, "PaginationToken");
         if (!next || !*next || (token && !strcmp(next, token)))
             break;

@@ -34,4 +34,14 @@ struct usersync_counts {
  * unless the whole listing succeeded. Returns 0, or -1 with err filled. */
 int usersync_run(const char *tenant, const struct cog_client *c, FILE *report,
                  struct usersync_counts *counts, char *err, size_t errlen);
+
+/* usersync_watch is told after each page of the listing how many users were
+ * listed so far (seen) and what was written; answering false stops the sync
+ * there (nothing deleted), as a failure "stopped". */
+typedef bool (*usersync_watch)(void *ctx, long seen, const struct usersync_counts *counts);
+/* usersync_run_watched is usersync_run with watch (may be NULL) called
+ * after every page. */
+int usersync_run_watched(const char *tenant, const struct cog_client *c, FILE *report,
+                         struct usersync_counts *counts, usersync_watch watch, void *ctx,
+                         char *err, size_t errlen);
 #endif

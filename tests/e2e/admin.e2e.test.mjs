@@ -63,7 +63,7 @@ test('an admin finds a user, changes the tier and sees the audit entry; the user
 
     await admin.page.getByRole('navigation', { name: 'Admin sections' }).getByRole('link', { name: 'Users' }).click();
     await admin.page.waitForLoadState('load');
-    await admin.page.getByLabel('Email starts with').fill(`e2e-tier-${run}`);
+    await admin.page.getByLabel('Email or name contains').fill(`e2e-tier-${run}`);
     assert.equal(await admin.submitWith('Search'), 200);
     await admin.check('search result');
     const rows = admin.page.locator('#gh-users tbody tr.gh-user-row');
