@@ -146,7 +146,7 @@ test('reset password and sign out everywhere: the user is signed out; after a re
     await admin.check('password reset');
     assert.match(await notice(), /emailed a code to choose a new one/);
     assert.deepEqual(audited(u.email, 'password_reset'), { before: 'CONFIRMED', after: 'RESET_REQUIRED' });
-    assert.match(await admin.page.locator('#gh-user-status').innerText(), /Password reset required/);
+    assert.match(await admin.page.locator('#gh-user-status').innerText(), /Reset required/);
     await assertSignedOut(u.v, 'password reset');
     assert.equal(await logIn(u.v, u.email, PASSWORD), 403);
     await u.v.check('old password refused', { status: 403 });

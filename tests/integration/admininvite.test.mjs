@@ -393,11 +393,17 @@ test('CSV export follows the list\'s filters and defuses formulas', async () => 
     r = await admin.b.get(`/admin/users.csv?${bad}`);
     assert.equal(r.status, 400, bad);
   }
-  // The list page hands the export its filters.
-  r = await admin.b.get(`/admin/users?tier=premium&q=${encodeURIComponent(tag + '-')}`);
-  const form = r.body.slice(r.body.indexOf('id="gh-export-form"'), r.body.indexOf('</form>', r.body.indexOf('id="gh-export-form"')));
-  assert.match(form, /name="q" value="[^"]+"/);
-  assert.match(form, /name="tier" value="premium"/);
+  // The list page hands the export its filters and its order, and the
+  // export follows them.
+  r = await admin.b.get(`/admin/users?tier=premium&q=${encodeURIComponent(tag + '-')}&sort=email&dir=desc`);
+  const link = (r.body.match(/href="([^"]*\/admin\/users\.csv[^"]*)" id="gh-export"/) || [])[1];
+  assert.ok(link, 'the list links to its export');
+  const url = new URL(link.replace(/&amp;/g, '&'), 'https://x');
+  assert.equal(url.searchParams.get('q'), tag + '-');
+  assert.equal(url.searchParams.get('tier'), 'premium');
+  r = await admin.b.get(url.pathname + url.search);
+  assert.deepEqual(parseCsv(r.body).slice(1).map((x) => x[0]), [emails[1], emails[3]].sort().reverse(),
+    'the list\'s rows in the list\'s order');
 });
 
 // ---- bulk tier change -------------------------------------------------------------------

@@ -177,7 +177,7 @@ test('the page renders "Resend invitation" for an invited user and "Confirm sign
   assert.equal(r.status, 200);
   assert.match(r.body, /action="\/admin\/users\/[^"]+\/resend-invitation"/);
   assert.doesNotMatch(r.body, /action="\/admin\/users\/[^"]+\/confirm"/);
-  assert.match(r.body, /id="gh-user-status">Must choose a password</);
+  assert.match(r.body, /id="gh-user-status">Must change password</);
   const unconfirmed = uniqueEmail('unconfirmed');
   await cognitoLocal('SignUp', { ClientId: info.COGNITO_CLIENT_ID, Username: unconfirmed, Password: PASSWORD,
     UserAttributes: [{ Name: 'email', Value: unconfirmed }] });
