@@ -105,13 +105,16 @@ test('the users list: accessible at 1280 and 390 px, no sideways scrolling, a wh
     await cell.scrollIntoViewIfNeeded();
     const name = await cell.boundingBox();
     const [x, y] = [name.x + name.width / 2, name.y + name.height / 2];
-    assert.equal(await admin.page.evaluate(([px, py]) => document.elementFromPoint(px, py)?.closest('a')?.getAttribute('href'), [x, y]),
-      `/admin/users/${encodeURIComponent(target)}`, 'the point tapped is the row\'s link');
+    const href = await admin.page.evaluate(([px, py]) => document.elementFromPoint(px, py)?.closest('a')?.getAttribute('href'), [x, y]);
+    assert.equal((href || '').split('?')[0], `/admin/users/${encodeURIComponent(target)}`, 'the point tapped is the row\'s link');
     const loaded = admin.page.waitForEvent('load');
     await admin.page.mouse.click(x, y);
     await loaded;
-    assert.equal(decodeURIComponent(admin.path), `/admin/users/${target}`);
+    assert.equal(decodeURIComponent(admin.path.split('?')[0]), `/admin/users/${target}`);
     await admin.check('user page from a tapped row');
+    // Its breadcrumb goes back to the list as it was (search and order kept).
+    const back = await admin.page.locator('#gh-back').getAttribute('href');
+    assert.match(back, /^\/admin\/users\?q=/, 'the breadcrumb keeps the list\'s search');
 
     // On the desktop the Sync now button and the search form are reachable too.
     await admin.page.setViewportSize(DESKTOP);
