@@ -113,7 +113,14 @@ static enum store_result total_of(const char *tenant, const struct users_query *
             slot->counting = true;
         pthread_mutex_unlock(&count_lock);
     }
-    rc = users_count(tenant, q, total);
+    /* Without a search, the worker that counted first counts for all
+     * (a worker recycled after GATEHOUSE_MAX_REQUESTS starts with an empty
+     * cache); a search is counted from the trigram indexes, at once. */
+    const char *filter = buf_cstr(&key) + strlen(tenant); /* "" or "?tier=…" */
+    if (q->q)
+        rc = users_count(tenant, q, total);
+    else
+        rc = users_count_shared(tenant, q, *filter ? filter : "?", USERLIST_COUNT_TTL_S, total);
     if (slot) {
         pthread_mutex_lock(&count_lock);
         /* The slot is still key's: a counting slot is never taken. */
