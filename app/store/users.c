@@ -742,6 +742,78 @@ out:
     return rc;
 }
 
+#define COUNT_LEASE_S 120 /* a count taking longer may be started again */
+
+/* Like users_count, but counted for the whole pool at most once per
+ * max_age_s: the total of qy's filters (filter names them, as the list
+ * writes them; qy has no search) is read from gatehouse.user_counts while
+ * fresh; when due, the one worker that wins the row's lease counts it and
+ * the others keep the old total meanwhile. */
+enum store_result users_count_shared(const char *tenant, const struct users_query *qy,
+                                     const char *filter, int max_age_s, long long *total)
+{
+    char age[NUM_TEXT_MAX], lease[NUM_TEXT_MAX], n[NUM_TEXT_MAX];
+    struct pg_query q;
+    long long old = 0;
+    bool have_old = false;
+    enum store_result rc;
+
+    *total = 0;
+    if (!field_ok(filter, true))
+        return STORE_ERROR;
+    const char *const params[] = {tenant, filter, pg_num_text(age, max_age_s),
+                                  pg_num_text(lease, COUNT_LEASE_S)};
+    pg_query_init(&q);
+    if (!pg_query_run(&q,
+                      "SELECT total, counted_at > now() - $3::integer * interval '1 second'"
+                      " FROM gatehouse.user_counts WHERE tenant_slug = $1 AND filter = $2"
+                      " AND total IS NOT NULL",
+                      3, params)) {
+        rc = pg_store_result(&q);
+        goto out;
+    }
+    if (pg_query_rows(&q) == 1) {
+        have_old = true;
+        old = strtoll(pg_query_value(&q, 0, 0), NULL, 10);
+        if (!strcmp(pg_query_value(&q, 0, 1), "t")) {
+            *total = old;
+            rc = STORE_OK;
+            goto out;
+        }
+    }
+    const char *const claim[] = {tenant, filter, params[3]};
+    if (!pg_query_run(&q,
+                      "INSERT INTO gatehouse.user_counts (tenant_slug, filter, counting_until)"
+                      " VALUES ($1, $2, now() + $3::integer * interval '1 second')"
+                      " ON CONFLICT (tenant_slug, filter) DO UPDATE SET counting_until ="
+                      " excluded.counting_until WHERE user_counts.counting_until IS NULL"
+                      " OR user_counts.counting_until < now() RETURNING 1",
+                      3, claim)) {
+        rc = pg_store_result(&q);
+        goto out;
+    }
+    if (pg_query_rows(&q) != 1 && have_old) {
+        *total = old; /* another worker is counting it */
+        rc = STORE_OK;
+        goto out;
+    }
+    rc = users_count(tenant, qy, total);
+    const char *const put[] = {tenant, filter, pg_num_text(n, *total)};
+    if (rc == STORE_OK)
+        pg_query_run(&q,
+                     "UPDATE gatehouse.user_counts SET total = $3::bigint, counted_at = now(),"
+                     " counting_until = NULL WHERE tenant_slug = $1 AND filter = $2",
+                     3, put);
+    else
+        pg_query_run(&q,
+                     "UPDATE gatehouse.user_counts SET counting_until = NULL"
+                     " WHERE tenant_slug = $1 AND filter = $2",
+                     2, put);
+out:
+    pg_query_cleanup(&q);
+    return rc;
+}
+
 /* Records whether user sub of tenant has TOTP on, as the enrolment, its
  * removal or a look at Cognito's GetUser just learnt. STORE_OK,
  * STORE_NOT_FOUND (no mirror row), STORE_UNAVAILABLE or STORE_ERROR. */

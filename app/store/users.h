@@ -124,6 +124,8 @@ enum store_result users_find(const char *tenant, const struct users_query *qy, i
                              struct arena *a, struct users_keyset *out);
 enum store_result users_count(const char *tenant, const struct users_query *qy,
                               long long *total);
+enum store_result users_count_shared(const char *tenant, const struct users_query *qy,
+                                     const char *filter, int max_age_s, long long *total);
 enum store_result users_set_mfa(const char *tenant, const char *sub, bool on);
 enum store_result users_batch_by_sub(const char *tenant, const char *after_sub, int limit,
                                      struct arena *a, struct users_page *out);

@@ -54,3 +54,19 @@ CREATE TABLE gatehouse.user_stats (
     counted_at     timestamptz,
     counting_until timestamptz
 );
+
+-- The user list's totals of each filter (without a search), counted for
+-- all workers at most once per USERLIST_COUNT_TTL_S (store/users.c
+-- users_count_shared), as the statistics above: a worker that starts
+-- afresh (recycled after GATEHOUSE_MAX_REQUESTS) finds the total here
+-- rather than counting 750,000 rows again. filter is the list's query
+-- string of its filters; searches are not kept (they are many, and their
+-- counts come from the trigram indexes).
+CREATE TABLE gatehouse.user_counts (
+    tenant_slug    text NOT NULL REFERENCES gatehouse.tenants (slug) ON DELETE CASCADE,
+    filter         text NOT NULL,
+    total          bigint,
+    counted_at     timestamptz,
+    counting_until timestamptz,
+    PRIMARY KEY (tenant_slug, filter)
+);
