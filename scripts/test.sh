@@ -74,7 +74,10 @@ node_suite() {
   out=$(cd "$dir" && node --test --test-reporter=tap --test-concurrency=1 "$@" 2>&1)
   # Failures with their reasons, the totals, and the soak's and PgBouncer
   # run's own figures.
-  echo "$out" | grep -E '^(not ok|# (tests|pass|fail|skipped|todo|soak|pgbouncer))|^#   |^\s+(error|expected|actual):' | head -200
+  # A failure keeps the first lines of its report (the message may span
+  # several).
+  echo "$out" | awk '/^not ok/ { n = 16 } n > 0 { print; n--; next }
+    /^# (tests|pass|fail|skipped|todo|soak|pgbouncer)|^#   / { print }' | head -300
   np=$(echo "$out" | sed -n 's/^# pass \([0-9]*\)$/\1/p' | tail -1)
   nf=$(echo "$out" | sed -n 's/^# fail \([0-9]*\)$/\1/p' | tail -1)
   ns=$(echo "$out" | sed -n 's/^# skipped \([0-9]*\)$/\1/p' | tail -1)
