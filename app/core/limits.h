@@ -164,6 +164,10 @@
 /* ---- upgrade requests and the audit page (issue 15) --------------------- */
 #define UPGRADE_NOTE_MAX 500    /* bytes of a user's note asking for Premium */
 #define UPGRADE_REASON_MAX 500  /* bytes of an admin's reason for a decline */
+/* A user's last upgrade request (on /account) and a tenant's pending count
+ * (the admin badge) are kept pool-wide this long: every change in the pool
+ * evicts them at once, so this bounds only a change made by another host. */
+#define UPGRADES_CACHE_S 2
 #define UPGRADE_LIST_MAX 50     /* pending requests on one page of /admin/requests */
 #define AUDIT_PER_PAGE 50       /* admin actions on one page of /admin/audit */
 #define AUDIT_CSV_BATCH 1000    /* admin actions read per statement for the CSV */

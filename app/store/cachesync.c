@@ -56,6 +56,7 @@ static void forget_everything(void)
 {
     shcache_forget_all(SHCACHE_SESSIONS);
     shcache_forget_all(SHCACHE_BEARER);
+    shcache_forget_all(SHCACHE_UPGRADES);
 }
 
 /* cachesync_apply evicts what one notification's payload names. */

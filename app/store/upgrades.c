@@ -13,16 +13,26 @@
  * names a live user when an admin acts on it. The pending rows are few and
  * have an index of their own; each is checked by the users' primary key.
  *
+ * A user's last request (read on every /account) and a tenant's pending
+ * count (on every admin page) are kept pool-wide in shared memory
+ * (core/shcache, UPGRADES_CACHE_S): every write here empties that cache
+ * (writes are rare), and so does upgrades_forget, which a caller deciding
+ * inside its own transaction calls again once it has committed, so an entry
+ * read before the commit does not outlive it.
+ *
  * Every statement goes through pg_query_run_tenant: the tables resolve only
  * in the tenant's own schema. Row strings are copied into the caller's
  * arena; the PGresult is freed before returning. */
 #include "store/upgrades.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/arena.h"
 #include "core/limits.h"
+#include "core/seal.h"
+#include "core/shcache.h"
 #include "store/pg.h"
 
 #define UPGRADES_FIELD_MAX 2048 /* bytes of an identifier or an email */
@@ -81,6 +91,64 @@ static enum store_result get_one(const char *tenant, const char *sql, int n,
     return rc;
 }
 
+/* ---- the pool-wide cache ------------------------------------------------ */
+
+#define CACHE_NONE "-" /* a cached "no request" */
+
+/* cache_key: the SHA-256 of "<tenant>/<what>" (a sub, or "#pending"). */
+static void cache_key(const char *tenant, const char *what, unsigned char key[SHCACHE_KEY_BYTES])
+{
+    char text[2 * UPGRADES_FIELD_MAX + 2];
+    int n = snprintf(text, sizeof(text), "%s/%s", tenant, what);
+    seal_sha256(text, n > 0 && (size_t)n < sizeof(text) ? (size_t)n : 0, key);
+}
+
+void upgrades_forget(void)
+{
+    shcache_forget_all(SHCACHE_UPGRADES);
+}
+
+static void put_request(const unsigned char key[SHCACHE_KEY_BYTES], uint64_t epoch,
+                        const char *owner, const struct upgrades_request *r, bool found)
+{
+    unsigned char packed[SHCACHE_VALUE_MAX];
+    char id[NUM_TEXT_MAX], created[NUM_TEXT_MAX], decided[NUM_TEXT_MAX];
+    size_t at = 0;
+    const char *fields[] = {found ? pg_num_text(id, r->id) : CACHE_NONE, r->user_sub,
+                            r->user_email, r->note, r->state, r->reason, r->decided_by_sub,
+                            r->decided_by_email, pg_num_text(created, r->created_at),
+                            pg_num_text(decided, r->decided_at)};
+    for (size_t i = 0; i < (found ? sizeof(fields) / sizeof(fields[0]) : 1); i++)
+        if (!shcache_pack_string(packed, sizeof(packed), &at, fields[i] ? fields[i] : ""))
+            return; /* too large to keep: read from the database each time */
+    shcache_put(SHCACHE_UPGRADES, key, epoch, time(NULL), owner, packed, at);
+}
+
+/* get_request reads a cached request: STORE_OK, STORE_NOT_FOUND (cached as
+ * none), or STORE_ERROR (not cached). */
+static enum store_result get_request(const unsigned char key[SHCACHE_KEY_BYTES],
+                                     struct arena *a, struct upgrades_request *out)
+{
+    unsigned char packed[SHCACHE_VALUE_MAX];
+    size_t len = 0, at = 0;
+    if (!shcache_get(SHCACHE_UPGRADES, key, time(NULL), UPGRADES_CACHE_S, packed,
+                     sizeof(packed), &len))
+        return STORE_ERROR;
+    const char *f[10];
+    for (size_t i = 0; i < 10; i++) {
+        f[i] = shcache_unpack_string(packed, len, &at, a);
+        if (!f[i])
+            return i == 1 && !strcmp(f[0], CACHE_NONE) ? STORE_NOT_FOUND : STORE_ERROR;
+    }
+    *out = (struct upgrades_request){
+        .id = strtoll(f[0], NULL, 10), .user_sub = f[1], .user_email = f[2],
+        .note = *f[3] ? f[3] : NULL, .state = f[4], .reason = *f[5] ? f[5] : NULL,
+        .decided_by_sub = *f[6] ? f[6] : NULL, .decided_by_email = *f[7] ? f[7] : NULL,
+        .created_at = (time_t)strtoll(f[8], NULL, 10),
+        .decided_at = (time_t)strtoll(f[9], NULL, 10)};
+    return STORE_OK;
+}
+
 /* Records sub's ask (note: at most UPGRADE_NOTE_MAX bytes of clean text,
  * or NULL) and sets *id. Returns STORE_OK, STORE_CONFLICT when sub has a
  * pending request already, STORE_UNAVAILABLE, or STORE_ERROR for a field
@@ -106,22 +174,33 @@ enum store_result upgrades_ask(const char *tenant, const char *sub, const char *
     else
         *id = strtoll(pg_query_value(&q, 0, 0), NULL, 10);
     pg_query_cleanup(&q);
+    upgrades_forget();
     return rc;
 }
 
-/* Fills *out with sub's newest request. STORE_NOT_FOUND: none yet. */
+/* Fills *out with sub's newest request (from the pool's cache when it is
+ * there). STORE_NOT_FOUND: none yet. */
 enum store_result upgrades_latest(const char *tenant, const char *sub, struct arena *a,
                                   struct upgrades_request *out)
 {
-    if (!pg_field_ok(sub, UPGRADES_FIELD_MAX, true)) {
-        memset(out, 0, sizeof(*out));
+    unsigned char key[SHCACHE_KEY_BYTES];
+    memset(out, 0, sizeof(*out));
+    if (!pg_field_ok(sub, UPGRADES_FIELD_MAX, true) ||
+        !pg_field_ok(tenant, UPGRADES_FIELD_MAX, true))
         return STORE_NOT_FOUND;
-    }
+    cache_key(tenant, sub, key);
+    enum store_result rc = get_request(key, a, out);
+    if (rc != STORE_ERROR)
+        return rc;
+    uint64_t epoch = shcache_epoch(SHCACHE_UPGRADES);
     const char *const params[] = {sub};
-    return get_one(tenant,
-                   "SELECT " UPGRADES_COLUMNS " FROM upgrade_requests WHERE user_sub = $1"
-                   " ORDER BY id DESC LIMIT 1",
-                   1, params, a, out);
+    rc = get_one(tenant,
+                 "SELECT " UPGRADES_COLUMNS " FROM upgrade_requests WHERE user_sub = $1"
+                 " ORDER BY id DESC LIMIT 1",
+                 1, params, a, out);
+    if (rc == STORE_OK || rc == STORE_NOT_FOUND)
+        put_request(key, epoch, tenant, out, rc == STORE_OK);
+    return rc;
 }
 
 /* Fills *out with request id. STORE_NOT_FOUND: no such request. */
@@ -174,18 +253,34 @@ enum store_result upgrades_pending(const char *tenant, long long after_id, int l
  * probe of users each. */
 enum store_result upgrades_count_pending(const char *tenant, long long *count)
 {
+    unsigned char key[SHCACHE_KEY_BYTES], packed[SHCACHE_VALUE_MAX];
     struct pg_query q;
+    size_t len = 0;
     enum store_result rc = STORE_OK;
 
     *count = 0;
+    if (!pg_field_ok(tenant, UPGRADES_FIELD_MAX, true))
+        return STORE_ERROR;
+    cache_key(tenant, "#pending", key);
+    if (shcache_get(SHCACHE_UPGRADES, key, time(NULL), UPGRADES_CACHE_S, packed,
+                    sizeof(packed) - 1, &len)) {
+        packed[len] = '\0';
+        *count = strtoll((const char *)packed, NULL, 10);
+        return STORE_OK;
+    }
+    uint64_t epoch = shcache_epoch(SHCACHE_UPGRADES);
     pg_query_init(&q);
     if (!pg_query_run_tenant(&q, tenant,
                              "SELECT count(*) FROM upgrade_requests r"
                              " WHERE state = 'pending' AND " UPGRADES_LIVE,
-                             0, NULL))
+                             0, NULL)) {
         rc = pg_store_result(&q);
-    else
+    } else {
         *count = strtoll(pg_query_value(&q, 0, 0), NULL, 10);
+        char text[NUM_TEXT_MAX];
+        pg_num_text(text, *count);
+        shcache_put(SHCACHE_UPGRADES, key, epoch, time(NULL), tenant, text, strlen(text));
+    }
     pg_query_cleanup(&q);
     return rc;
 }
@@ -221,6 +316,7 @@ enum store_result upgrades_decide(const char *tenant, long long id, const char *
     else if (pg_query_affected(&q) == 0)
         rc = STORE_NOT_FOUND;
     pg_query_cleanup(&q);
+    upgrades_forget();
     return rc;
 }
 
@@ -242,5 +338,7 @@ enum store_result upgrades_close_orphans(const char *tenant, long long *closed)
     else
         *closed = pg_query_affected(&q);
     pg_query_cleanup(&q);
+    if (*closed)
+        upgrades_forget();
     return rc;
 }

@@ -47,5 +47,8 @@ enum store_result upgrades_decide(const char *tenant, long long id, const char *
                                   const char *by_sub, const char *by_email,
                                   const char *reason);
 enum store_result upgrades_close_orphans(const char *tenant, long long *closed);
+/* upgrades_forget empties the pool's cache of requests and counts (a caller
+ * that decided inside its own transaction calls it after the commit). */
+void upgrades_forget(void);
 
 #endif

@@ -146,6 +146,7 @@ static enum upgrade_outcome decide(const struct tenant *t, struct upgrades_reque
         out = rc == STORE_NOT_FOUND ? UPGRADE_DECIDED : of_store(rc);
         goto out;
     }
+    upgrades_forget(); /* an entry read before the commit must not outlive it */
     r->state = state;
     r->reason = reason && *reason ? reason : NULL;
 out:
