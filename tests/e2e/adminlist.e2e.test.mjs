@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PASSWORD, ROOT, cognitoLocal, psql, stackInfo, uniqueEmail } from '../integration/helpers.mjs';
+import { confirmedUser } from '../integration/admin-helpers.mjs';
 import { openBrowser, Visitor, logIn } from './browser.mjs';
 
 const TEST = { timeout: 180000 };
@@ -21,16 +22,6 @@ let browser;
 before(async () => { browser = await openBrowser(); });
 after(async () => { if (browser) await browser.close(); });
 
-async function makeUser(email, group) {
-  const pool = stackInfo().COGNITO_USER_POOL_ID;
-  await cognitoLocal('AdminCreateUser', {
-    UserPoolId: pool, Username: email, MessageAction: 'SUPPRESS',
-    UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' },
-      { Name: 'name', Value: 'List Person' }],
-  });
-  await cognitoLocal('AdminSetUserPassword', { UserPoolId: pool, Username: email, Password: PASSWORD, Permanent: true });
-  if (group) await cognitoLocal('AdminAddUserToGroup', { UserPoolId: pool, Username: email, GroupName: group });
-}
 
 // accessible runs axe-core at the viewport and asserts no serious or
 // critical violation (evaluated through the DevTools protocol: the page's CSP
@@ -51,10 +42,10 @@ const scrolls = (v) => v.page.evaluate(() => ({ width: document.documentElement.
 test('the users list: accessible at 1280 and 390 px, no sideways scrolling, a whole row is the link on a phone', TEST, async () => {
   const run = `${process.pid}-${Date.now().toString(36)}`;
   const adminEmail = uniqueEmail('e2e-list-admin');
-  await makeUser(adminEmail, 'admin');
+  await confirmedUser(adminEmail, { group: 'admin', name: 'List Person' });
   // One real user to open, and enough long-named neighbours for two pages.
   const target = `e2e-list-${run}-target@example.com`;
-  await makeUser(target);
+  await confirmedUser(target, { name: 'List Person' });
   const [made] = (await cognitoLocal('AdminGetUser', { UserPoolId: stackInfo().COGNITO_USER_POOL_ID, Username: target }))
     .UserAttributes.filter((a) => a.Name === 'sub').map((a) => a.Value);
   psql(`INSERT INTO t_default.users (sub, email, name, tier, status, last_login_at) VALUES

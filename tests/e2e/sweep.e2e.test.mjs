@@ -10,6 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { PASSWORD, cognitoLocal, gatehouseCli, stackInfo, uniqueEmail, waitFor } from '../integration/helpers.mjs';
+import { confirmedUser } from '../integration/admin-helpers.mjs';
 import { openBrowser, Visitor, logIn, accessible } from './browser.mjs';
 
 const TEST = { timeout: 600000 };
@@ -20,16 +21,6 @@ let browser;
 before(async () => { browser = await openBrowser(); });
 after(async () => { if (browser) await browser.close(); });
 
-async function makeUser(email, group) {
-  const pool = stackInfo().COGNITO_USER_POOL_ID;
-  await cognitoLocal('AdminCreateUser', {
-    UserPoolId: pool, Username: email, MessageAction: 'SUPPRESS',
-    UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' },
-      { Name: 'name', Value: 'Sweep Person' }],
-  });
-  await cognitoLocal('AdminSetUserPassword', { UserPoolId: pool, Username: email, Password: PASSWORD, Permanent: true });
-  if (group) await cognitoLocal('AdminAddUserToGroup', { UserPoolId: pool, Username: email, GroupName: group });
-}
 
 // sweep opens each path (or runs each step) and checks the page it shows.
 async function sweep(v, steps) {
@@ -52,8 +43,8 @@ async function fillAndSend(v, fields, button) {
 test('every page state: no serious axe violation, no sideways scrolling, at both sizes, light and dark', TEST, async () => {
   const plain = uniqueEmail('sweep-plain');
   const admin = uniqueEmail('sweep-admin');
-  await makeUser(plain);
-  await makeUser(admin, 'admin');
+  await confirmedUser(plain, { name: 'Sweep Person' });
+  await confirmedUser(admin, { group: 'admin', name: 'Sweep Person' });
   const v = await Visitor.open(browser, 'sweep-anonymous');
   try {
     await sweep(v, [
@@ -114,7 +105,7 @@ test('every page state: no serious axe violation, no sideways scrolling, at both
 
 test('error pages know who is signed in, and GET /logout asks before it signs out', TEST, async () => {
   const email = uniqueEmail('sweep-nav');
-  await makeUser(email);
+  await confirmedUser(email, { name: 'Sweep Person' });
   const v = await Visitor.open(browser, 'sweep-nav');
   try {
     assert.equal(await logIn(v, email, PASSWORD), 200);

@@ -5,7 +5,9 @@
 // the pages and the database with. The integration tests import it, and the
 // browser tests for the people they sign in as.
 import assert from 'node:assert/strict';
-import { Browser, PASSWORD, cognitoLocal, psql, stackInfo, uniqueEmail } from './helpers.mjs';
+import {
+  Browser, PASSWORD, cognitoLocal, gatehouseCli, psql, stackInfo, uniqueEmail,
+} from './helpers.mjs';
 
 // The temporary password a made user has before their permanent one is set.
 const TEMP_PASSWORD = 'Temp-Passw0rd!x';
@@ -45,4 +47,27 @@ export async function plainUser(tag, { tier = 'standard', name } = {}) {
   const r = await b.post('/login', { email, password: PASSWORD });
   assert.equal(r.status, 303, `login of ${email}: ${r.body.slice(0, 200)}`);
   return { b, email, sub: subOf(email) };
+}
+
+// makeTenant makes a tenant of the test's own, named prefix-<time> and
+// called name: its pool (email user names, the tenant and tier attributes),
+// an app client, the admin group, the tenant row and its schema (migrate).
+// {slug, poolId, schema (quoted, for SQL), base (its pages' prefix)}.
+export async function makeTenant(prefix, name) {
+  const slug = `${prefix}-${process.pid}-${Date.now().toString(36)}`;
+  const custom = (Name) => ({ Name, AttributeDataType: 'String', Mutable: true, StringAttributeConstraints: { MinLength: '0', MaxLength: '64' } });
+  const { UserPool } = await cognitoLocal('CreateUserPool', {
+    PoolName: slug, UsernameAttributes: ['email'], AutoVerifiedAttributes: ['email'],
+    Schema: [{ Name: 'email', AttributeDataType: 'String', Required: true, Mutable: true }, custom('tenant_id'), custom('user_tier')],
+  });
+  const { UserPoolClient } = await cognitoLocal('CreateUserPoolClient', {
+    UserPoolId: UserPool.Id, ClientName: slug, ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+    ReadAttributes: ['email', 'name', 'custom:user_tier', 'custom:tenant_id'], WriteAttributes: ['email', 'name'],
+  });
+  await cognitoLocal('CreateGroup', { UserPoolId: UserPool.Id, GroupName: 'admin' });
+  psql(`INSERT INTO gatehouse.tenants (slug, name, status, region, user_pool_id, client_id)
+    VALUES ('${slug}', ${sqlText(name)}, 'active', 'us-east-1', '${UserPool.Id}', '${UserPoolClient.ClientId}')`);
+  const m = gatehouseCli(['migrate']);
+  assert.equal(m.status, 0, m.stderr);
+  return { slug, poolId: UserPool.Id, schema: `"t_${slug}"`, base: `/t/${slug}` };
 }

@@ -11,6 +11,7 @@ import path from 'node:path';
 import {
   Browser, PASSWORD, adminSession, cognitoLocal, gatehouseCli, parseCsv, psql, stackInfo, uniqueEmail, waitFor,
 } from './helpers.mjs';
+import { makeTenant } from './admin-helpers.mjs';
 
 const info = stackInfo();
 const POOL = info.COGNITO_USER_POOL_ID;
@@ -428,24 +429,6 @@ test('search for a piece of the email, filter by status, and refuse what cannot 
 
 // ---- statistics, on a tenant of their own ----------------------------------------------
 
-async function makeTenant() {
-  const slug = `adm-${process.pid}-${Date.now().toString(36)}`;
-  const custom = (Name) => ({ Name, AttributeDataType: 'String', Mutable: true, StringAttributeConstraints: { MinLength: '0', MaxLength: '64' } });
-  const { UserPool } = await cognitoLocal('CreateUserPool', {
-    PoolName: slug, UsernameAttributes: ['email'], AutoVerifiedAttributes: ['email'],
-    Schema: [{ Name: 'email', AttributeDataType: 'String', Required: true, Mutable: true }, custom('tenant_id'), custom('user_tier')],
-  });
-  const { UserPoolClient } = await cognitoLocal('CreateUserPoolClient', {
-    UserPoolId: UserPool.Id, ClientName: slug, ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
-    ReadAttributes: ['email', 'name', 'custom:user_tier', 'custom:tenant_id'], WriteAttributes: ['email', 'name'],
-  });
-  await cognitoLocal('CreateGroup', { UserPoolId: UserPool.Id, GroupName: 'admin' });
-  psql(`INSERT INTO gatehouse.tenants (slug, name, status, region, user_pool_id, client_id)
-    VALUES ('${slug}', 'Statistics Test', 'active', 'us-east-1', '${UserPool.Id}', '${UserPoolClient.ClientId}')`);
-  const m = gatehouseCli(['migrate']);
-  assert.equal(m.status, 0, m.stderr);
-  return { slug, poolId: UserPool.Id, schema: `"t_${slug}"` };
-}
 
 function dropTenant(t) {
   psql(`DROP SCHEMA IF EXISTS ${t.schema} CASCADE`);
@@ -454,7 +437,7 @@ function dropTenant(t) {
 }
 
 test('statistics for a seeded tenant of 130 users, mirror paging, and tenant isolation', async () => {
-  const t = await makeTenant();
+  const t = await makeTenant('adm', 'Statistics Test');
   try {
     const now = Math.floor(Date.now() / 1000);
     const today = now - (now % DAY);

@@ -10,6 +10,7 @@ import {
   Browser, PASSWORD, adminSession, cognitoLocal, fault, gatehouseCli, psql, sleep, waitFor,
 } from './helpers.mjs';
 import { totp } from './totp.mjs';
+import { makeTenant } from './admin-helpers.mjs';
 
 const PER_PAGE = 50;
 
@@ -42,24 +43,6 @@ const total = (body) => {
 let t; // {slug, poolId, schema, base}
 let admin; // {b, email}
 
-async function makeTenant() {
-  const slug = `lst-${process.pid}-${Date.now().toString(36)}`;
-  const custom = (Name) => ({ Name, AttributeDataType: 'String', Mutable: true, StringAttributeConstraints: { MinLength: '0', MaxLength: '64' } });
-  const { UserPool } = await cognitoLocal('CreateUserPool', {
-    PoolName: slug, UsernameAttributes: ['email'], AutoVerifiedAttributes: ['email'],
-    Schema: [{ Name: 'email', AttributeDataType: 'String', Required: true, Mutable: true }, custom('tenant_id'), custom('user_tier')],
-  });
-  const { UserPoolClient } = await cognitoLocal('CreateUserPoolClient', {
-    UserPoolId: UserPool.Id, ClientName: slug, ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
-    ReadAttributes: ['email', 'name', 'custom:user_tier', 'custom:tenant_id'], WriteAttributes: ['email', 'name'],
-  });
-  await cognitoLocal('CreateGroup', { UserPoolId: UserPool.Id, GroupName: 'admin' });
-  psql(`INSERT INTO gatehouse.tenants (slug, name, status, region, user_pool_id, client_id)
-    VALUES ('${slug}', 'List Test', 'active', 'us-east-1', '${UserPool.Id}', '${UserPoolClient.ClientId}')`);
-  const m = gatehouseCli(['migrate']);
-  assert.equal(m.status, 0, m.stderr);
-  return { slug, poolId: UserPool.Id, schema: `"t_${slug}"`, base: `/t/${slug}` };
-}
 
 // The seeded users: 130 of them with every kind of value the filters and
 // sorts read, and a few NULL names and never-signed-in users.
@@ -79,7 +62,7 @@ function seed(schema) {
 }
 
 before(async () => {
-  t = await makeTenant();
+  t = await makeTenant('lst', 'List Test');
   seed(t.schema);
   admin = await adminSession({ poolId: t.poolId, base: t.base });
 });

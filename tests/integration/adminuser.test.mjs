@@ -11,7 +11,7 @@ import {
   Browser, request, adminSession, cognitoLocal, emailedCode, gatehouseCli, psql, stackInfo, uniqueEmail,
   PASSWORD, HTTPS_PORT,
 } from './helpers.mjs';
-import { confirmedUser, subOf } from './admin-helpers.mjs';
+import { confirmedUser, makeTenant, subOf } from './admin-helpers.mjs';
 import { totp } from './totp.mjs';
 
 const info = stackInfo();
@@ -379,28 +379,9 @@ test('an admin cannot remove their own membership, disable or delete themselves;
   assert.equal((await admin.b.get('/admin')).status, 200);
 });
 
-// A tenant of its own whose one admin is the last one.
-async function makeTenant() {
-  const slug = `au${Date.now().toString(36)}`;
-  const custom = (n) => ({ Name: n, AttributeDataType: 'String', Mutable: true });
-  const { UserPool } = await cognitoLocal('CreateUserPool', {
-    PoolName: slug, UsernameAttributes: ['email'], AutoVerifiedAttributes: ['email'],
-    Schema: [{ Name: 'email', AttributeDataType: 'String', Required: true, Mutable: true }, custom('tenant_id'), custom('user_tier')],
-  });
-  const { UserPoolClient } = await cognitoLocal('CreateUserPoolClient', {
-    UserPoolId: UserPool.Id, ClientName: slug, ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
-    ReadAttributes: ['email', 'name', 'custom:user_tier', 'custom:tenant_id'], WriteAttributes: ['email', 'name'],
-  });
-  await cognitoLocal('CreateGroup', { UserPoolId: UserPool.Id, GroupName: 'admin' });
-  psql(`INSERT INTO gatehouse.tenants (slug, name, status, region, user_pool_id, client_id)
-    VALUES ('${slug}', 'Last Admin Test', 'active', 'us-east-1', '${UserPool.Id}', '${UserPoolClient.ClientId}')`);
-  const m = gatehouseCli(['migrate']);
-  assert.equal(m.status, 0, m.stderr);
-  return { slug, poolId: UserPool.Id };
-}
 
 test('the last admin of a tenant cannot be demoted, and says so; a second admin makes it possible', async () => {
-  const t = await makeTenant();
+  const t = await makeTenant('au', 'Last Admin Test');
   const base = `/t/${t.slug}`;
   try {
     const only = await adminSession({ poolId: t.poolId, base });
