@@ -99,9 +99,14 @@ export class Visitor {
       this.problems.push({ kind, text, url: msg.location().url || page.url() });
     });
     page.on('pageerror', (err) => this.problems.push({ kind: 'exception', text: String(err), url: page.url() }));
-    page.on('requestfailed', (req) => this.problems.push({
-      kind: 'request', text: `${req.method()} ${req.url()}: ${req.failure()?.errorText}`, url: page.url(),
-    }));
+    page.on('requestfailed', (req) => {
+      // The favicon, still loading when a form sends the page away, is
+      // aborted by the navigation itself: that is not a failure of the page.
+      if (req.failure()?.errorText === 'net::ERR_ABORTED' && req.url().endsWith('/static/favicon.svg')) return;
+      this.problems.push({
+        kind: 'request', text: `${req.method()} ${req.url()}: ${req.failure()?.errorText}`, url: page.url(),
+      });
+    });
     page.on('response', (res) => {
       const req = res.request();
       if (req.isNavigationRequest() && req.frame() === page.mainFrame())
