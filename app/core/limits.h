@@ -168,6 +168,9 @@
  * (the admin badge) are kept pool-wide this long: every change in the pool
  * evicts them at once, so this bounds only a change made by another host. */
 #define UPGRADES_CACHE_S 2
+/* A tenant's sync status on the user list, kept pool-wide: every change of
+ * a run's state evicts it, so this bounds the progress counts only. */
+#define SYNCS_CACHE_S 1
 #define UPGRADE_LIST_MAX 50     /* pending requests on one page of /admin/requests */
 #define AUDIT_PER_PAGE 50       /* admin actions on one page of /admin/audit */
 #define AUDIT_CSV_BATCH 1000    /* admin actions read per statement for the CSV */

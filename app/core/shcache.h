@@ -29,6 +29,7 @@ enum shcache_kind {
     SHCACHE_SESSIONS, /* browser sessions, keyed by the cookie's hash */
     SHCACHE_BEARER,   /* a bearer token's user and revocation state */
     SHCACHE_UPGRADES, /* a user's last upgrade request, a tenant's pending count */
+    SHCACHE_SYNCS,    /* a tenant's users sync: the run under way and the last one */
     SHCACHE_KINDS,
 };
 

@@ -54,9 +54,8 @@ static bool hex_key(const char *hex, unsigned char key[SHCACHE_KEY_BYTES])
 
 static void forget_everything(void)
 {
-    shcache_forget_all(SHCACHE_SESSIONS);
-    shcache_forget_all(SHCACHE_BEARER);
-    shcache_forget_all(SHCACHE_UPGRADES);
+    for (int kind = 0; kind < SHCACHE_KINDS; kind++)
+        shcache_forget_all((enum shcache_kind)kind);
 }
 
 /* cachesync_apply evicts what one notification's payload names. */

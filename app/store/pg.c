@@ -12,14 +12,15 @@
  * off per thread, so a server that is down is not hammered by every request.
  *
  * Tenancy: tenant tables are named unqualified and pg_query_run_tenant runs
- * the statement inside a transaction after SET LOCAL search_path TO t_<slug>.
- * The path dies with that transaction, so it cannot reach the next request on
- * a reused connection (and it works behind PgBouncer's transaction pooling,
- * unlike a session SET). Outside it the connection's search_path is empty: an
- * unqualified table fails loudly rather than reading some tenant's rows.
+ * the statement with search_path set to t_<slug> for its transaction only
+ * (one round trip: see run_tenant). The path dies with that transaction, so
+ * it cannot reach the next request on a reused connection (and it works
+ * behind PgBouncer's transaction pooling, unlike a session SET). Outside it
+ * the connection's search_path is empty: an unqualified table fails loudly
+ * rather than reading some tenant's rows.
  *
- * Prepared statements: shared-schema statements are prepared once per
- * connection under names gh_<n> (exec_cached), unless pg_init_worker was told
+ * Prepared statements: statements are prepared once per connection under
+ * names gh_<n> (exec_cached, run_tenant), unless pg_init_worker was told
  * not to (DATABASE_PREPARED_STATEMENTS=off). A name lives in one server
  * session, and a transaction-pooling PgBouncer older than 1.21 does not
  * track them: the PREPARE and a later EXECUTE land on different server
@@ -72,11 +73,15 @@
 
 /* Empty search_path: see the design comment. The statement timeout is only a
  * default: one set for the role or in the conninfo options is kept. */
-#define SESSION_SETUP_SQL                                                      \
-    "SELECT pg_catalog.set_config('search_path', '', false),"                  \
-    " CASE WHEN pg_catalog.current_setting('statement_timeout') = '0'"         \
-    " THEN pg_catalog.set_config('statement_timeout', '" STATEMENT_TIMEOUT_MS  \
-    "', false) END"
+#define SESSION_SETUP_SQL \
+    "SELECT pg_catalog.set_config('search_path', '', false)," \
+    " CASE WHEN pg_catalog.current_setting('statement_timeout') = '0'" \
+    " THEN pg_catalog.set_config('statement_timeout', '" STATEMENT_TIMEOUT_MS "', false) END"
+
+/* The setting a tenant statement runs under, local to its transaction: the
+ * tenant's schema alone on the search_path ($1, a quoted identifier). */
+#define TENANT_SETUP_NAME "gh_tenant" /* prepared on connecting, with named statements */
+#define TENANT_SETUP_SQL "SELECT pg_catalog.set_config('search_path', $1, true)"
 
 enum tx_state {
     TX_NONE, /* autocommit */
@@ -94,7 +99,8 @@ struct pg_thread {
     PGconn *conn;
     struct prepared prepared[PREPARED_MAX]; /* named gh_<index> on conn */
     int nprepared;
-    pid_t pid; /* process that made conn: a connection never crosses fork */
+    bool tenant_setup; /* TENANT_SETUP_NAME is prepared on conn */
+    pid_t pid;         /* process that made conn: a connection never crosses fork */
     enum tx_state tx;
     unsigned failures;      /* consecutive failed connects */
     long long retry_at_ms;  /* no connect attempt before this (monotonic) */
@@ -124,8 +130,7 @@ static void copy_line(char *dst, size_t dstlen, const char *src)
 {
     size_t n = 0;
     for (; src && *src && n + 1 < dstlen; src++) {
-        bool space =
-            *src == ' ' || *src == '\n' || *src == '\r' || *src == '\t';
+        bool space = *src == ' ' || *src == '\n' || *src == '\r' || *src == '\t';
         if (space && (n == 0 || dst[n - 1] == ' '))
             continue;
         dst[n++] = space ? ' ' : *src;
@@ -135,12 +140,11 @@ static void copy_line(char *dst, size_t dstlen, const char *src)
     dst[n] = '\0';
 }
 
-static void set_error(struct pg_query *q, enum pg_err err, const char *sqlstate,
-                      const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static void set_error(struct pg_query *q, enum pg_err err, const char *sqlstate, const char *fmt,
+                      ...) __attribute__((format(printf, 4, 5)));
 
-static void set_error(struct pg_query *q, enum pg_err err, const char *sqlstate,
-                      const char *fmt, ...)
+static void set_error(struct pg_query *q, enum pg_err err, const char *sqlstate, const char *fmt,
+                      ...)
 {
     char line[PG_ERRMSG_MAX];
     va_list ap;
@@ -220,8 +224,7 @@ static struct pg_thread *thread_state(struct pg_query *q)
         st = xcalloc(1, sizeof *st);
         if (pthread_setspecific(thread_key, st) != 0) {
             free(st);
-            set_error(q, PG_ERR_UNAVAILABLE, NULL,
-                      "no thread-specific storage");
+            set_error(q, PG_ERR_UNAVAILABLE, NULL, "no thread-specific storage");
             return NULL;
         }
     }
@@ -263,24 +266,22 @@ static bool idle_conn_alive(PGconn *conn)
 
 static bool connect_thread(struct pg_thread *st, struct pg_query *q)
 {
-    static const char *const keys[] = {
-        "connect_timeout", "fallback_application_name", "gssencmode", "dbname", NULL};
+    static const char *const keys[] = {"connect_timeout", "fallback_application_name", "gssencmode",
+                                       "dbname", NULL};
     /* Entries before the expanded dbname are defaults the conninfo (a URI or
      * key=value string) may override. GSS encryption is off unless asked
      * for: trying it costs every connection a Kerberos library start-up,
      * about a megabyte of each worker's memory, for a feature an application
      * database rarely uses (gssencmode=prefer in DATABASE_URL restores it). */
-    const char *const values[] = {CONNECT_TIMEOUT_S, "gatehouse", "disable",
-                                  worker_conninfo, NULL};
+    const char *const values[] = {CONNECT_TIMEOUT_S, "gatehouse", "disable", worker_conninfo, NULL};
     long long now = now_ms();
     PGconn *conn = NULL;
     PGresult *res;
 
     if (now < st->retry_at_ms) {
-        set_error(
-            q, PG_ERR_UNAVAILABLE, NULL,
-            "database unavailable (next reconnect attempt in %lld ms): %s",
-            st->retry_at_ms - now, st->last_error);
+        set_error(q, PG_ERR_UNAVAILABLE, NULL,
+                  "database unavailable (next reconnect attempt in %lld ms): %s",
+                  st->retry_at_ms - now, st->last_error);
         return false;
     }
     st->connects++;
@@ -297,6 +298,16 @@ static bool connect_thread(struct pg_thread *st, struct pg_query *q)
         goto fail;
     }
     PQclear(res);
+    if (named_statements) {
+        res = PQprepare(conn, TENANT_SETUP_NAME, TENANT_SETUP_SQL, 1, NULL);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            copy_line(st->last_error, sizeof st->last_error, PQerrorMessage(conn));
+            PQclear(res);
+            goto fail;
+        }
+        PQclear(res);
+    }
+    st->tenant_setup = named_statements;
     st->conn = conn;
     st->pid = getpid();
     st->failures = 0;
@@ -309,12 +320,10 @@ fail:
         long long wait = RECONNECT_MIN_MS;
         for (unsigned i = 0; i < st->failures && wait < RECONNECT_MAX_MS; i++)
             wait *= 2;
-        st->retry_at_ms =
-            now + (wait < RECONNECT_MAX_MS ? wait : RECONNECT_MAX_MS);
+        st->retry_at_ms = now + (wait < RECONNECT_MAX_MS ? wait : RECONNECT_MAX_MS);
     }
     st->failures++;
-    set_error(q, PG_ERR_UNAVAILABLE, NULL, "database unavailable: %s",
-              st->last_error);
+    set_error(q, PG_ERR_UNAVAILABLE, NULL, "database unavailable: %s", st->last_error);
     return false;
 }
 
@@ -339,21 +348,18 @@ static PGconn *ready_conn(struct pg_query *q, struct pg_thread **stp)
     if (!st)
         return NULL;
     if (st->tx == TX_LOST) {
-        set_error(q, PG_ERR_UNAVAILABLE, NULL,
-                  "database connection lost inside a transaction");
+        set_error(q, PG_ERR_UNAVAILABLE, NULL, "database connection lost inside a transaction");
         return NULL;
     }
     if (st->conn && st->tx == TX_NONE)
         rollback_quietly(st); /* a BEGIN sent as a plain statement */
     if (st->conn && !idle_conn_alive(st->conn)) {
-        copy_line(st->last_error, sizeof st->last_error,
-                  PQerrorMessage(st->conn));
+        copy_line(st->last_error, sizeof st->last_error, PQerrorMessage(st->conn));
         drop_conn(st);
         if (st->tx == TX_LOST) {
             /* The work done so far in the transaction is gone: no retry. */
             set_error(q, PG_ERR_UNAVAILABLE, NULL,
-                      "database connection lost inside a transaction: %s",
-                      st->last_error);
+                      "database connection lost inside a transaction: %s", st->last_error);
             return NULL;
         }
     }
@@ -382,33 +388,36 @@ static enum pg_err classify(const char *sqlstate, bool conn_bad)
     return PG_ERR_QUERY;
 }
 
-/* Turns a failed PGresult into q's error and frees it. Always false. */
-static bool fail_result(struct pg_query *q, struct pg_thread *st, PGresult *res)
+/* describe_failure turns a failed PGresult into q's error and frees it.
+ * Returns true when the connection cannot be used again (lost, or left
+ * mid-way through the protocol); the caller drops it. */
+static bool describe_failure(struct pg_query *q, struct pg_thread *st, PGresult *res)
 {
     ExecStatusType status = PQresultStatus(res);
     /* COPY and other states would leave the protocol mid-way: start over. */
-    bool unusable = status != PGRES_FATAL_ERROR &&
-                    status != PGRES_EMPTY_QUERY &&
+    bool unusable = status != PGRES_FATAL_ERROR && status != PGRES_EMPTY_QUERY &&
                     status != PGRES_NONFATAL_ERROR;
     bool conn_bad = PQstatus(st->conn) != CONNECTION_OK;
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    const char *msg =
-        res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-    const char *constraint =
-        res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+    const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
 
     if (status == PGRES_EMPTY_QUERY)
         set_error(q, PG_ERR_QUERY, NULL, "empty statement");
     else if (unusable)
-        set_error(q, PG_ERR_QUERY, NULL, "unexpected result %s",
-                  PQresStatus(status));
+        set_error(q, PG_ERR_QUERY, NULL, "unexpected result %s", PQresStatus(status));
     else
-        set_error(q, classify(state, conn_bad), state, "%s",
-                  msg ? msg : PQerrorMessage(st->conn));
-    snprintf(q->constraint, sizeof q->constraint, "%s",
-             constraint ? constraint : "");
+        set_error(q, classify(state, conn_bad), state, "%s", msg ? msg : PQerrorMessage(st->conn));
+    snprintf(q->constraint, sizeof q->constraint, "%s", constraint ? constraint : "");
     PQclear(res);
-    if (conn_bad || unusable) {
+    return conn_bad || unusable;
+}
+
+/* fail_result is describe_failure, dropping the connection when it must go.
+ * Always false. */
+static bool fail_result(struct pg_query *q, struct pg_thread *st, PGresult *res)
+{
+    if (describe_failure(q, st, res)) {
         copy_line(st->last_error, sizeof st->last_error, q->errmsg);
         drop_conn(st);
     }
@@ -428,8 +437,7 @@ static bool take_result(struct pg_query *q, struct pg_thread *st, PGresult *res)
 }
 
 /* Runs a parameterless utility statement (BEGIN, SET, COMMIT). */
-static bool exec_command(struct pg_query *q, struct pg_thread *st,
-                         const char *sql)
+static bool exec_command(struct pg_query *q, struct pg_thread *st, const char *sql)
 {
     PGresult *res = PQexec(st->conn, sql);
 
@@ -440,11 +448,9 @@ static bool exec_command(struct pg_query *q, struct pg_thread *st,
     return fail_result(q, st, res);
 }
 
-static bool check_args(struct pg_query *q, const char *sql, int nparams,
-                       const char *const params[])
+static bool check_args(struct pg_query *q, const char *sql, int nparams, const char *const params[])
 {
-    if (!sql || nparams < 0 || nparams > PARAMS_MAX ||
-        (nparams > 0 && !params)) {
+    if (!sql || nparams < 0 || nparams > PARAMS_MAX || (nparams > 0 && !params)) {
         set_error(q, PG_ERR_QUERY, NULL, "bad statement arguments");
         return false;
     }
@@ -462,13 +468,12 @@ struct pg_listener {
  * a transaction-pooling PgBouncer it must go to PostgreSQL itself) that
  * does nothing but LISTEN on channel, a fixed identifier of
  * the caller's (never user input: it is part of the statement's text). */
-struct pg_listener *pg_listen(const char *conninfo, const char *channel, char *err,
-                              size_t errlen)
+struct pg_listener *pg_listen(const char *conninfo, const char *channel, char *err, size_t errlen)
 {
-    static const char *const keys[] = {
-        "connect_timeout", "fallback_application_name", "gssencmode", "dbname", NULL};
+    static const char *const keys[] = {"connect_timeout", "fallback_application_name", "gssencmode",
+                                       "dbname", NULL};
     const char *const values[] = {CONNECT_TIMEOUT_S, "gatehouse", "disable",
-                                  conninfo           ? conninfo
+                                  conninfo          ? conninfo
                                   : worker_conninfo ? worker_conninfo
                                                     : "",
                                   NULL};
@@ -539,8 +544,7 @@ bool pg_init_worker(const char *conninfo, bool prepare, char *err, size_t errlen
     }
     pthread_once(&thread_key_once, make_thread_key);
     if (!thread_key_ready) {
-        snprintf(err, errlen, "pthread_key_create: %s",
-                 strerror(thread_key_status));
+        snprintf(err, errlen, "pthread_key_create: %s", strerror(thread_key_status));
         return false;
     }
     free(worker_conninfo);
@@ -598,8 +602,8 @@ bool pg_ping(char *err, size_t errlen)
         int n = left > 0 ? poll(&p, 1, (int)left) : 0;
         if (n == 0) {
             /* The reply may still come; the connection cannot be reused. */
-            set_error(&q, PG_ERR_UNAVAILABLE, NULL,
-                      "database did not answer within %d ms", PING_TIMEOUT_MS);
+            set_error(&q, PG_ERR_UNAVAILABLE, NULL, "database did not answer within %d ms",
+                      PING_TIMEOUT_MS);
             drop_conn(st);
             goto out;
         }
@@ -661,41 +665,51 @@ static unsigned text_hash(const char *s)
     return h;
 }
 
-/* exec_cached runs sql as a statement prepared once per connection: the
- * server parses and plans it the first time only, which is most of the
- * cost of a short indexed lookup such as loading a session. Only
- * statements on the shared schema come here: they name their tables in
- * full, so a prepared plan means the same thing whatever the search_path.
- * Tenant statements never do (see pg_query_run_tenant): a plan prepared
- * under one tenant's search_path would keep that tenant's tables. When the
- * cache is full, or preparing fails, the statement simply runs unprepared;
- * with named statements off (see the design comment) it always does. */
+/* prepared_slot answers where sql is (or would be) prepared on this
+ * connection: its index when it is, st->nprepared when it is new and there
+ * is room, -1 when it runs unprepared (the cache is full, or named
+ * statements are off). */
+static int prepared_slot(const struct pg_thread *st, const char *sql)
+{
+    if (!named_statements)
+        return -1;
+    unsigned hash = text_hash(sql);
+    for (int i = 0; i < st->nprepared; i++)
+        if (st->prepared[i].hash == hash && !strcmp(st->prepared[i].sql, sql))
+            return i;
+    return st->nprepared < PREPARED_MAX ? st->nprepared : -1;
+}
+
+static void remember_prepared(struct pg_thread *st, const char *sql)
+{
+    st->prepared[st->nprepared].sql = xstrdup(sql);
+    st->prepared[st->nprepared].hash = text_hash(sql);
+    st->nprepared++;
+}
+
+/* exec_cached runs a shared-schema statement prepared once per connection:
+ * the server parses and plans it the first time only, which is most of the
+ * cost of a short indexed lookup such as loading a session (tenant
+ * statements are prepared the same way, in their pipeline: run_tenant).
+ * When the cache is full, or preparing fails, the statement simply runs
+ * unprepared; with named statements off (see the design comment) it always
+ * does. */
 static PGresult *exec_cached(struct pg_thread *st, PGconn *conn, const char *sql, int nparams,
-                             const char *const params[])
+                             const char *const params[], bool plan_per_run)
 {
     char name[PREPARED_NAME_MAX];
-    unsigned hash;
-    int found = -1;
-    if (!named_statements)
+    int slot = plan_per_run ? -1 : prepared_slot(st, sql);
+    if (slot < 0)
         return PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
-    hash = text_hash(sql);
-    for (int i = 0; i < st->nprepared && found < 0; i++)
-        if (st->prepared[i].hash == hash && !strcmp(st->prepared[i].sql, sql))
-            found = i;
-    if (found < 0 && st->nprepared < PREPARED_MAX) {
-        snprintf(name, sizeof name, "gh_%d", st->nprepared);
+    snprintf(name, sizeof name, "gh_%d", slot);
+    if (slot == st->nprepared) {
         PGresult *res = PQprepare(conn, name, sql, nparams, NULL);
         bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
         PQclear(res);
-        if (ok) {
-            st->prepared[st->nprepared].sql = xstrdup(sql);
-            st->prepared[st->nprepared].hash = hash;
-            found = st->nprepared++;
-        }
+        if (!ok)
+            return PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+        remember_prepared(st, sql);
     }
-    if (found < 0)
-        return PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
-    snprintf(name, sizeof name, "gh_%d", found);
     return PQexecPrepared(conn, name, nparams, params, NULL, NULL, 0);
 }
 
@@ -704,8 +718,10 @@ static PGresult *exec_cached(struct pg_thread *st, PGconn *conn, const char *sql
 static bool account(const struct pg_query *q, int64_t start, bool ok)
 {
     static const char *const classes[] = {
-        [PG_OK] = "ok", [PG_ERR_UNAVAILABLE] = "unavailable",
-        [PG_ERR_CONSTRAINT] = "constraint", [PG_ERR_QUERY] = "query",
+        [PG_OK] = "ok",
+        [PG_ERR_UNAVAILABLE] = "unavailable",
+        [PG_ERR_CONSTRAINT] = "constraint",
+        [PG_ERR_QUERY] = "query",
     };
     metrics_phase_add(PHASE_POSTGRES, metrics_now_us() - start);
     if (!ok)
@@ -720,8 +736,7 @@ static bool account(const struct pg_query *q, int64_t start, bool ok)
  * q->errmsg set. A statement found impossible to send because the connection
  * was dead goes to a fresh connection; one that fails after sending is not
  * retried (PG_ERR_UNAVAILABLE). */
-bool pg_query_run(struct pg_query *q, const char *sql, int nparams,
-                  const char *const params[])
+bool pg_query_run(struct pg_query *q, const char *sql, int nparams, const char *const params[])
 {
     struct pg_thread *st;
     PGconn *conn;
@@ -730,35 +745,135 @@ bool pg_query_run(struct pg_query *q, const char *sql, int nparams,
     clear_result(q);
     if (!check_args(q, sql, nparams, params) || !(conn = ready_conn(q, &st)))
         return account(q, start, false);
-    return account(q, start, take_result(q, st, exec_cached(st, conn, sql, nparams, params)));
+    return account(
+        q, start, take_result(q, st, exec_cached(st, conn, sql, nparams, params, q->plan_per_run)));
 }
 
 /* Like pg_query_run, with unqualified table names resolved only in the
- * schema of tenant_slug (t_<slug>). Outside pg_begin the statement runs in its
- * own transaction (BEGIN; SET LOCAL search_path; statement; COMMIT), so the
- * setting ends with it. Inside pg_begin the path holds until the transaction
- * ends (a later call for another tenant replaces it). An invalid slug is
- * PG_ERR_QUERY and nothing is sent. */
-static bool run_tenant(struct pg_query *q, const char *tenant_slug, const char *sql,
-                       int nparams, const char *const params[]);
+ * schema of tenant_slug (t_<slug>). An invalid slug is PG_ERR_QUERY and
+ * nothing is sent. How it is sent is in run_tenant's comment. */
+static bool run_tenant(struct pg_query *q, const char *tenant_slug, const char *sql, int nparams,
+                       const char *const params[]);
 
-bool pg_query_run_tenant(struct pg_query *q, const char *tenant_slug,
-                         const char *sql, int nparams,
+bool pg_query_run_tenant(struct pg_query *q, const char *tenant_slug, const char *sql, int nparams,
                          const char *const params[])
 {
     int64_t start = metrics_now_us();
     return account(q, start, run_tenant(q, tenant_slug, sql, nparams, params));
 }
 
-static bool run_tenant(struct pg_query *q, const char *tenant_slug, const char *sql,
-                       int nparams, const char *const params[])
+/* The parts of one tenant pipeline, in the order their results come. */
+enum tenant_step {
+    STEP_SETUP,
+    STEP_PREPARE,
+    STEP_STATEMENT,
+    STEPS
+};
+
+/* tenant_send queues the pipeline: the settings, the statement's PREPARE when
+ * it is new to this connection (slot >= st->nprepared), the statement, and
+ * the Sync that ends it. False when libpq could not queue or send it. */
+static bool tenant_send(struct pg_thread *st, const char *path, int slot, const char *sql,
+                        int nparams, const char *const params[])
 {
-    char schema[PG_SCHEMA_MAX], setup[SETUP_SQL_MAX];
+    char name[PREPARED_NAME_MAX];
+    const char *const setup_params[] = {path};
+    PGconn *conn = st->conn;
+
+    if (!PQenterPipelineMode(conn))
+        return false;
+    if (st->tenant_setup
+            ? !PQsendQueryPrepared(conn, TENANT_SETUP_NAME, 1, setup_params, NULL, NULL, 0)
+            : !PQsendQueryParams(conn, TENANT_SETUP_SQL, 1, NULL, setup_params, NULL, NULL, 0))
+        return false;
+    if (slot < 0)
+        return PQsendQueryParams(conn, sql, nparams, NULL, params, NULL, NULL, 0) &&
+               PQpipelineSync(conn);
+    snprintf(name, sizeof name, "gh_%d", slot);
+    return (slot < st->nprepared || PQsendPrepare(conn, name, sql, nparams, NULL)) &&
+           PQsendQueryPrepared(conn, name, nparams, params, NULL, NULL, 0) && PQpipelineSync(conn);
+}
+
+/* tenant_collect reads the pipeline's results up to its Sync: the
+ * statement's result goes to q, the first failure to q's error. Returns
+ * true when every part succeeded; *prepared is set when the PREPARE did
+ * (the name exists on the server even if the statement then failed), *drop
+ * when the connection cannot be used again (lost, or the protocol left
+ * mid-way). */
+static bool tenant_collect(struct pg_query *q, struct pg_thread *st, bool preparing, bool *prepared,
+                           bool *drop)
+{
+    PGconn *conn = st->conn;
+    enum tenant_step step = STEP_SETUP;
+    bool failed = false;
+
+    *drop = *prepared = false;
+    /* Each part answers one result then NULL; the Sync answers its own. A
+     * lost connection answers NULL at once, so the reads are bounded. */
+    for (int reads = 0; reads < 2 * STEPS + 1; reads++) {
+        PGresult *res = PQgetResult(conn);
+        ExecStatusType status = PQresultStatus(res);
+        if (!res) {
+            if (PQstatus(conn) != CONNECTION_OK)
+                break;
+            step = step == STEP_SETUP && !preparing ? STEP_STATEMENT : step + 1;
+            continue;
+        }
+        if (status == PGRES_PIPELINE_SYNC) {
+            PQclear(res);
+            *drop = !PQexitPipelineMode(conn);
+            return !failed && !*drop;
+        }
+        if (status == PGRES_PIPELINE_ABORTED) { /* after the failure already kept */
+            PQclear(res);
+            continue;
+        }
+        bool ok = status == PGRES_TUPLES_OK || (status == PGRES_COMMAND_OK && step != STEP_SETUP);
+        if (ok && step == STEP_PREPARE)
+            *prepared = true;
+        if (ok && step == STEP_STATEMENT && !failed) {
+            q->result = res;
+            continue;
+        }
+        if (!ok && !failed) {
+            failed = true;
+            *drop = describe_failure(q, st, res); /* frees res */
+            continue;
+        }
+        PQclear(res);
+    }
+    if (!failed)
+        set_error(q, PG_ERR_UNAVAILABLE, NULL, "database connection lost: %s",
+                  PQerrorMessage(conn));
+    *drop = true;
+    return false;
+}
+
+/* A tenant statement is one round trip: a pipeline of the settings above,
+ * set for the transaction only, then the statement, then a Sync. Outside
+ * pg_begin the Sync ends the implicit transaction the pipeline ran in (and
+ * with it the settings), so nothing reaches the next request on a reused
+ * connection, and it works behind PgBouncer's transaction pooling, unlike
+ * a session SET. Inside pg_begin the settings hold until that transaction
+ * ends (a later call for another tenant replaces them).
+ *
+ * The statement is prepared once per connection, like the shared ones
+ * (exec_cached), and for every tenant at once: a prepared statement is
+ * parsed again by the server whenever the search_path differs from the one
+ * it was parsed under (PREPARE's documented behaviour since PostgreSQL
+ * 9.3), so it always reads the schema of the tenant it runs for. Its plan
+ * may then be the server's generic one, made once for any values: a
+ * statement must not hide a choice of index in its values (write only the
+ * conditions that apply, not "($1 IS NULL OR tier = $1)"), or ask for
+ * plan_per_run. */
+static bool run_tenant(struct pg_query *q, const char *tenant_slug, const char *sql, int nparams,
+                       const char *const params[])
+{
+    char schema[PG_SCHEMA_MAX];
     struct pg_thread *st;
     PGconn *conn;
-    char *quoted;
-    bool own_tx, ok;
-    int n;
+    char *path;
+    bool ok, drop, prepared = false;
 
     clear_result(q);
     if (!pg_tenant_schema(tenant_slug, schema, sizeof schema)) {
@@ -767,30 +882,32 @@ static bool run_tenant(struct pg_query *q, const char *tenant_slug, const char *
     }
     if (!check_args(q, sql, nparams, params) || !(conn = ready_conn(q, &st)))
         return false;
-    quoted = PQescapeIdentifier(conn, schema, strlen(schema));
-    if (!quoted) {
+    path = PQescapeIdentifier(conn, schema, strlen(schema));
+    if (!path) {
         set_error(q, PG_ERR_QUERY, NULL, "%s", PQerrorMessage(conn));
         return false;
     }
-    own_tx = st->tx == TX_NONE;
-    n = snprintf(setup, sizeof setup, "%sSET LOCAL search_path TO %s",
-                 own_tx ? "BEGIN; " : "", quoted);
-    PQfreemem(quoted);
-    if (n < 0 || (size_t)n >= sizeof setup) {
-        set_error(q, PG_ERR_QUERY, NULL, "schema name too long");
-        return false;
-    }
-    ok = exec_command(q, st, setup) &&
-         take_result(
-             q, st,
-             PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0));
-    if (own_tx && ok && !exec_command(q, st, "COMMIT")) {
-        PQclear(q->result); /* rolled back: the rows never were */
-        q->result = NULL;
+    int slot = q->plan_per_run ? -1 : prepared_slot(st, sql);
+    bool preparing = slot >= 0 && slot >= st->nprepared;
+    if (!tenant_send(st, path, slot, sql, nparams, params)) {
+        set_error(q, PG_ERR_UNAVAILABLE, NULL, "database connection lost: %s",
+                  PQerrorMessage(conn));
         ok = false;
+        drop = true;
+    } else {
+        ok = tenant_collect(q, st, preparing, &prepared, &drop);
     }
-    if (own_tx && !ok)
-        rollback_quietly(st);
+    PQfreemem(path);
+    if (prepared)
+        remember_prepared(st, sql);
+    if (!ok) {
+        PQclear(q->result); /* rolled back with the rest: the rows never were */
+        q->result = NULL;
+    }
+    if (drop) {
+        copy_line(st->last_error, sizeof st->last_error, q->errmsg);
+        drop_conn(st);
+    }
     return ok;
 }
 
@@ -803,8 +920,7 @@ int pg_query_rows(const struct pg_query *q)
 static bool in_range(const struct pg_query *q, int row, int col)
 {
     const PGresult *res = q->result;
-    return res && row >= 0 && row < PQntuples(res) && col >= 0 &&
-           col < PQnfields(res);
+    return res && row >= 0 && row < PQntuples(res) && col >= 0 && col < PQnfields(res);
 }
 
 /* Returns the text of a field; "" for NULL or out of range, never NULL. The
@@ -883,8 +999,7 @@ bool pg_commit(struct pg_query *q)
         return false;
     if (st->tx == TX_LOST) {
         st->tx = TX_NONE;
-        set_error(q, PG_ERR_UNAVAILABLE, NULL,
-                  "database connection lost inside the transaction");
+        set_error(q, PG_ERR_UNAVAILABLE, NULL, "database connection lost inside the transaction");
         return false;
     }
     if (st->tx != TX_OPEN || !st->conn) {
@@ -895,8 +1010,7 @@ bool pg_commit(struct pg_query *q)
     if (PQtransactionStatus(st->conn) == PQTRANS_INERROR) {
         /* COMMIT would answer "ROLLBACK" with success: say it plainly. */
         rollback_quietly(st);
-        set_error(q, PG_ERR_QUERY, NULL,
-                  "transaction aborted by an earlier error; rolled back");
+        set_error(q, PG_ERR_QUERY, NULL, "transaction aborted by an earlier error; rolled back");
         return false;
     }
     return exec_command(q, st, "COMMIT");

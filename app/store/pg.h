@@ -32,6 +32,10 @@ enum pg_err {
 struct pg_result; /* libpq's PGresult */
 
 struct pg_query {
+    /* Set by the caller before a run: plan the statement with this run's
+     * values rather than reuse a plan cached for its text (a search, whose
+     * best plan depends on the term). */
+    bool plan_per_run;
     struct pg_result *result;     /* set by a successful run */
     enum pg_err err;              /* PG_OK unless the last call failed */
     char sqlstate[6];             /* "" when the server sent no SQLSTATE */

@@ -15,6 +15,11 @@
  * later claim can neither report progress for it nor end it; a row whose
  * attempts are used up fails rather than killing worker after worker.
  *
+ * The list page reads the status on every view, so it is kept pool-wide
+ * (core/shcache) for SYNCS_CACHE_S: every change of a run's state (queued,
+ * claimed, ended, given back) empties that cache, and only the progress
+ * counts of a run under way may be that much behind.
+ *
  * Every statement names gatehouse.user_syncs in full: workers run with an
  * empty search_path. Ownership: results are copied into the caller's
  * struct; nothing is kept. */
@@ -23,14 +28,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "core/seal.h"
+#include "core/shcache.h"
 #include "store/pg.h"
 
-#define RUN_COLUMNS                                                                  \
-    "id, attempts, tenant_slug, state, extract(epoch FROM requested_at)::bigint,"    \
-    " coalesce(extract(epoch FROM started_at)::bigint, 0),"                          \
-    " coalesce(extract(epoch FROM heartbeat_at)::bigint, 0),"                        \
-    " coalesce(extract(epoch FROM finished_at)::bigint, 0),"                         \
+#define RUN_COLUMNS \
+    "id, attempts, tenant_slug, state, extract(epoch FROM requested_at)::bigint," \
+    " coalesce(extract(epoch FROM started_at)::bigint, 0)," \
+    " coalesce(extract(epoch FROM heartbeat_at)::bigint, 0)," \
+    " coalesce(extract(epoch FROM finished_at)::bigint, 0)," \
     " seen, added, changed, deleted, coalesce(error, '')"
 
 static void copy_text(char *out, size_t cap, const char *s)
@@ -47,8 +55,7 @@ static void read_run(const struct pg_query *q, int row, int col, struct syncs_ru
     out->attempt = (int)strtol(pg_query_value(q, row, col + 1), NULL, 10);
     copy_text(out->slug, sizeof out->slug, pg_query_value(q, row, col + 2));
     copy_text(out->state, sizeof out->state, pg_query_value(q, row, col + 3));
-    time_t *times[] = {&out->requested_at, &out->started_at, &out->heartbeat_at,
-                       &out->finished_at};
+    time_t *times[] = {&out->requested_at, &out->started_at, &out->heartbeat_at, &out->finished_at};
     for (int i = 0; i < 4; i++)
         *times[i] = (time_t)strtoll(pg_query_value(q, row, col + 4 + i), NULL, 10);
     long long *counts[] = {&out->seen, &out->added, &out->changed, &out->deleted};
@@ -81,6 +88,7 @@ enum store_result syncs_request(const char *slug, const char *by, const char *re
     else
         *id = strtoll(pg_query_value(&q, 0, 0), NULL, 10);
     pg_query_cleanup(&q);
+    shcache_forget_all(SHCACHE_SYNCS);
     return rc;
 }
 
@@ -114,6 +122,7 @@ enum store_result syncs_start_now(const char *slug, int stale_s, struct syncs_ru
     else
         read_run(&q, 0, 0, out);
     pg_query_cleanup(&q);
+    shcache_forget_all(SHCACHE_SYNCS);
     return rc;
 }
 
@@ -151,6 +160,8 @@ enum store_result syncs_claim(int stale_s, int attempts_max, struct syncs_run *o
         read_run(&q, 0, 0, out);
     }
     pg_query_cleanup(&q);
+    if (rc == STORE_OK)
+        shcache_forget_all(SHCACHE_SYNCS); /* a run is under way: its page says so */
     return rc;
 }
 
@@ -199,22 +210,27 @@ enum store_result syncs_finish(const struct syncs_run *run, bool ok, const char 
     char cut[SYNCS_ERROR_MAX];
     copy_text(cut, sizeof cut, error);
     const char *const extra[] = {ok ? NULL : cut};
-    return run_own(run,
-                   ok ? "UPDATE gatehouse.user_syncs SET state = 'done', finished_at = now(),"
-                        " heartbeat_at = now(), error = $3" OWN
-                      : "UPDATE gatehouse.user_syncs SET state = 'failed', finished_at = now(),"
-                        " heartbeat_at = now(), error = $3" OWN,
-                   1, extra);
+    enum store_result rc = run_own(
+        run,
+        ok ? "UPDATE gatehouse.user_syncs SET state = 'done', finished_at = now(),"
+             " heartbeat_at = now(), error = $3" OWN
+           : "UPDATE gatehouse.user_syncs SET state = 'failed', finished_at = now(),"
+             " heartbeat_at = now(), error = $3" OWN,
+        1, extra);
+    shcache_forget_all(SHCACHE_SYNCS);
+    return rc;
 }
 
 /* Puts run back in the queue (its thread is stopping): another worker's
  * thread takes it up at once rather than after a stale heartbeat. */
 enum store_result syncs_give_back(const struct syncs_run *run)
 {
-    return run_own(run,
-                   "UPDATE gatehouse.user_syncs SET state = 'queued', started_at = NULL,"
-                   " heartbeat_at = NULL" OWN,
-                   0, NULL);
+    enum store_result rc = run_own(run,
+                                   "UPDATE gatehouse.user_syncs SET state = 'queued',"
+                                   " started_at = NULL, heartbeat_at = NULL" OWN,
+                                   0, NULL);
+    shcache_forget_all(SHCACHE_SYNCS);
+    return rc;
 }
 
 /* Fills *out with the run of tenant slug queued or under way and the last
@@ -222,12 +238,20 @@ enum store_result syncs_give_back(const struct syncs_run *run)
  * STORE_UNAVAILABLE or STORE_ERROR. */
 enum store_result syncs_status(const char *slug, struct syncs_status *out)
 {
+    unsigned char key[SHCACHE_KEY_BYTES];
     struct pg_query q;
+    size_t len = 0;
     enum store_result rc = STORE_OK;
 
     memset(out, 0, sizeof *out);
     if (!pg_field_ok(slug, TENANT_SLUG_MAX, true))
         return STORE_ERROR;
+    seal_sha256(slug, strlen(slug), key);
+    if (shcache_get(SHCACHE_SYNCS, key, time(NULL), SYNCS_CACHE_S, out, sizeof *out, &len) &&
+        len == sizeof *out)
+        return STORE_OK;
+    memset(out, 0, sizeof *out);
+    uint64_t epoch = shcache_epoch(SHCACHE_SYNCS);
     const char *const params[] = {slug};
     pg_query_init(&q);
     if (!pg_query_run(&q,
@@ -242,6 +266,7 @@ enum store_result syncs_status(const char *slug, struct syncs_status *out)
     }
     for (int i = 0; i < pg_query_rows(&q); i++)
         read_run(&q, i, 1, strcmp(pg_query_value(&q, i, 0), "active") ? &out->last : &out->active);
+    shcache_put(SHCACHE_SYNCS, key, epoch, time(NULL), slug, out, sizeof *out);
 out:
     pg_query_cleanup(&q);
     return rc;

@@ -25,6 +25,7 @@
  * stay the caller's. Everything else is freed before returning. */
 #include "store/users.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,13 +42,21 @@
 /* Seconds since the epoch of a timestamptz column, as text. */
 #define EPOCH(col) "extract(epoch FROM " col ")::bigint"
 
-#define USER_COLUMNS                                                        \
-    "sub, email, name, tier, status, enabled, " EPOCH("created_at") ", "     \
-    EPOCH("updated_at") ", " EPOCH("synced_at") ", " EPOCH("last_login_at")
+#define USER_COLUMNS \
+    "sub, email, name, tier, status, enabled, " EPOCH("created_at") ", " EPOCH( \
+        "updated_at") ", " EPOCH("synced_at") ", " EPOCH("last_login_at")
 
 enum user_col {
-    COL_SUB, COL_EMAIL, COL_NAME, COL_TIER, COL_STATUS, COL_ENABLED, COL_CREATED,
-    COL_UPDATED, COL_SYNCED, COL_LAST_LOGIN,
+    COL_SUB,
+    COL_EMAIL,
+    COL_NAME,
+    COL_TIER,
+    COL_STATUS,
+    COL_ENABLED,
+    COL_CREATED,
+    COL_UPDATED,
+    COL_SYNCED,
+    COL_LAST_LOGIN,
 };
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -119,14 +128,14 @@ out:
  * only in what a row already there keeps: $1 sub, $2 email, $3 name, $4
  * tier (NULL: DEFAULT_TIER for a new row), $5 status, $6 enabled, $7 now,
  * $8 created_at for a new row. */
-#define UPSERT_SQL(on_conflict)                                                 \
-    "INSERT INTO users (sub, email, name, tier, status, enabled, created_at,"  \
-    " updated_at, synced_at)"                                                  \
-    " VALUES ($1, $2, $3, coalesce($4, '" DEFAULT_TIER "'), $5, $6::boolean,"  \
-    " to_timestamp($8::bigint), to_timestamp($7::bigint),"                     \
-    " to_timestamp($7::bigint))"                                               \
-    " ON CONFLICT (sub) DO UPDATE SET email = excluded.email,"                 \
-    " enabled = excluded.enabled, updated_at = excluded.updated_at,"           \
+#define UPSERT_SQL(on_conflict) \
+    "INSERT INTO users (sub, email, name, tier, status, enabled, created_at," \
+    " updated_at, synced_at)" \
+    " VALUES ($1, $2, $3, coalesce($4, '" DEFAULT_TIER "'), $5, $6::boolean," \
+    " to_timestamp($8::bigint), to_timestamp($7::bigint)," \
+    " to_timestamp($7::bigint))" \
+    " ON CONFLICT (sub) DO UPDATE SET email = excluded.email," \
+    " enabled = excluded.enabled, updated_at = excluded.updated_at," \
     " synced_at = excluded.synced_at, " on_conflict
 
 static const char *const upsert_sql[] = {
@@ -161,11 +170,17 @@ enum store_result users_upsert(const char *tenant, const struct users_user *u, t
     email = fold_email(u->email);
     time_t created_at = how == USERS_REPLACE && u->created_at ? u->created_at : now;
     const char *const stale[] = {email, u->sub};
-    const char *const params[] = {u->sub, email, u->name, u->tier, u->status,
-                                  u->enabled ? "true" : "false", pg_num_text(at, now),
+    const char *const params[] = {u->sub,
+                                  email,
+                                  u->name,
+                                  u->tier,
+                                  u->status,
+                                  u->enabled ? "true" : "false",
+                                  pg_num_text(at, now),
                                   pg_num_text(created, created_at)};
     if (!pg_begin(&q) ||
-        !pg_query_run_tenant(&q, tenant, "DELETE FROM users WHERE email = $1 AND sub <> $2"
+        !pg_query_run_tenant(&q, tenant,
+                             "DELETE FROM users WHERE email = $1 AND sub <> $2"
                              " AND deleted_at IS NULL",
                              2, stale) ||
         !pg_query_run_tenant(&q, tenant, upsert_sql[how], 8, params) || !pg_commit(&q)) {
@@ -187,9 +202,8 @@ out:
  * admins changing the same user each see what they really replaced.
  * STORE_NOT_FOUND: no such user; STORE_UNAVAILABLE; STORE_ERROR for a tier
  * the table refuses or a bad argument. */
-enum store_result users_set_tier(const char *tenant, const char *sub,
-                                 const char *tier, time_t now, struct arena *a,
-                                 const char **old_tier)
+enum store_result users_set_tier(const char *tenant, const char *sub, const char *tier, time_t now,
+                                 struct arena *a, const char **old_tier)
 {
     char at[NUM_TEXT_MAX];
     struct pg_query q;
@@ -222,8 +236,7 @@ enum store_result users_set_tier(const char *tenant, const char *sub,
 /* run_for_sub runs sql, whose parameters are $1 the sub and $2 a time in
  * seconds, on tenant's users and tells whether it touched that user's row:
  * STORE_OK, STORE_NOT_FOUND, STORE_UNAVAILABLE or STORE_ERROR. */
-static enum store_result run_for_sub(const char *tenant, const char *sql, const char *sub,
-                                     time_t t)
+static enum store_result run_for_sub(const char *tenant, const char *sql, const char *sub, time_t t)
 {
     char at[NUM_TEXT_MAX];
     struct pg_query q;
@@ -263,13 +276,12 @@ enum store_result users_get(const char *tenant, const char *sub, struct arena *a
         memset(out, 0, sizeof *out);
         return STORE_NOT_FOUND;
     }
-    return get_one(tenant, "SELECT " USER_COLUMNS " FROM users WHERE sub = $1", sub, a,
-                   out);
+    return get_one(tenant, "SELECT " USER_COLUMNS " FROM users WHERE sub = $1", sub, a, out);
 }
 
 /* Like users_get, by email; the lookup ignores the case of ASCII letters. */
-enum store_result users_get_by_email(const char *tenant, const char *email,
-                                     struct arena *a, struct users_user *out)
+enum store_result users_get_by_email(const char *tenant, const char *email, struct arena *a,
+                                     struct users_user *out)
 {
     enum store_result rc;
     char *folded;
@@ -279,9 +291,9 @@ enum store_result users_get_by_email(const char *tenant, const char *email,
         return STORE_NOT_FOUND;
     }
     folded = fold_email(email);
-    rc = get_one(tenant, "SELECT " USER_COLUMNS " FROM users WHERE email = $1 AND deleted_at IS NULL",
-                 folded, a,
-                 out);
+    rc = get_one(tenant,
+                 "SELECT " USER_COLUMNS " FROM users WHERE email = $1 AND deleted_at IS NULL",
+                 folded, a, out);
     free(folded);
     return rc;
 }
@@ -295,12 +307,12 @@ enum store_result users_get_by_email(const char *tenant, const char *email,
 /* One statement, one round trip: tiers, statuses and sign-ups per day, each
  * as (kind, key, count). Day keys are offsets from $1, the UTC midnight of
  * the first day shown. */
-#define STATISTICS_SQL                                                          \
-    "SELECT 'tier', tier, count(*) FROM users GROUP BY tier"                    \
-    " UNION ALL SELECT 'status', coalesce(status, ''), count(*) FROM users"     \
-    " GROUP BY 2"                                                               \
-    " UNION ALL SELECT 'day', floor((extract(epoch FROM created_at)"            \
-    " - $1::bigint) / 86400)::bigint::text, count(*) FROM users"                \
+#define STATISTICS_SQL \
+    "SELECT 'tier', tier, count(*) FROM users GROUP BY tier" \
+    " UNION ALL SELECT 'status', coalesce(status, ''), count(*) FROM users" \
+    " GROUP BY 2" \
+    " UNION ALL SELECT 'day', floor((extract(epoch FROM created_at)" \
+    " - $1::bigint) / 86400)::bigint::text, count(*) FROM users" \
     " WHERE created_at >= to_timestamp($1::bigint) GROUP BY 2"
 
 /* Fills *out with the statistics of tenant's mirror as of now: users per
@@ -359,8 +371,13 @@ out:
 
 static void stats_pack(const struct users_stats *st, char *out, size_t cap)
 {
-    long long v[STATS_NUMBERS] = {st->total, st->standard, st->premium, st->confirmed,
-                                  st->unconfirmed, st->other_status, (long long)st->first_day,
+    long long v[STATS_NUMBERS] = {st->total,
+                                  st->standard,
+                                  st->premium,
+                                  st->confirmed,
+                                  st->unconfirmed,
+                                  st->other_status,
+                                  (long long)st->first_day,
                                   (long long)st->counted_at};
     for (int i = 0; i < USERS_STATS_DAYS; i++)
         v[8 + i] = st->signups[i];
@@ -410,8 +427,10 @@ enum store_result users_statistics_shared(const char *tenant, time_t now, int ma
     time_t first_day = now - now % SECONDS_PER_DAY - (USERS_STATS_DAYS - 1) * SECONDS_PER_DAY;
     const char *const params[] = {tenant, pg_num_text(lease, STATS_COUNT_LEASE_S)};
     pg_query_init(&q);
-    if (!pg_query_run(&q, "SELECT figures FROM gatehouse.user_stats WHERE tenant_slug = $1"
-                          " AND figures IS NOT NULL", 1, params)) {
+    if (!pg_query_run(&q,
+                      "SELECT figures FROM gatehouse.user_stats WHERE tenant_slug = $1"
+                      " AND figures IS NOT NULL",
+                      1, params)) {
         rc = pg_store_result(&q);
         goto out;
     }
@@ -450,8 +469,10 @@ enum store_result users_statistics_shared(const char *tenant, time_t now, int ma
                      " counting_until = NULL WHERE tenant_slug = $1",
                      2, put);
     } else {
-        pg_query_run(&q, "UPDATE gatehouse.user_stats SET counting_until = NULL"
-                         " WHERE tenant_slug = $1", 1, params);
+        pg_query_run(&q,
+                     "UPDATE gatehouse.user_stats SET counting_until = NULL"
+                     " WHERE tenant_slug = $1",
+                     1, params);
     }
 out:
     pg_query_cleanup(&q);
@@ -471,19 +492,6 @@ enum store_result users_statistics_forget(const char *tenant)
         rc = pg_store_result(&q);
     pg_query_cleanup(&q);
     return rc;
-}
-
-/* Appends s, lower-cased like stored emails, with LIKE's wildcards and
- * escape character escaped, then '%': a prefix pattern matching only
- * itself. */
-static void like_prefix(struct buf *out, const char *s)
-{
-    for (const char *c = s; *c; c++) {
-        if (*c == '%' || *c == '_' || *c == '\\')
-            buf_putc(out, '\\');
-        buf_putc(out, (*c >= 'A' && *c <= 'Z') ? (char)(*c - 'A' + 'a') : *c);
-    }
-    buf_putc(out, '%');
 }
 
 static const char *given_or_null(const char *s)
@@ -508,80 +516,27 @@ static void fill_row(const struct pg_query *q, int row, struct arena *a, struct 
                          : (time_t)strtoll(pg_query_value(q, row, times[i]), NULL, 10);
 }
 
-#define LIST_WHERE                                                              \
-    " WHERE ($1::text IS NULL OR email LIKE $1 ESCAPE '\\')"                    \
-    " AND ($2::text IS NULL OR tier = $2) AND ($3::text IS NULL OR status = $3)"
-
-/* Fills *out with one page of tenant's mirror: the users matching f (an
- * email prefix, ignoring the case of ASCII letters; a tier; a status) in
- * email order, skipping offset and at most limit, with the total that
- * match. Returns STORE_OK, STORE_UNAVAILABLE, or STORE_ERROR for a filter
- * that is not clean text or a bad offset or limit. */
-enum store_result users_list(const char *tenant, const struct users_filter *f,
-                             long long offset, int limit, struct arena *a,
-                             struct users_page *out)
-{
-    char skip[NUM_TEXT_MAX], lim[NUM_TEXT_MAX];
-    struct buf pattern;
-    struct pg_query q;
-    enum store_result rc = STORE_ERROR;
-
-    memset(out, 0, sizeof *out);
-    buf_init(&pattern);
-    pg_query_init(&q);
-    const char *prefix = given_or_null(f->email_prefix);
-    if (offset < 0 || limit <= 0 || !field_ok(prefix, false) ||
-        !field_ok(f->tier, false) || !field_ok(f->status, false))
-        goto out;
-    if (prefix)
-        like_prefix(&pattern, prefix);
-    const char *const params[] = {prefix ? buf_cstr(&pattern) : NULL, given_or_null(f->tier),
-                                  given_or_null(f->status), pg_num_text(skip, offset),
-                                  pg_num_text(lim, limit)};
-    if (!pg_query_run_tenant(&q, tenant, "SELECT count(*) FROM users" LIST_WHERE, 3, params)) {
-        rc = pg_store_result(&q);
-        goto out;
-    }
-    out->total = strtoll(pg_query_value(&q, 0, 0), NULL, 10);
-    if (!pg_query_run_tenant(&q, tenant,
-                             "SELECT " USER_COLUMNS " FROM users" LIST_WHERE
-                             " ORDER BY email OFFSET $4::bigint LIMIT $5::bigint",
-                             5, params)) {
-        rc = pg_store_result(&q);
-        goto out;
-    }
-    out->n = pg_query_rows(&q);
-    out->rows = arena_alloc(a, sizeof(*out->rows) * (size_t)(out->n ? out->n : 1));
-    for (int i = 0; i < out->n; i++)
-        fill_row(&q, i, a, &out->rows[i]);
-    rc = STORE_OK;
-out:
-    pg_query_cleanup(&q);
-    buf_free(&pattern);
-    return rc;
-}
-
 /* ---- the admin's user list ------------------------------------------------- */
 
 /* Each sort's key, exactly as sql/tenant/014 indexes it, and the same key
  * as text for the link to the next page: times as whole microseconds since
  * the epoch, which a timestamptz holds exactly and a bigint carries back
- * without loss (extract(epoch) is numeric). from is the key of a link as a
- * value of the key's type ($6). */
+ * without loss (extract(epoch) is numeric). A link's key becomes a value of
+ * the key's type between from_before and from_after (the parameter goes
+ * between them). */
 static const struct {
-    const char *expr, *as_text, *from;
+    const char *expr, *as_text, *from_before, *from_after;
 } sorts[USERS_SORTS] = {
-    [USERS_SORT_EMAIL] = {"email", "email", "$6::text"},
-    [USERS_SORT_NAME] = {"coalesce(name, '')", "coalesce(name, '')", "$6::text"},
-    [USERS_SORT_TIER] = {"tier", "tier", "$6::text"},
-    [USERS_SORT_STATUS] = {"coalesce(status, '')", "coalesce(status, '')", "$6::text"},
-    [USERS_SORT_CREATED] = {"created_at",
-                            "(extract(epoch FROM created_at) * 1000000)::bigint",
-                            "(timestamptz 'epoch' + $6::bigint * interval '1 microsecond')"},
+    [USERS_SORT_EMAIL] = {"email", "email", "", "::text"},
+    [USERS_SORT_NAME] = {"coalesce(name, '')", "coalesce(name, '')", "", "::text"},
+    [USERS_SORT_TIER] = {"tier", "tier", "", "::text"},
+    [USERS_SORT_STATUS] = {"coalesce(status, '')", "coalesce(status, '')", "", "::text"},
+    [USERS_SORT_CREATED] = {"created_at", "(extract(epoch FROM created_at) * 1000000)::bigint",
+                            "(timestamptz 'epoch' + ", "::bigint * interval '1 microsecond')"},
     [USERS_SORT_LAST_LOGIN] = {"coalesce(last_login_at, 'epoch'::timestamptz)",
                                "(extract(epoch FROM coalesce(last_login_at,"
                                " 'epoch'::timestamptz)) * 1000000)::bigint",
-                               "(timestamptz 'epoch' + $6::bigint * interval '1 microsecond')"},
+                               "(timestamptz 'epoch' + ", "::bigint * interval '1 microsecond')"},
 };
 
 bool users_sort_is_time(enum users_sort sort)
@@ -589,21 +544,13 @@ bool users_sort_is_time(enum users_sort sort)
     return sort == USERS_SORT_CREATED || sort == USERS_SORT_LAST_LOGIN;
 }
 
-/* The filters, $1 to $5; NULL parameters match everything. Unnamed
- * statements are planned with their values, so an absent filter costs
- * nothing and a present one can use its index. Only the live or only the
- * deleted rows: the literal condition is what lets the partial indexes of
- * sql/tenant/014 serve. */
-#define FIND_FILTERS                                                            \
-    " AND ($1::text IS NULL OR email ILIKE $1 ESCAPE '\\'"                      \
-    " OR name ILIKE $1 ESCAPE '\\')"                                            \
-    " AND ($2::text IS NULL OR tier = $2) AND ($3::text IS NULL OR status = $3)" \
-    " AND ($4::boolean IS NULL OR mfa = $4) AND ($5::boolean IS NULL OR enabled = $5)"
-#define FIND_LIVE " WHERE deleted_at IS NULL"
-#define FIND_DELETED " WHERE deleted_at IS NOT NULL"
-
 #define FIND_COLUMNS USER_COLUMNS ", mfa, " EPOCH("deleted_at")
-enum { COL_MFA = COL_LAST_LOGIN + 1, COL_DELETED, COL_KEY };
+enum {
+    COL_MFA = COL_LAST_LOGIN + 1,
+    COL_DELETED,
+    COL_KEY
+};
+#define FIND_PARAMS_MAX 3 /* the search, and a link's key and sub */
 
 /* Appends s with LIKE's wildcards and escape character escaped, between
  * two '%': a pattern matching s anywhere. */
@@ -618,28 +565,76 @@ static void like_anywhere(struct buf *out, const char *s)
     buf_putc(out, '%');
 }
 
-static const char *tristate(int v)
+/* A statement under construction and its text parameters. */
+struct find_sql {
+    struct buf text, pattern; /* pattern: the search's LIKE pattern */
+    const char *params[FIND_PARAMS_MAX];
+    int n;
+};
+
+/* param adds value as the next parameter and returns its number. */
+static int param(struct find_sql *f, const char *value)
 {
-    return v < 0 ? NULL : v ? "true" : "false";
+    f->params[f->n] = value;
+    return ++f->n;
 }
 
-/* find_params checks qy and fills the filter parameters $1-$5 (pattern
- * holds $1's text). False for a filter that is not clean text. */
-static bool find_params(const struct users_query *qy, struct buf *pattern,
-                        const char *params[5], bool *deleted)
+/* A tier or a status, written into a statement as a literal: one of a
+ * closed set of plain words (the pages check them against it), so the
+ * check here is only that nothing but letters and underscores gets in. */
+#define FIND_WORD_MAX 32
+
+static bool plain_word(const char *s)
 {
-    const char *q = given_or_null(qy->q), *status = given_or_null(qy->status);
-    if (!field_ok(q, false) || !field_ok(qy->tier, false) || !field_ok(status, false))
+    size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_");
+    return n > 0 && n <= FIND_WORD_MAX && s[n] == '\0';
+}
+
+/* find_where appends "FROM users WHERE ..." with only the conditions qy
+ * asks for. The tier and the status are written in as literals: each
+ * combination of them is its own statement, whose cached plan knows how
+ * many rows the value matches (a rare status takes another index than a
+ * common tier). A search's term is a parameter and is planned with its
+ * value (plan_per_run). The condition on deleted_at is literal so that the
+ * partial indexes of sql/tenant/014 serve. False for a filter that is not
+ * clean text or not a plain word. */
+static bool find_where(struct find_sql *f, const struct users_query *qy, bool *plan_per_run)
+{
+    const char *q = given_or_null(qy->q), *tier = given_or_null(qy->tier),
+               *status = given_or_null(qy->status);
+    if (!field_ok(q, false) || (tier && !plain_word(tier)) || (status && !plain_word(status)))
         return false;
-    *deleted = status && !strcmp(status, USERS_STATUS_DELETED);
-    if (q)
-        like_anywhere(pattern, q);
-    params[0] = q ? buf_cstr(pattern) : NULL;
-    params[1] = given_or_null(qy->tier);
-    params[2] = *deleted ? NULL : status;
-    params[3] = tristate(qy->mfa);
-    params[4] = tristate(qy->enabled);
+    bool deleted = status && !strcmp(status, USERS_STATUS_DELETED);
+    buf_printf(&f->text, " FROM users WHERE deleted_at IS %sNULL", deleted ? "NOT " : "");
+    if (q) {
+        like_anywhere(&f->pattern, q);
+        int n = param(f, buf_cstr(&f->pattern));
+        buf_printf(&f->text, " AND (email ILIKE $%d ESCAPE '\\' OR name ILIKE $%d ESCAPE '\\')", n,
+                   n);
+    }
+    *plan_per_run = q != NULL;
+    if (tier)
+        buf_printf(&f->text, " AND tier = '%s'", tier);
+    if (status && !deleted)
+        buf_printf(&f->text, " AND status = '%s'", status);
+    if (qy->mfa >= 0)
+        buf_printf(&f->text, " AND %smfa", qy->mfa ? "" : "NOT ");
+    if (qy->enabled >= 0)
+        buf_printf(&f->text, " AND %senabled", qy->enabled ? "" : "NOT ");
     return true;
+}
+
+static void find_init(struct find_sql *f)
+{
+    memset(f, 0, sizeof *f);
+    buf_init(&f->text);
+    buf_init(&f->pattern);
+}
+
+static void find_free(struct find_sql *f)
+{
+    buf_free(&f->text);
+    buf_free(&f->pattern);
 }
 
 /* Fills *out with at most limit users of tenant's mirror matching qy, in
@@ -652,38 +647,33 @@ static bool find_params(const struct users_query *qy, struct buf *pattern,
 enum store_result users_find(const char *tenant, const struct users_query *qy, int limit,
                              struct arena *a, struct users_keyset *out)
 {
-    char lim[NUM_TEXT_MAX];
-    const char *params[8];
-    struct buf pattern, sql;
+    struct find_sql f;
     struct pg_query q;
-    bool deleted;
     enum store_result rc = STORE_ERROR;
 
     memset(out, 0, sizeof *out);
-    buf_init(&pattern);
-    buf_init(&sql);
+    find_init(&f);
     pg_query_init(&q);
     bool from = qy->from_key && qy->from_sub;
-    if ((unsigned)qy->sort >= USERS_SORTS || limit <= 0 ||
-        !find_params(qy, &pattern, params, &deleted) || (from && !field_ok(qy->from_key, true)) ||
-        (from && !field_ok(qy->from_sub, true)))
+    if ((unsigned)qy->sort >= USERS_SORTS || limit <= 0 || limit >= INT_MAX ||
+        (from && !field_ok(qy->from_key, true)) || (from && !field_ok(qy->from_sub, true)))
+        goto out;
+    buf_printf(&f.text, "SELECT " FIND_COLUMNS ", %s", sorts[qy->sort].as_text);
+    if (!find_where(&f, qy, &q.plan_per_run))
         goto out;
     /* Reading backward walks the index the other way and flips the rows. */
     bool down = qy->desc != (from && qy->backward);
     const char *key = sorts[qy->sort].expr;
-    buf_printf(&sql, "SELECT " FIND_COLUMNS ", %s FROM users%s" FIND_FILTERS,
-               sorts[qy->sort].as_text, deleted ? FIND_DELETED : FIND_LIVE);
-    if (from)
-        buf_printf(&sql, " AND (%s, sub) %c (%s, $7)", key, down ? '<' : '>',
-                   sorts[qy->sort].from);
-    else
-        buf_printf(&sql, " AND $6::text IS NULL AND $7::text IS NULL");
-    buf_printf(&sql, " ORDER BY %s %s, sub %s LIMIT $8::bigint", key, down ? "DESC" : "ASC",
-               down ? "DESC" : "ASC");
-    params[5] = from ? qy->from_key : NULL;
-    params[6] = from ? qy->from_sub : NULL;
-    params[7] = pg_num_text(lim, (long long)limit + 1); /* one more: is there a next? */
-    if (!pg_query_run_tenant(&q, tenant, buf_cstr(&sql), 8, params)) {
+    if (from) {
+        int k = param(&f, qy->from_key), sub = param(&f, qy->from_sub);
+        buf_printf(&f.text, " AND (%s, sub) %c (%s$%d%s, $%d)", key, down ? '<' : '>',
+                   sorts[qy->sort].from_before, k, sorts[qy->sort].from_after, sub);
+    }
+    /* The limit is written out: a generic plan guesses a parameter's. One
+     * more row than the page tells whether there is a next. */
+    buf_printf(&f.text, " ORDER BY %s %s, sub %s LIMIT %d", key, down ? "DESC" : "ASC",
+               down ? "DESC" : "ASC", limit + 1);
+    if (!pg_query_run_tenant(&q, tenant, buf_cstr(&f.text), f.n, f.params)) {
         rc = pg_store_result(&q);
         goto out;
     }
@@ -696,41 +686,35 @@ enum store_result users_find(const char *tenant, const struct users_query *qy, i
         int at = from && qy->backward ? out->n - 1 - i : i;
         fill_row(&q, i, a, &out->rows[at]);
         out->rows[at].mfa = strcmp(pg_query_value(&q, i, COL_MFA), "t") == 0;
-        out->rows[at].deleted_at =
-            pg_query_is_null(&q, i, COL_DELETED)
-                ? 0
-                : (time_t)strtoll(pg_query_value(&q, i, COL_DELETED), NULL, 10);
+        out->rows[at].deleted_at = pg_query_is_null(&q, i, COL_DELETED)
+                                       ? 0
+                                       : (time_t)strtoll(pg_query_value(&q, i, COL_DELETED), NULL,
+                                                         10);
         out->keys[at] = arena_strdup(a, pg_query_value(&q, i, COL_KEY));
     }
     rc = STORE_OK;
 out:
     pg_query_cleanup(&q);
-    buf_free(&sql);
-    buf_free(&pattern);
+    find_free(&f);
     return rc;
 }
 
 /* Sets *total to the number of users of tenant's mirror matching qy's
  * filters (its sort and from row play no part). STORE_OK,
  * STORE_UNAVAILABLE or STORE_ERROR (a filter that is not clean text). */
-enum store_result users_count(const char *tenant, const struct users_query *qy,
-                              long long *total)
+enum store_result users_count(const char *tenant, const struct users_query *qy, long long *total)
 {
-    const char *params[5];
-    struct buf pattern;
+    struct find_sql f;
     struct pg_query q;
-    bool deleted;
     enum store_result rc = STORE_ERROR;
 
     *total = 0;
-    buf_init(&pattern);
+    find_init(&f);
     pg_query_init(&q);
-    if (!find_params(qy, &pattern, params, &deleted))
+    buf_printf(&f.text, "SELECT count(*)");
+    if (!find_where(&f, qy, &q.plan_per_run))
         goto out;
-    if (!pg_query_run_tenant(&q, tenant,
-                             deleted ? "SELECT count(*) FROM users" FIND_DELETED FIND_FILTERS
-                                     : "SELECT count(*) FROM users" FIND_LIVE FIND_FILTERS,
-                             5, params)) {
+    if (!pg_query_run_tenant(&q, tenant, buf_cstr(&f.text), f.n, f.params)) {
         rc = pg_store_result(&q);
         goto out;
     }
@@ -738,7 +722,7 @@ enum store_result users_count(const char *tenant, const struct users_query *qy,
     rc = STORE_OK;
 out:
     pg_query_cleanup(&q);
-    buf_free(&pattern);
+    find_free(&f);
     return rc;
 }
 
@@ -851,11 +835,17 @@ enum store_result users_batch_by_sub(const char *tenant, const char *after_sub, 
     pg_query_init(&q);
     if (limit <= 0 || !field_ok(after_sub, false))
         goto out;
-    const char *const params[] = {after_sub, pg_num_text(lim, limit)};
-    if (!pg_query_run_tenant(&q, tenant,
-                             "SELECT " USER_COLUMNS " FROM users WHERE ($1::text IS NULL OR"
-                             " sub > $1) ORDER BY sub LIMIT $2::bigint",
-                             2, params)) {
+    /* Two texts, so that each one's cached plan walks the primary key. */
+    const char *const first[] = {pg_num_text(lim, limit)};
+    const char *const next[] = {after_sub, lim};
+    if (!(after_sub ? pg_query_run_tenant(&q, tenant,
+                                          "SELECT " USER_COLUMNS " FROM users WHERE sub > $1"
+                                          " ORDER BY sub LIMIT $2::bigint",
+                                          2, next)
+                    : pg_query_run_tenant(&q, tenant,
+                                          "SELECT " USER_COLUMNS " FROM users"
+                                          " ORDER BY sub LIMIT $1::bigint",
+                                          1, first))) {
         rc = pg_store_result(&q);
         goto out;
     }
@@ -924,8 +914,7 @@ enum store_result users_set_account(const char *tenant, const char *sub, bool en
 
     if (!field_ok(sub, true) || !field_ok(status, false))
         return STORE_ERROR;
-    const char *const params[] = {sub, enabled ? "true" : "false", status,
-                                  pg_num_text(at, now)};
+    const char *const params[] = {sub, enabled ? "true" : "false", status, pg_num_text(at, now)};
     pg_query_init(&q);
     if (!pg_query_run_tenant(&q, tenant,
                              "UPDATE users SET enabled = $2::boolean,"
@@ -943,8 +932,7 @@ enum store_result users_set_account(const char *tenant, const char *sub, bool en
 /* Sets user sub's name at now; a single statement, so it joins the
  * caller's transaction. STORE_OK, STORE_NOT_FOUND (no live row),
  * STORE_UNAVAILABLE or STORE_ERROR. */
-enum store_result users_set_name(const char *tenant, const char *sub, const char *name,
-                                 time_t now)
+enum store_result users_set_name(const char *tenant, const char *sub, const char *name, time_t now)
 {
     char at[NUM_TEXT_MAX];
     struct pg_query q;

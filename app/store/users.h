@@ -63,10 +63,6 @@ struct users_stats { /* the whole mirror of one tenant, at one moment */
     time_t counted_at;                   /* when these figures were counted */
 };
 
-struct users_filter { /* NULL or "": any */
-    const char *email_prefix, *tier, *status;
-};
-
 struct users_page {
     struct users_user *rows; /* in the arena */
     int n;
@@ -77,9 +73,6 @@ enum store_result users_statistics(const char *tenant, time_t now, struct users_
 enum store_result users_statistics_shared(const char *tenant, time_t now, int max_age_s,
                                           struct users_stats *out);
 enum store_result users_statistics_forget(const char *tenant);
-enum store_result users_list(const char *tenant, const struct users_filter *f,
-                             long long offset, int limit, struct arena *a,
-                             struct users_page *out);
 /* ---- the admin's user list (issue 15) --------------------------------- */
 
 /* The orders of the list; each is (key, sub) so that the sub breaks ties

@@ -1,18 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* test_adminstore: what the admin panel and `users sync` add to the stores —
- * users_list, users_statistics, users_upsert, users_delete_unseen and the audit
+ * users_find and users_count, users_statistics, users_upsert, users_delete_unseen and the audit
  * log — against a real PostgreSQL.
  *
  * Without a server: bad arguments are refused before any database work.
  * With one (GH_TEST_DATABASE_URL, see scratch_db.h): a scratch database with
  * tenants 'default' and 'other' is made, used and dropped. Checked: LIKE wildcards
- * in a search are literal and the search ignores ASCII case, filters and
- * paging with totals, the statistics' day boundaries, sync writes with
+ * in a search are literal and the search ignores case, filters that combine
+ * with totals, keyset pages both ways, the statistics' day boundaries, sync writes with
  * Cognito's creation time, the "written since" guard of a sync's deletes,
  * audit rows inside a rolled-back and a committed transaction, newest-first
  * paging by offset and by id, and tenant isolation. Without the variable it
  * says so and counts one failure: never a silent pass. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/arena.h"
@@ -36,8 +37,13 @@ static bool is(const char *got, const char *want)
 static struct users_user user(const char *sub, const char *email, const char *tier,
                               const char *status, time_t created)
 {
-    struct users_user u = {.sub = sub, .email = email, .name = "Some One", .tier = tier,
-                           .status = status, .enabled = true, .created_at = created};
+    struct users_user u = {.sub = sub,
+                           .email = email,
+                           .name = "Some One",
+                           .tier = tier,
+                           .status = status,
+                           .enabled = true,
+                           .created_at = created};
     return u;
 }
 
@@ -45,19 +51,28 @@ static struct users_user user(const char *sub, const char *email, const char *ti
 
 static void test_without_server(void)
 {
-    struct users_page page;
+    struct users_keyset page;
     struct audit_page rows;
-    struct users_filter none = {0};
+    struct users_query none = {.mfa = -1, .enabled = -1};
     struct audit_change empty = {0};
-    test_cond("list: negative offset", users_list("default", &none, -1, 10, &arena, &page) ==
-                                           STORE_ERROR);
-    test_cond("list: no limit", users_list("default", &none, 0, 0, &arena, &page) == STORE_ERROR);
-    struct users_filter control = {.email_prefix = "a\x01b"};
-    test_cond("list: a control character",
-              users_list("default", &control, 0, 10, &arena, &page) == STORE_ERROR);
+    test_cond("find: no limit", users_find("default", &none, 0, &arena, &page) == STORE_ERROR);
+    struct users_query control = {.q = "a\x01b", .mfa = -1, .enabled = -1};
+    long long total = 0;
+    test_cond("find: a control character",
+              users_find("default", &control, 10, &arena, &page) == STORE_ERROR &&
+                  users_count("default", &control, &total) == STORE_ERROR);
+    struct users_query quoted = {.tier = "premium' OR 'a' = 'a", .mfa = -1, .enabled = -1};
+    struct users_query spaced = {.status = "CONFIRMED OR true", .mfa = -1, .enabled = -1};
+    test_cond("find: a tier or status that is not a plain word",
+              users_find("default", &quoted, 10, &arena, &page) == STORE_ERROR &&
+                  users_count("default", &spaced, &total) == STORE_ERROR);
+    struct users_query bad_sort = {.sort = USERS_SORTS, .mfa = -1, .enabled = -1};
+    test_cond("find: an unknown sort",
+              users_find("default", &bad_sort, 10, &arena, &page) == STORE_ERROR);
     test_cond("delete: no sub", users_delete_unseen("default", "", T0) == STORE_ERROR);
     struct users_user nameless = user("s", "", NULL, NULL, 0);
-    test_cond("put: no email", users_upsert("default", &nameless, T0, USERS_REPLACE) == STORE_ERROR);
+    test_cond("put: no email",
+              users_upsert("default", &nameless, T0, USERS_REPLACE) == STORE_ERROR);
     test_cond("audit: required fields", audit_record("default", &empty) == STORE_ERROR);
     test_cond("audit list: no limit",
               audit_list("default", 0, 0, 0, &arena, &rows) == STORE_ERROR && rows.n == 0);
@@ -67,14 +82,21 @@ static void test_without_server(void)
 
 /* ---- users --------------------------------------------------------------- */
 
-static int list_count(const char *prefix, const char *tier, const char *status,
-                      long long *total)
+static struct users_query query(const char *q, const char *tier, const char *status)
 {
-    struct users_filter f = {.email_prefix = prefix, .tier = tier, .status = status};
-    struct users_page page;
-    if (users_list("default", &f, 0, 100, &arena, &page) != STORE_OK)
+    struct users_query qy = {
+        .q = q, .tier = tier, .status = status, .mfa = -1, .enabled = -1, .sort = USERS_SORT_EMAIL};
+    return qy;
+}
+
+/* find_count answers how many rows users_find gives for qy (-1: it
+ * failed) and sets *total to what users_count says. */
+static int find_count(struct users_query qy, long long *total)
+{
+    struct users_keyset page;
+    if (users_find("default", &qy, 100, &arena, &page) != STORE_OK ||
+        users_count("default", &qy, total) != STORE_OK)
         return -1;
-    *total = page.total;
     return page.n;
 }
 
@@ -93,39 +115,69 @@ static void test_list(void)
     }
     test_cond("seed the list", ok);
     long long total = 0;
-    test_cond("everyone", list_count(NULL, NULL, NULL, &total) == 5 && total == 5);
-    test_cond("an underscore is literal", list_count("a_", NULL, NULL, &total) == 1);
-    test_cond("a percent sign is literal", list_count("a%", NULL, NULL, &total) == 1);
-    test_cond("a backslash is literal", list_count("a\\", NULL, NULL, &total) == 0);
-    test_cond("case is ignored", list_count("A", NULL, NULL, &total) == 4 && total == 4);
-    test_cond("tier", list_count(NULL, "premium", NULL, &total) == 2);
-    test_cond("status", list_count(NULL, NULL, "UNCONFIRMED", &total) == 1);
-    test_cond("prefix, tier and status", list_count("a", "standard", "CONFIRMED", &total) == 2);
-    test_cond("empty filters are none", list_count("", "", "", &total) == 5);
+    test_cond("everyone", find_count(query(NULL, NULL, NULL), &total) == 5 && total == 5);
+    test_cond("an underscore is literal",
+              find_count(query("a_", NULL, NULL), &total) == 1 && total == 1);
+    test_cond("a percent sign is literal", find_count(query("a%", NULL, NULL), &total) == 1);
+    test_cond("a backslash is literal", find_count(query("a\\", NULL, NULL), &total) == 0);
+    test_cond("case is ignored", find_count(query("AB", NULL, NULL), &total) == 1);
+    test_cond("the name is searched too", find_count(query("one", NULL, NULL), &total) == 5);
+    test_cond("tier", find_count(query(NULL, "premium", NULL), &total) == 2 && total == 2);
+    test_cond("status", find_count(query(NULL, NULL, "UNCONFIRMED"), &total) == 1);
+    test_cond("search, tier and status",
+              find_count(query("a", "standard", "CONFIRMED"), &total) == 2 && total == 2);
+    test_cond("empty filters are none", find_count(query("", "", ""), &total) == 5);
+    test_cond("no one deleted",
+              find_count(query(NULL, NULL, USERS_STATUS_DELETED), &total) == 0 && total == 0);
+    struct users_query on = query(NULL, NULL, NULL);
+    on.mfa = 1;
+    struct users_query disabled = query(NULL, NULL, NULL);
+    disabled.enabled = 0;
+    struct users_query enabled = query(NULL, NULL, NULL);
+    enabled.enabled = 1;
+    test_cond("two-step and enabled filters", find_count(on, &total) == 0 &&
+                                                  find_count(disabled, &total) == 0 &&
+                                                  find_count(enabled, &total) == 5 && total == 5);
 
-    struct users_filter all = {0};
-    struct users_page page, whole;
-    bool sorted = users_list("default", &all, 0, 5, &arena, &whole) == STORE_OK && whole.n == 5;
+    struct users_query all = query(NULL, NULL, NULL);
+    struct users_keyset page, whole;
+    bool sorted = users_find("default", &all, 5, &arena, &whole) == STORE_OK && whole.n == 5 &&
+                  !whole.more;
     for (int i = 1; sorted && i < whole.n; i++)
         sorted = strcmp(whole.rows[i - 1].email, whole.rows[i].email) < 0 ||
                  strcoll(whole.rows[i - 1].email, whole.rows[i].email) < 0;
     test_cond("in email order, lower-cased",
-              sorted && !strcmp(whole.rows[4].email, "zed@x.example"));
-    test_cond("a page: offset, limit, total",
-              users_list("default", &all, 1, 2, &arena, &page) == STORE_OK && page.n == 2 &&
-                  page.total == 5 && is(page.rows[0].email, whole.rows[1].email) &&
-                  is(page.rows[1].email, whole.rows[2].email) && page.rows[0].created_at == T0);
-    test_cond("past the end", users_list("default", &all, 10, 2, &arena, &page) == STORE_OK &&
-                                  page.n == 0 && page.total == 5);
-    test_cond("another tenant sees none", users_list("other", &all, 0, 10, &arena, &page) ==
-                                              STORE_OK &&
-                                              page.total == 0);
+              sorted && is(whole.rows[4].email, "zed@x.example") && whole.rows[0].created_at == T0);
+    test_cond("a first page says more follow",
+              users_find("default", &all, 2, &arena, &page) == STORE_OK && page.n == 2 &&
+                  page.more && is(page.rows[1].email, whole.rows[1].email));
+    struct users_query after = all;
+    after.from_key = page.keys[1];
+    after.from_sub = page.rows[1].sub;
+    test_cond("the page after a row", users_find("default", &after, 2, &arena, &page) == STORE_OK &&
+                                          page.n == 2 && page.more &&
+                                          is(page.rows[0].email, whole.rows[2].email) &&
+                                          is(page.rows[1].email, whole.rows[3].email));
+    after.backward = true;
+    test_cond("the page before a row, in the list's order",
+              users_find("default", &after, 2, &arena, &page) == STORE_OK && page.n == 1 &&
+                  !page.more && is(page.rows[0].email, whole.rows[0].email));
+    struct users_query newest = all;
+    newest.sort = USERS_SORT_CREATED;
+    newest.desc = true;
+    test_cond("a time sort's key is microseconds",
+              users_find("default", &newest, 1, &arena, &page) == STORE_OK && page.n == 1 &&
+                  strtoll(page.keys[0], NULL, 10) == (long long)T0 * 1000000);
+    test_cond("another tenant sees none",
+              users_find("other", &all, 10, &arena, &page) == STORE_OK && page.n == 0 &&
+                  users_count("other", &all, &total) == STORE_OK && total == 0);
 }
 
 static void test_put_and_delete(void)
 {
     struct users_user u = user("p-1", "Put@Example.com", NULL, "FORCE_CHANGE_PASSWORD",
-                               T0 - 5 * DAY), got;
+                               T0 - 5 * DAY),
+                      got;
     test_cond("put: a new user with Cognito's creation time",
               users_upsert("default", &u, T0, USERS_REPLACE) == STORE_OK &&
                   users_get("default", "p-1", &arena, &got) == STORE_OK &&
@@ -151,8 +203,8 @@ static void test_put_and_delete(void)
     test_cond("delete: a row older than the listing",
               users_delete_unseen("default", "p-2", T0 + 21) == STORE_OK &&
                   users_get("default", "p-2", &arena, &got) == STORE_NOT_FOUND);
-    test_cond("delete: nothing left", users_delete_unseen("default", "p-2", T0 + 21) ==
-                                          STORE_NOT_FOUND);
+    test_cond("delete: nothing left",
+              users_delete_unseen("default", "p-2", T0 + 21) == STORE_NOT_FOUND);
 }
 
 static void test_statistics(void)
@@ -164,11 +216,11 @@ static void test_statistics(void)
     } seed[] = {
         {"s-today", "premium", "CONFIRMED", NOON},
         {"s-today2", "standard", "UNCONFIRMED", T0},
-        {"s-29", "standard", "CONFIRMED", T0 - 29 * DAY},      /* the first day shown */
-        {"s-30", "premium", "CONFIRMED", T0 - 29 * DAY - 1},   /* the day before it */
+        {"s-29", "standard", "CONFIRMED", T0 - 29 * DAY},    /* the first day shown */
+        {"s-30", "premium", "CONFIRMED", T0 - 29 * DAY - 1}, /* the day before it */
         {"s-old", "standard", "FORCE_CHANGE_PASSWORD", T0 - 400 * DAY},
         {"s-null", "standard", NULL, T0 - DAY},
-        {"s-future", "standard", "CONFIRMED", T0 + 3 * DAY},  /* a clock ahead of ours */
+        {"s-future", "standard", "CONFIRMED", T0 + 3 * DAY}, /* a clock ahead of ours */
     };
     bool ok = true;
     for (size_t i = 0; i < sizeof(seed) / sizeof(seed[0]); i++) {
@@ -199,10 +251,15 @@ static void test_statistics(void)
 static struct audit_change change(const char *sub, const char *old_tier, const char *new_tier,
                                   time_t at)
 {
-    struct audit_change c = {.user_sub = sub, .user_email = "who@example.com",
-                             .old_tier = old_tier, .new_tier = new_tier,
-                             .by_sub = "admin-sub", .by_email = "admin@example.com",
-                             .request_id = "req-1", .client_addr = "127.0.0.1", .at = at};
+    struct audit_change c = {.user_sub = sub,
+                             .user_email = "who@example.com",
+                             .old_tier = old_tier,
+                             .new_tier = new_tier,
+                             .by_sub = "admin-sub",
+                             .by_email = "admin@example.com",
+                             .request_id = "req-1",
+                             .client_addr = "127.0.0.1",
+                             .at = at};
     return c;
 }
 
@@ -219,8 +276,8 @@ static void test_audit(void)
               rolled && audit_count("default", &count) == STORE_OK && count == 0);
     bool committed = pg_begin(&q) && audit_record("default", &c) == STORE_OK && pg_commit(&q);
     pg_query_cleanup(&q);
-    test_cond("a committed one stays", committed && audit_count("default", &count) == STORE_OK &&
-                                           count == 1);
+    test_cond("a committed one stays",
+              committed && audit_count("default", &count) == STORE_OK && count == 1);
     struct audit_change gold = change("a-1", "standard", "gold", T0);
     test_cond("a tier the table refuses", audit_record("default", &gold) == STORE_ERROR);
     struct audit_change unknown_old = change("a-2", NULL, "standard", T0 + 1);
@@ -232,12 +289,12 @@ static void test_audit(void)
         audit_record("default", &more);
     }
     test_cond("count", audit_count("default", &count) == STORE_OK && count == 5);
-    test_cond("newest first",
-              audit_list("default", 0, 0, 10, &arena, &page) == STORE_OK && page.n == 5 &&
-                  page.rows[0].at == T0 + 12 && page.rows[4].at == T0 &&
-                  page.rows[0].id > page.rows[1].id && page.rows[3].old_tier == NULL &&
-                  page.rows[3].by_email == NULL && is(page.rows[4].by_sub, "admin-sub") &&
-                  is(page.rows[4].client_addr, "127.0.0.1"));
+    test_cond("newest first", audit_list("default", 0, 0, 10, &arena, &page) == STORE_OK &&
+                                  page.n == 5 && page.rows[0].at == T0 + 12 &&
+                                  page.rows[4].at == T0 && page.rows[0].id > page.rows[1].id &&
+                                  page.rows[3].old_tier == NULL && page.rows[3].by_email == NULL &&
+                                  is(page.rows[4].by_sub, "admin-sub") &&
+                                  is(page.rows[4].client_addr, "127.0.0.1"));
     long long third = page.rows[2].id;
     test_cond("by offset", audit_list("default", 0, 3, 10, &arena, &page) == STORE_OK &&
                                page.n == 2 && page.rows[0].at == T0 + 1);

@@ -710,6 +710,8 @@ static bool add_user(const char *slug, const char *sub, const char *email)
     return ok;
 }
 
+static long long prepared_count(const char *statement);
+
 static void test_tenant_isolation(const char *conninfo)
 {
     static const char *const hostile_slugs[] = {
@@ -792,6 +794,35 @@ static void test_tenant_isolation(const char *conninfo)
     pid_after = query_number("SELECT pg_backend_pid()");
     test_cond("all on one reused connection",
               pid_before > 0 && pid_before == pid_after);
+    /* One prepared statement served all three schemas above: the server
+     * parses it again whenever the search_path changes. */
+    test_cond("a tenant statement is prepared once for every tenant",
+              prepared_count("SELECT email FROM users WHERE sub LIKE 'iso-%'"
+                             " ORDER BY email") == 1);
+    /* A statement whose first run is prepared and then refused: the name
+     * exists on the server, so the next run must not prepare it again. */
+    static const char insert_probe[] = "INSERT INTO users (sub, email) VALUES ($1, $2) -- probe";
+    const char *const duplicate[] = {"iso-same", "dup@beta.example"};
+    const char *const fresh[] = {"iso-b2", "b2@beta.example"};
+    test_cond("a new tenant statement refused on its first run...",
+              !pg_query_run_tenant(&q, "beta", insert_probe, 2, duplicate) &&
+                  q.err == PG_ERR_CONSTRAINT);
+    test_cond("...is refused the same way again, not as a second PREPARE",
+              !pg_query_run_tenant(&q, "beta", insert_probe, 2, duplicate) &&
+                  q.err == PG_ERR_CONSTRAINT);
+    test_cond("...and then runs", pg_query_run_tenant(&q, "beta", insert_probe, 2, fresh) &&
+                                      pg_query_affected(&q) == 1 &&
+                                      prepared_count(insert_probe) == 1);
+    test_cond("delete it again", pg_query_run_tenant(&q, "beta", "DELETE FROM users WHERE sub = $1",
+                                                     1, fresh));
+    static const char searched[] = "SELECT count(*) FROM users WHERE email LIKE $1";
+    q.plan_per_run = true;
+    test_cond("plan_per_run: the statement is planned with its values, never prepared",
+              pg_query_run_tenant(&q, "alpha", searched, 1, (const char *const[]){"a%"}) &&
+                  strcmp(pg_query_value(&q, 0, 0), "2") == 0 &&
+                  pg_query_run_tenant(&q, "beta", searched, 1, (const char *const[]){"b%"}) &&
+                  strcmp(pg_query_value(&q, 0, 0), "1") == 0 && prepared_count(searched) == 0);
+    q.plan_per_run = false;
 
     /* A request that leaves its transaction open... */
     test_cond("begin for alpha", pg_begin(&q));
@@ -875,6 +906,9 @@ static void test_named_statements(const char *conninfo)
     test_cond("named: off still answers",
               query_number(unnamed) == 2 && query_number(unnamed) == 2);
     test_cond("named: off prepares nothing", prepared_count(unnamed) == 0);
+    test_cond("named: off, a tenant statement runs unprepared",
+              tenant_count("default", "SELECT count(*) + 0 FROM users") >= 0 &&
+                  prepared_count("SELECT count(*) + 0 FROM users") == 0);
     test_cond("named: on again", pg_init_worker(conninfo, true, err, sizeof err));
 }
 
