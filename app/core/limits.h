@@ -194,7 +194,7 @@
 #define USERS_STATS_SHARED_TTL_S 60
 
 /* ---- the admin's user list (app/pages/admin_users.c) ------------------- */
-#define USERLIST_PER_PAGE 50     /* rows on one page */
+#define USERLIST_PER_PAGE 25     /* rows on one page */
 #define USERLIST_COUNT_TTL_S 30  /* a filter's total is counted at most this often */
 #define USERLIST_KEY_MAX 512     /* bytes of a sort key in a page link */
 

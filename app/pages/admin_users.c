@@ -159,16 +159,17 @@ static const char *list_url(struct request *req, const struct users_query *q, co
 
 /* user_url is the user page of username, carrying back (this list's
  * query string without its '?'; "" for none) for its breadcrumb. */
-static const char *user_url(struct request *req, const char *username, const char *back)
+/* user_url is the link to a user's page; back_query is the list's query
+ * already URL-encoded as the value of back= ("" for none), written once per
+ * page rather than once per row. */
+static const char *user_url(struct request *req, const char *username, const char *back_query)
 {
     struct buf b;
     buf_init(&b);
     buf_printf(&b, "%s/admin/users/", req->base);
     url_encode(&b, username);
-    if (*back) {
-        buf_puts(&b, "?back=");
-        url_encode(&b, back);
-    }
+    if (*back_query)
+        buf_printf(&b, "?back=%s", back_query);
     const char *url = arena_strdup(req->arena, buf_cstr(&b));
     buf_free(&b);
     return url;
@@ -181,12 +182,21 @@ static void add_string(struct json_object *o, const char *key, const char *value
     json_object_object_add(o, key, json_object_new_string(value));
 }
 
+/* put_new adds to an object made here, whose every key is a string literal
+ * added once: json-c then neither copies the key nor looks for an earlier
+ * one (a page has a few hundred of them, one set per row). */
+static void put_new(struct json_object *o, const char *literal_key, const char *value)
+{
+    json_object_object_add_ex(o, literal_key, json_object_new_string(value),
+                              JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT);
+}
+
 static void add_choice(struct json_object *list, const char *value, const char *label,
                        bool selected)
 {
     struct json_object *o = json_object_new_object();
-    add_string(o, "value", value);
-    add_string(o, "label", label);
+    put_new(o, "value", value);
+    put_new(o, "label", label);
     if (selected)
         json_object_object_add(o, "selected", json_object_new_boolean(1));
     json_object_array_add(list, o);
@@ -302,23 +312,23 @@ static const char *status_words(const struct users_user *u)
 }
 
 static void add_row(struct request *req, struct json_object *rows, const struct users_user *u,
-                    const char *back)
+                    const char *back_query)
 {
     char created[ADMINTEXT_DATE_MAX], login[ADMINTEXT_DATE_MAX];
     struct json_object *row = json_object_new_object();
     if (!u->deleted_at) /* a deleted user's page is gone with them */
-        add_string(row, "href", user_url(req, u->email, back));
-    add_string(row, "email", u->email);
-    add_string(row, "sub", u->sub); /* the bulk change's box */
+        put_new(row, "href", user_url(req, u->email, back_query));
+    put_new(row, "email", u->email);
+    put_new(row, "sub", u->sub); /* the bulk change's box */
     if (u->name && *u->name)
-        add_string(row, "name", u->name);
-    add_string(row, "tier", u->tier ? u->tier : TIER_STANDARD);
-    add_string(row, "status", status_words(u));
+        put_new(row, "name", u->name);
+    put_new(row, "tier", u->tier ? u->tier : TIER_STANDARD);
+    put_new(row, "status", status_words(u));
     if (!u->enabled && !u->deleted_at && u->status && strcmp(u->status, "CONFIRMED"))
-        add_string(row, "status_also", admintext_status_label(u->status));
-    add_string(row, "mfa", u->mfa ? "On" : "Off");
-    add_string(row, "created", admintext_date(created, u->created_at, false));
-    add_string(row, "last_login",
+        put_new(row, "status_also", admintext_status_label(u->status));
+    put_new(row, "mfa", u->mfa ? "On" : "Off");
+    put_new(row, "created", admintext_date(created, u->created_at, false));
+    put_new(row, "last_login",
                u->last_login_at ? admintext_date(login, u->last_login_at, false) : "Never");
     json_object_array_add(rows, row);
 }
@@ -371,8 +381,13 @@ enum http_status admin_users_page(struct request *req, struct response *resp)
      * links back to it. */
     add_string(ctx, "list_query", buf_cstr(&here));
     struct json_object *rows = json_object_new_array();
+    struct buf back;
+    buf_init(&back);
+    if (here.len)
+        url_encode(&back, buf_cstr(&here) + 1);
     for (int i = 0; i < page.n; i++)
-        add_row(req, rows, &page.rows[i], here.len ? buf_cstr(&here) + 1 : "");
+        add_row(req, rows, &page.rows[i], back.len ? buf_cstr(&back) : "");
+    buf_free(&back);
     buf_free(&here);
     json_object_object_add(ctx, "users", rows);
     json_object_object_add(ctx, "total", json_object_new_int64(total));

@@ -47,6 +47,7 @@
 #include "http/request.h"
 #include "http/response.h"
 #include "server/dispatch.h"
+#include "server/fcgiout.h"
 
 #define ACCEPT_RETRY_US 10000
 #define WORKER_THREAD_STACK (256 * 1024) /* no deep recursion anywhere */
@@ -74,19 +75,6 @@ static void request_quit(void)
 static int read_body(void *ctx, char *buf, int len)
 {
     return FCGX_GetStr(buf, len, ((FCGX_Request *)ctx)->in);
-}
-
-static int write_out(void *ctx, const char *data, size_t len)
-{
-    FCGX_Request *fcgi = ctx;
-    while (len) {
-        int chunk = len > (size_t)1 << 30 ? 1 << 30 : (int)len;
-        if (FCGX_PutStr(data, chunk, fcgi->out) != chunk)
-            return -1;
-        data += chunk;
-        len -= (size_t)chunk;
-    }
-    return 0;
 }
 
 static void note_route(void *ctx, const char *route)
@@ -270,7 +258,12 @@ static void serve_one(FCGX_Request *fcgi, struct arena *arena,
     req.on_route_arg = slot;
     resp_reset(resp);
     dispatch_request(&req, resp);
-    resp_send(resp, req.method == HTTP_HEAD, write_out, fcgi);
+    /* Straight to the connection (server/fcgiout), not through libfcgi's
+     * stream, which ends the records after ours in FCGX_Finish_r. */
+    struct fcgiout out;
+    fcgiout_init(&out, fcgi->ipcFd, fcgi->requestId);
+    if (resp_send(resp, req.method == HTTP_HEAD, fcgiout_write, &out) == 0)
+        fcgiout_flush(&out);
     req_cleanup(&req);
     arena_reset(arena);
     scoreboard_slot_end(slot);

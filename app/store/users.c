@@ -39,8 +39,10 @@
 #define USERS_FIELD_MAX 2048 /* bytes of a sub, email, name, tier or status */
 #define DEFAULT_TIER "standard"
 
-/* Seconds since the epoch of a timestamptz column, as text. */
-#define EPOCH(col) "extract(epoch FROM " col ")::bigint"
+/* Seconds since the epoch of a timestamptz column, as text, rounded as
+ * extract(epoch) would be; date_part's double costs a fraction of
+ * extract's numeric, read for every row of a list. */
+#define EPOCH(col) "round(date_part('epoch', " col "))::bigint"
 
 #define USER_COLUMNS \
     "sub, email, name, tier, status, enabled, " EPOCH("created_at") ", " EPOCH( \

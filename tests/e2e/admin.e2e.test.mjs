@@ -68,7 +68,7 @@ test('an admin finds a user, changes the tier and sees the audit entry; the user
     await admin.check('search result');
     const rows = admin.page.locator('#gh-users tbody tr.gh-user-row');
     assert.equal(await rows.count(), 1);
-    await rows.first().getByRole('link', { name: /Open/ }).click();
+    await rows.first().locator('.gh-user-email a').click();
     await admin.page.waitForLoadState('load');
     await admin.check('user page');
     assert.equal((await admin.page.locator('#gh-user-tier').innerText()).trim().toLowerCase(), 'standard');

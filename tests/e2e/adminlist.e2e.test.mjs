@@ -78,7 +78,7 @@ test('the users list: accessible at 1280 and 390 px, no sideways scrolling, a wh
     const box = await row.boundingBox();
     assert.ok(box && box.x >= 0 && box.x + box.width <= PHONE.width, `the row fits: ${JSON.stringify(box)}`);
     for (const cls of ['gh-user-email', 'gh-user-name', 'gh-user-status', 'gh-user-login']) {
-      const cell = await row.locator(`td.${cls}`).boundingBox();
+      const cell = await row.locator(`.${cls}`).boundingBox();
       assert.ok(cell && cell.width > 0 && cell.x + cell.width <= PHONE.width, `${cls} shown within the screen`);
     }
     // The page after, from its link, is just as narrow.
@@ -90,7 +90,7 @@ test('the users list: accessible at 1280 and 390 px, no sideways scrolling, a wh
     await admin.page.goBack();
     await admin.page.waitForLoadState('load');
 
-    // A tap on the row's name (not on its Open button) opens the user's page.
+    // A tap on the row's name (not on its email, the link) opens the user's page.
     // (The row's link lies over the whole card, so a tap there lands on it.)
     const cell = admin.page.locator('#gh-users tbody tr.gh-user-row').filter({ hasText: target }).locator('td.gh-user-name');
     await cell.scrollIntoViewIfNeeded();

@@ -16,7 +16,7 @@ import { makeTenant } from './admin-helpers.mjs';
 const info = stackInfo();
 const POOL = info.COGNITO_USER_POOL_ID;
 const DAY = 86400;
-const PER_PAGE = 50; // the users list (USERLIST_PER_PAGE)
+const PER_PAGE = 25; // the users list (USERLIST_PER_PAGE)
 
 let admin; // {b, email}: a default-tenant admin shared by the tests
 let adminSub;
@@ -57,8 +57,8 @@ const unescape = (s) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace
 
 // rows of the users table of an /admin/users page: [{email, href}]
 function userRows(body) {
-  return [...body.matchAll(/<tr class="gh-user-row">[\s\S]*?<td class="gh-user-email">([^<]*)<\/td>[\s\S]*?href="([^"]*)"/g)]
-    .map((m) => ({ email: unescape(m[1]), href: unescape(m[2]) }));
+  return [...body.matchAll(/<tr class="gh-user-row"><th scope="row" class="gh-user-email"><a class="stretched-link" href="([^"]*)">([^<]*)<\/a>/g)]
+    .map((m) => ({ email: unescape(m[2]), href: unescape(m[1]) }));
 }
 
 function nextLink(body) {
