@@ -658,7 +658,8 @@ enum store_result users_find(const char *tenant, const struct users_query *qy, i
     pg_query_init(&q);
     bool from = qy->from_key && qy->from_sub;
     if ((unsigned)qy->sort >= USERS_SORTS || limit <= 0 || limit >= INT_MAX ||
-        (from && !field_ok(qy->from_key, true)) || (from && !field_ok(qy->from_sub, true)))
+        (from && !field_ok(qy->from_key, false)) /* "" is a key: no name */ ||
+        (from && !field_ok(qy->from_sub, true)))
         goto out;
     buf_printf(&f.text, "SELECT " FIND_COLUMNS ", %s", sorts[qy->sort].as_text);
     if (!find_where(&f, qy, &q.plan_per_run))

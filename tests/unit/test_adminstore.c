@@ -162,6 +162,12 @@ static void test_list(void)
     test_cond("the page before a row, in the list's order",
               users_find("default", &after, 2, &arena, &page) == STORE_OK && page.n == 1 &&
                   !page.more && is(page.rows[0].email, whole.rows[0].email));
+    struct users_query by_name = all;
+    by_name.sort = USERS_SORT_NAME;
+    by_name.from_key = ""; /* a user without a name sorts as "" */
+    by_name.from_sub = "l-0";
+    test_cond("the page after a user without a name",
+              users_find("default", &by_name, 2, &arena, &page) == STORE_OK);
     struct users_query newest = all;
     newest.sort = USERS_SORT_CREATED;
     newest.desc = true;
