@@ -177,10 +177,11 @@ test('two tenants at once take turns on the same few server connections, and nei
   fs.closeSync(fd);
   const log = buf.toString('utf8');
   // backend pid -> the tenant schemas its statements ran under
-  // (a tenant's statements run after SET LOCAL search_path TO its schema, or
-  // name its tables in full)
+  // (a tenant's statements run in a pipeline that first sets the search_path
+  // to its schema, the parameter PostgreSQL logs as DETAIL, or name its
+  // tables in full)
   const served = new Map();
-  const tenantStatement = new RegExp(`\\[(\\d+)\\] gatehouse@gatehouse LOG: +(?:statement|execute <unnamed>): [^\\n]*?"t_(${A}|${B})"`, 'g');
+  const tenantStatement = new RegExp(`\\[(\\d+)\\] gatehouse@gatehouse (?:LOG: +(?:statement|execute <unnamed>): [^\\n]*?|DETAIL: +parameters: \\$1 = ')"t_(${A}|${B})"`, 'g');
   for (const m of log.matchAll(tenantStatement)) {
     if (!served.has(m[1])) served.set(m[1], { [A]: 0, [B]: 0 });
     served.get(m[1])[m[2]]++;
