@@ -110,6 +110,10 @@ struct pg_thread {
 
 static char *worker_conninfo;
 static bool named_statements = true; /* see "Prepared statements" above */
+/* This process's id, read once and again in a fork's child: every
+ * statement checks that its connection was made here, and getpid is a
+ * system call. */
+static pid_t process_pid;
 static pthread_key_t thread_key;
 static pthread_once_t thread_key_once = PTHREAD_ONCE_INIT;
 static int thread_key_status; /* pthread_key_create's answer */
@@ -182,14 +186,21 @@ static void forget_prepared(struct pg_thread *st);
 static void thread_free(void *p)
 {
     struct pg_thread *st = p;
-    if (st->conn && st->pid == getpid())
+    if (st->conn && st->pid == process_pid)
         PQfinish(st->conn);
     forget_prepared(st);
     free(st);
 }
 
+static void refresh_pid(void)
+{
+    process_pid = getpid();
+}
+
 static void make_thread_key(void)
 {
+    refresh_pid();
+    pthread_atfork(NULL, NULL, refresh_pid);
     thread_key_status = pthread_key_create(&thread_key, thread_free);
     thread_key_ready = thread_key_status == 0;
 }
@@ -228,7 +239,7 @@ static struct pg_thread *thread_state(struct pg_query *q)
             return NULL;
         }
     }
-    if (st->conn && st->pid != getpid()) {
+    if (st->conn && st->pid != process_pid) {
         /* Inherited across fork: the parent still owns that socket, and
          * PQfinish would end the parent's session. Forget it (a small leak in
          * a path that only a misuse reaches) and connect afresh. */
@@ -309,7 +320,7 @@ static bool connect_thread(struct pg_thread *st, struct pg_query *q)
     }
     st->tenant_setup = named_statements;
     st->conn = conn;
-    st->pid = getpid();
+    st->pid = process_pid;
     st->failures = 0;
     st->retry_at_ms = 0;
     return true;
@@ -1029,7 +1040,7 @@ void pg_rollback(void)
     if (!st)
         return;
     st->tx = TX_NONE;
-    if (st->conn && st->pid == getpid())
+    if (st->conn && st->pid == process_pid)
         rollback_quietly(st);
 }
 
