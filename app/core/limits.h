@@ -192,6 +192,11 @@
 /* The statistics of a tenant are counted for all workers at most this
  * often (a tier change makes them due at once). */
 #define USERS_STATS_SHARED_TTL_S 60
+/* Shared figures (the statistics, the list's totals) are counted again at
+ * the earliest this many times as long as their last count took: counting
+ * a large mirror takes at most 1% of a core however often it is viewed (a
+ * million users: a count of a second or two, so every few minutes). */
+#define SHARED_COUNT_COST_FACTOR 100
 
 /* ---- the admin's user list (app/pages/admin_users.c) ------------------- */
 #define USERLIST_PER_PAGE 25     /* rows on one page */

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/arena.h"
 #include "core/buf.h"
@@ -409,13 +410,27 @@ static bool stats_unpack(const char *text, struct users_stats *st)
     return true;
 }
 
+/* elapsed_ms is the time since start (CLOCK_MONOTONIC), in whole
+ * milliseconds, as text for the count_ms of a shared figure. */
+static char *elapsed_ms(char out[NUM_TEXT_MAX], const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long long ms = (long long)(now.tv_sec - start->tv_sec) * 1000 +
+                   (now.tv_nsec - start->tv_nsec) / 1000000;
+    return pg_num_text(out, ms < 0 ? 0 : ms);
+}
+
 /* Like users_statistics, but counted for the whole pool at most once per
  * max_age_s: figures younger than that (and of today's window) are read
  * from gatehouse.user_stats; older ones are counted again by the one
  * worker that wins the row's lease, while the others serve the old figures
  * meanwhile. Counting a million rows takes a second or more of several
- * cores; every worker doing it for every view would be the whole machine.
- * out->counted_at tells when the figures were counted. */
+ * cores; every worker doing it for every view would be the whole machine,
+ * and even one worker doing it every max_age_s a large share of it: figures
+ * that took long to count are kept SHARED_COUNT_COST_FACTOR times as long
+ * as they took, when that is longer. out->counted_at tells when the
+ * figures were counted. */
 enum store_result users_statistics_shared(const char *tenant, time_t now, int max_age_s,
                                           struct users_stats *out)
 {
@@ -430,16 +445,19 @@ enum store_result users_statistics_shared(const char *tenant, time_t now, int ma
     const char *const params[] = {tenant, pg_num_text(lease, STATS_COUNT_LEASE_S)};
     pg_query_init(&q);
     if (!pg_query_run(&q,
-                      "SELECT figures FROM gatehouse.user_stats WHERE tenant_slug = $1"
-                      " AND figures IS NOT NULL",
+                      "SELECT figures, coalesce(count_ms, 0) FROM gatehouse.user_stats"
+                      " WHERE tenant_slug = $1 AND figures IS NOT NULL",
                       1, params)) {
         rc = pg_store_result(&q);
         goto out;
     }
     if (pg_query_rows(&q) == 1 && stats_unpack(pg_query_value(&q, 0, 0), &old)) {
         have_old = true;
-        if (old.first_day == first_day && now - old.counted_at < max_age_s &&
-            old.counted_at <= now) {
+        /* A count that took long is repeated less often (SHARED_COUNT_COST_FACTOR). */
+        long long cost_s = strtoll(pg_query_value(&q, 0, 1), NULL, 10) * SHARED_COUNT_COST_FACTOR /
+                           1000;
+        long long age_max = cost_s > max_age_s ? cost_s : max_age_s;
+        if (old.first_day == first_day && now - old.counted_at < age_max && old.counted_at <= now) {
             *out = old;
             rc = STORE_OK;
             goto out;
@@ -462,14 +480,17 @@ enum store_result users_statistics_shared(const char *tenant, time_t now, int ma
         rc = STORE_OK;
         goto out;
     }
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
     rc = users_statistics(tenant, now, out);
     if (rc == STORE_OK) {
+        char took[NUM_TEXT_MAX];
         stats_pack(out, text, sizeof text);
-        const char *const put[] = {tenant, text};
+        const char *const put[] = {tenant, text, elapsed_ms(took, &start)};
         pg_query_run(&q,
                      "UPDATE gatehouse.user_stats SET figures = $2, counted_at = now(),"
-                     " counting_until = NULL WHERE tenant_slug = $1",
-                     2, put);
+                     " count_ms = $3::integer, counting_until = NULL WHERE tenant_slug = $1",
+                     3, put);
     } else {
         pg_query_run(&q,
                      "UPDATE gatehouse.user_stats SET counting_until = NULL"
@@ -732,14 +753,16 @@ out:
 #define COUNT_LEASE_S 120 /* a count taking longer may be started again */
 
 /* Like users_count, but counted for the whole pool at most once per
- * max_age_s: the total of qy's filters (filter names them, as the list
+ * max_age_s (or SHARED_COUNT_COST_FACTOR times the last count's time, when
+ * that is longer): the total of qy's filters (filter names them, as the list
  * writes them; qy has no search) is read from gatehouse.user_counts while
  * fresh; when due, the one worker that wins the row's lease counts it and
  * the others keep the old total meanwhile. */
 enum store_result users_count_shared(const char *tenant, const struct users_query *qy,
                                      const char *filter, int max_age_s, long long *total)
 {
-    char age[NUM_TEXT_MAX], lease[NUM_TEXT_MAX], n[NUM_TEXT_MAX];
+    char age[NUM_TEXT_MAX], lease[NUM_TEXT_MAX], n[NUM_TEXT_MAX], factor[NUM_TEXT_MAX],
+        took[NUM_TEXT_MAX];
     struct pg_query q;
     long long old = 0;
     bool have_old = false;
@@ -749,13 +772,17 @@ enum store_result users_count_shared(const char *tenant, const struct users_quer
     if (!field_ok(filter, true))
         return STORE_ERROR;
     const char *const params[] = {tenant, filter, pg_num_text(age, max_age_s),
-                                  pg_num_text(lease, COUNT_LEASE_S)};
+                                  pg_num_text(lease, COUNT_LEASE_S),
+                                  pg_num_text(factor, SHARED_COUNT_COST_FACTOR)};
+    const char *const fresh[] = {tenant, filter, params[2], params[4]};
     pg_query_init(&q);
+    /* A count that took long is repeated less often (SHARED_COUNT_COST_FACTOR). */
     if (!pg_query_run(&q,
-                      "SELECT total, counted_at > now() - $3::integer * interval '1 second'"
+                      "SELECT total, counted_at > now() - greatest($3::integer * 1000,"
+                      " coalesce(count_ms, 0) * $4::integer) * interval '1 millisecond'"
                       " FROM gatehouse.user_counts WHERE tenant_slug = $1 AND filter = $2"
                       " AND total IS NOT NULL",
-                      3, params)) {
+                      4, fresh)) {
         rc = pg_store_result(&q);
         goto out;
     }
@@ -784,13 +811,16 @@ enum store_result users_count_shared(const char *tenant, const struct users_quer
         rc = STORE_OK;
         goto out;
     }
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
     rc = users_count(tenant, qy, total);
-    const char *const put[] = {tenant, filter, pg_num_text(n, *total)};
+    const char *const put[] = {tenant, filter, pg_num_text(n, *total), elapsed_ms(took, &start)};
     if (rc == STORE_OK)
         pg_query_run(&q,
                      "UPDATE gatehouse.user_counts SET total = $3::bigint, counted_at = now(),"
-                     " counting_until = NULL WHERE tenant_slug = $1 AND filter = $2",
-                     3, put);
+                     " count_ms = $4::integer, counting_until = NULL"
+                     " WHERE tenant_slug = $1 AND filter = $2",
+                     4, put);
     else
         pg_query_run(&q,
                      "UPDATE gatehouse.user_counts SET counting_until = NULL"

@@ -321,6 +321,30 @@ test('turning two-step verification on and off shows in the list and its MFA fil
   psql(`DELETE FROM ${t.schema}.users WHERE email = '${email}'`);
 });
 
+test('a list total that took long to count is kept that much longer, a quick one only its usual age', async () => {
+  // SHARED_COUNT_COST_FACTOR (100): a count is not repeated before 100 times
+  // its own time has passed. Two filters no view has counted yet, both
+  // "counted" ten minutes ago as 4242: one count took an hour, the other 5 ms.
+  const filter = (mfa) => `?tier=premium&mfa=${mfa}&enabled=no`;
+  const total = (body) => Number((body.match(/<span id="gh-total">(\d+)<\/span> users match/) || [])[1] ??
+    (/1 user matches/.test(body) ? 1 : NaN));
+  for (const [mfa, ms] of [['on', 3600000], ['off', 5]]) {
+    psql(`INSERT INTO gatehouse.user_counts (tenant_slug, filter, total, counted_at, count_ms)
+          VALUES ('${t.slug}', '${filter(mfa)}', 4242, now() - interval '10 minutes', ${ms})
+          ON CONFLICT (tenant_slug, filter) DO UPDATE SET total = excluded.total,
+          counted_at = excluded.counted_at, count_ms = excluded.count_ms, counting_until = NULL`);
+  }
+  const slow = await admin.b.get(`${t.base}/admin/users${filter('on')}`);
+  assert.equal(slow.status, 200);
+  assert.equal(total(slow.body), 4242, 'the hour-long count is still good after ten minutes');
+  const quick = await admin.b.get(`${t.base}/admin/users${filter('off')}`);
+  const real = Number(psql(`SELECT count(*) FROM ${t.schema}.users
+    WHERE deleted_at IS NULL AND tier = 'premium' AND NOT mfa AND NOT enabled`)[0][0]);
+  assert.equal(total(quick.body), real, 'the quick one is counted again');
+  const [[took]] = psql(`SELECT count_ms FROM gatehouse.user_counts WHERE tenant_slug = '${t.slug}' AND filter = '${filter('off')}'`);
+  assert.ok(Number(took) >= 0 && Number(took) < 3600000, `and its time is recorded (${took} ms)`);
+});
+
 // ---- the overview at scale ---------------------------------------------------------------
 
 test('/admin counts the statistics once for every worker, at most once a minute, and again after a tier change', async () => {
