@@ -101,6 +101,7 @@ struct waiter {
     int conns[WAITER_KEEP_MAX];   /* kept connections, the oldest first */
     int nconns;
     bool quitting;                /* the listening socket has left the set */
+    bool kept_last;               /* the last served was a kept connection */
     int drained;                  /* connections taken since quitting */
 };
 
@@ -109,6 +110,7 @@ static int waiter_init(struct waiter *w, int listen_fd)
     w->nconns = 0;
     w->listen_fd = listen_fd;
     w->quitting = false;
+    w->kept_last = false;
     w->drained = 0;
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (w->epfd < 0)
@@ -172,9 +174,15 @@ static void waiter_keep(struct waiter *w, int conn)
         return;
     }
     if (w->nconns == WAITER_KEEP_MAX) {
-        int oldest = w->conns[0];
-        waiter_drop(w, oldest);
-        close(oldest);
+        /* The one idle longest goes, passing over any with a request
+         * already sent (closing it would fail that request) while another
+         * can go instead. */
+        int at = 0;
+        while (at < w->nconns - 1 && readable_now(w->conns[at]))
+            at++;
+        int gone = w->conns[at];
+        waiter_drop(w, gone);
+        close(gone);
     }
     struct epoll_event ev = {.events = EPOLLIN, .data.fd = conn};
     if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, conn, &ev) < 0) {
@@ -229,27 +237,44 @@ static int wait_for_connection(struct waiter *w)
             return -1;
         }
         bool listen_ready = false;
-        int ready = -1;
+        int ready = -1, ready_at = WAITER_KEEP_MAX;
         for (int i = 0; i < n; i++) {
-            if (events[i].data.fd == quit_pipe[0])
+            int fd = events[i].data.fd, at;
+            if (fd == quit_pipe[0])
                 return quit_step(w);
-            if (events[i].data.fd == w->listen_fd)
+            if (fd == w->listen_fd)
                 listen_ready = true;
-            else if (ready < 0)
-                ready = events[i].data.fd;
+            else if ((at = waiter_index(w, fd)) >= 0 && at < ready_at)
+                ready = fd, ready_at = at;
         }
-        if (ready >= 0)
+        /* Of the kept connections with a request, the one served longest
+         * ago goes first (conns is in that order). epoll reports them in
+         * the same order every time, and nginx reuses the connection it
+         * got back last: taking the first reported would serve that one
+         * again and again while a request on another waited. A new
+         * connection takes its turn too: when both wait, the thread
+         * alternates, while it has room to keep one more (keeping it must
+         * not close a kept one nginx may have sent a request on). Served kept connections first, nginx's new ones (it
+         * opens them when its kept ones are all busy) waited in the listen
+         * queue as long as any kept one had a request: a second at times
+         * under load. */
+        if (listen_ready && (ready < 0 || (w->kept_last && w->nconns < WAITER_KEEP_MAX))) {
+            int fd = accept4(w->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+            if (fd >= 0) {
+                w->kept_last = false;
+                return fd;
+            }
+            /* EAGAIN: another thread won the race. Anything else (EMFILE,
+             * ECONNABORTED) is transient; back off briefly rather than
+             * spin. */
+            if (errno != EAGAIN && errno != EINTR && ready < 0) {
+                log_event(LOG_WARN, "accept_failed", "errno=%d", errno);
+                usleep(ACCEPT_RETRY_US);
+            }
+        }
+        if (ready >= 0) {
+            w->kept_last = true;
             return ready;
-        if (!listen_ready)
-            continue;
-        int fd = accept4(w->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-        if (fd >= 0)
-            return fd;
-        /* EAGAIN: another thread won the race. Anything else (EMFILE,
-         * ECONNABORTED) is transient; back off briefly rather than spin. */
-        if (errno != EAGAIN && errno != EINTR) {
-            log_event(LOG_WARN, "accept_failed", "errno=%d", errno);
-            usleep(ACCEPT_RETRY_US);
         }
     }
 }
