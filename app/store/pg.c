@@ -68,7 +68,7 @@
 #define SLUG_MAX 40
 #define SCHEMA_PREFIX "t_"
 #define SETUP_SQL_MAX 128
-#define PREPARED_MAX 64 /* statements prepared per connection; more run unprepared */
+#define PREPARED_MAX 64 /* statements prepared per connection; past it the least used goes */
 #define PREPARED_NAME_MAX 16
 
 /* Empty search_path: see the design comment. The statement timeout is only a
@@ -89,18 +89,21 @@ enum tx_state {
     TX_LOST, /* the connection died inside it: fail until pg_rollback */
 };
 
-/* A statement this connection has prepared: its text and its name. */
+/* A statement this connection has prepared (named gh_<its index>): its
+ * text, or NULL for a free slot, and when it was last used. */
 struct prepared {
     char *sql;
     unsigned hash;
+    unsigned long used;
 };
 
 struct pg_thread {
     PGconn *conn;
     struct prepared prepared[PREPARED_MAX]; /* named gh_<index> on conn */
-    int nprepared;
-    bool tenant_setup; /* TENANT_SETUP_NAME is prepared on conn */
-    pid_t pid;         /* process that made conn: a connection never crosses fork */
+    int nprepared;                          /* slots used so far: gh_0 to gh_<nprepared - 1> */
+    unsigned long use_clock;                /* counts uses, for prepared[].used */
+    bool tenant_setup;                      /* TENANT_SETUP_NAME is prepared on conn */
+    pid_t pid; /* process that made conn: a connection never crosses fork */
     enum tx_state tx;
     unsigned failures;      /* consecutive failed connects */
     long long retry_at_ms;  /* no connect attempt before this (monotonic) */
@@ -207,8 +210,10 @@ static void make_thread_key(void)
 
 static void forget_prepared(struct pg_thread *st)
 {
-    for (int i = 0; i < st->nprepared; i++)
+    for (int i = 0; i < st->nprepared; i++) {
         free(st->prepared[i].sql);
+        st->prepared[i].sql = NULL;
+    }
     st->nprepared = 0;
 }
 
@@ -676,26 +681,55 @@ static unsigned text_hash(const char *s)
     return h;
 }
 
-/* prepared_slot answers where sql is (or would be) prepared on this
- * connection: its index when it is, st->nprepared when it is new and there
- * is room, -1 when it runs unprepared (the cache is full, or named
- * statements are off). */
-static int prepared_slot(const struct pg_thread *st, const char *sql)
+/* prepared_slot answers where sql is prepared on this connection, or is
+ * to be (*is_new): its slot, a free one, or, when all PREPARED_MAX are
+ * taken, the one used least recently, whose statement is deallocated here
+ * (a round trip, only then: a connection that has seen many statements,
+ * such as the list's filter combinations, keeps preparing the ones in use
+ * rather than running every later one unprepared). -1: run it unprepared
+ * (named statements are off, or the DEALLOCATE failed). */
+static int prepared_slot(struct pg_thread *st, const char *sql, bool *is_new)
 {
+    *is_new = false;
     if (!named_statements)
         return -1;
     unsigned hash = text_hash(sql);
-    for (int i = 0; i < st->nprepared; i++)
-        if (st->prepared[i].hash == hash && !strcmp(st->prepared[i].sql, sql))
+    int free_slot = st->nprepared < PREPARED_MAX ? st->nprepared : -1, oldest = -1;
+    for (int i = 0; i < st->nprepared; i++) {
+        struct prepared *p = &st->prepared[i];
+        if (!p->sql) {
+            free_slot = i;
+        } else if (p->hash == hash && !strcmp(p->sql, sql)) {
+            p->used = ++st->use_clock;
             return i;
-    return st->nprepared < PREPARED_MAX ? st->nprepared : -1;
+        } else if (oldest < 0 || p->used < st->prepared[oldest].used) {
+            oldest = i;
+        }
+    }
+    *is_new = true;
+    if (free_slot >= 0)
+        return free_slot;
+    char drop[PREPARED_NAME_MAX + 16];
+    snprintf(drop, sizeof drop, "DEALLOCATE gh_%d", oldest);
+    PGresult *res = PQexec(st->conn, drop);
+    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    if (!ok) {
+        *is_new = false;
+        return -1;
+    }
+    free(st->prepared[oldest].sql);
+    st->prepared[oldest].sql = NULL;
+    return oldest;
 }
 
-static void remember_prepared(struct pg_thread *st, const char *sql)
+static void remember_prepared(struct pg_thread *st, int slot, const char *sql)
 {
-    st->prepared[st->nprepared].sql = xstrdup(sql);
-    st->prepared[st->nprepared].hash = text_hash(sql);
-    st->nprepared++;
+    st->prepared[slot].sql = xstrdup(sql);
+    st->prepared[slot].hash = text_hash(sql);
+    st->prepared[slot].used = ++st->use_clock;
+    if (slot == st->nprepared)
+        st->nprepared++;
 }
 
 /* exec_cached runs a shared-schema statement prepared once per connection:
@@ -709,17 +743,18 @@ static PGresult *exec_cached(struct pg_thread *st, PGconn *conn, const char *sql
                              const char *const params[], bool plan_per_run)
 {
     char name[PREPARED_NAME_MAX];
-    int slot = plan_per_run ? -1 : prepared_slot(st, sql);
+    bool is_new = false;
+    int slot = plan_per_run ? -1 : prepared_slot(st, sql, &is_new);
     if (slot < 0)
         return PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
     snprintf(name, sizeof name, "gh_%d", slot);
-    if (slot == st->nprepared) {
+    if (is_new) {
         PGresult *res = PQprepare(conn, name, sql, nparams, NULL);
         bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
         PQclear(res);
         if (!ok)
             return PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
-        remember_prepared(st, sql);
+        remember_prepared(st, slot, sql);
     }
     return PQexecPrepared(conn, name, nparams, params, NULL, NULL, 0);
 }
@@ -782,10 +817,10 @@ enum tenant_step {
 };
 
 /* tenant_send queues the pipeline: the settings, the statement's PREPARE when
- * it is new to this connection (slot >= st->nprepared), the statement, and
- * the Sync that ends it. False when libpq could not queue or send it. */
-static bool tenant_send(struct pg_thread *st, const char *path, int slot, const char *sql,
-                        int nparams, const char *const params[])
+ * it is new to this connection (preparing), the statement, and the Sync that
+ * ends it. False when libpq could not queue or send it. */
+static bool tenant_send(struct pg_thread *st, const char *path, int slot, bool preparing,
+                        const char *sql, int nparams, const char *const params[])
 {
     char name[PREPARED_NAME_MAX];
     const char *const setup_params[] = {path};
@@ -801,7 +836,7 @@ static bool tenant_send(struct pg_thread *st, const char *path, int slot, const 
         return PQsendQueryParams(conn, sql, nparams, NULL, params, NULL, NULL, 0) &&
                PQpipelineSync(conn);
     snprintf(name, sizeof name, "gh_%d", slot);
-    return (slot < st->nprepared || PQsendPrepare(conn, name, sql, nparams, NULL)) &&
+    return (!preparing || PQsendPrepare(conn, name, sql, nparams, NULL)) &&
            PQsendQueryPrepared(conn, name, nparams, params, NULL, NULL, 0) && PQpipelineSync(conn);
 }
 
@@ -898,9 +933,9 @@ static bool run_tenant(struct pg_query *q, const char *tenant_slug, const char *
         set_error(q, PG_ERR_QUERY, NULL, "%s", PQerrorMessage(conn));
         return false;
     }
-    int slot = q->plan_per_run ? -1 : prepared_slot(st, sql);
-    bool preparing = slot >= 0 && slot >= st->nprepared;
-    if (!tenant_send(st, path, slot, sql, nparams, params)) {
+    bool preparing = false;
+    int slot = q->plan_per_run ? -1 : prepared_slot(st, sql, &preparing);
+    if (!tenant_send(st, path, slot, preparing, sql, nparams, params)) {
         set_error(q, PG_ERR_UNAVAILABLE, NULL, "database connection lost: %s",
                   PQerrorMessage(conn));
         ok = false;
@@ -910,7 +945,7 @@ static bool run_tenant(struct pg_query *q, const char *tenant_slug, const char *
     }
     PQfreemem(path);
     if (prepared)
-        remember_prepared(st, sql);
+        remember_prepared(st, slot, sql);
     if (!ok) {
         PQclear(q->result); /* rolled back with the rest: the rows never were */
         q->result = NULL;

@@ -862,6 +862,35 @@ static void test_tenant_isolation(const char *conninfo)
     pg_query_cleanup(&q);
 }
 
+/* Past PREPARED_MAX statements on one connection the least recently used
+ * is deallocated and its name reused: later statements are still
+ * prepared, and an evicted one runs (and is prepared again) when it comes
+ * back. */
+static void test_prepared_eviction(void)
+{
+    char sql[64];
+    bool all_ran = true;
+
+    for (int i = 0; i < PREPARED_MAX + 10; i++) {
+        snprintf(sql, sizeof sql, "SELECT %d AS gh_lru_probe", i);
+        all_ran &= query_number(sql) == i;
+    }
+    test_cond("eviction: every statement ran", all_ran);
+    test_cond("eviction: at most PREPARED_MAX are prepared",
+              query_number("SELECT count(*) FROM pg_catalog.pg_prepared_statements"
+                           " WHERE name LIKE 'gh\\_%' AND name <> '" TENANT_SETUP_NAME "'") ==
+                  PREPARED_MAX);
+    snprintf(sql, sizeof sql, "SELECT %d AS gh_lru_probe", PREPARED_MAX + 9);
+    test_cond("eviction: the newest is prepared", prepared_count(sql) == 1);
+    test_cond("eviction: the oldest is not", prepared_count("SELECT 0 AS gh_lru_probe") == 0);
+    test_cond("eviction: an evicted statement comes back",
+              query_number("SELECT 0 AS gh_lru_probe") == 0 &&
+                  prepared_count("SELECT 0 AS gh_lru_probe") == 1);
+    test_cond("eviction: a tenant statement is prepared too",
+              tenant_count("default", "SELECT count(*) * 0 FROM users") == 0 &&
+                  prepared_count("SELECT count(*) * 0 FROM users") == 1);
+}
+
 /* ---- threads ------------------------------------------------------------ */
 
 struct thread_pid {
@@ -988,6 +1017,7 @@ static void with_server(void)
         test_reconnect();
         test_tenant_isolation(conninfo);
         test_named_statements(conninfo);
+        test_prepared_eviction();
         test_threads();
         test_fork();
     }
