@@ -12,7 +12,7 @@
  *
  * lockout_check runs before every password sign-in, so it is one statement
  * outside any transaction, naming "t_<slug>".login_failures explicitly as
- * revoked_check does (no BEGIN, SET LOCAL, COMMIT round trips). For an
+ * revoked_check does (no search_path to set first). For an
  * account without a count (nearly every sign-in) it reads and writes
  * nothing else. For an account with a count that is not locked, the same
  * statement counts the attempt as a failure before it is made (the claim),

@@ -20,10 +20,11 @@
  *
  * Writes run through pg_query_run_tenant: the table is the request's
  * tenant's own. The check is the one exception, because it runs on every
- * bearer call: instead of BEGIN, SET LOCAL search_path, the statement and
- * COMMIT (three round trips, and a search_path change that defeats the
- * server's caches), it names "t_<slug>".revoked_tokens and "t_<slug>".users
- * explicitly, from pg_tenant_schema as tenants_drop_schema does, and is one
+ * bearer call: instead of setting the search_path for its transaction
+ * first (a second statement in its pipeline, and a search_path change that
+ * makes the server parse a prepared statement again), it names
+ * "t_<slug>".revoked_tokens and "t_<slug>".users explicitly, from
+ * pg_tenant_schema as tenants_drop_schema does, and is one
  * statement outside any transaction: nothing is set that could outlive it,
  * and it can read no other tenant's rows. It also reads the user's row of
  * the users mirror (owned by store/users), since a bearer call needs both.
