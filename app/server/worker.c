@@ -254,10 +254,11 @@ static int wait_for_connection(struct waiter *w)
          * again and again while a request on another waited. A new
          * connection takes its turn too: when both wait, the thread
          * alternates, while it has room to keep one more (keeping it must
-         * not close a kept one nginx may have sent a request on). Served kept connections first, nginx's new ones (it
-         * opens them when its kept ones are all busy) waited in the listen
-         * queue as long as any kept one had a request: a second at times
-         * under load. */
+         * not close a kept one nginx may have sent a request on). Were kept
+         * connections always served first, nginx's new ones (it opens them
+         * when its kept ones are all busy) would wait in the listen queue
+         * as long as any kept one had a request: a second at times under
+         * load. */
         if (listen_ready && (ready < 0 || (w->kept_last && w->nconns < WAITER_KEEP_MAX))) {
             int fd = accept4(w->listen_fd, NULL, NULL, SOCK_CLOEXEC);
             if (fd >= 0) {

@@ -736,9 +736,9 @@ static void remember_prepared(struct pg_thread *st, int slot, const char *sql)
  * the server parses and plans it the first time only, which is most of the
  * cost of a short indexed lookup such as loading a session (tenant
  * statements are prepared the same way, in their pipeline: run_tenant).
- * When the cache is full, or preparing fails, the statement simply runs
- * unprepared; with named statements off (see the design comment) it always
- * does. */
+ * When preparing fails, or the DEALLOCATE that would make room for it,
+ * the statement simply runs unprepared; with named statements off (see the
+ * design comment) it always does. */
 static PGresult *exec_cached(struct pg_thread *st, PGconn *conn, const char *sql, int nparams,
                              const char *const params[], bool plan_per_run)
 {

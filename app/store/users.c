@@ -421,6 +421,17 @@ static char *elapsed_ms(char out[NUM_TEXT_MAX], const struct timespec *start)
     return pg_num_text(out, ms < 0 ? 0 : ms);
 }
 
+/* still_fresh says whether shared figures counted age_s ago, in count_ms,
+ * may still be served: younger than max_age_s, or than
+ * SHARED_COUNT_COST_FACTOR times their count's time when that is longer (a
+ * count that took long is repeated less often). The one rule for the
+ * statistics and the list's totals. */
+static bool still_fresh(long long age_s, long long count_ms, int max_age_s)
+{
+    long long cost_s = count_ms * SHARED_COUNT_COST_FACTOR / 1000;
+    return age_s >= 0 && age_s < (cost_s > max_age_s ? cost_s : max_age_s);
+}
+
 /* Like users_statistics, but counted for the whole pool at most once per
  * max_age_s: figures younger than that (and of today's window) are read
  * from gatehouse.user_stats; older ones are counted again by the one
@@ -453,11 +464,9 @@ enum store_result users_statistics_shared(const char *tenant, time_t now, int ma
     }
     if (pg_query_rows(&q) == 1 && stats_unpack(pg_query_value(&q, 0, 0), &old)) {
         have_old = true;
-        /* A count that took long is repeated less often (SHARED_COUNT_COST_FACTOR). */
-        long long cost_s = strtoll(pg_query_value(&q, 0, 1), NULL, 10) * SHARED_COUNT_COST_FACTOR /
-                           1000;
-        long long age_max = cost_s > max_age_s ? cost_s : max_age_s;
-        if (old.first_day == first_day && now - old.counted_at < age_max && old.counted_at <= now) {
+        if (old.first_day == first_day &&
+            still_fresh((long long)(now - old.counted_at),
+                        strtoll(pg_query_value(&q, 0, 1), NULL, 10), max_age_s)) {
             *out = old;
             rc = STORE_OK;
             goto out;
@@ -761,8 +770,7 @@ out:
 enum store_result users_count_shared(const char *tenant, const struct users_query *qy,
                                      const char *filter, int max_age_s, long long *total)
 {
-    char age[NUM_TEXT_MAX], lease[NUM_TEXT_MAX], n[NUM_TEXT_MAX], factor[NUM_TEXT_MAX],
-        took[NUM_TEXT_MAX];
+    char lease[NUM_TEXT_MAX], n[NUM_TEXT_MAX], took[NUM_TEXT_MAX];
     struct pg_query q;
     long long old = 0;
     bool have_old = false;
@@ -771,31 +779,27 @@ enum store_result users_count_shared(const char *tenant, const struct users_quer
     *total = 0;
     if (!field_ok(filter, true))
         return STORE_ERROR;
-    const char *const params[] = {tenant, filter, pg_num_text(age, max_age_s),
-                                  pg_num_text(lease, COUNT_LEASE_S),
-                                  pg_num_text(factor, SHARED_COUNT_COST_FACTOR)};
-    const char *const fresh[] = {tenant, filter, params[2], params[4]};
+    const char *const params[] = {tenant, filter, pg_num_text(lease, COUNT_LEASE_S)};
     pg_query_init(&q);
-    /* A count that took long is repeated less often (SHARED_COUNT_COST_FACTOR). */
     if (!pg_query_run(&q,
-                      "SELECT total, counted_at > now() - greatest($3::integer * 1000,"
-                      " coalesce(count_ms, 0) * $4::integer) * interval '1 millisecond'"
-                      " FROM gatehouse.user_counts WHERE tenant_slug = $1 AND filter = $2"
-                      " AND total IS NOT NULL",
-                      4, fresh)) {
+                      "SELECT total, floor(date_part('epoch', now() - counted_at))::bigint,"
+                      " coalesce(count_ms, 0) FROM gatehouse.user_counts"
+                      " WHERE tenant_slug = $1 AND filter = $2 AND total IS NOT NULL",
+                      2, params)) {
         rc = pg_store_result(&q);
         goto out;
     }
     if (pg_query_rows(&q) == 1) {
         have_old = true;
         old = strtoll(pg_query_value(&q, 0, 0), NULL, 10);
-        if (!strcmp(pg_query_value(&q, 0, 1), "t")) {
+        if (still_fresh(strtoll(pg_query_value(&q, 0, 1), NULL, 10),
+                        strtoll(pg_query_value(&q, 0, 2), NULL, 10), max_age_s)) {
             *total = old;
             rc = STORE_OK;
             goto out;
         }
     }
-    const char *const claim[] = {tenant, filter, params[3]};
+    const char *const claim[] = {tenant, filter, params[2]};
     if (!pg_query_run(&q,
                       "INSERT INTO gatehouse.user_counts (tenant_slug, filter, counting_until)"
                       " VALUES ($1, $2, now() + $3::integer * interval '1 second')"
