@@ -304,7 +304,7 @@ static void add_sync(struct request *req, struct json_object *ctx)
 
 static const char *status_words(const struct users_user *u)
 {
-    if (u->deleted_at)
+    if (u->deleted)
         return "Deleted";
     if (!u->enabled)
         return "Disabled";
@@ -316,7 +316,7 @@ static void add_row(struct request *req, struct json_object *rows, const struct 
 {
     char created[ADMINTEXT_DATE_MAX], login[ADMINTEXT_DATE_MAX];
     struct json_object *row = json_object_new_object();
-    if (!u->deleted_at) /* a deleted user's page is gone with them */
+    if (!u->deleted) /* a deleted user's page is gone with them */
         put_new(row, "href", user_url(req, u->email, back_query));
     put_new(row, "email", u->email);
     put_new(row, "sub", u->sub); /* the bulk change's box */
@@ -324,7 +324,7 @@ static void add_row(struct request *req, struct json_object *rows, const struct 
         put_new(row, "name", u->name);
     put_new(row, "tier", u->tier ? u->tier : TIER_STANDARD);
     put_new(row, "status", status_words(u));
-    if (!u->enabled && !u->deleted_at && u->status && strcmp(u->status, "CONFIRMED"))
+    if (!u->enabled && !u->deleted && u->status && strcmp(u->status, "CONFIRMED"))
         put_new(row, "status_also", admintext_status_label(u->status));
     put_new(row, "mfa", u->mfa ? "On" : "Off");
     put_new(row, "created", admintext_date(created, u->created_at, false));

@@ -21,10 +21,11 @@ struct users_user {
     bool enabled;
     /* 0 when never set; read only, except created_at for USERS_REPLACE */
     time_t created_at, updated_at, synced_at, last_login_at;
-    /* Read only, filled by users_find: TOTP on (users_set_mfa) and when the
-     * person deleted their account (0: a live user). */
+    /* Read only, filled by users_find (which leaves updated_at and
+     * synced_at 0): TOTP on (users_set_mfa), and whether the person
+     * deleted their account. */
     bool mfa;
-    time_t deleted_at;
+    bool deleted;
 };
 
 /* How users_upsert writes a user the mirror may already hold. */
@@ -42,14 +43,13 @@ enum users_write {
 
 enum store_result users_upsert(const char *tenant, const struct users_user *u, time_t now,
                                enum users_write how);
-enum store_result users_set_tier(const char *tenant, const char *sub,
-                                 const char *tier, time_t now, struct arena *a,
-                                 const char **old_tier);
+enum store_result users_set_tier(const char *tenant, const char *sub, const char *tier, time_t now,
+                                 struct arena *a, const char **old_tier);
 enum store_result users_touch_login(const char *tenant, const char *sub, time_t now);
 enum store_result users_get(const char *tenant, const char *sub, struct arena *a,
                             struct users_user *out);
-enum store_result users_get_by_email(const char *tenant, const char *email,
-                                     struct arena *a, struct users_user *out);
+enum store_result users_get_by_email(const char *tenant, const char *email, struct arena *a,
+                                     struct users_user *out);
 
 /* ---- the admin panel and `users sync` ---------------------------------- */
 
@@ -115,8 +115,7 @@ struct users_keyset {
 
 enum store_result users_find(const char *tenant, const struct users_query *qy, int limit,
                              struct arena *a, struct users_keyset *out);
-enum store_result users_count(const char *tenant, const struct users_query *qy,
-                              long long *total);
+enum store_result users_count(const char *tenant, const struct users_query *qy, long long *total);
 enum store_result users_count_shared(const char *tenant, const struct users_query *qy,
                                      const char *filter, int max_age_s, long long *total);
 enum store_result users_set_mfa(const char *tenant, const char *sub, bool on);
@@ -131,8 +130,6 @@ enum store_result users_set_account(const char *tenant, const char *sub, bool en
                                     const char *status, time_t now);
 /* An admin's edit of a user's name (svc/adminuser); may run inside the
  * caller's transaction, unlike users_upsert. */
-enum store_result users_set_name(const char *tenant, const char *sub, const char *name,
-                                 time_t now);
-
+enum store_result users_set_name(const char *tenant, const char *sub, const char *name, time_t now);
 
 #endif
