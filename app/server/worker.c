@@ -291,11 +291,13 @@ static void serve_one(FCGX_Request *fcgi, struct arena *arena,
     resp_reset(resp);
     dispatch_request(&req, resp);
     /* Straight to the connection (server/fcgiout), not through libfcgi's
-     * stream, which ends the records after ours in FCGX_Finish_r. */
+     * stream, and ended with the same write: FCGX_Finish_r then only frees
+     * the request (or closes a connection that failed). */
     struct fcgiout out;
     fcgiout_init(&out, fcgi->ipcFd, fcgi->requestId);
-    if (resp_send(resp, req.method == HTTP_HEAD, fcgiout_write, &out) == 0)
-        fcgiout_flush(&out);
+    if (resp_send(resp, req.method == HTTP_HEAD, fcgiout_write, &out) == 0 &&
+        fcgiout_end(&out) == 0)
+        fcgiout_ended(fcgi);
     req_cleanup(&req);
     arena_reset(arena);
     scoreboard_slot_end(slot);
