@@ -37,8 +37,7 @@ void fcgiout_init(struct fcgiout *out, int fd, int request_id)
     out->held_len = 0;
 }
 
-static void typed_header(unsigned char h[RECORD_HEADER_LEN], int type, int request_id,
-                         size_t len)
+static void typed_header(unsigned char h[RECORD_HEADER_LEN], int type, int request_id, size_t len)
 {
     h[0] = FCGI_VERSION_1;
     h[1] = (unsigned char)type;

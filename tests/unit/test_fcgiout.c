@@ -60,11 +60,34 @@ struct readback {
 /* is_end tells whether h (n bytes) is exactly the end of a request. */
 static bool is_end(const unsigned char *h, size_t n)
 {
+    // clang-format off: one record a line
     static const unsigned char end[] = {
-        1, 6, REQUEST_ID >> 8, REQUEST_ID & 0xff, 0, 0, 0, 0, /* STDOUT, empty */
-        1, 3, REQUEST_ID >> 8, REQUEST_ID & 0xff, 0, 8, 0, 0, /* END_REQUEST */
-        0, 0, 0, 0, 0, 0, 0, 0, /* status 0, request complete */
+        1,
+        6,
+        REQUEST_ID >> 8,
+        REQUEST_ID & 0xff,
+        0,
+        0,
+        0,
+        0, /* STDOUT, empty */
+        1,
+        3,
+        REQUEST_ID >> 8,
+        REQUEST_ID & 0xff,
+        0,
+        8,
+        0,
+        0, /* END_REQUEST */
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0, /* status 0, request complete */
     };
+    // clang-format on
     return n == sizeof end && !memcmp(h, end, n);
 }
 
@@ -97,8 +120,8 @@ static struct readback parse(const struct drain *d)
 /* send_and_read runs writes (pieces of sizes[], filled with a pattern)
  * through a fresh fcgiout and returns what the other end read; *expect
  * gets the bytes written, in order. */
-static struct readback send_and_read(const size_t *sizes, int n, bool end,
-                                     unsigned char **expect, size_t *expect_len, int *rc)
+static struct readback send_and_read(const size_t *sizes, int n, bool end, unsigned char **expect,
+                                     size_t *expect_len, int *rc)
 {
     int sv[2];
     struct drain d = {0};
@@ -181,8 +204,7 @@ static void check_one_write(void)
     close(sv[1]);
     size_t expect = 8 + 19 + 8 + sizeof body + 24;
     test_cond("a page and the end of its request go in one write",
-              rc == 0 && writes == 1 && (size_t)last == expect &&
-                  is_end(got + expect - 24, 24));
+              rc == 0 && writes == 1 && (size_t)last == expect && is_end(got + expect - 24, 24));
 }
 
 /* A request accepted by libfcgi over a socket pair, answered through
@@ -191,12 +213,42 @@ static void check_finish(bool tell_libfcgi)
 {
     int sv[2];
     socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    // clang-format off: one record a line
     static const unsigned char request[] = {
-        1, 1, REQUEST_ID >> 8, REQUEST_ID & 0xff, 0, 8, 0, 0, /* BEGIN_REQUEST */
-        0, 1, 1, 0, 0, 0, 0, 0, /* responder, keep the connection */
-        1, 4, REQUEST_ID >> 8, REQUEST_ID & 0xff, 0, 0, 0, 0, /* PARAMS, none */
-        1, 5, REQUEST_ID >> 8, REQUEST_ID & 0xff, 0, 0, 0, 0, /* STDIN, empty */
+        1,
+        1,
+        REQUEST_ID >> 8,
+        REQUEST_ID & 0xff,
+        0,
+        8,
+        0,
+        0, /* BEGIN_REQUEST */
+        0,
+        1,
+        1,
+        0,
+        0,
+        0,
+        0,
+        0, /* responder, keep the connection */
+        1,
+        4,
+        REQUEST_ID >> 8,
+        REQUEST_ID & 0xff,
+        0,
+        0,
+        0,
+        0, /* PARAMS, none */
+        1,
+        5,
+        REQUEST_ID >> 8,
+        REQUEST_ID & 0xff,
+        0,
+        0,
+        0,
+        0, /* STDIN, empty */
     };
+    // clang-format on
     int rc = write(sv[1], request, sizeof request) == (ssize_t)sizeof request ? 0 : -1;
     FCGX_Request fcgi;
     FCGX_InitRequest(&fcgi, -1, 0);
