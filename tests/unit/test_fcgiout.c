@@ -60,32 +60,12 @@ struct readback {
 /* is_end tells whether h (n bytes) is exactly the end of a request. */
 static bool is_end(const unsigned char *h, size_t n)
 {
-    // clang-format off: one record a line
+    /* one record a line */
+    // clang-format off
     static const unsigned char end[] = {
-        1,
-        6,
-        REQUEST_ID >> 8,
-        REQUEST_ID & 0xff,
-        0,
-        0,
-        0,
-        0, /* STDOUT, empty */
-        1,
-        3,
-        REQUEST_ID >> 8,
-        REQUEST_ID & 0xff,
-        0,
-        8,
-        0,
-        0, /* END_REQUEST */
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0, /* status 0, request complete */
+        1, 6, REQUEST_ID >> 8, REQUEST_ID & 0xff, 0, 0, 0, 0, /* STDOUT, empty */
+        1, 3, REQUEST_ID >> 8, REQUEST_ID & 0xff, 0, 8, 0, 0, /* END_REQUEST */
+        0, 0, 0, 0, 0, 0, 0, 0, /* status 0, request complete */
     };
     // clang-format on
     return n == sizeof end && !memcmp(h, end, n);
@@ -213,40 +193,13 @@ static void check_finish(bool tell_libfcgi)
 {
     int sv[2];
     socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
-    // clang-format off: one record a line
+    /* one record a line */
+    // clang-format off
     static const unsigned char request[] = {
-        1,
-        1,
-        REQUEST_ID >> 8,
-        REQUEST_ID & 0xff,
-        0,
-        8,
-        0,
-        0, /* BEGIN_REQUEST */
-        0,
-        1,
-        1,
-        0,
-        0,
-        0,
-        0,
-        0, /* responder, keep the connection */
-        1,
-        4,
-        REQUEST_ID >> 8,
-        REQUEST_ID & 0xff,
-        0,
-        0,
-        0,
-        0, /* PARAMS, none */
-        1,
-        5,
-        REQUEST_ID >> 8,
-        REQUEST_ID & 0xff,
-        0,
-        0,
-        0,
-        0, /* STDIN, empty */
+        1, 1, REQUEST_ID >> 8, REQUEST_ID & 0xff, 0, 8, 0, 0, /* BEGIN_REQUEST */
+        0, 1, 1, 0, 0, 0, 0, 0, /* responder, keep the connection */
+        1, 4, REQUEST_ID >> 8, REQUEST_ID & 0xff, 0, 0, 0, 0, /* PARAMS, none */
+        1, 5, REQUEST_ID >> 8, REQUEST_ID & 0xff, 0, 0, 0, 0, /* STDIN, empty */
     };
     // clang-format on
     int rc = write(sv[1], request, sizeof request) == (ssize_t)sizeof request ? 0 : -1;
