@@ -88,8 +88,7 @@ static struct count_slot *count_slot(const char *key)
  * (a count of 750,000 rows is a third of a second of three cores; a whole
  * pool counting it at once, the moment it expires, would stall every page
  * for a second). */
-static enum store_result total_of(const char *tenant, const struct users_query *q,
-                                  long long *total)
+static enum store_result total_of(const char *tenant, const struct users_query *q, long long *total)
 {
     struct buf key;
     char sep = '?';
@@ -157,8 +156,6 @@ static const char *list_url(struct request *req, const struct users_query *q, co
     return url;
 }
 
-/* user_url is the user page of username, carrying back (this list's
- * query string without its '?'; "" for none) for its breadcrumb. */
 /* user_url is the link to a user's page; back_query is the list's query
  * already URL-encoded as the value of back= ("" for none), written once per
  * page rather than once per row. */
@@ -210,7 +207,8 @@ static void add_form(struct json_object *ctx, const struct users_query *q)
         add_string(filter, "q", q->q);
     for (size_t i = 0; admintext_status_at(i); i++) {
         const char *value = admintext_status_at(i);
-        add_choice(list, value, admintext_status_label(value), q->status && !strcmp(q->status, value));
+        add_choice(list, value, admintext_status_label(value),
+                   q->status && !strcmp(q->status, value));
     }
     json_object_object_add(filter, "statuses", list);
     list = json_object_new_array();
@@ -295,8 +293,9 @@ static void add_sync(struct request *req, struct json_object *ctx)
     }
     const char *said = req_query(req, "sync");
     if (said && !strcmp(said, "started"))
-        add_string(sync, "notice", "The sync has started. It runs in the background: reload "
-                                   "this page to follow it.");
+        add_string(sync, "notice",
+                   "The sync has started. It runs in the background: reload "
+                   "this page to follow it.");
     else if (said && !strcmp(said, "busy"))
         add_string(sync, "notice", "A sync of this organisation is already under way.");
     json_object_object_add(ctx, "sync", sync);
@@ -311,26 +310,99 @@ static const char *status_words(const struct users_user *u)
     return admintext_status_label(u->status);
 }
 
-static void add_row(struct request *req, struct json_object *rows, const struct users_user *u,
-                    const char *back_query)
+/* The rows are rendered one at a time through partials/admin_user_row,
+ * from one context whose strings are rewritten in place for each row
+ * (json-c keeps a string's buffer when the new text fits): a page makes a
+ * dozen json-c objects instead of a dozen per row, and frees them once. A
+ * value a row lacks is "", which the template takes as absent. */
+enum row_field {
+    ROW_HREF, /* "" for a deleted user: their page is gone with them */
+    ROW_EMAIL,
+    ROW_SUB, /* the bulk change's box */
+    ROW_NAME,
+    ROW_TIER,
+    ROW_STATUS,
+    ROW_STATUS_ALSO,
+    ROW_MFA,
+    ROW_CREATED,
+    ROW_LAST_LOGIN,
+    ROW_FIELDS
+};
+
+static const char *const row_keys[ROW_FIELDS] = {
+    [ROW_HREF] = "href",
+    [ROW_EMAIL] = "email",
+    [ROW_SUB] = "sub",
+    [ROW_NAME] = "name",
+    [ROW_TIER] = "tier",
+    [ROW_STATUS] = "status",
+    [ROW_STATUS_ALSO] = "status_also",
+    [ROW_MFA] = "mfa",
+    [ROW_CREATED] = "created",
+    [ROW_LAST_LOGIN] = "last_login",
+};
+
+struct row_context {
+    struct json_object *object;
+    struct json_object *values[ROW_FIELDS]; /* owned by object */
+};
+
+static void row_context_init(struct row_context *rc)
+{
+    rc->object = json_object_new_object();
+    for (int i = 0; i < ROW_FIELDS; i++) {
+        rc->values[i] = json_object_new_string("");
+        json_object_object_add_ex(rc->object, row_keys[i], rc->values[i],
+                                  JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT);
+    }
+}
+
+static void row_set(struct row_context *rc, enum row_field f, const char *value)
+{
+    json_object_set_string(rc->values[f], value ? value : "");
+}
+
+/* render_row appends u's row to out. -1 if the template failed. */
+static int render_row(struct request *req, struct row_context *rc, const struct users_user *u,
+                      const char *back_query, struct buf *out)
 {
     char created[ADMINTEXT_DATE_MAX], login[ADMINTEXT_DATE_MAX];
-    struct json_object *row = json_object_new_object();
-    if (!u->deleted) /* a deleted user's page is gone with them */
-        put_new(row, "href", user_url(req, u->email, back_query));
-    put_new(row, "email", u->email);
-    put_new(row, "sub", u->sub); /* the bulk change's box */
-    if (u->name && *u->name)
-        put_new(row, "name", u->name);
-    put_new(row, "tier", u->tier ? u->tier : TIER_STANDARD);
-    put_new(row, "status", status_words(u));
-    if (!u->enabled && !u->deleted && u->status && strcmp(u->status, "CONFIRMED"))
-        put_new(row, "status_also", admintext_status_label(u->status));
-    put_new(row, "mfa", u->mfa ? "On" : "Off");
-    put_new(row, "created", admintext_date(created, u->created_at, false));
-    put_new(row, "last_login",
-               u->last_login_at ? admintext_date(login, u->last_login_at, false) : "Never");
-    json_object_array_add(rows, row);
+    row_set(rc, ROW_HREF, u->deleted ? "" : user_url(req, u->email, back_query));
+    row_set(rc, ROW_EMAIL, u->email);
+    row_set(rc, ROW_SUB, u->sub);
+    row_set(rc, ROW_NAME, u->name);
+    row_set(rc, ROW_TIER, u->tier ? u->tier : TIER_STANDARD);
+    row_set(rc, ROW_STATUS, status_words(u));
+    row_set(rc, ROW_STATUS_ALSO,
+            !u->enabled && !u->deleted && u->status && strcmp(u->status, "CONFIRMED")
+                ? admintext_status_label(u->status)
+                : "");
+    row_set(rc, ROW_MFA, u->mfa ? "On" : "Off");
+    row_set(rc, ROW_CREATED, admintext_date(created, u->created_at, false));
+    row_set(rc, ROW_LAST_LOGIN,
+            u->last_login_at ? admintext_date(login, u->last_login_at, false) : "Never");
+    return render_fragment("partials/admin_user_row", rc->object, out);
+}
+
+/* add_rows renders the page's rows into ctx's rows_html, the template's
+ * own escaped output (see templates/admin_users.mustache). -1 if the
+ * template failed. */
+static int add_rows(struct request *req, struct json_object *ctx, const struct users_keyset *page,
+                    const char *back_query)
+{
+    struct row_context rc;
+    struct buf html;
+    int rc_status = 0;
+    row_context_init(&rc);
+    buf_init(&html);
+    for (int i = 0; i < page->n && rc_status == 0; i++)
+        rc_status = render_row(req, &rc, &page->rows[i], back_query, &html);
+    if (rc_status == 0 && html.len)
+        json_object_object_add(ctx, "rows_html",
+                               json_object_new_string_len(html.data, (int)html.len));
+    buf_free(&html);
+    json_object_put(rc.object);
+    return rc_status;
 }
 
 static void add_pages(struct request *req, struct json_object *ctx, const struct users_query *q,
@@ -343,11 +415,10 @@ static void add_pages(struct request *req, struct json_object *ctx, const struct
     bool has_prev = q->backward ? page->more : from;
     bool has_next = q->backward ? true : page->more;
     if (page->n && has_prev)
-        add_string(pages, "prev_url",
-                   list_url(req, q, page->keys[0], page->rows[0].sub, true));
+        add_string(pages, "prev_url", list_url(req, q, page->keys[0], page->rows[0].sub, true));
     if (page->n && has_next)
-        add_string(pages, "next_url", list_url(req, q, page->keys[page->n - 1],
-                                               page->rows[page->n - 1].sub, false));
+        add_string(pages, "next_url",
+                   list_url(req, q, page->keys[page->n - 1], page->rows[page->n - 1].sub, false));
     if (from)
         add_string(pages, "first_url", list_url(req, q, NULL, NULL, false));
     json_object_object_add(ctx, "pages", pages);
@@ -380,16 +451,15 @@ enum http_status admin_users_page(struct request *req, struct response *resp)
     /* Sync now and the CSV export keep this list's filters; a user's page
      * links back to it. */
     add_string(ctx, "list_query", buf_cstr(&here));
-    struct json_object *rows = json_object_new_array();
     struct buf back;
     buf_init(&back);
     if (here.len)
         url_encode(&back, buf_cstr(&here) + 1);
-    for (int i = 0; i < page.n; i++)
-        add_row(req, rows, &page.rows[i], back.len ? buf_cstr(&back) : "");
+    int rendered = add_rows(req, ctx, &page, back.len ? buf_cstr(&back) : "");
     buf_free(&back);
     buf_free(&here);
-    json_object_object_add(ctx, "users", rows);
+    if (rendered < 0) /* logged by render_fragment, as a page's failure is */
+        return render_error(req, resp, HTTP_INTERNAL_ERROR, NULL, false);
     json_object_object_add(ctx, "total", json_object_new_int64(total));
     if (total == 1)
         json_object_object_add(ctx, "total_one", json_object_new_boolean(1));
