@@ -10,11 +10,22 @@
  * (systemd's journal, a `| logger`) whose reader stalls, a plain write
  * would block every worker thread once the buffer fills. There a line that
  * would wait is dropped instead. A regular file keeps plain writes (a full
- * disk fails at once with ENOSPC anyway). */
+ * disk fails at once with ENOSPC anyway).
+ *
+ * A thread that serves requests may hold its info and debug lines
+ * (log_hold) and write them together: a busy worker thread logs two lines
+ * a request, and one write(2) per line was a good part of what a cheap
+ * page cost (the writes of all threads queue on the file's lock). Held
+ * lines are written when the thread is about to wait for work (log_flush),
+ * when the next would not fit in LOG_HOLD_MAX (PIPE_BUF: a pipe takes the
+ * batch whole), and before any warn or error line, which is never held. A
+ * write still carries whole lines only. What a crash can cost is the held
+ * lines of requests already answered, as nginx's buffered access log. */
 #include "log.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,6 +38,8 @@
 #include <unistd.h>
 
 #define LOG_LINE_MAX 2048
+#define LOG_HOLD_MAX PIPE_BUF /* bytes of lines a thread holds */
+_Static_assert(LOG_LINE_MAX <= LOG_HOLD_MAX, "a held batch has room for any line");
 
 static const char *process_kind = "main";
 static int process_id; /* cached: getpid is a system call, and every line needs it */
@@ -58,7 +71,8 @@ static void prepare_stderr(void)
 
 /* write_line writes one line to stderr. On a pipe or socket it gives up
  * rather than wait for room (EAGAIN), so a stalled reader costs lines, not
- * service; a line is shorter than PIPE_BUF, so it is written whole or not. */
+ * service; a line, and a held batch of them, is at most PIPE_BUF bytes, so
+ * it is written whole or not. */
 static void write_line(const char *line, size_t len)
 {
     pthread_once(&stderr_kind_once, prepare_stderr);
@@ -67,6 +81,43 @@ static void write_line(const char *line, size_t len)
         w = stderr_is_socket ? send(STDERR_FILENO, line, len, MSG_DONTWAIT | MSG_NOSIGNAL)
                              : write(STDERR_FILENO, line, len);
     } while (w < 0 && errno == EINTR);
+}
+
+static _Thread_local bool holding;
+static _Thread_local size_t held_len;
+static _Thread_local char held[LOG_HOLD_MAX];
+
+void log_flush(void)
+{
+    if (held_len)
+        write_line(held, held_len);
+    held_len = 0;
+}
+
+bool log_held(void)
+{
+    return held_len > 0;
+}
+
+void log_hold(bool on)
+{
+    if (!on)
+        log_flush();
+    holding = on;
+}
+
+/* emit writes a finished line, or holds it (see the top of this file). */
+static void emit(enum log_level level, const char *line, size_t len)
+{
+    if (!holding || level > LOG_INFO) {
+        log_flush(); /* the held lines came first */
+        write_line(line, len);
+        return;
+    }
+    if (held_len + len > sizeof(held))
+        log_flush();
+    memcpy(held + held_len, line, len);
+    held_len += len;
 }
 
 void log_set_process(const char *kind)
@@ -92,9 +143,9 @@ void log_event(enum log_level level, const char *event, const char *fmt, ...)
     int n = snprintf(line, sizeof(line),
                      "ts=%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ level=%s pid=%d "
                      "proc=%s event=%s",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                     tm.tm_min, tm.tm_sec, (long)tv.tv_usec, level_names[level],
-                     process_id ? process_id : (int)getpid(), process_kind, event);
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     (long)tv.tv_usec, level_names[level], process_id ? process_id : (int)getpid(),
+                     process_kind, event);
     if (fmt && *fmt && n > 0 && (size_t)n < sizeof(line) - 2) {
         line[n++] = ' ';
         va_list ap;
@@ -114,7 +165,7 @@ void log_event(enum log_level level, const char *event, const char *fmt, ...)
         n += (int)sizeof(mark) - 1;
     }
     line[n++] = '\n';
-    write_line(line, (size_t)n);
+    emit(level, line, (size_t)n);
 }
 
 const char *log_quote(char *out, unsigned outlen, const char *s)

@@ -3,11 +3,19 @@
  *
  * nginx or systemd collects stderr; a line is written with a single write(2)
  * so lines from many threads and processes never interleave. A failing write
- * (a full disk, a closed pipe) is dropped: logging never stops serving. */
+ * (a full disk, a closed pipe) is dropped: logging never stops serving. A
+ * thread may hold its info lines to write several at once (log_hold). */
 #ifndef GH_LOG_H
 #define GH_LOG_H
 
-enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+#include <stdbool.h>
+
+enum log_level {
+    LOG_DEBUG,
+    LOG_INFO,
+    LOG_WARN,
+    LOG_ERROR
+};
 
 /* log_set_process names the process kind ("master", "worker") in every line
  * and notes its pid; call it again after a fork. */
@@ -18,6 +26,14 @@ void log_set_level(enum log_level min);
  * log_quote first. Never pass a password, token, code or secret. */
 void log_event(enum log_level level, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* log_hold(true) makes this thread keep its info and debug lines until
+ * log_flush, a batch would outgrow PIPE_BUF, or a warn or error line comes
+ * (written at once, after them); log_hold(false) writes them and stops.
+ * log_held tells whether any wait: a thread calls log_flush before it
+ * waits for work, so no line waits on a thread with nothing to do. */
+void log_hold(bool on);
+void log_flush(void);
+bool log_held(void);
 /* log_quote copies s into out (size outlen) as a double-quoted value with
  * quotes, backslashes and control characters escaped, truncating if needed.
  * It returns out. */

@@ -228,7 +228,14 @@ static int wait_for_connection(struct waiter *w)
 {
     for (;;) {
         struct epoll_event events[WAITER_KEEP_MAX + 2];
-        int n = epoll_wait(w->epfd, events, WAITER_KEEP_MAX + 2, -1);
+        /* Held log lines are written before the thread would sleep: a
+         * look without waiting first, and only if nothing is ready. */
+        bool held = log_held();
+        int n = epoll_wait(w->epfd, events, WAITER_KEEP_MAX + 2, held ? 0 : -1);
+        if (n == 0 && held) {
+            log_flush();
+            continue;
+        }
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -324,6 +331,7 @@ static void *serve_thread(void *arg)
     arena_init(&arena);
     resp_init(&resp);
     dispatch_thread_init();
+    log_hold(true); /* written before the thread waits (wait_for_connection) */
     while ((conn = wait_for_connection(&waiter)) >= 0) {
         fcgi.ipcFd = conn;
         fcgi.keepConnection = 1;
@@ -353,6 +361,7 @@ static void *serve_thread(void *arg)
     dispatch_thread_cleanup();
     resp_free(&resp);
     arena_free(&arena);
+    log_hold(false);
     return NULL;
 }
 
