@@ -13,14 +13,15 @@
  * disk fails at once with ENOSPC anyway).
  *
  * A thread that serves requests may hold its info and debug lines
- * (log_hold) and write them together: a busy worker thread logs two lines
- * a request, and one write(2) per line was a good part of what a cheap
- * page cost (the writes of all threads queue on the file's lock). Held
- * lines are written when the thread is about to wait for work (log_flush),
- * when the next would not fit in LOG_HOLD_MAX (PIPE_BUF: a pipe takes the
- * batch whole), and before any warn or error line, which is never held. A
- * write still carries whole lines only. What a crash can cost is the held
- * lines of requests already answered, as nginx's buffered access log. */
+ * (log_hold) and write them together: a worker thread logs two or more
+ * lines a request, and one write(2) per line was a good part of what a
+ * cheap page cost (the writes of all threads queue on the file's lock).
+ * The worker writes a request's held lines just before its answer
+ * (log_flush), so whoever sees the answer can find its lines, and again
+ * before the thread waits for work; a line is written at once anyway when
+ * the next would not fit in LOG_HOLD_MAX (PIPE_BUF: a pipe takes the batch
+ * whole) and before any warn or error line, which is never held. A write
+ * still carries whole lines only. */
 #include "log.h"
 
 #include <errno.h>

@@ -29,8 +29,9 @@ void log_event(enum log_level level, const char *event, const char *fmt, ...)
 /* log_hold(true) makes this thread keep its info and debug lines until
  * log_flush, a batch would outgrow PIPE_BUF, or a warn or error line comes
  * (written at once, after them); log_hold(false) writes them and stops.
- * log_held tells whether any wait: a thread calls log_flush before it
- * waits for work, so no line waits on a thread with nothing to do. */
+ * log_held tells whether any wait. A worker thread flushes before each
+ * answer and before it waits for work, so no line waits on an idle thread
+ * or comes after the answer of its request. */
 void log_hold(bool on);
 void log_flush(void);
 bool log_held(void);

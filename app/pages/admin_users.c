@@ -156,20 +156,18 @@ static const char *list_url(struct request *req, const struct users_query *q, co
     return url;
 }
 
-/* user_url is the link to a user's page; back_query is the list's query
- * already URL-encoded as the value of back= ("" for none), written once per
- * page rather than once per row. */
-static const char *user_url(struct request *req, const char *username, const char *back_query)
+/* user_url writes into b (emptied first) the link to a user's page;
+ * back_query is the list's query already URL-encoded as the value of back=
+ * ("" for none), written once per page rather than once per row. */
+static const char *user_url(struct buf *b, struct request *req, const char *username,
+                            const char *back_query)
 {
-    struct buf b;
-    buf_init(&b);
-    buf_printf(&b, "%s/admin/users/", req->base);
-    url_encode(&b, username);
+    buf_reset(b);
+    buf_printf(b, "%s/admin/users/", req->base);
+    url_encode(b, username);
     if (*back_query)
-        buf_printf(&b, "?back=%s", back_query);
-    const char *url = arena_strdup(req->arena, buf_cstr(&b));
-    buf_free(&b);
-    return url;
+        buf_printf(b, "?back=%s", back_query);
+    return buf_cstr(b);
 }
 
 /* ---- the page ---------------------------------------------------------------- */
@@ -345,11 +343,13 @@ static const char *const row_keys[ROW_FIELDS] = {
 struct row_context {
     struct json_object *object;
     struct json_object *values[ROW_FIELDS]; /* owned by object */
+    struct buf link;                        /* a row's href, before it is copied in */
 };
 
 static void row_context_init(struct row_context *rc)
 {
     rc->object = json_object_new_object();
+    buf_init(&rc->link);
     for (int i = 0; i < ROW_FIELDS; i++) {
         rc->values[i] = json_object_new_string("");
         json_object_object_add_ex(rc->object, row_keys[i], rc->values[i],
@@ -367,7 +367,7 @@ static int render_row(struct request *req, struct row_context *rc, const struct 
                       const char *back_query, struct buf *out)
 {
     char created[ADMINTEXT_DATE_MAX], login[ADMINTEXT_DATE_MAX];
-    row_set(rc, ROW_HREF, u->deleted ? "" : user_url(req, u->email, back_query));
+    row_set(rc, ROW_HREF, u->deleted ? "" : user_url(&rc->link, req, u->email, back_query));
     row_set(rc, ROW_EMAIL, u->email);
     row_set(rc, ROW_SUB, u->sub);
     row_set(rc, ROW_NAME, u->name);
@@ -401,6 +401,7 @@ static int add_rows(struct request *req, struct json_object *ctx, const struct u
         json_object_object_add(ctx, "rows_html",
                                json_object_new_string_len(html.data, (int)html.len));
     buf_free(&html);
+    buf_free(&rc.link);
     json_object_put(rc.object);
     return rc_status;
 }

@@ -301,6 +301,7 @@ static void serve_one(FCGX_Request *fcgi, struct arena *arena,
      * stream, and ended with the same write: FCGX_Finish_r then only frees
      * the request (or closes a connection that failed). */
     struct fcgiout out;
+    log_flush(); /* the request's lines are out before its answer */
     fcgiout_init(&out, fcgi->ipcFd, fcgi->requestId);
     if (resp_send(resp, req.method == HTTP_HEAD, fcgiout_write, &out) == 0 &&
         fcgiout_end(&out) == 0)
@@ -331,7 +332,7 @@ static void *serve_thread(void *arg)
     arena_init(&arena);
     resp_init(&resp);
     dispatch_thread_init();
-    log_hold(true); /* written before the thread waits (wait_for_connection) */
+    log_hold(true); /* written before each answer (serve_one) and before a wait */
     while ((conn = wait_for_connection(&waiter)) >= 0) {
         fcgi.ipcFd = conn;
         fcgi.keepConnection = 1;
