@@ -42,6 +42,7 @@
 #include "store/pg.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -70,6 +71,8 @@
 #define SETUP_SQL_MAX 128
 #define PREPARED_MAX 64 /* statements prepared per connection; past it the least used goes */
 #define PREPARED_NAME_MAX 16
+/* A binary timestamp counts microseconds from 2000-01-01 UTC. */
+#define PG_EPOCH_UNIX_US 946684800000000LL
 
 /* Empty search_path: see the design comment. The statement timeout is only a
  * default: one set for the role or in the conninfo options is kept. */
@@ -732,6 +735,12 @@ static void remember_prepared(struct pg_thread *st, int slot, const char *sql)
         st->nprepared++;
 }
 
+/* libpq's result format: 0 text, 1 binary (pg_query.binary_results). */
+static int result_format(const struct pg_query *q)
+{
+    return q->binary_results ? 1 : 0;
+}
+
 /* exec_cached runs a shared-schema statement prepared once per connection:
  * the server parses and plans it the first time only, which is most of the
  * cost of a short indexed lookup such as loading a session (tenant
@@ -740,23 +749,23 @@ static void remember_prepared(struct pg_thread *st, int slot, const char *sql)
  * the statement simply runs unprepared; with named statements off (see the
  * design comment) it always does. */
 static PGresult *exec_cached(struct pg_thread *st, PGconn *conn, const char *sql, int nparams,
-                             const char *const params[], bool plan_per_run)
+                             const char *const params[], bool plan_per_run, int format)
 {
     char name[PREPARED_NAME_MAX];
     bool is_new = false;
     int slot = plan_per_run ? -1 : prepared_slot(st, sql, &is_new);
     if (slot < 0)
-        return PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+        return PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, format);
     snprintf(name, sizeof name, "gh_%d", slot);
     if (is_new) {
         PGresult *res = PQprepare(conn, name, sql, nparams, NULL);
         bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
         PQclear(res);
         if (!ok)
-            return PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+            return PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, format);
         remember_prepared(st, slot, sql);
     }
-    return PQexecPrepared(conn, name, nparams, params, NULL, NULL, 0);
+    return PQexecPrepared(conn, name, nparams, params, NULL, NULL, format);
 }
 
 /* account adds a statement's time to the request's PostgreSQL phase and
@@ -791,8 +800,8 @@ bool pg_query_run(struct pg_query *q, const char *sql, int nparams, const char *
     clear_result(q);
     if (!check_args(q, sql, nparams, params) || !(conn = ready_conn(q, &st)))
         return account(q, start, false);
-    return account(
-        q, start, take_result(q, st, exec_cached(st, conn, sql, nparams, params, q->plan_per_run)));
+    PGresult *res = exec_cached(st, conn, sql, nparams, params, q->plan_per_run, result_format(q));
+    return account(q, start, take_result(q, st, res));
 }
 
 /* Like pg_query_run, with unqualified table names resolved only in the
@@ -820,7 +829,7 @@ enum tenant_step {
  * it is new to this connection (preparing), the statement, and the Sync that
  * ends it. False when libpq could not queue or send it. */
 static bool tenant_send(struct pg_thread *st, const char *path, int slot, bool preparing,
-                        const char *sql, int nparams, const char *const params[])
+                        const char *sql, int nparams, const char *const params[], int format)
 {
     char name[PREPARED_NAME_MAX];
     const char *const setup_params[] = {path};
@@ -833,11 +842,12 @@ static bool tenant_send(struct pg_thread *st, const char *path, int slot, bool p
             : !PQsendQueryParams(conn, TENANT_SETUP_SQL, 1, NULL, setup_params, NULL, NULL, 0))
         return false;
     if (slot < 0)
-        return PQsendQueryParams(conn, sql, nparams, NULL, params, NULL, NULL, 0) &&
+        return PQsendQueryParams(conn, sql, nparams, NULL, params, NULL, NULL, format) &&
                PQpipelineSync(conn);
     snprintf(name, sizeof name, "gh_%d", slot);
     return (!preparing || PQsendPrepare(conn, name, sql, nparams, NULL)) &&
-           PQsendQueryPrepared(conn, name, nparams, params, NULL, NULL, 0) && PQpipelineSync(conn);
+           PQsendQueryPrepared(conn, name, nparams, params, NULL, NULL, format) &&
+           PQpipelineSync(conn);
 }
 
 /* tenant_collect reads the pipeline's results up to its Sync: the
@@ -935,7 +945,7 @@ static bool run_tenant(struct pg_query *q, const char *tenant_slug, const char *
     }
     bool preparing = false;
     int slot = q->plan_per_run ? -1 : prepared_slot(st, sql, &preparing);
-    if (!tenant_send(st, path, slot, preparing, sql, nparams, params)) {
+    if (!tenant_send(st, path, slot, preparing, sql, nparams, params, result_format(q))) {
         set_error(q, PG_ERR_UNAVAILABLE, NULL, "database connection lost: %s",
                   PQerrorMessage(conn));
         ok = false;
@@ -987,6 +997,34 @@ size_t pg_query_len(const struct pg_query *q, int row, int col)
 }
 
 /* Returns true when the field is SQL NULL or out of range. */
+/* Binary values are big-endian (PostgreSQL's send functions). */
+static uint64_t big_endian(const unsigned char *b, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v = v << 8 | b[i];
+    return v;
+}
+
+bool pg_query_bool(const struct pg_query *q, int row, int col)
+{
+    if (!in_range(q, row, col) || PQgetisnull(q->result, row, col))
+        return false;
+    const char *v = PQgetvalue(q->result, row, col);
+    if (PQfformat(q->result, col) == 0)
+        return !strcmp(v, "t");
+    return PQgetlength(q->result, row, col) == 1 && v[0] != 0;
+}
+
+long long pg_query_time_us(const struct pg_query *q, int row, int col)
+{
+    if (!in_range(q, row, col) || PQgetisnull(q->result, row, col) ||
+        PQfformat(q->result, col) != 1 || PQgetlength(q->result, row, col) != 8)
+        return 0;
+    uint64_t raw = big_endian((const unsigned char *)PQgetvalue(q->result, row, col), 8);
+    return (long long)raw + PG_EPOCH_UNIX_US;
+}
+
 bool pg_query_is_null(const struct pg_query *q, int row, int col)
 {
     if (!in_range(q, row, col))

@@ -36,6 +36,12 @@ struct pg_query {
      * values rather than reuse a plan cached for its text (a search, whose
      * best plan depends on the term). */
     bool plan_per_run;
+    /* Set by the caller before a run: the result's columns come in
+     * PostgreSQL's binary form, so that the server formats none as text (a
+     * timestamp's text costs it more than reading the row). Text columns
+     * read the same with pg_query_value; booleans with pg_query_bool;
+     * timestamps with pg_query_time_us. */
+    bool binary_results;
     struct pg_result *result;     /* set by a successful run */
     enum pg_err err;              /* PG_OK unless the last call failed */
     char sqlstate[6];             /* "" when the server sent no SQLSTATE */
@@ -52,15 +58,18 @@ bool pg_tenant_schema(const char *slug, char *out, size_t outlen);
 
 /* One statement: init -> run -> accessors -> cleanup. */
 void pg_query_init(struct pg_query *q);
-bool pg_query_run(struct pg_query *q, const char *sql, int nparams,
-                  const char *const params[]);
-bool pg_query_run_tenant(struct pg_query *q, const char *tenant_slug,
-                         const char *sql, int nparams,
+bool pg_query_run(struct pg_query *q, const char *sql, int nparams, const char *const params[]);
+bool pg_query_run_tenant(struct pg_query *q, const char *tenant_slug, const char *sql, int nparams,
                          const char *const params[]);
 int pg_query_rows(const struct pg_query *q);
 const char *pg_query_value(const struct pg_query *q, int row, int col);
 size_t pg_query_len(const struct pg_query *q, int row, int col);
 bool pg_query_is_null(const struct pg_query *q, int row, int col);
+/* A boolean column, in either form (false for NULL); a timestamptz column
+ * of a binary result as microseconds since the Unix epoch (0 for NULL, or
+ * for a text result). */
+bool pg_query_bool(const struct pg_query *q, int row, int col);
+long long pg_query_time_us(const struct pg_query *q, int row, int col);
 long long pg_query_affected(const struct pg_query *q);
 void pg_query_cleanup(struct pg_query *q);
 
@@ -71,8 +80,7 @@ void pg_query_cleanup(struct pg_query *q);
  * received into payload (cap bytes; a longer one is cut) and returns 1, 0
  * when none is waiting, -1 when the connection is lost (close it). */
 struct pg_listener;
-struct pg_listener *pg_listen(const char *conninfo, const char *channel, char *err,
-                              size_t errlen);
+struct pg_listener *pg_listen(const char *conninfo, const char *channel, char *err, size_t errlen);
 int pg_listen_fd(const struct pg_listener *l);
 int pg_listen_next(struct pg_listener *l, char *payload, size_t cap);
 void pg_listen_close(struct pg_listener *l);

@@ -557,24 +557,21 @@ static void fill_row(const struct pg_query *q, int row, struct arena *a, struct 
 
 /* ---- the admin's user list ------------------------------------------------- */
 
-/* Each sort's key, exactly as sql/tenant/014 indexes it, and the same key
- * as text for the link to the next page: times as whole microseconds since
- * the epoch, which a timestamptz holds exactly and a bigint carries back
- * without loss (extract(epoch) is numeric). A link's key becomes a value of
- * the key's type between from_before and from_after (the parameter goes
- * between them). */
+/* Each sort's key, exactly as sql/tenant/014 indexes it. A link carries a
+ * row's key as text (row_key): times as whole microseconds since the
+ * epoch, which a timestamptz holds exactly and a bigint carries back
+ * without loss. A link's key becomes a value of the key's type between
+ * from_before and from_after (the parameter goes between them). */
 static const struct {
-    const char *expr, *as_text, *from_before, *from_after;
+    const char *expr, *from_before, *from_after;
 } sorts[USERS_SORTS] = {
-    [USERS_SORT_EMAIL] = {"email", "email", "", "::text"},
-    [USERS_SORT_NAME] = {"coalesce(name, '')", "coalesce(name, '')", "", "::text"},
-    [USERS_SORT_TIER] = {"tier", "tier", "", "::text"},
-    [USERS_SORT_STATUS] = {"coalesce(status, '')", "coalesce(status, '')", "", "::text"},
-    [USERS_SORT_CREATED] = {"created_at", "(extract(epoch FROM created_at) * 1000000)::bigint",
-                            "(timestamptz 'epoch' + ", "::bigint * interval '1 microsecond')"},
+    [USERS_SORT_EMAIL] = {"email", "", "::text"},
+    [USERS_SORT_NAME] = {"coalesce(name, '')", "", "::text"},
+    [USERS_SORT_TIER] = {"tier", "", "::text"},
+    [USERS_SORT_STATUS] = {"coalesce(status, '')", "", "::text"},
+    [USERS_SORT_CREATED] = {"created_at", "(timestamptz 'epoch' + ",
+                            "::bigint * interval '1 microsecond')"},
     [USERS_SORT_LAST_LOGIN] = {"coalesce(last_login_at, 'epoch'::timestamptz)",
-                               "(extract(epoch FROM coalesce(last_login_at,"
-                               " 'epoch'::timestamptz)) * 1000000)::bigint",
                                "(timestamptz 'epoch' + ", "::bigint * interval '1 microsecond')"},
 };
 
@@ -583,12 +580,13 @@ bool users_sort_is_time(enum users_sort sort)
     return sort == USERS_SORT_CREATED || sort == USERS_SORT_LAST_LOGIN;
 }
 
-/* A list row: only what the list and its CSV show. Every column costs
- * PostgreSQL per row (the two timestamps the list does not show cost it
- * more than the scan). */
+/* A list row: only what the list and its CSV show (every column costs
+ * PostgreSQL per row), read in binary form (binary_results): the server
+ * formats no timestamp as text, and the times come exact to the
+ * microsecond, from which the row's sort key is made here (row_key). */
 #define FIND_COLUMNS \
-    "sub, email, name, tier, status, enabled, " EPOCH("created_at") ", " EPOCH( \
-        "last_login_at") ", mfa, deleted_at IS NOT NULL"
+    "sub, email, name, tier, status, enabled, created_at, last_login_at, mfa," \
+    " deleted_at IS NOT NULL"
 enum find_col {
     FIND_SUB,
     FIND_EMAIL,
@@ -599,9 +597,39 @@ enum find_col {
     FIND_CREATED,
     FIND_LAST_LOGIN,
     FIND_MFA,
-    FIND_DELETED,
-    FIND_KEY
+    FIND_DELETED
 };
+
+#define US_PER_S 1000000LL
+
+/* seconds_of rounds microseconds since the epoch to the nearest second. */
+static time_t seconds_of(long long us)
+{
+    return (time_t)((us >= 0 ? us + US_PER_S / 2 : us - US_PER_S / 2) / US_PER_S);
+}
+
+/* row_key is row's key in sort, as a link carries it (see sorts). */
+static const char *row_key(const struct pg_query *q, int row, enum users_sort sort,
+                           const struct users_user *u, struct arena *a)
+{
+    char us[NUM_TEXT_MAX];
+    switch (sort) {
+    case USERS_SORT_EMAIL:
+        return u->email ? u->email : "";
+    case USERS_SORT_NAME:
+        return u->name ? u->name : "";
+    case USERS_SORT_TIER:
+        return u->tier ? u->tier : "";
+    case USERS_SORT_STATUS:
+        return u->status ? u->status : "";
+    case USERS_SORT_CREATED:
+        return arena_strdup(a, pg_num_text(us, pg_query_time_us(q, row, FIND_CREATED)));
+    case USERS_SORT_LAST_LOGIN: /* never signed in: the epoch, as the index has it */
+        return arena_strdup(a, pg_num_text(us, pg_query_time_us(q, row, FIND_LAST_LOGIN)));
+    default:
+        return "";
+    }
+}
 
 static void fill_list_row(const struct pg_query *q, int row, struct arena *a, struct users_user *u)
 {
@@ -610,11 +638,11 @@ static void fill_list_row(const struct pg_query *q, int row, struct arena *a, st
     u->name = text_or_null(q, row, FIND_NAME, a);
     u->tier = text_or_null(q, row, FIND_TIER, a);
     u->status = text_or_null(q, row, FIND_STATUS, a);
-    u->enabled = strcmp(pg_query_value(q, row, FIND_ENABLED), "t") == 0;
-    u->created_at = time_or_zero(q, row, FIND_CREATED);
-    u->last_login_at = time_or_zero(q, row, FIND_LAST_LOGIN);
-    u->mfa = strcmp(pg_query_value(q, row, FIND_MFA), "t") == 0;
-    u->deleted = strcmp(pg_query_value(q, row, FIND_DELETED), "t") == 0;
+    u->enabled = pg_query_bool(q, row, FIND_ENABLED);
+    u->created_at = seconds_of(pg_query_time_us(q, row, FIND_CREATED));
+    u->last_login_at = seconds_of(pg_query_time_us(q, row, FIND_LAST_LOGIN));
+    u->mfa = pg_query_bool(q, row, FIND_MFA);
+    u->deleted = pg_query_bool(q, row, FIND_DELETED);
 }
 #define FIND_PARAMS_MAX 3 /* the search, and a link's key and sub */
 
@@ -725,7 +753,8 @@ enum store_result users_find(const char *tenant, const struct users_query *qy, i
         (from && !field_ok(qy->from_key, false)) /* "" is a key: no name */ ||
         (from && !field_ok(qy->from_sub, true)))
         goto out;
-    buf_printf(&f.text, "SELECT " FIND_COLUMNS ", %s", sorts[qy->sort].as_text);
+    buf_puts(&f.text, "SELECT " FIND_COLUMNS);
+    q.binary_results = true;
     if (!find_where(&f, qy, &q.plan_per_run))
         goto out;
     /* Reading backward walks the index the other way and flips the rows. */
@@ -752,7 +781,7 @@ enum store_result users_find(const char *tenant, const struct users_query *qy, i
     for (int i = 0; i < out->n; i++) {
         int at = from && qy->backward ? out->n - 1 - i : i;
         fill_list_row(&q, i, a, &out->rows[at]);
-        out->keys[at] = arena_strdup(a, pg_query_value(&q, i, FIND_KEY));
+        out->keys[at] = row_key(&q, i, qy->sort, &out->rows[at], a);
     }
     rc = STORE_OK;
 out:

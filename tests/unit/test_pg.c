@@ -999,6 +999,44 @@ static void test_fork(void)
 
 /* ---- main --------------------------------------------------------------- */
 
+/* binary_results: the accessors read PostgreSQL's binary forms (a
+ * timestamp exact to the microsecond, before and after 2000, the epoch
+ * itself; booleans; NULLs) and text columns as before, in a shared and a
+ * tenant statement; a text result's booleans read too, its times do not. */
+static void test_binary_results(void)
+{
+    static const char sql[] =
+        "SELECT timestamptz '2024-02-29 12:34:56.789012+00', timestamptz '1999-12-31 23:59:59.5+00',"
+        " timestamptz 'epoch', NULL::timestamptz, true, false, NULL::boolean, 'text é'::text, $1";
+    struct pg_query q;
+    pg_query_init(&q);
+    q.binary_results = true;
+    bool ran = pg_query_run(&q, sql, 1, (const char *const[]){"param"});
+    test_cond("binary: a timestamp is microseconds since 1970",
+              ran && pg_query_time_us(&q, 0, 0) == 1709210096789012LL);
+    test_cond("binary: before 2000, and the epoch",
+              ran && pg_query_time_us(&q, 0, 1) == 946684799500000LL &&
+                  pg_query_time_us(&q, 0, 2) == 0);
+    test_cond("binary: NULL times are 0", ran && pg_query_time_us(&q, 0, 3) == 0);
+    test_cond("binary: booleans", ran && pg_query_bool(&q, 0, 4) && !pg_query_bool(&q, 0, 5) &&
+                                      !pg_query_bool(&q, 0, 6));
+    test_cond("binary: text reads as text", ran && !strcmp(pg_query_value(&q, 0, 7), "text é") &&
+                                                !strcmp(pg_query_value(&q, 0, 8), "param"));
+    test_cond("binary, a tenant statement",
+              pg_query_run_tenant(&q, "alpha", "SELECT created_at IS NOT NULL, email, created_at"
+                                               " FROM users WHERE email = $1",
+                                  1, (const char *const[]){"a1@alpha.example"}) &&
+                  pg_query_rows(&q) == 1 && pg_query_bool(&q, 0, 0) &&
+                  !strcmp(pg_query_value(&q, 0, 1), "a1@alpha.example") &&
+                  pg_query_time_us(&q, 0, 2) > 0);
+    q.binary_results = false;
+    ran = pg_query_run(&q, sql, 1, (const char *const[]){"param"});
+    test_cond("text: booleans read, times do not",
+              ran && pg_query_bool(&q, 0, 4) && !pg_query_bool(&q, 0, 5) &&
+                  pg_query_time_us(&q, 0, 0) == 0 && !strcmp(pg_query_value(&q, 0, 7), "text é"));
+    pg_query_cleanup(&q);
+}
+
 static void with_server(void)
 {
     struct scratch_db db;
@@ -1016,6 +1054,7 @@ static void with_server(void)
         test_transactions();
         test_reconnect();
         test_tenant_isolation(conninfo);
+        test_binary_results();
         test_named_statements(conninfo);
         test_prepared_eviction();
         test_threads();
