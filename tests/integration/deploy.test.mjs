@@ -31,6 +31,7 @@ const CERT_DIR = '/etc/letsencrypt/live/example.com/';
 const NGINX_LOG_DIR = '/var/log/nginx/';
 const SHARE = '/usr/local/share/gatehouse';
 const SOCKET = '/run/gatehouse/gatehouse.sock';
+const SLOW_SOCKET = '/run/gatehouse/gatehouse-slow.sock'; // the slow lane's (GATEHOUSE_LISTEN_SLOW)
 const SITE_NAME = 'example.com';
 const EXPOSURE_MAX = 20; // systemd-analyze security threshold: "2.0 OK"
 const START_MS = 15000;
@@ -126,13 +127,14 @@ function makeCertificates(tlsDir) {
 // sockets: as root it would take the machine's 80 and 443, and fail if
 // anything held them). Every replaced path must be in the file, so a renamed
 // path cannot slip by unreplaced.
-function renderSite(out, { tlsDir, logDir, share = SHARE, socket = SOCKET, ports }) {
+function renderSite(out, { tlsDir, logDir, share = SHARE, socket = SOCKET, slowSocket = SLOW_SOCKET, ports }) {
   let text = fs.readFileSync(SITE, 'utf8');
-  for (const p of [CERT_DIR, NGINX_LOG_DIR, SHARE, SOCKET]) assert.ok(text.includes(p), `the site names ${p}`);
+  for (const p of [CERT_DIR, NGINX_LOG_DIR, SHARE, SOCKET, SLOW_SOCKET]) assert.ok(text.includes(p), `the site names ${p}`);
   const swap = (from, to) => { text = text.split(from).join(to); };
   swap(CERT_DIR, `${tlsDir}/`);
   swap(NGINX_LOG_DIR, `${logDir}/`);
   swap(SOCKET, socket);
+  swap(SLOW_SOCKET, slowSocket);
   swap(SHARE, share);
   assert.match(text, /^\s*listen 80;$/m);
   assert.match(text, /^\s*listen 443 ssl http2;$/m);
@@ -410,9 +412,11 @@ test('the production site serves the installed tree and the installed pool', asy
   const share = path.join(dest, 'usr/local/share/gatehouse');
   const bin = path.join(dest, 'usr/local/bin/gatehouse');
   const socket = path.join(work, 'gatehouse.sock');
+  const slowSocket = path.join(work, 'gatehouse-slow.sock');
   const appEnv = {
     PATH: process.env.PATH,
     GATEHOUSE_LISTEN: socket,
+    GATEHOUSE_LISTEN_SLOW: slowSocket, GATEHOUSE_SLOW_THREADS: '2',
     GATEHOUSE_PROCESSES: '1', GATEHOUSE_THREADS: '2',
     // /healthz and the static pages need no database; a setting is required.
     DATABASE_URL: 'host=127.0.0.1 port=1 dbname=gatehouse connect_timeout=1',
@@ -435,11 +439,12 @@ test('the production site serves the installed tree and the installed pool', asy
   let nginx;
   let nginxLog = '';
   try {
-    await waitFor(() => fs.existsSync(socket) || pool.exitCode !== null, START_MS, 'the pool socket');
-    assert.ok(fs.existsSync(socket), `the installed pool did not start:\n${poolLog}`);
+    await waitFor(() => (fs.existsSync(socket) && fs.existsSync(slowSocket)) || pool.exitCode !== null,
+      START_MS, 'the pool sockets');
+    assert.ok(fs.existsSync(socket) && fs.existsSync(slowSocket), `the installed pool did not start:\n${poolLog}`);
 
     const ports = { http: await freePort(), https: await freePort() };
-    renderSite(path.join(work, 'site.conf'), { tlsDir, logDir: path.join(work, 'log'), share, socket, ports });
+    renderSite(path.join(work, 'site.conf'), { tlsDir, logDir: path.join(work, 'log'), share, socket, slowSocket, ports });
     renderMain(path.join(work, 'nginx.conf'), { site: path.join(work, 'site.conf'), workDir: work });
     nginx = spawn('nginx', ['-c', path.join(work, 'nginx.conf'), '-e', path.join(work, 'log/error.log'),
       '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -487,6 +492,22 @@ test('the production site serves the installed tree and the installed pool', asy
       headers: { 'content-type': 'application/json' } });
     assert.equal(apiBig.status, 413);
     assert.equal(JSON.parse(apiBig.body).error, 'payload_too_large');
+
+    // POSTs reach the pool through the slow lane's socket (the only way the
+    // site sends them): the pool answers, and logs the route it served.
+    const form = await send(ports.https, 'POST', '/login', { ca, body: 'email=a%40b.example&password=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    assert.notEqual(form.status, 502, 'the slow lane answers');
+    await waitFor(() => /event=request .*method=POST route=login_submit/.test(poolLog), 3000,
+      'the pool served the POST');
+    // Threads past GATEHOUSE_THREADS are the slow lane's (/status numbers
+    // them): the POST was theirs, the pages were not.
+    const status = JSON.parse((await send(ports.https, 'GET', '/status?json', { ca })).body);
+    const served = (lane) => status.workers.flatMap((w) => w.threads)
+      .filter((t) => (t.thread >= Number(appEnv.GATEHOUSE_THREADS)) === (lane === 'slow'))
+      .reduce((n, t) => n + t.requests, 0);
+    assert.equal(served('slow'), 1, 'the slow lane served the POST, and only it');
+    assert.ok(served('page') >= 1, `the page lane served the pages (${served('page')})`);
   } finally {
     await stopChild(nginx, 'SIGQUIT');
     await stopChild(pool, 'SIGTERM');
