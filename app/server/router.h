@@ -20,6 +20,9 @@ enum route_flags {
     ROUTE_ADMIN = 1 << 4,    /* signed in and in the tenant pool's admin group */
     ROUTE_MFA_SETUP = 1 << 5, /* open to a session that has yet to enrol in the
                                  TOTP its tenant requires (pages/security.h) */
+    ROUTE_WAITS = 1 << 6,     /* a GET that always waits on Cognito: nginx sends it
+                                 to the slow lane, as it does every POST (the
+                                 sites' $gh_upstream map; a test holds them to it) */
 };
 
 struct route {

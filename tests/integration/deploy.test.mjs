@@ -346,6 +346,43 @@ test('make install PREFIX=... points the deploy files at that prefix', () => {
 
 // ---- nginx ---------------------------------------------------------------------------
 
+// The GET routes of app/server/router.c, with their flags: [pattern, flags].
+function getRoutes() {
+  const src = fs.readFileSync(path.join(ROOT, 'app/server/router.c'), 'utf8');
+  return [...src.matchAll(/\{GET_OR_HEAD, "([^"]+)", \w+, ([^,]+), "\w+"\}/g)].map((m) => [m[1], m[2]]);
+}
+
+// The regular expressions of a site's $gh_upstream map that pick the slow
+// lane, as JavaScript ones (the patterns use nothing the two differ on).
+function slowLaneRules(text) {
+  const map = text.match(/map "\$request_method \$uri" \$gh_upstream \{([\s\S]*?)\}/);
+  assert.ok(map, 'the site maps method and path to an upstream');
+  return [...map[1].matchAll(/"~([^"]+)"\s+gatehouse_slow;/g)].map((m) => new RegExp(m[1]));
+}
+
+test('both sites send every POST and exactly the GETs that wait on Cognito to the slow lane', () => {
+  const routes = getRoutes();
+  assert.ok(routes.length > 30, `the route table was read (${routes.length} GET routes)`);
+  const waits = routes.filter(([, flags]) => flags.includes('ROUTE_WAITS')).map(([p]) => p);
+  assert.deepEqual(waits.sort(), ['/account/security', '/admin/users/{username}', '/api/v1/me/mfa']);
+  for (const site of [SITE, LOCAL_SITE]) {
+    const rules = slowLaneRules(fs.readFileSync(site, 'utf8'));
+    const slow = (method, uri) => rules.some((re) => re.test(`${method} ${uri}`));
+    for (const [pattern, flags] of routes) {
+      const uri = pattern.replace(/\{[^}]+\}/, 'someone@example.com');
+      for (const prefix of ['', '/t/acme']) {
+        for (const method of ['GET', 'HEAD']) {
+          assert.equal(slow(method, prefix + uri), flags.includes('ROUTE_WAITS'),
+            `${path.basename(site)}: ${method} ${prefix}${uri}`);
+        }
+      }
+    }
+    for (const method of ['POST', 'PATCH', 'DELETE']) assert.ok(slow(method, '/login'), `${method} goes slow`);
+    assert.ok(!slow('GET', '/admin/users'), 'the list stays a page');
+    assert.ok(!slow('GET', '/admin/users.csv'), 'the export stays a page');
+  }
+});
+
 test('the production site keeps the local site\'s headers, limits and FastCGI settings', () => {
   const prod = fs.readFileSync(SITE, 'utf8');
   // The local site less its bench locations (their responder is measured
@@ -507,6 +544,15 @@ test('the production site serves the installed tree and the installed pool', asy
       .filter((t) => (t.thread >= Number(appEnv.GATEHOUSE_THREADS)) === (lane === 'slow'))
       .reduce((n, t) => n + t.requests, 0);
     assert.equal(served('slow'), 1, 'the slow lane served the POST, and only it');
+    // And the GETs that wait on Cognito (ROUTE_WAITS), signed in or not.
+    for (const get of ['/account/security', '/admin/users/someone%40example.com', '/t/acme/api/v1/me/mfa']) {
+      const r = await send(ports.https, 'GET', get, { ca });
+      assert.notEqual(r.status, 502, get);
+    }
+    const after = JSON.parse((await send(ports.https, 'GET', '/status?json', { ca })).body);
+    const slowAfter = after.workers.flatMap((w) => w.threads)
+      .filter((t) => t.thread >= Number(appEnv.GATEHOUSE_THREADS)).reduce((n, t) => n + t.requests, 0);
+    assert.equal(slowAfter, 4, 'the three GETs that wait on Cognito went to the slow lane too');
     assert.ok(served('page') >= 1, `the page lane served the pages (${served('page')})`);
   } finally {
     await stopChild(nginx, 'SIGQUIT');
