@@ -123,7 +123,8 @@ NODE_BIN=$REPO/node_modules/.bin
 APP_PROCESSES=2
 APP_THREADS=4       # per process, for pages (GETs): they seldom wait (sessions and
                     # bearer checks are cached), so a few per core keep the cores busy
-APP_SLOW_THREADS=8  # per process, for the slow lane (POSTs, which wait on Cognito)
+APP_SLOW_THREADS=8  # per process, for the slow lane: what waits on Cognito (POSTs, PATCHes,
+                    # DELETEs, and the GETs flagged ROUTE_WAITS in app/server/router.c)
 POOL_THREADS=$((APP_PROCESSES * APP_THREADS))
 NGINX_WORKERS=1
 S3_BUCKET=gatehouse
