@@ -18,7 +18,7 @@
  * cheap page cost (the writes of all threads queue on the file's lock).
  * The worker writes a request's held lines just before its answer
  * (log_flush), so whoever sees the answer can find its lines, and again
- * before the thread waits for work; a line is written at once anyway when
+ * when the request is done; a line is written at once anyway when
  * the next would not fit in LOG_HOLD_MAX (PIPE_BUF: a pipe takes the batch
  * whole) and before any warn or error line, which is never held. A write
  * still carries whole lines only. */

@@ -30,8 +30,8 @@ void log_event(enum log_level level, const char *event, const char *fmt, ...)
  * log_flush, a batch would outgrow PIPE_BUF, or a warn or error line comes
  * (written at once, after them); log_hold(false) writes them and stops.
  * log_held tells whether any wait. A worker thread flushes before each
- * answer and before it waits for work, so no line waits on an idle thread
- * or comes after the answer of its request. */
+ * answer and once more when the request is done, so no line comes after
+ * the answer of its request or waits on an idle thread. */
 void log_hold(bool on);
 void log_flush(void);
 bool log_held(void);

@@ -346,42 +346,42 @@ struct row_context {
     struct buf link;                        /* a row's href, before it is copied in */
 };
 
-static void row_context_init(struct row_context *rc)
+static void row_context_init(struct row_context *row)
 {
-    rc->object = json_object_new_object();
-    buf_init(&rc->link);
+    row->object = json_object_new_object();
+    buf_init(&row->link);
     for (int i = 0; i < ROW_FIELDS; i++) {
-        rc->values[i] = json_object_new_string("");
-        json_object_object_add_ex(rc->object, row_keys[i], rc->values[i],
+        row->values[i] = json_object_new_string("");
+        json_object_object_add_ex(row->object, row_keys[i], row->values[i],
                                   JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT);
     }
 }
 
-static void row_set(struct row_context *rc, enum row_field f, const char *value)
+static void row_set(struct row_context *row, enum row_field f, const char *value)
 {
-    json_object_set_string(rc->values[f], value ? value : "");
+    json_object_set_string(row->values[f], value ? value : "");
 }
 
 /* render_row appends u's row to out. -1 if the template failed. */
-static int render_row(struct request *req, struct row_context *rc, const struct users_user *u,
+static int render_row(struct request *req, struct row_context *row, const struct users_user *u,
                       const char *back_query, struct buf *out)
 {
     char created[ADMINTEXT_DATE_MAX], login[ADMINTEXT_DATE_MAX];
-    row_set(rc, ROW_HREF, u->deleted ? "" : user_url(&rc->link, req, u->email, back_query));
-    row_set(rc, ROW_EMAIL, u->email);
-    row_set(rc, ROW_SUB, u->sub);
-    row_set(rc, ROW_NAME, u->name);
-    row_set(rc, ROW_TIER, u->tier ? u->tier : TIER_STANDARD);
-    row_set(rc, ROW_STATUS, status_words(u));
-    row_set(rc, ROW_STATUS_ALSO,
+    row_set(row, ROW_HREF, u->deleted ? "" : user_url(&row->link, req, u->email, back_query));
+    row_set(row, ROW_EMAIL, u->email);
+    row_set(row, ROW_SUB, u->sub);
+    row_set(row, ROW_NAME, u->name);
+    row_set(row, ROW_TIER, u->tier ? u->tier : TIER_STANDARD);
+    row_set(row, ROW_STATUS, status_words(u));
+    row_set(row, ROW_STATUS_ALSO,
             !u->enabled && !u->deleted && u->status && strcmp(u->status, "CONFIRMED")
                 ? admintext_status_label(u->status)
                 : "");
-    row_set(rc, ROW_MFA, u->mfa ? "On" : "Off");
-    row_set(rc, ROW_CREATED, admintext_date(created, u->created_at, false));
-    row_set(rc, ROW_LAST_LOGIN,
+    row_set(row, ROW_MFA, u->mfa ? "On" : "Off");
+    row_set(row, ROW_CREATED, admintext_date(created, u->created_at, false));
+    row_set(row, ROW_LAST_LOGIN,
             u->last_login_at ? admintext_date(login, u->last_login_at, false) : "Never");
-    return render_fragment("partials/admin_user_row", rc->object, out);
+    return render_fragment("partials/admin_user_row", row->object, out);
 }
 
 /* add_rows renders the page's rows into ctx's rows_html, the template's
@@ -390,20 +390,20 @@ static int render_row(struct request *req, struct row_context *rc, const struct 
 static int add_rows(struct request *req, struct json_object *ctx, const struct users_keyset *page,
                     const char *back_query)
 {
-    struct row_context rc;
+    struct row_context row;
     struct buf html;
-    int rc_status = 0;
-    row_context_init(&rc);
+    int status = 0;
+    row_context_init(&row);
     buf_init(&html);
-    for (int i = 0; i < page->n && rc_status == 0; i++)
-        rc_status = render_row(req, &rc, &page->rows[i], back_query, &html);
-    if (rc_status == 0 && html.len)
+    for (int i = 0; i < page->n && status == 0; i++)
+        status = render_row(req, &row, &page->rows[i], back_query, &html);
+    if (status == 0 && html.len)
         json_object_object_add(ctx, "rows_html",
                                json_object_new_string_len(html.data, (int)html.len));
     buf_free(&html);
-    buf_free(&rc.link);
-    json_object_put(rc.object);
-    return rc_status;
+    buf_free(&row.link);
+    json_object_put(row.object);
+    return status;
 }
 
 static void add_pages(struct request *req, struct json_object *ctx, const struct users_query *q,

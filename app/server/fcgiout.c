@@ -37,7 +37,7 @@ void fcgiout_init(struct fcgiout *out, int fd, int request_id)
     out->held_len = 0;
 }
 
-static void typed_header(unsigned char h[RECORD_HEADER_LEN], int type, int request_id, size_t len)
+static void record_header(unsigned char h[RECORD_HEADER_LEN], int type, int request_id, size_t len)
 {
     h[0] = FCGI_VERSION_1;
     h[1] = (unsigned char)type;
@@ -47,11 +47,6 @@ static void typed_header(unsigned char h[RECORD_HEADER_LEN], int type, int reque
     h[5] = (unsigned char)(len & 0xff);
     h[6] = 0; /* padding */
     h[7] = 0;
-}
-
-static void record_header(unsigned char h[RECORD_HEADER_LEN], int request_id, size_t len)
-{
-    typed_header(h, FCGI_STDOUT, request_id, len);
 }
 
 /* write_all sends every iovec of v, going on after partial writes. */
@@ -88,14 +83,14 @@ static int send_records(struct fcgiout *out, const char *data, size_t len, bool 
     do {
         int n = 0, h = 0;
         if (out->pending_len) {
-            record_header(headers[h], out->request_id, out->pending_len);
+            record_header(headers[h], FCGI_STDOUT, out->request_id, out->pending_len);
             v[n++] = (struct iovec){headers[h++], RECORD_HEADER_LEN};
             v[n++] = (struct iovec){out->pending, out->pending_len};
             out->pending_len = 0;
         }
         for (int records = 0; len && records < DATA_RECORDS_MAX; records++) {
             size_t part = len < RECORD_CONTENT_MAX ? len : RECORD_CONTENT_MAX;
-            record_header(headers[h], out->request_id, part);
+            record_header(headers[h], FCGI_STDOUT, out->request_id, part);
             v[n++] = (struct iovec){headers[h++], RECORD_HEADER_LEN};
             /* writev only reads iov_base: the const is kept in spirit. */
             v[n++] = (struct iovec){(void *)(uintptr_t)data, part};
@@ -103,9 +98,9 @@ static int send_records(struct fcgiout *out, const char *data, size_t len, bool 
             len -= part;
         }
         if (end && !len) {
-            typed_header(ending, FCGI_STDOUT, out->request_id, 0);
-            typed_header(ending + RECORD_HEADER_LEN, FCGI_END_REQUEST, out->request_id,
-                         END_BODY_LEN);
+            record_header(ending, FCGI_STDOUT, out->request_id, 0);
+            record_header(ending + RECORD_HEADER_LEN, FCGI_END_REQUEST, out->request_id,
+                          END_BODY_LEN);
             ending[2 * RECORD_HEADER_LEN + 4] = FCGI_REQUEST_COMPLETE; /* status 0 before it */
             v[n++] = (struct iovec){ending, sizeof(ending)};
         }

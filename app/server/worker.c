@@ -228,14 +228,7 @@ static int wait_for_connection(struct waiter *w)
 {
     for (;;) {
         struct epoll_event events[WAITER_KEEP_MAX + 2];
-        /* Held log lines are written before the thread would sleep: a
-         * look without waiting first, and only if nothing is ready. */
-        bool held = log_held();
-        int n = epoll_wait(w->epfd, events, WAITER_KEEP_MAX + 2, held ? 0 : -1);
-        if (n == 0 && held) {
-            log_flush();
-            continue;
-        }
+        int n = epoll_wait(w->epfd, events, WAITER_KEEP_MAX + 2, -1);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -309,6 +302,7 @@ static void serve_one(FCGX_Request *fcgi, struct arena *arena,
     req_cleanup(&req);
     arena_reset(arena);
     scoreboard_slot_end(slot);
+    log_flush(); /* any line logged after the answer: none waits for the next request */
 }
 
 static void *serve_thread(void *arg)
@@ -332,7 +326,7 @@ static void *serve_thread(void *arg)
     arena_init(&arena);
     resp_init(&resp);
     dispatch_thread_init();
-    log_hold(true); /* written before each answer (serve_one) and before a wait */
+    log_hold(true); /* written before each answer and after it (serve_one) */
     while ((conn = wait_for_connection(&waiter)) >= 0) {
         fcgi.ipcFd = conn;
         fcgi.keepConnection = 1;

@@ -133,7 +133,7 @@ enum store_result intents_pending(const char *tenant, long long after_id, int ol
         r->request_id = text(&q, i, COL_REQUEST_ID, a);
         r->client_addr = text(&q, i, COL_CLIENT_ADDR, a);
         r->created_at = (time_t)strtoll(pg_query_value(&q, i, COL_CREATED), NULL, 10);
-        r->superseded = !strcmp(pg_query_value(&q, i, COL_SUPERSEDED), "t");
+        r->superseded = pg_query_bool(&q, i, COL_SUPERSEDED);
     }
 out:
     pg_query_cleanup(&q);

@@ -996,7 +996,6 @@ size_t pg_query_len(const struct pg_query *q, int row, int col)
     return (size_t)PQgetlength(q->result, row, col);
 }
 
-/* Returns true when the field is SQL NULL or out of range. */
 /* Binary values are big-endian (PostgreSQL's send functions). */
 static uint64_t big_endian(const unsigned char *b, int n)
 {
@@ -1022,9 +1021,10 @@ long long pg_query_time_us(const struct pg_query *q, int row, int col)
         PQfformat(q->result, col) != 1 || PQgetlength(q->result, row, col) != 8)
         return 0;
     uint64_t raw = big_endian((const unsigned char *)PQgetvalue(q->result, row, col), 8);
-    return (long long)raw + PG_EPOCH_UNIX_US;
+    return (long long)(int64_t)raw + PG_EPOCH_UNIX_US;
 }
 
+/* Returns true when the field is SQL NULL or out of range. */
 bool pg_query_is_null(const struct pg_query *q, int row, int col)
 {
     if (!in_range(q, row, col))

@@ -501,7 +501,7 @@ static bool read_row(const struct pg_query *q, struct arena *a, struct sess_sess
     s->tier = text_col(q, a, COL_TIER);
     s->attributes = text_col(q, a, COL_ATTRIBUTES);
     s->access_expires_at = time_col(q, COL_ACCESS_EXPIRES);
-    s->remember = strcmp(pg_query_value(q, 0, COL_REMEMBER), "t") == 0;
+    s->remember = pg_query_bool(q, 0, COL_REMEMBER);
     s->created_at = time_col(q, COL_CREATED);
     s->last_seen_at = time_col(q, COL_LAST_SEEN);
     s->idle_expires_at = time_col(q, COL_IDLE_EXPIRES);

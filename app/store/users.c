@@ -114,7 +114,7 @@ static enum store_result get_one(const char *tenant, const char *sql, const char
     out->name = text_col(&q, a, COL_NAME);
     out->tier = text_col(&q, a, COL_TIER);
     out->status = text_col(&q, a, COL_STATUS);
-    out->enabled = strcmp(pg_query_value(&q, 0, COL_ENABLED), "t") == 0;
+    out->enabled = pg_query_bool(&q, 0, COL_ENABLED);
     out->created_at = time_col(&q, COL_CREATED);
     out->updated_at = time_col(&q, COL_UPDATED);
     out->synced_at = time_col(&q, COL_SYNCED);
@@ -548,7 +548,7 @@ static void fill_row(const struct pg_query *q, int row, struct arena *a, struct 
     const char **fields[] = {&u->sub, &u->email, &u->name, &u->tier, &u->status};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         *fields[i] = text_or_null(q, row, texts[i], a);
-    u->enabled = strcmp(pg_query_value(q, row, COL_ENABLED), "t") == 0;
+    u->enabled = pg_query_bool(q, row, COL_ENABLED);
     static const enum user_col times[] = {COL_CREATED, COL_UPDATED, COL_SYNCED, COL_LAST_LOGIN};
     time_t *stamps[] = {&u->created_at, &u->updated_at, &u->synced_at, &u->last_login_at};
     for (size_t i = 0; i < sizeof times / sizeof times[0]; i++)
