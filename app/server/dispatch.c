@@ -12,7 +12,14 @@
  * that need a signed-in user, the session kept fresh (one refresh when its
  * access token is due) and admin membership decided once: handlers get a
  * visitor they never re-check. Errors are answered as pages or JSON by the
- * render module, depending on the route and the Accept header. */
+ * render module, depending on the route and the Accept header.
+ *
+ * A page-lane thread never waits on Cognito: when a signed-in page's session
+ * is due for a refresh, the thread answers only "X-Accel-Redirect:
+ * @gatehouse_wait", and nginx sends the same request (its method, URI and
+ * headers) to that named location, which passes it to the slow lane; a thread
+ * there refreshes the session and serves the page. A slow-lane thread, or
+ * any thread of a pool with one lane, refreshes in place. */
 #include "server/dispatch.h"
 
 #include <errno.h>
@@ -42,6 +49,10 @@
 #include "svc/syncjob.h"
 
 static const struct config *config;
+/* The named location of both nginx sites that passes a request to the slow
+ * lane (nginx/gatehouse.conf.in, deploy/nginx/gatehouse-production.conf). */
+#define SLOW_LANE_LOCATION "@gatehouse_wait"
+static __thread bool thread_may_wait = true;
 
 void dispatch_init_worker(const struct config *cfg, const struct tmpl_set *templates)
 {
@@ -78,8 +89,9 @@ void dispatch_cleanup_worker(void)
     config = NULL;
 }
 
-void dispatch_thread_init(void)
+void dispatch_thread_init(bool may_wait)
 {
+    thread_may_wait = may_wait;
 }
 
 void dispatch_thread_cleanup(void)
@@ -96,6 +108,17 @@ static bool is_loopback(const char *addr)
 static bool has_body(const struct request *req)
 {
     return req->method & (HTTP_POST | HTTP_PUT | HTTP_PATCH | HTTP_DELETE);
+}
+
+/* hand_to_slow_lane answers nothing but the internal redirect to the slow
+ * lane (see the top of this file): whatever visitor_load put in resp (a
+ * CSRF cookie) is dropped, since the slow lane serves the request anew. */
+static void hand_to_slow_lane(struct request *req, struct response *resp)
+{
+    resp_reset(resp);
+    resp_header(resp, "X-Accel-Redirect", SLOW_LANE_LOCATION);
+    log_event(LOG_INFO, "handed_to_slow_lane", "id=%s tenant=%s reason=session_refresh",
+              req->request_id, req->tenant->slug);
 }
 
 /* redirect_to_login sends the visitor to the login page, which will bring
@@ -242,6 +265,10 @@ void dispatch_request(struct request *req, struct response *resp)
      * session of anyone else is kept fresh, which may end it. */
     if (route->flags & (ROUTE_LOGIN | ROUTE_ADMIN)) {
         bool had_session = req->session != NULL;
+        if (!thread_may_wait && visitor_refresh_due(req)) {
+            hand_to_slow_lane(req, resp);
+            goto out;
+        }
         int status = had_session ? visitor_keep_fresh(req, resp) : HTTP_UNAUTHORIZED;
         if (status == HTTP_UNAUTHORIZED && !json) {
             flash_set(resp, had_session ? "session_expired" : "login_required");

@@ -7,6 +7,8 @@
 #ifndef GH_DISPATCH_H
 #define GH_DISPATCH_H
 
+#include <stdbool.h>
+
 #include "http/request.h"
 #include "http/response.h"
 
@@ -15,7 +17,10 @@ struct tmpl_set;
 
 void dispatch_init_worker(const struct config *cfg, const struct tmpl_set *templates);
 void dispatch_cleanup_worker(void);
-void dispatch_thread_init(void);
+/* may_wait: whether the thread may wait on Cognito (a slow-lane thread, or
+ * any thread of a pool with one lane). A page-lane thread hands a request
+ * that would wait to the slow lane instead (see dispatch.c). */
+void dispatch_thread_init(bool may_wait);
 void dispatch_thread_cleanup(void);
 /* dispatch_request always leaves a complete answer in resp. */
 void dispatch_request(struct request *req, struct response *resp);

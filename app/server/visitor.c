@@ -273,6 +273,11 @@ bool visitor_csrf_ok(struct request *req)
     return true;
 }
 
+bool visitor_refresh_due(const struct request *req)
+{
+    return req->session && session_due(req->session);
+}
+
 int visitor_keep_fresh(struct request *req, struct response *resp)
 {
     enum session_outcome outcome = session_fresh(req->tenant, req->session, req->session_cookie,

@@ -50,6 +50,9 @@ int visitor_load(struct request *req, struct response *resp, bool page,
                  struct visitor_refusal *why);
 /* visitor_csrf_ok checks a form POST's Origin (or Referer) and its token. */
 bool visitor_csrf_ok(struct request *req);
+/* visitor_refresh_due is true when req has a session whose access token
+ * visitor_keep_fresh would refresh at Cognito now. */
+bool visitor_refresh_due(const struct request *req);
 /* visitor_keep_fresh runs for routes that need a signed-in user, after
  * visitor_load: the session's access token is refreshed once when due and
  * admin membership decided from what the refresh brought. Returns 0, or

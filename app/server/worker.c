@@ -325,7 +325,8 @@ static void *serve_thread(void *arg)
     FCGX_InitRequest(&fcgi, -1, 0);
     arena_init(&arena);
     resp_init(&resp);
-    dispatch_thread_init();
+    /* A page thread may wait on Cognito only when there is no slow lane. */
+    dispatch_thread_init(lane_fd == spec->listen_slow_fd || spec->listen_slow_fd < 0);
     log_hold(true); /* written before each answer and after it (serve_one) */
     while ((conn = wait_for_connection(&waiter)) >= 0) {
         fcgi.ipcFd = conn;

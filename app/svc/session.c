@@ -173,10 +173,15 @@ static enum session_outcome keep_refreshed(const struct tenant *t, struct sess_s
     return SESSION_OK;
 }
 
+bool session_due(const struct sess_session *s)
+{
+    return s->access_expires_at <= time(NULL) + ACCESS_EARLY_REFRESH_S;
+}
+
 enum session_outcome session_fresh(const struct tenant *t, struct sess_session *s,
                                    const char *cookie, struct arena *a, const char *request_id)
 {
-    if (s->access_expires_at > time(NULL) + ACCESS_EARLY_REFRESH_S)
+    if (!session_due(s))
         return SESSION_OK;
     enum store_result loaded = sess_load_tokens(s, a);
     if (loaded == STORE_UNAVAILABLE)

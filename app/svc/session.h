@@ -42,6 +42,9 @@ enum session_outcome session_start(const struct tenant *t, const struct cog_resu
 /* session_load finds the live session a cookie names at tenant t. */
 enum session_outcome session_load(const struct tenant *t, const char *cookie, struct arena *a,
                                   struct sess_session **out);
+/* session_due is true when s's access token expires within
+ * ACCESS_EARLY_REFRESH_S (or has expired): session_fresh would call Cognito. */
+bool session_due(const struct sess_session *s);
 /* session_fresh makes sure s's access token is good for a while, refreshing
  * it (and the tier and groups with it) when it is not. A refresh Cognito
  * refuses deletes the session (the row named by cookie): SESSION_ENDED. */

@@ -378,6 +378,14 @@ test('both sites send every POST and exactly the GETs that wait on Cognito to th
       }
     }
     for (const method of ['POST', 'PATCH', 'DELETE']) assert.ok(slow(method, '/login'), `${method} goes slow`);
+    // A page thread hands a page whose session is due for a refresh to the
+    // slow lane through this named location (app/server/dispatch.c).
+    const named = fs.readFileSync(path.join(ROOT, 'app/server/dispatch.c'), 'utf8')
+      .match(/#define SLOW_LANE_LOCATION "(@[\w-]+)"/);
+    assert.ok(named, 'dispatch.c names the location');
+    assert.match(fs.readFileSync(site, 'utf8'),
+      new RegExp(`location ${named[1]} \\{\\s*fastcgi_pass gatehouse_slow;\\s*\\}`),
+      `${path.basename(site)}: ${named[1]} passes to the slow lane`);
     assert.ok(!slow('GET', '/admin/users'), 'the list stays a page');
     assert.ok(!slow('GET', '/admin/users.csv'), 'the export stays a page');
   }
