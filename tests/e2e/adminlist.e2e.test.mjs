@@ -74,12 +74,12 @@ test('the users list: accessible at 1280 and 390 px, no sideways scrolling, a wh
     const narrow = await scrolls(admin);
     assert.ok(narrow.width <= narrow.inner, `no sideways scrolling at 390 px: ${JSON.stringify(narrow)}`);
     // Each row's details are legible: stacked, inside the screen.
-    const row = admin.page.locator('#gh-users tbody tr.gh-user-row').filter({ hasText: target });
+    const row = admin.page.locator('#gh-users tbody tr').filter({ hasText: target });
     const box = await row.boundingBox();
     assert.ok(box && box.x >= 0 && box.x + box.width <= PHONE.width, `the row fits: ${JSON.stringify(box)}`);
-    for (const cls of ['gh-user-email', 'gh-user-name', 'gh-user-status', 'gh-user-login']) {
-      const cell = await row.locator(`.${cls}`).boundingBox();
-      assert.ok(cell && cell.width > 0 && cell.x + cell.width <= PHONE.width, `${cls} shown within the screen`);
+    for (const cell of ['th', 'td[data-label="Name"]', 'td[data-label="Status"]', 'td[data-label="Last sign-in"]']) {
+      const box = await row.locator(cell).boundingBox();
+      assert.ok(box && box.width > 0 && box.x + box.width <= PHONE.width, `${cell} shown within the screen`);
     }
     // The page after, from its link, is just as narrow.
     await admin.page.getByRole('link', { name: /Next/ }).click();
@@ -92,7 +92,7 @@ test('the users list: accessible at 1280 and 390 px, no sideways scrolling, a wh
 
     // A tap on the row's name (not on its email, the link) opens the user's page.
     // (The row's link lies over the whole card, so a tap there lands on it.)
-    const cell = admin.page.locator('#gh-users tbody tr.gh-user-row').filter({ hasText: target }).locator('td.gh-user-name');
+    const cell = admin.page.locator('#gh-users tbody tr').filter({ hasText: target }).locator('td[data-label="Name"]');
     await cell.scrollIntoViewIfNeeded();
     const name = await cell.boundingBox();
     const [x, y] = [name.x + name.width / 2, name.y + name.height / 2];

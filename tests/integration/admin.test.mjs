@@ -57,7 +57,7 @@ const unescape = (s) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace
 
 // rows of the users table of an /admin/users page: [{email, href}]
 function userRows(body) {
-  return [...body.matchAll(/<tr class="gh-user-row"><th scope="row" class="gh-user-email"><a class="stretched-link" href="([^"]*)">([^<]*)<\/a>/g)]
+  return [...body.matchAll(/<tr><th scope="row"><a class="stretched-link" href="([^"]*)">([^<]*)<\/a>/g)]
     .map((m) => ({ email: unescape(m[2]), href: unescape(m[1]) }));
 }
 
@@ -326,7 +326,7 @@ function mirrorUsers(users) {
 }
 
 // the plain-words status of each row of an /admin/users page
-const rowStatuses = (body) => [...body.matchAll(/<td class="gh-user-status"[^>]*>([^<]*)/g)].map((m) => m[1].trim());
+const rowStatuses = (body) => [...body.matchAll(/<td data-label="Status">([^<]*)/g)].map((m) => m[1].trim());
 
 test('the users list pages through the mirror, PER_PAGE at a time', async () => {
   const prefix = `page-${process.pid}-${Date.now().toString(36)}-`;

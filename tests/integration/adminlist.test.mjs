@@ -19,12 +19,13 @@ const unescape = (s) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace
 
 // The rows of a list page, in order: [{email, href|null, status, mfa}]
 function rows(body) {
-  return [...body.matchAll(/<tr class="gh-user-row">([\s\S]*?)<\/tr>/g)].map((m) => {
-    const cell = (cls) => (m[1].match(new RegExp(`<t[dh] [^>]*class="${cls}"[^>]*>([\\s\\S]*?)</t[dh]>`)) || [])[1];
+  return [...body.matchAll(/<tr><th scope="row">([\s\S]*?)<\/tr>/g)].map((m) => {
+    // The row's th (its email) and tds carry no classes: cells by place.
+    const [email, ...cells] = m[1].split(/<\/t[dh]><td[^>]*>/);
     const href = m[1].match(/href="([^"]*)"/);
     return {
-      email: unescape(cell('gh-user-email').replace(/<[^>]*>/g, '')), href: href ? unescape(href[1]) : null,
-      status: unescape(cell('gh-user-status').replace(/<[^>]*>/g, '')).trim(), mfa: cell('gh-user-mfa'),
+      email: unescape(email.replace(/<[^>]*>/g, '')), href: href ? unescape(href[1]) : null,
+      status: unescape(cells[2].replace(/<[^>]*>/g, '')).trim(), mfa: cells[3],
     };
   });
 }

@@ -64,7 +64,7 @@ async function api(method, slug, urlPath, { json, token } = {}) {
 }
 
 // the e-mail addresses of an /admin/users page's table
-const listedEmails = (body) => [...body.matchAll(/<th scope="row" class="gh-user-email">(?:<a [^>]*>)?([^<]*)</g)].map((m) => m[1]);
+const listedEmails = (body) => [...body.matchAll(/<tr><th scope="row">(?:<a [^>]*>)?([^<]*)</g)].map((m) => m[1]);
 
 before(async () => {
   // A run that died with statement logging on leaves it on: take it back.
