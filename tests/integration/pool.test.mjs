@@ -1,14 +1,16 @@
 // The worker pool under signals, talking FastCGI to a pool of its own (no
 // nginx, so nothing retries on our behalf): a killed worker is replaced,
 // SIGHUP reloads without losing a request, SIGTERM drains what is in flight,
-// and a broken template stops start-up with its file and line.
+// a thread whose kept connections all have requests still takes a new
+// connection in turn, and a broken template stops start-up with its file and
+// line.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fcgiRequest } from './fcgi.mjs';
+import { FcgiConnection, fcgiRequest } from './fcgi.mjs';
 import { ROOT, BIN, sleep, waitFor, stackEnv } from './helpers.mjs';
 
 let dir;
@@ -125,6 +127,46 @@ test('SIGTERM lets an in-flight request finish, then the pool exits 0', async ()
   const { code } = await pool.exited;
   assert.equal(code, 0);
   assert.ok(!fs.existsSync(pool.socket), 'the socket is removed');
+});
+
+// A thread keeps up to four connections nginx leaves open
+// (WAITER_KEEP_MAX in app/server/worker.c). Under load every one of them has
+// a request waiting whenever the thread looks, and nginx opens new
+// connections as well: a new one must get its turn, or it waits in the
+// listening queue as long as the kept ones stay busy.
+test('a thread whose kept connections all have requests still takes a new connection in turn', async () => {
+  const pool = await startPool({ GATEHOUSE_PROCESSES: '1', GATEHOUSE_THREADS: '1' });
+  const kept = [];
+  try {
+    for (let i = 0; i < 4; i++) {
+      kept.push(await FcgiConnection.open(pool.socket));
+      assert.equal((await kept[i].request({ uri: '/healthz' })).status, 200, `kept connection ${i}`);
+    }
+    // The one thread is held on the first kept connection (a body it
+    // waits for); meanwhile the three others send a request each and a new
+    // connection one.
+    let release;
+    const gate = new Promise((r) => { release = r; });
+    const order = [];
+    const answered = (name) => (r) => { order.push(name); return r; };
+    const held = kept[0].request({
+      method: 'POST', uri: '/', headers: { CONTENT_TYPE: 'application/x-www-form-urlencoded', HTTP_HOST: 'localhost' },
+      body: 'a=1', hold: () => gate,
+    }).then(answered('held'));
+    await sleep(200);
+    const others = kept.slice(1).map((c, i) => c.request({ uri: '/healthz' }).then(answered(`kept ${i + 1}`)));
+    const fresh = fcgiRequest(pool.socket, { uri: '/healthz' }).then(answered('new'));
+    await sleep(300);
+    release();
+    const all = await Promise.all([held, ...others, fresh]);
+    assert.ok(all.slice(1).every((r) => r.status === 200), 'every waiting request answered');
+    assert.equal(order[0], 'held');
+    assert.ok(order.indexOf('new') < order.length - 1,
+      `the new connection was served before the kept ones were all done: ${order.join(', ')}`);
+  } finally {
+    kept.forEach((c) => c.close());
+    await stopPool(pool);
+  }
 });
 
 test('a broken template makes start-up fail with its file, line and column', () => {
