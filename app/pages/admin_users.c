@@ -163,10 +163,13 @@ static const char *user_url(struct buf *b, struct request *req, const char *user
                             const char *back_query)
 {
     buf_reset(b);
-    buf_printf(b, "%s/admin/users/", req->base);
+    buf_puts(b, req->base);
+    buf_puts(b, "/admin/users/");
     url_encode(b, username);
-    if (*back_query)
-        buf_printf(b, "?back=%s", back_query);
+    if (*back_query) {
+        buf_puts(b, "?back=");
+        buf_puts(b, back_query);
+    }
     return buf_cstr(b);
 }
 

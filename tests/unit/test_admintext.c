@@ -2,6 +2,7 @@
 /* test_admintext: CSV cells (RFC 4180 quoting and the formula guard), the
  * quoting of ListUsers filter values, and UTC dates. */
 #include <string.h>
+#include <time.h>
 
 #include "core/buf.h"
 #include "pages/admintext.h"
@@ -79,6 +80,31 @@ static void test_dates(void)
               !strcmp(admintext_date(out, 1700000000, true), "2023-11-14 22:13:20 UTC"));
     test_cond("no date", !strcmp(admintext_date(out, 0, true), ""));
     test_cond("iso", !strcmp(admintext_iso(out, 1700000000), "2023-11-14T22:13:20Z"));
+    test_cond("a leap day", !strcmp(admintext_date(out, 951782400, false), "2000-02-29 00:00 UTC"));
+    test_cond("before 1970", !strcmp(admintext_iso(out, -1), "1969-12-31T23:59:59Z"));
+    test_cond("a year of five digits", !strcmp(admintext_iso(out, 253402300800), "10000-01-01T00:00:00Z"));
+    /* Every format against gmtime_r and strftime: each day's last second and
+     * a spread of seconds from year 1 to past 9999. */
+    char want[ADMINTEXT_DATE_MAX];
+    struct tm tm;
+    int wrong = 0;
+    for (long long t = -62135596800LL; t < 253402387200LL && wrong < 3; t += 86400 * 37 + 3671) {
+        for (int last = 0; last < 2; last++) {
+            time_t at = (time_t)(last ? t - t % 86400 + 86399 : t);
+            if (at == 0 || !gmtime_r(&at, &tm))
+                continue;
+            strftime(want, sizeof want, "%Y-%m-%d %H:%M:%S UTC", &tm);
+            if (strcmp(admintext_date(out, at, true), want) && ++wrong)
+                printf("  %lld: %s, not %s\n", (long long)at, out, want);
+            strftime(want, sizeof want, "%Y-%m-%d %H:%M UTC", &tm);
+            if (strcmp(admintext_date(out, at, false), want) && ++wrong)
+                printf("  %lld: %s, not %s\n", (long long)at, out, want);
+            strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%SZ", &tm);
+            if (strcmp(admintext_iso(out, at), want) && ++wrong)
+                printf("  %lld: %s, not %s\n", (long long)at, out, want);
+        }
+    }
+    test_cond("dates from year 1 to 10000 as gmtime_r and strftime write them", wrong == 0);
 }
 
 int main(void)
