@@ -121,8 +121,11 @@ NODE_BIN=$REPO/node_modules/.bin
 # connections (one nginx worker), since with libfcgi a kept connection holds
 # a thread.
 APP_PROCESSES=2
-APP_THREADS=4       # per process, for pages (GETs): they seldom wait (sessions and
-                    # bearer checks are cached), so a few per core keep the cores busy
+APP_THREADS=2       # per process, for pages (GETs): they never wait on Cognito (a page
+                    # whose session is due for a refresh is handed to the slow lane) and
+                    # PostgreSQL is local, so one per core keeps the cores busy; more only
+                    # add switches between threads and backends (the list of a million
+                    # users: about 10% fewer requests a second with 4 than with 2)
 APP_SLOW_THREADS=8  # per process, for the slow lane: what waits on Cognito (POSTs, PATCHes,
                     # DELETEs, and the GETs flagged ROUTE_WAITS in app/server/router.c)
 POOL_THREADS=$((APP_PROCESSES * APP_THREADS))
