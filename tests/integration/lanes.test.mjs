@@ -34,30 +34,45 @@ async function slowLaneServed() {
   return (await threads()).filter((t) => t.thread >= pageThreads).reduce((n, t) => n + t.requests, 0);
 }
 
-test('admin user pages waiting on a slow Cognito do not hold the page lane', async () => {
+// moreViewsThanPageThreads: how many views a test holds at once, more than
+// the page lane has threads (and no more than the slow lane has).
+function moreViewsThanPageThreads() {
   const env = stackEnv();
   const pageThreads = Number(env.GATEHOUSE_PROCESSES) * Number(env.GATEHOUSE_THREADS);
   const slowThreads = Number(env.GATEHOUSE_PROCESSES) * Number(env.GATEHOUSE_SLOW_THREADS);
   const views = pageThreads + 2;
   assert.ok(views <= slowThreads, `the slow lane can hold ${views} views (${slowThreads} threads)`);
+  return views;
+}
+
+// holdViews opens views pages with open() while the double delays op: all
+// of them are in flight at once on route, and the login page answers
+// meanwhile. It resolves with the pages once answered (every one a 200).
+async function holdViews({ op, route, views, open }) {
+  await fault({ op, mode: 'delay', delayMs: HOLD_MS });
+  let answered = 0;
+  const pending = Array.from({ length: views }, () => open().then((r) => { answered++; return r; }));
+  try {
+    await waitFor(async () => (await busyOn(route)) === views, HOLD_MS / 2,
+      `all ${views} ${route} pages in flight at once`);
+    const login = await new Browser().get('/login');
+    assert.equal(login.status, 200);
+    assert.equal(answered, 0, `the login page answered while every ${route} page still waited`);
+  } finally {
+    const pages = await Promise.all(pending);
+    await fault({ reset: true });
+    assert.ok(pages.every((r) => r.status === 200), `the ${route} pages: ${pages.map((r) => r.status)}`);
+  }
+  return Promise.all(pending);
+}
+
+test('admin user pages waiting on a slow Cognito do not hold the page lane', async () => {
+  const views = moreViewsThanPageThreads();
   const admin = await adminSession();
   const userPage = `/admin/users/${encodeURIComponent(admin.email)}`;
   assert.equal((await admin.b.get(userPage)).status, 200, 'the user page, before Cognito slows');
 
-  await fault({ op: 'AdminGetUser', mode: 'delay', delayMs: HOLD_MS });
-  let answered = 0;
-  const pending = Array.from({ length: views }, () => admin.b.get(userPage).then((r) => { answered++; return r; }));
-  try {
-    await waitFor(async () => (await busyOn('admin_user')) === views, HOLD_MS / 2,
-      `all ${views} user pages in flight at once`);
-    const login = await new Browser().get('/login');
-    assert.equal(login.status, 200);
-    assert.equal(answered, 0, 'the login page answered while every user page still waited');
-  } finally {
-    const pages = await Promise.all(pending);
-    await fault({ reset: true });
-    assert.ok(pages.every((r) => r.status === 200), `the user pages: ${pages.map((r) => r.status)}`);
-  }
+  await holdViews({ op: 'AdminGetUser', route: 'admin_user', views, open: () => admin.b.get(userPage) });
 });
 
 // signedInUser makes a user with a permanent password and signs them in
@@ -78,11 +93,7 @@ async function signedInUser() {
 }
 
 test('a page whose session is due for a refresh waits on the slow lane, not the page lane', async () => {
-  const env = stackEnv();
-  const pageThreads = Number(env.GATEHOUSE_PROCESSES) * Number(env.GATEHOUSE_THREADS);
-  const slowThreads = Number(env.GATEHOUSE_PROCESSES) * Number(env.GATEHOUSE_SLOW_THREADS);
-  const views = pageThreads + 2;
-  assert.ok(views <= slowThreads, `the slow lane can hold ${views} views (${slowThreads} threads)`);
+  const views = moreViewsThanPageThreads();
   const user = await signedInUser();
   const expiry = () => Number(psql(`SELECT extract(epoch FROM access_expires_at - now())::bigint
     FROM gatehouse.sessions WHERE email = '${user.email}'`)[0][0]);
@@ -96,20 +107,7 @@ test('a page whose session is due for a refresh waits on the slow lane, not the 
   // refresh, which the double holds; the page threads stay free.
   psql(`UPDATE gatehouse.sessions SET access_expires_at = now() + interval '20 seconds'
     WHERE email = '${user.email}'`);
-  await fault({ op: 'InitiateAuth', mode: 'delay', delayMs: HOLD_MS });
-  let answered = 0;
-  const pending = Array.from({ length: views }, () => user.b.get('/account').then((r) => { answered++; return r; }));
-  try {
-    await waitFor(async () => (await busyOn('account')) === views, HOLD_MS / 2,
-      `all ${views} account pages in flight at once`);
-    const login = await new Browser().get('/login');
-    assert.equal(login.status, 200);
-    assert.equal(answered, 0, 'the login page answered while every account page still waited');
-  } finally {
-    const pages = await Promise.all(pending);
-    await fault({ reset: true });
-    assert.ok(pages.every((r) => r.status === 200), `the account pages: ${pages.map((r) => r.status)}`);
-    assert.ok(pages.every((r) => r.body.includes(user.email)), 'each is the account page of the session');
-  }
+  const pages = await holdViews({ op: 'InitiateAuth', route: 'account', views, open: () => user.b.get('/account') });
+  assert.ok(pages.every((r) => r.body.includes(user.email)), 'each is the account page of the session');
   assert.ok(expiry() > 30 * 60, `the session was refreshed (its token now lasts ${expiry()} s)`);
 });
