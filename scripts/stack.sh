@@ -124,8 +124,10 @@ APP_PROCESSES=2
 APP_THREADS=2       # per process, for pages (GETs): they never wait on Cognito (a page
                     # whose session is due for a refresh is handed to the slow lane) and
                     # PostgreSQL is local, so one per core keeps the cores busy; more only
-                    # add switches between threads and backends (the list of a million
-                    # users: about 10% fewer requests a second with 4 than with 2)
+                    # add switches between threads and backends (alternating runs of the
+                    # million-user list: 4 threads up to 10% slower than 2, 2 about 10%
+                    # slower than 1; 1 is not used while a page thread may still count a
+                    # total inline, for up to a second, which would stall a whole process)
 APP_SLOW_THREADS=8  # per process, for the slow lane: what waits on Cognito (POSTs, PATCHes,
                     # DELETEs, and the GETs flagged ROUTE_WAITS in app/server/router.c)
 POOL_THREADS=$((APP_PROCESSES * APP_THREADS))
