@@ -44,7 +44,7 @@
 
 /* Chart geometry, in SVG user units (the SVG scales to its column). */
 #define HBAR_LABEL_W 120  /* left column: the bar's name */
-#define HBAR_MAX_W 300    /* the longest bar */
+#define HBAR_MAX_W 260    /* the longest bar, with room after it for "1000000 (100%)" */
 #define HBAR_ROW_H 34
 #define HBAR_H 22
 #define HBAR_COUNT_GAP 8  /* between a bar's end and its number */
@@ -52,6 +52,7 @@
 #define DAY_SLOT_W 20     /* one day's column */
 #define DAY_BAR_W 14
 #define DAY_PLOT_TOP 16   /* room for the count above the tallest bar */
+#define DAY_COUNT_GAP 4   /* between a bar's top and the baseline of its count */
 #define DAY_PLOT_H 140
 #define DAY_AXIS_H 22     /* date labels under the bars */
 #define DAY_LABEL_EVERY 5 /* a date under every fifth day, and today */
@@ -243,11 +244,11 @@ static struct json_object *hbar_chart(const struct hbar *bars, size_t n, long lo
 }
 
 /* day_chart lays out one column per day, the tallest DAY_PLOT_H high, with
- * its count above it and a date under every DAY_LABEL_EVERY-th one. Each day
- * is an SVG group moved to its column, so a day needs only its own x, top
- * and height; what all days share (bar width, centre, baselines) is said
- * once on the chart: this page is the bench's statistics target, and every
- * json-c object is an allocation. */
+ * its count above it and a date under every DAY_LABEL_EVERY-th one. The
+ * template draws the bars, the counts and the dates as three layers, each
+ * saying once what its days share (fill, size, anchor), so a day carries
+ * only its own positions: the page is sent on every view, and at thirty
+ * days the chart was once half of it. */
 static struct json_object *day_chart(const struct users_stats *st)
 {
     long long max = 0, sum = 0;
@@ -269,9 +270,13 @@ static struct json_object *day_chart(const struct users_stats *st)
         strftime(date, sizeof(date), "%Y-%m-%d", &tm);
         json_object_object_add(d, "date", json_object_new_string(date));
         add_int(d, "count", n);
-        add_int(d, "x", (long long)i * DAY_SLOT_W + (DAY_SLOT_W - DAY_BAR_W) / 2);
-        add_int(d, "y", DAY_PLOT_TOP + DAY_PLOT_H - h);
+        long long x = (long long)i * DAY_SLOT_W + (DAY_SLOT_W - DAY_BAR_W) / 2;
+        long long top = DAY_PLOT_TOP + DAY_PLOT_H - h;
+        add_int(d, "x", x);
+        add_int(d, "y", top);
         add_int(d, "height", h);
+        add_int(d, "center_x", x + DAY_BAR_W / 2);
+        add_int(d, "count_y", top - DAY_COUNT_GAP);
         if (n > 0)
             json_object_object_add(d, "shown", json_object_new_boolean(1));
         if (i % DAY_LABEL_EVERY == 0 || i == USERS_STATS_DAYS - 1)
@@ -284,7 +289,6 @@ static struct json_object *day_chart(const struct users_stats *st)
     add_int(chart, "view_width", (long long)USERS_STATS_DAYS * DAY_SLOT_W + 2 * DAY_AXIS_MARGIN);
     add_int(chart, "height", DAY_PLOT_TOP + DAY_PLOT_H + DAY_AXIS_H);
     add_int(chart, "bar_width", DAY_BAR_W);
-    add_int(chart, "center", DAY_BAR_W / 2);
     add_int(chart, "axis_y", DAY_PLOT_TOP + DAY_PLOT_H);
     add_int(chart, "label_y", DAY_PLOT_TOP + DAY_PLOT_H + DAY_AXIS_H - 6);
     add_int(chart, "total", sum);

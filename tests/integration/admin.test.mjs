@@ -471,7 +471,9 @@ test('statistics for a seeded tenant of 130 users, mirror paging, and tenant iso
     assert.equal(bar('Confirmed'), count((u) => u.status === 'CONFIRMED'));
     assert.equal(bar('Unconfirmed'), 26);
     assert.equal(bar('Other'), count((u) => u.status === 'FORCE_CHANGE_PASSWORD'));
-    const days = [...r.body.matchAll(/class="gh-day" data-date="([\d-]+)" data-count="(\d+)"/g)].map((m) => [m[1], Number(m[2])]);
+    // Each day's bar carries its date and count as its tooltip, and the table under the chart the same.
+    const days = [...r.body.matchAll(/<rect [^>]*><title>([\d-]+): (\d+)<\/title><\/rect>/g)].map((m) => [m[1], Number(m[2])]);
+    const rows = [...r.body.matchAll(/<tr><td>([\d-]+)<\/td><td>(\d+)<\/td><\/tr>/g)].map((m) => [m[1], Number(m[2])]);
     assert.equal(days.length, 30);
     const first = today - 29 * DAY;
     const expected = [];
@@ -481,6 +483,7 @@ test('statistics for a seeded tenant of 130 users, mirror paging, and tenant iso
         count((u) => u.created >= start && u.created < start + DAY)]);
     }
     assert.deepEqual(days, expected);
+    assert.deepEqual(rows, expected);
     assert.match(r.body, /<svg[^>]*role="img"/, 'inline SVG charts');
     assert.doesNotMatch(r.body, /<script(?![^>]*src=)/, 'no inline script');
     assert.doesNotMatch(r.body, /\sstyle="/, 'no inline style');
