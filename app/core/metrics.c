@@ -58,6 +58,8 @@ static const struct family_info {
      "reason", NULL, false},
     {"slow_request", "gatehouse_slow_requests", "Requests slower than GATEHOUSE_SLOW_MS, by route.",
      "route", NULL, false},
+    {"handoff", "gatehouse_lane_handoffs", "Pages a page thread passed to the slow lane unserved"
+     " (counted again there, once, as requests), by route and reason.", "route", "reason", false},
     {"tenant_cache", "gatehouse_tenant_cache", "Tenant lookups of the workers' caches: hit, miss"
      " (read from PostgreSQL), evicted (a live record dropped for room).", "result", NULL, false},
 };

@@ -112,13 +112,16 @@ static bool has_body(const struct request *req)
 
 /* hand_to_slow_lane answers nothing but the internal redirect to the slow
  * lane (see the top of this file): whatever visitor_load put in resp (a
- * CSRF cookie) is dropped, since the slow lane serves the request anew. */
+ * CSRF cookie) is dropped, since the slow lane serves the request anew. The
+ * request is logged and counted once, by the thread that serves it: here it
+ * is only a handoff (its own log line and metric). */
 static void hand_to_slow_lane(struct request *req, struct response *resp)
 {
     resp_reset(resp);
     resp_header(resp, "X-Accel-Redirect", SLOW_LANE_LOCATION);
-    log_event(LOG_INFO, "handed_to_slow_lane", "id=%s tenant=%s reason=session_refresh",
-              req->request_id, req->tenant->slug);
+    log_event(LOG_INFO, "handed_to_slow_lane", "id=%s tenant=%s route=%s reason=session_refresh",
+              req->request_id, req->tenant->slug, req->route_name);
+    metrics_observe("handoff", req->route_name, "session_refresh", -1);
 }
 
 /* redirect_to_login sends the visitor to the login page, which will bring
@@ -159,11 +162,34 @@ static long elapsed_us(const struct timespec *start)
     return (now.tv_sec - start->tv_sec) * 1000000L + (now.tv_nsec - start->tv_nsec) / 1000;
 }
 
+/* account_request logs a served request and counts it (and, past
+ * GATEHOUSE_SLOW_MS, as slow, with its phases). */
+static void account_request(const struct request *req, const struct response *resp, long us)
+{
+    const char *tenant = req->tenant ? req->tenant->slug : "-";
+    log_event(LOG_INFO, "request", "id=%s tenant=%s method=%s route=%s status=%d us=%ld",
+              req->request_id, tenant, req->method_name, req->route_name, resp->status, us);
+    char status[8];
+    snprintf(status, sizeof(status), "%d", resp->status);
+    metrics_observe("request", req->route_name, status, us);
+    if (config && us / 1000 >= config->slow_ms) {
+        metrics_observe("slow_request", req->route_name, NULL, -1);
+        log_event(LOG_WARN, "slow_request",
+                  "id=%s tenant=%s route=%s status=%d us=%ld cognito_us=%lld postgres_us=%lld "
+                  "render_us=%lld",
+                  req->request_id, tenant, req->route_name, resp->status, us,
+                  (long long)metrics_phase_get(PHASE_COGNITO),
+                  (long long)metrics_phase_get(PHASE_POSTGRES),
+                  (long long)metrics_phase_get(PHASE_RENDER));
+    }
+}
+
 void dispatch_request(struct request *req, struct response *resp)
 {
     struct timespec start;
     const struct route *route = NULL;
     unsigned allowed = 0;
+    bool handed = false; /* to the slow lane, which logs and counts it */
     clock_gettime(CLOCK_MONOTONIC, &start);
     metrics_phase_reset();
 
@@ -267,6 +293,7 @@ void dispatch_request(struct request *req, struct response *resp)
         bool had_session = req->session != NULL;
         if (!thread_may_wait && visitor_refresh_due(req)) {
             hand_to_slow_lane(req, resp);
+            handed = true;
             goto out;
         }
         int status = had_session ? visitor_keep_fresh(req, resp) : HTTP_UNAUTHORIZED;
@@ -312,21 +339,6 @@ out:
      * so a cross-origin client can read why it was refused. */
     cors_headers(req, resp);
     pg_end_request();
-    long us = elapsed_us(&start);
-    log_event(LOG_INFO, "request", "id=%s tenant=%s method=%s route=%s status=%d us=%ld",
-              req->request_id, req->tenant ? req->tenant->slug : "-", req->method_name, req->route_name,
-              resp->status, us);
-    char status[8];
-    snprintf(status, sizeof(status), "%d", resp->status);
-    metrics_observe("request", req->route_name, status, us);
-    if (config && us / 1000 >= config->slow_ms) {
-        metrics_observe("slow_request", req->route_name, NULL, -1);
-        log_event(LOG_WARN, "slow_request",
-                  "id=%s tenant=%s route=%s status=%d us=%ld cognito_us=%lld postgres_us=%lld "
-                  "render_us=%lld",
-                  req->request_id, req->tenant ? req->tenant->slug : "-", req->route_name,
-                  resp->status, us, (long long)metrics_phase_get(PHASE_COGNITO),
-                  (long long)metrics_phase_get(PHASE_POSTGRES),
-                  (long long)metrics_phase_get(PHASE_RENDER));
-    }
+    if (!handed)
+        account_request(req, resp, elapsed_us(&start));
 }

@@ -34,6 +34,12 @@ async function slowLaneServed() {
   return (await threads()).filter((t) => t.thread >= pageThreads).reduce((n, t) => n + t.requests, 0);
 }
 
+// counter reads one series of the pool's /metrics (0 before its first count).
+async function counter(series) {
+  const line = (await request('GET', '/metrics')).body.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.split(' ')[1]) : 0;
+}
+
 // moreViewsThanPageThreads: how many views a test holds at once, more than
 // the page lane has threads (and no more than the slow lane has).
 function moreViewsThanPageThreads() {
@@ -107,7 +113,14 @@ test('a page whose session is due for a refresh waits on the slow lane, not the 
   // refresh, which the double holds; the page threads stay free.
   psql(`UPDATE gatehouse.sessions SET access_expires_at = now() + interval '20 seconds'
     WHERE email = '${user.email}'`);
+  const served = 'gatehouse_requests_total{route="account",status="200"}';
+  const handed = 'gatehouse_lane_handoffs_total{route="account",reason="session_refresh"}';
+  const [servedBefore, handedBefore] = [await counter(served), await counter(handed)];
   const pages = await holdViews({ op: 'InitiateAuth', route: 'account', views, open: () => user.b.get('/account') });
   assert.ok(pages.every((r) => r.body.includes(user.email)), 'each is the account page of the session');
   assert.ok(expiry() > 30 * 60, `the session was refreshed (its token now lasts ${expiry()} s)`);
+  // Each view is one request in the metrics, counted by the slow lane that served it; the page
+  // thread's handoff is counted apart (it was once counted as a second request of its own).
+  assert.equal(await counter(served) - servedBefore, views, 'each view counted once as a request');
+  assert.equal(await counter(handed) - handedBefore, views, 'each view handed over once');
 });
