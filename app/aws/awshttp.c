@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/blocking.h"
 #include "core/limits.h"
 
 static __thread CURL *thread_handle;
@@ -83,7 +82,6 @@ int awshttp_call(const char *method, const char *url, const char *const *headers
     } else if (!strcmp(method, "HEAD")) {
         curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
     }
-    blocking_begin(); /* an answer may take Cognito's whole latency */
     CURLcode res = curl_easy_perform(h);
     if (sink.overflow) {
         snprintf(reply->error, sizeof(reply->error), "reply larger than %zu bytes",

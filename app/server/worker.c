@@ -41,7 +41,6 @@
 #include <unistd.h>
 
 #include "core/arena.h"
-#include "core/blocking.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/scoreboard.h"
@@ -92,17 +91,8 @@ static void note_route(void *ctx, const char *route)
  * waiting, the one just served is not kept instead. Closing an idle one
  * races with nginx choosing it for a request, which nginx then sends again
  * on a new connection (it retries a failed kept connection, for a GET;
- * only the page lane keeps connections).
- * Eight a thread: under load nginx has a connection per request in flight,
- * and when the pool keeps fewer than that it closes the rest after each
- * answer, so nginx opens a new one for most requests (two in three at four a
- * thread and 32 in flight: an accept, a close and nginx's connect a page,
- * about a sixth of the admin overview's cost). A request nginx sends on a
- * connection of a thread busy with a slow one would wait for it (seven behind
- * a half-second count), so a thread gives its kept connections back before a
- * long wait (give_back_kept). The stack's nginx keeps WAITER_KEEP_MAX x
- * threads (scripts/stack.sh). */
-#define WAITER_KEEP_MAX 8
+ * only the page lane keeps connections). */
+#define WAITER_KEEP_MAX 4
 /* Connections a quitting thread still takes from the listening queue. */
 #define QUIT_DRAIN_MAX 16
 
@@ -205,32 +195,6 @@ static void waiter_keep(struct waiter *w, int conn)
         return;
     }
     w->conns[w->nconns++] = conn;
-}
-
-/* The thread's own event set and the connection it is serving now, for
- * give_back_kept (the blocking hook, core/blocking.h). */
-static __thread struct waiter *thread_waiter;
-static __thread int thread_conn = -1;
-
-/* give_back_kept closes every kept connection but the one being served,
- * before the thread waits long (an AWS call, a large count): a request nginx
- * sends on one of them would wait for this thread while others are idle.
- * nginx sees an idle one closed and opens a new connection when it needs
- * one; a request it already sent on one fails before any answer, and nginx
- * sends it again on a new connection (a GET: only the page lane keeps
- * connections), which an idle thread takes. */
-static void give_back_kept(void)
-{
-    struct waiter *w = thread_waiter;
-    for (int i = 0; w && i < w->nconns;) {
-        int conn = w->conns[i];
-        if (conn == thread_conn) {
-            i++;
-            continue;
-        }
-        waiter_drop(w, conn);
-        close(conn);
-    }
 }
 
 /* quit_step is what a thread does at each wait once the process quits.
@@ -369,10 +333,7 @@ static void *serve_thread(void *arg)
     /* A page thread may wait on Cognito only when there is no slow lane. */
     dispatch_thread_init(lane_fd == spec->listen_slow_fd || spec->listen_slow_fd < 0);
     log_hold(true); /* written before each answer and after it (serve_one) */
-    thread_waiter = &waiter;
-    blocking_set_hook(give_back_kept);
     while ((conn = wait_for_connection(&waiter)) >= 0) {
-        thread_conn = conn;
         fcgi.ipcFd = conn;
         fcgi.keepConnection = 1;
         if (FCGX_Accept_r(&fcgi) < 0) {
@@ -397,8 +358,6 @@ static void *serve_thread(void *arg)
         if (spec->cfg->max_requests && served == spec->cfg->max_requests)
             request_quit();
     }
-    blocking_set_hook(NULL);
-    thread_waiter = NULL;
     close(waiter.epfd);
     dispatch_thread_cleanup();
     resp_free(&resp);

@@ -32,7 +32,6 @@
 #include <time.h>
 
 #include "core/arena.h"
-#include "core/blocking.h"
 #include "core/buf.h"
 #include "core/xalloc.h"
 #include "store/pg.h"
@@ -333,7 +332,6 @@ enum store_result users_statistics(const char *tenant, time_t now, struct users_
     memset(out, 0, sizeof *out);
     out->counted_at = now;
     out->first_day = now - now % SECONDS_PER_DAY - (USERS_STATS_DAYS - 1) * SECONDS_PER_DAY;
-    blocking_begin(); /* every row of the mirror: a second at a million */
     pg_query_init(&q);
     const char *const params[] = {pg_num_text(first, (long long)out->first_day)};
     if (!pg_query_run_tenant(&q, tenant, STATISTICS_SQL, 1, params)) {
@@ -802,7 +800,6 @@ enum store_result users_count(const char *tenant, const struct users_query *qy, 
     enum store_result rc = STORE_ERROR;
 
     *total = 0;
-    blocking_begin(); /* every matching row: a third of a second at 750,000 */
     find_init(&f);
     pg_query_init(&q);
     buf_printf(&f.text, "SELECT count(*)");
