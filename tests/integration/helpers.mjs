@@ -310,3 +310,11 @@ export async function withEnumeration(slug, setting, fn) {
     await sleep(TENANT_CACHE_WAIT_MS);
   }
 }
+
+// metricValue reads one series of a /metrics answer, its name with its labels
+// as exported (`gatehouse_requests_total{route="login",status="200"}`): 0 when
+// the series has not been counted yet.
+export function metricValue(text, series) {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}

@@ -11,7 +11,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Browser, PASSWORD, adminSession, cognitoLocal, fault, psql, request, stackEnv, stackInfo, uniqueEmail, waitFor,
+  Browser, PASSWORD, adminSession, cognitoLocal, fault, metricValue, psql, request, stackEnv, stackInfo, uniqueEmail, waitFor,
 } from './helpers.mjs';
 
 const HOLD_MS = 4000; // how long the double holds each AdminGetUser
@@ -36,8 +36,7 @@ async function slowLaneServed() {
 
 // counter reads one series of the pool's /metrics (0 before its first count).
 async function counter(series) {
-  const line = (await request('GET', '/metrics')).body.split('\n').find((l) => l.startsWith(`${series} `));
-  return line ? Number(line.split(' ')[1]) : 0;
+  return metricValue((await request('GET', '/metrics')).body, series);
 }
 
 // moreViewsThanPageThreads: how many views a test holds at once, more than

@@ -18,7 +18,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { psql, sleep } from './helpers.mjs';
+import { metricValue, psql, sleep } from './helpers.mjs';
 import { startPool, stopPool, tempDir } from './pools.mjs';
 import { fcgiRequest } from './fcgi.mjs';
 
@@ -61,10 +61,7 @@ function loginPage(slug, { byHost = false } = {}) {
 async function cacheCounts() {
   const r = await fcgiRequest(pool.socket, { uri: '/metrics', headers: { HTTP_HOST: 'localhost', HTTPS: 'on' } });
   assert.equal(r.status, 200, r.body);
-  const count = (result) => {
-    const m = r.body.match(new RegExp(`^gatehouse_tenant_cache_total\\{result="${result}"\\} (\\d+)$`, 'm'));
-    return m ? Number(m[1]) : 0;
-  };
+  const count = (result) => metricValue(r.body, `gatehouse_tenant_cache_total{result="${result}"}`);
   return {
     exported: /^# TYPE gatehouse_tenant_cache_total counter$/m.test(r.body),
     hit: count('hit'), miss: count('miss'), evicted: count('evicted'),
