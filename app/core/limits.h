@@ -188,19 +188,9 @@
 #define SYNC_STALE_S 60       /* a run whose heartbeat is older has lost its thread */
 #define SYNC_ATTEMPTS_MAX 3   /* claims of one run before it is failed */
 
-/* ---- the admin's overview (app/pages/admin_stats.c, app/store/users.c) -- */
-/* The statistics of a tenant are counted for all workers at most this
- * often (a tier change makes them due at once). */
-#define USERS_STATS_SHARED_TTL_S 60
-/* Shared figures (the statistics, the list's totals) are counted again at
- * the earliest this many times as long as their last count took: counting
- * a large mirror takes at most 1% of a core however often it is viewed (a
- * million users: a count of a second or two, so every few minutes). */
-#define SHARED_COUNT_COST_FACTOR 100
-
 /* ---- the admin's user list (app/pages/admin_users.c) ------------------- */
 #define USERLIST_PER_PAGE 25     /* rows on one page */
-#define USERLIST_COUNT_TTL_S 30  /* a filter's total is counted at most this often */
+#define USERLIST_COUNT_TTL_S 10  /* a filter's total is summed or counted at most this often, per worker */
 #define USERLIST_KEY_MAX 512     /* bytes of a sort key in a page link */
 
 /* ---- outside services -------------------------------------------------- */

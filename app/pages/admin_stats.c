@@ -1,25 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /* admin_stats: the overview's statistics (see admin_stats.h).
  *
- * Statistics are cached per worker process, per tenant, for STATS_TTL_S
- * seconds, and counted for the whole pool at most once per
- * USERS_STATS_SHARED_TTL_S (store/users.c users_statistics_shared): at a
- * million users a count is a second of several cores, which every worker
- * repeating every STATS_TTL_S would turn into a machine's worth. Counting a 10,000-user mirror is one statement of a few
- * milliseconds (tens on a busy machine): cheap once, not on every view of a
- * page an admin keeps reloading (the bench target). A summary table kept by
- * triggers would be exact at every moment, but it would put a hot row under
- * every sign-up and every tier change, and the migration and the triggers
- * would be one more thing to keep right. Figures a few seconds old are fine
- * for a dashboard; the page says when the figures were counted, and a tier
- * change drops its own worker's entry so the admin who made it sees it at
- * once. When a count is due, one thread recounts while the others keep
- * serving the previous figures.
+ * The figures are read from the tallies the triggers of sql/tenant/022
+ * keep: a few dozen rows whatever the size of the mirror, exact at every
+ * moment. They were once counted over the mirror, which at a million users
+ * is half a second of both cores, and therefore at most once a minute for
+ * the whole pool; the tallies put a row lock under each sign-up and each
+ * change of tier or status for the moment of its commit instead, which a
+ * tenant's sign-ups do not come near. What each worker process keeps, per
+ * tenant, for STATS_TTL_S seconds, is the rendered charts, since drawing
+ * them is the costly part of a view: an admin reloading the page sees
+ * figures at most that old, and a change made by this worker drops its
+ * entry so the admin who made it sees it at once. When the entry is due,
+ * one thread reads and draws while the others keep serving the previous one.
  *
  * The charts are laid out here (bar lengths, positions) and drawn by the
  * admin_stats template as inline SVG: no script, no style attribute, numbers
  * beside the bars. What is cached is that template's output, rendered once
- * per count: a view then costs a mutex and a copy of the HTML, not the
+ * per read: a view then costs a mutex and a copy of the HTML, not the
  * hundreds of values and lookups the charts are made of.
  *
  * Ownership: each slot owns its HTML (malloc'd, replaced and freed under
@@ -72,7 +70,7 @@ struct stats_slot {
     char tenant[TENANT_SLUG_MAX];
     char *html;        /* the admin_stats template's output; NULL: none yet */
     time_t counted_at; /* when this worker got them; 0: must be got again */
-    time_t figures_at; /* when they were counted (users_statistics_shared) */
+    time_t figures_at; /* when they were read */
     bool refreshing;   /* a thread is counting it now */
 };
 
@@ -104,7 +102,7 @@ static struct stats_slot *claim_slot(void)
 
 static struct json_object *draw(const struct users_stats *st);
 
-/* count_and_draw counts tenant's figures and renders them; *html (malloc'd,
+/* count_and_draw reads tenant's figures and renders them; *html (malloc'd,
  * the caller's) is NULL unless STORE_OK. */
 static enum store_result count_and_draw(const char *tenant, time_t now, char **html,
                                         time_t *counted_at)
@@ -112,7 +110,7 @@ static enum store_result count_and_draw(const char *tenant, time_t now, char **h
     struct users_stats st;
     struct buf out;
     *html = NULL;
-    enum store_result rc = users_statistics_shared(tenant, now, USERS_STATS_SHARED_TTL_S, &st);
+    enum store_result rc = users_statistics(tenant, now, &st);
     if (rc != STORE_OK)
         return rc;
     *counted_at = st.counted_at;
@@ -189,8 +187,6 @@ void admin_stats_changed(const char *tenant)
     if (slot)
         slot->counted_at = 0;
     pthread_mutex_unlock(&stats_lock);
-    /* And for every worker: the next view counts again. */
-    users_statistics_forget(tenant);
 }
 
 /* ---- charts ----------------------------------------------------------------- */

@@ -13,12 +13,13 @@
  * costs what page 1 costs, and rows added or removed meanwhile neither
  * repeat nor disappear across the pages (an OFFSET would shift).
  *
- * The total of a filter is counted at most once per USERLIST_COUNT_TTL_S
- * per worker process, by one thread at a time: counting three quarters of a
- * million matching rows is a third of a second, too much for every page of
- * a list an admin walks through, and a total a few seconds old is still the
- * right size. The cache is a handful of slots keyed by tenant and filter,
- * under one mutex.
+ * The total of a filter without a search is summed from the mirror's
+ * tallies (sql/tenant/022: a few rows, exact); with a search it is counted
+ * from the trigram indexes. Either is kept per worker process for
+ * USERLIST_COUNT_TTL_S, by one thread at a time, so that walking through
+ * the pages of a list does not repeat it for each: a total a few seconds
+ * old is still the right size. The cache is a handful of slots keyed by
+ * tenant and filter, under one mutex.
  *
  * Ownership: strings put in the page context are copied by json-c; links
  * are built in buffers and copied into the request's arena. */
@@ -85,9 +86,7 @@ static struct count_slot *count_slot(const char *key)
 /* total_of counts the users matching q's filters, or takes a count younger
  * than USERLIST_COUNT_TTL_S of the same tenant and filters. One thread
  * counts a filter at a time: the others keep the previous total meanwhile
- * (a count of 750,000 rows is a third of a second of three cores; a whole
- * pool counting it at once, the moment it expires, would stall every page
- * for a second). */
+ * (a search over a large mirror may take a while). */
 static enum store_result total_of(const char *tenant, const struct users_query *q, long long *total)
 {
     struct buf key;
@@ -112,14 +111,7 @@ static enum store_result total_of(const char *tenant, const struct users_query *
             slot->counting = true;
         pthread_mutex_unlock(&count_lock);
     }
-    /* Without a search, the worker that counted first counts for all
-     * (a worker recycled after GATEHOUSE_MAX_REQUESTS starts with an empty
-     * cache); a search is counted from the trigram indexes, at once. */
-    const char *filter = buf_cstr(&key) + strlen(tenant); /* "" or "?tier=…" */
-    if (q->q)
-        rc = users_count(tenant, q, total);
-    else
-        rc = users_count_shared(tenant, q, *filter ? filter : "?", USERLIST_COUNT_TTL_S, total);
+    rc = users_count(tenant, q, total);
     if (slot) {
         pthread_mutex_lock(&count_lock);
         /* The slot is still key's: a counting slot is never taken. */

@@ -307,21 +307,22 @@ enum store_result users_get_by_email(const char *tenant, const char *email, stru
 #define STATUS_CONFIRMED "CONFIRMED"
 #define STATUS_UNCONFIRMED "UNCONFIRMED"
 
-/* One statement, one round trip: tiers, statuses and sign-ups per day, each
- * as (kind, key, count). Day keys are offsets from $1, the UTC midnight of
- * the first day shown. */
+/* One statement, one round trip over the tallies the triggers of
+ * sql/tenant/022 keep (a few dozen rows, however large the mirror): live
+ * users per tier and per status, and sign-ups per day, each as (kind, key,
+ * count). Day keys are offsets from the UTC day of $1, the first day shown. */
+#define FIRST_DAY_SQL "(to_timestamp($1::bigint) AT TIME ZONE 'UTC')::date"
 #define STATISTICS_SQL \
-    "SELECT 'tier', tier, count(*) FROM users GROUP BY tier" \
-    " UNION ALL SELECT 'status', coalesce(status, ''), count(*) FROM users" \
-    " GROUP BY 2" \
-    " UNION ALL SELECT 'day', floor((extract(epoch FROM created_at)" \
-    " - $1::bigint) / 86400)::bigint::text, count(*) FROM users" \
-    " WHERE created_at >= to_timestamp($1::bigint) GROUP BY 2"
+    "SELECT 'tier', tier, sum(users) FROM user_tallies WHERE NOT deleted GROUP BY tier" \
+    " UNION ALL SELECT 'status', status, sum(users) FROM user_tallies WHERE NOT deleted" \
+    " GROUP BY status" \
+    " UNION ALL SELECT 'day', (day - " FIRST_DAY_SQL ")::text, users FROM user_signups" \
+    " WHERE day >= " FIRST_DAY_SQL
 
-/* Fills *out with the statistics of tenant's mirror as of now: users per
- * tier, confirmed (CONFIRMED), unconfirmed (UNCONFIRMED) and other statuses,
- * and sign-ups (by the mirror's created_at) per UTC day for the
- * USERS_STATS_DAYS days ending today. Returns STORE_OK, STORE_UNAVAILABLE or
+/* Fills *out with the statistics of tenant's mirror as of now: live users
+ * (not deleted) per tier, confirmed (CONFIRMED), unconfirmed (UNCONFIRMED)
+ * and other statuses, and sign-ups (by the mirror's created_at, deleted
+ * users too) per UTC day for the USERS_STATS_DAYS days ending today. Returns STORE_OK, STORE_UNAVAILABLE or
  * STORE_ERROR; *out is zeroed first. */
 enum store_result users_statistics(const char *tenant, time_t now, struct users_stats *out)
 {
@@ -361,167 +362,6 @@ enum store_result users_statistics(const char *tenant, time_t now, struct users_
         }
     }
 out:
-    pg_query_cleanup(&q);
-    return rc;
-}
-
-/* The figures of a struct users_stats as text, in gatehouse.user_stats:
- * total, standard, premium, confirmed, unconfirmed, other, first_day,
- * counted_at, then the sign-ups per day. */
-#define STATS_NUMBERS (8 + USERS_STATS_DAYS)
-#define STATS_TEXT_MAX (STATS_NUMBERS * NUM_TEXT_MAX)
-#define STATS_COUNT_LEASE_S 120 /* a count taking longer may be started again */
-
-static void stats_pack(const struct users_stats *st, char *out, size_t cap)
-{
-    long long v[STATS_NUMBERS] = {st->total,
-                                  st->standard,
-                                  st->premium,
-                                  st->confirmed,
-                                  st->unconfirmed,
-                                  st->other_status,
-                                  (long long)st->first_day,
-                                  (long long)st->counted_at};
-    for (int i = 0; i < USERS_STATS_DAYS; i++)
-        v[8 + i] = st->signups[i];
-    size_t at = 0;
-    out[0] = '\0';
-    for (int i = 0; i < STATS_NUMBERS && at < cap; i++)
-        at += (size_t)snprintf(out + at, cap - at, i ? " %lld" : "%lld", v[i]);
-}
-
-static bool stats_unpack(const char *text, struct users_stats *st)
-{
-    long long v[STATS_NUMBERS];
-    const char *p = text;
-    for (int i = 0; i < STATS_NUMBERS; i++) {
-        char *end;
-        v[i] = strtoll(p, &end, 10);
-        if (end == p)
-            return false;
-        p = end;
-    }
-    memset(st, 0, sizeof *st);
-    st->total = v[0], st->standard = v[1], st->premium = v[2];
-    st->confirmed = v[3], st->unconfirmed = v[4], st->other_status = v[5];
-    st->first_day = (time_t)v[6], st->counted_at = (time_t)v[7];
-    for (int i = 0; i < USERS_STATS_DAYS; i++)
-        st->signups[i] = v[8 + i];
-    return true;
-}
-
-/* elapsed_ms is the time since start (CLOCK_MONOTONIC), in whole
- * milliseconds, as text for the count_ms of a shared figure. */
-static char *elapsed_ms(char out[NUM_TEXT_MAX], const struct timespec *start)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    long long ms = (long long)(now.tv_sec - start->tv_sec) * 1000 +
-                   (now.tv_nsec - start->tv_nsec) / 1000000;
-    return pg_num_text(out, ms < 0 ? 0 : ms);
-}
-
-/* still_fresh says whether shared figures counted age_s ago, in count_ms,
- * may still be served: younger than max_age_s, or than
- * SHARED_COUNT_COST_FACTOR times their count's time when that is longer (a
- * count that took long is repeated less often). The one rule for the
- * statistics and the list's totals. */
-static bool still_fresh(long long age_s, long long count_ms, int max_age_s)
-{
-    long long cost_s = count_ms * SHARED_COUNT_COST_FACTOR / 1000;
-    return age_s >= 0 && age_s < (cost_s > max_age_s ? cost_s : max_age_s);
-}
-
-/* Like users_statistics, but counted for the whole pool at most once per
- * max_age_s: figures younger than that (and of today's window) are read
- * from gatehouse.user_stats; older ones are counted again by the one
- * worker that wins the row's lease, while the others serve the old figures
- * meanwhile. Counting a million rows takes a second or more of several
- * cores; every worker doing it for every view would be the whole machine,
- * and even one worker doing it every max_age_s a large share of it: figures
- * that took long to count are kept SHARED_COUNT_COST_FACTOR times as long
- * as they took, when that is longer. out->counted_at tells when the
- * figures were counted. */
-enum store_result users_statistics_shared(const char *tenant, time_t now, int max_age_s,
-                                          struct users_stats *out)
-{
-    char text[STATS_TEXT_MAX], lease[NUM_TEXT_MAX];
-    struct users_stats old;
-    struct pg_query q;
-    bool have_old = false;
-    enum store_result rc;
-
-    memset(out, 0, sizeof *out);
-    time_t first_day = now - now % SECONDS_PER_DAY - (USERS_STATS_DAYS - 1) * SECONDS_PER_DAY;
-    const char *const params[] = {tenant, pg_num_text(lease, STATS_COUNT_LEASE_S)};
-    pg_query_init(&q);
-    if (!pg_query_run(&q,
-                      "SELECT figures, coalesce(count_ms, 0) FROM gatehouse.user_stats"
-                      " WHERE tenant_slug = $1 AND figures IS NOT NULL",
-                      1, params)) {
-        rc = pg_store_result(&q);
-        goto out;
-    }
-    if (pg_query_rows(&q) == 1 && stats_unpack(pg_query_value(&q, 0, 0), &old)) {
-        have_old = true;
-        if (old.first_day == first_day &&
-            still_fresh((long long)(now - old.counted_at),
-                        strtoll(pg_query_value(&q, 0, 1), NULL, 10), max_age_s)) {
-            *out = old;
-            rc = STORE_OK;
-            goto out;
-        }
-    }
-    /* Due: count, unless another worker holds the lease and there are
-     * figures to serve meanwhile. */
-    if (!pg_query_run(&q,
-                      "INSERT INTO gatehouse.user_stats (tenant_slug, counting_until)"
-                      " VALUES ($1, now() + $2::integer * interval '1 second')"
-                      " ON CONFLICT (tenant_slug) DO UPDATE SET counting_until ="
-                      " excluded.counting_until WHERE user_stats.counting_until IS NULL"
-                      " OR user_stats.counting_until < now() RETURNING 1",
-                      2, params)) {
-        rc = pg_store_result(&q);
-        goto out;
-    }
-    if (pg_query_rows(&q) != 1 && have_old) {
-        *out = old;
-        rc = STORE_OK;
-        goto out;
-    }
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    rc = users_statistics(tenant, now, out);
-    if (rc == STORE_OK) {
-        char took[NUM_TEXT_MAX];
-        stats_pack(out, text, sizeof text);
-        const char *const put[] = {tenant, text, elapsed_ms(took, &start)};
-        pg_query_run(&q,
-                     "UPDATE gatehouse.user_stats SET figures = $2, counted_at = now(),"
-                     " count_ms = $3::integer, counting_until = NULL WHERE tenant_slug = $1",
-                     3, put);
-    } else {
-        pg_query_run(&q,
-                     "UPDATE gatehouse.user_stats SET counting_until = NULL"
-                     " WHERE tenant_slug = $1",
-                     1, params);
-    }
-out:
-    pg_query_cleanup(&q);
-    return rc;
-}
-
-/* Makes the shared figures of tenant due at once (a tier changed): the
- * next view counts them again. */
-enum store_result users_statistics_forget(const char *tenant)
-{
-    const char *const params[] = {tenant};
-    struct pg_query q;
-    enum store_result rc = STORE_OK;
-    pg_query_init(&q);
-    if (!pg_query_run(&q, "UPDATE gatehouse.user_stats SET figures = NULL WHERE tenant_slug = $1",
-                      1, params))
-        rc = pg_store_result(&q);
     pg_query_cleanup(&q);
     return rc;
 }
@@ -685,21 +525,28 @@ static bool plain_word(const char *s)
 }
 
 /* find_where appends "FROM users WHERE ..." with only the conditions qy
- * asks for. The tier and the status are written in as literals: each
- * combination of them is its own statement, whose cached plan knows how
- * many rows the value matches (a rare status takes another index than a
- * common tier). A search's term is a parameter and is planned with its
- * value (plan_per_run). The condition on deleted_at is literal so that the
- * partial indexes of sql/tenant/014 serve. False for a filter that is not
- * clean text or not a plain word. */
-static bool find_where(struct find_sql *f, const struct users_query *qy, bool *plan_per_run)
+ * asks for; with tallied, "FROM user_tallies WHERE ..." with the same
+ * conditions on the tallies' columns of the same names (qy has no search:
+ * the tallies know nothing of emails and names). The tier and the status
+ * are written in as literals: each combination of them is its own
+ * statement, whose cached plan knows how many rows the value matches (a
+ * rare status takes another index than a common tier). A search's term is
+ * a parameter and is planned with its value (plan_per_run). The condition
+ * on deleted_at is literal so that the partial indexes of sql/tenant/014
+ * serve. False for a filter that is not clean text or not a plain word. */
+static bool find_where(struct find_sql *f, const struct users_query *qy, bool tallied,
+                       bool *plan_per_run)
 {
     const char *q = given_or_null(qy->q), *tier = given_or_null(qy->tier),
                *status = given_or_null(qy->status);
-    if (!field_ok(q, false) || (tier && !plain_word(tier)) || (status && !plain_word(status)))
+    if (!field_ok(q, false) || (tier && !plain_word(tier)) || (status && !plain_word(status)) ||
+        (q && tallied))
         return false;
     bool deleted = status && !strcmp(status, USERS_STATUS_DELETED);
-    buf_printf(&f->text, " FROM users WHERE deleted_at IS %sNULL", deleted ? "NOT " : "");
+    if (tallied)
+        buf_printf(&f->text, " FROM user_tallies WHERE %sdeleted", deleted ? "" : "NOT ");
+    else
+        buf_printf(&f->text, " FROM users WHERE deleted_at IS %sNULL", deleted ? "NOT " : "");
     if (q) {
         like_anywhere(&f->pattern, q);
         int n = param(f, buf_cstr(&f->pattern));
@@ -755,7 +602,7 @@ enum store_result users_find(const char *tenant, const struct users_query *qy, i
         goto out;
     buf_puts(&f.text, "SELECT " FIND_COLUMNS);
     q.binary_results = true;
-    if (!find_where(&f, qy, &q.plan_per_run))
+    if (!find_where(&f, qy, false, &q.plan_per_run))
         goto out;
     /* Reading backward walks the index the other way and flips the rows. */
     bool down = qy->desc != (from && qy->backward);
@@ -791,8 +638,10 @@ out:
 }
 
 /* Sets *total to the number of users of tenant's mirror matching qy's
- * filters (its sort and from row play no part). STORE_OK,
- * STORE_UNAVAILABLE or STORE_ERROR (a filter that is not clean text). */
+ * filters (its sort and from row play no part): without a search, summed
+ * from the tallies (a few rows, exact); with one, counted from the trigram
+ * indexes. STORE_OK, STORE_UNAVAILABLE or STORE_ERROR (a filter that is not
+ * clean text). */
 enum store_result users_count(const char *tenant, const struct users_query *qy, long long *total)
 {
     struct find_sql f;
@@ -802,8 +651,9 @@ enum store_result users_count(const char *tenant, const struct users_query *qy, 
     *total = 0;
     find_init(&f);
     pg_query_init(&q);
-    buf_printf(&f.text, "SELECT count(*)");
-    if (!find_where(&f, qy, &q.plan_per_run))
+    bool tallied = given_or_null(qy->q) == NULL;
+    buf_puts(&f.text, tallied ? "SELECT coalesce(sum(users), 0)" : "SELECT count(*)");
+    if (!find_where(&f, qy, tallied, &q.plan_per_run))
         goto out;
     if (!pg_query_run_tenant(&q, tenant, buf_cstr(&f.text), f.n, f.params)) {
         rc = pg_store_result(&q);
@@ -814,82 +664,6 @@ enum store_result users_count(const char *tenant, const struct users_query *qy, 
 out:
     pg_query_cleanup(&q);
     find_free(&f);
-    return rc;
-}
-
-#define COUNT_LEASE_S 120 /* a count taking longer may be started again */
-
-/* Like users_count, but counted for the whole pool at most once per
- * max_age_s (or SHARED_COUNT_COST_FACTOR times the last count's time, when
- * that is longer): the total of qy's filters (filter names them, as the list
- * writes them; qy has no search) is read from gatehouse.user_counts while
- * fresh; when due, the one worker that wins the row's lease counts it and
- * the others keep the old total meanwhile. */
-enum store_result users_count_shared(const char *tenant, const struct users_query *qy,
-                                     const char *filter, int max_age_s, long long *total)
-{
-    char lease[NUM_TEXT_MAX], n[NUM_TEXT_MAX], took[NUM_TEXT_MAX];
-    struct pg_query q;
-    long long old = 0;
-    bool have_old = false;
-    enum store_result rc;
-
-    *total = 0;
-    if (!field_ok(filter, true))
-        return STORE_ERROR;
-    const char *const params[] = {tenant, filter, pg_num_text(lease, COUNT_LEASE_S)};
-    pg_query_init(&q);
-    if (!pg_query_run(&q,
-                      "SELECT total, floor(date_part('epoch', now() - counted_at))::bigint,"
-                      " coalesce(count_ms, 0) FROM gatehouse.user_counts"
-                      " WHERE tenant_slug = $1 AND filter = $2 AND total IS NOT NULL",
-                      2, params)) {
-        rc = pg_store_result(&q);
-        goto out;
-    }
-    if (pg_query_rows(&q) == 1) {
-        have_old = true;
-        old = strtoll(pg_query_value(&q, 0, 0), NULL, 10);
-        if (still_fresh(strtoll(pg_query_value(&q, 0, 1), NULL, 10),
-                        strtoll(pg_query_value(&q, 0, 2), NULL, 10), max_age_s)) {
-            *total = old;
-            rc = STORE_OK;
-            goto out;
-        }
-    }
-    const char *const claim[] = {tenant, filter, params[2]};
-    if (!pg_query_run(&q,
-                      "INSERT INTO gatehouse.user_counts (tenant_slug, filter, counting_until)"
-                      " VALUES ($1, $2, now() + $3::integer * interval '1 second')"
-                      " ON CONFLICT (tenant_slug, filter) DO UPDATE SET counting_until ="
-                      " excluded.counting_until WHERE user_counts.counting_until IS NULL"
-                      " OR user_counts.counting_until < now() RETURNING 1",
-                      3, claim)) {
-        rc = pg_store_result(&q);
-        goto out;
-    }
-    if (pg_query_rows(&q) != 1 && have_old) {
-        *total = old; /* another worker is counting it */
-        rc = STORE_OK;
-        goto out;
-    }
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    rc = users_count(tenant, qy, total);
-    const char *const put[] = {tenant, filter, pg_num_text(n, *total), elapsed_ms(took, &start)};
-    if (rc == STORE_OK)
-        pg_query_run(&q,
-                     "UPDATE gatehouse.user_counts SET total = $3::bigint, counted_at = now(),"
-                     " count_ms = $4::integer, counting_until = NULL"
-                     " WHERE tenant_slug = $1 AND filter = $2",
-                     4, put);
-    else
-        pg_query_run(&q,
-                     "UPDATE gatehouse.user_counts SET counting_until = NULL"
-                     " WHERE tenant_slug = $1 AND filter = $2",
-                     2, put);
-out:
-    pg_query_cleanup(&q);
     return rc;
 }
 

@@ -60,7 +60,7 @@ struct users_stats { /* the whole mirror of one tenant, at one moment */
     long long confirmed, unconfirmed, other_status;
     long long signups[USERS_STATS_DAYS]; /* per UTC day; the last is today */
     time_t first_day;                    /* UTC midnight of signups[0] */
-    time_t counted_at;                   /* when these figures were counted */
+    time_t counted_at;                   /* when these figures were read */
 };
 
 struct users_page {
@@ -70,9 +70,6 @@ struct users_page {
 };
 
 enum store_result users_statistics(const char *tenant, time_t now, struct users_stats *out);
-enum store_result users_statistics_shared(const char *tenant, time_t now, int max_age_s,
-                                          struct users_stats *out);
-enum store_result users_statistics_forget(const char *tenant);
 /* ---- the admin's user list (issue 15) --------------------------------- */
 
 /* The orders of the list; each is (key, sub) so that the sub breaks ties
@@ -116,8 +113,6 @@ struct users_keyset {
 enum store_result users_find(const char *tenant, const struct users_query *qy, int limit,
                              struct arena *a, struct users_keyset *out);
 enum store_result users_count(const char *tenant, const struct users_query *qy, long long *total);
-enum store_result users_count_shared(const char *tenant, const struct users_query *qy,
-                                     const char *filter, int max_age_s, long long *total);
 enum store_result users_set_mfa(const char *tenant, const char *sub, bool on);
 enum store_result users_batch_by_sub(const char *tenant, const char *after_sub, int limit,
                                      struct arena *a, struct users_page *out);

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* test_adminstore: what the admin panel and `users sync` add to the stores —
- * users_find and users_count, users_statistics, users_upsert, users_delete_unseen and the audit
- * log — against a real PostgreSQL.
+ * users_find and users_count, users_statistics, users_upsert, users_delete_unseen, the
+ * tallies their triggers keep, and the audit log — against a real PostgreSQL.
  *
  * Without a server: bad arguments are refused before any database work.
  * With one (GH_TEST_DATABASE_URL, see scratch_db.h): a scratch database with
  * tenants 'default' and 'other' is made, used and dropped. Checked: LIKE wildcards
  * in a search are literal and the search ignores case, filters that combine
- * with totals, keyset pages both ways, the statistics' day boundaries, sync writes with
+ * with totals, keyset pages both ways, the statistics' day boundaries, the tallies
+ * against a count over the rows after every kind of write, sync writes with
  * Cognito's creation time, the "written since" guard of a sync's deletes,
  * audit rows inside a rolled-back and a committed transaction, newest-first
  * paging by offset and by id, and tenant isolation. Without the variable it
@@ -252,6 +253,119 @@ static void test_statistics(void)
     test_cond("an unknown tenant", users_statistics("nosuchtenant", NOON, &st) == STORE_ERROR);
 }
 
+/* ---- the tallies (sql/tenant/022) ---------------------------------------- */
+
+/* Groups of the mirror and days of sign-ups on which the tallies and a
+ * count over the rows disagree, either way (-1: the query failed). */
+#define GROUPS_SQL "SELECT deleted_at IS NOT NULL, tier, coalesce(status, ''), mfa, enabled, count(*)" \
+                   " FROM users GROUP BY 1, 2, 3, 4, 5"
+#define TALLIES_SQL "SELECT deleted, tier, status, mfa, enabled, users FROM user_tallies" \
+                    " WHERE users <> 0"
+#define DAYS_SQL "SELECT (created_at AT TIME ZONE 'UTC')::date, count(*) FROM users GROUP BY 1"
+#define SIGNUPS_SQL "SELECT day, users FROM user_signups WHERE users <> 0"
+static int tally_mismatches(const char *tenant)
+{
+    struct pg_query q;
+    int n = -1;
+    pg_query_init(&q);
+    if (pg_query_run_tenant(&q, tenant,
+                            "SELECT count(*) FROM ((" GROUPS_SQL " EXCEPT " TALLIES_SQL
+                            ") UNION ALL (" TALLIES_SQL " EXCEPT " GROUPS_SQL
+                            ")) g"
+                            " UNION ALL SELECT count(*) FROM ((" DAYS_SQL " EXCEPT " SIGNUPS_SQL
+                            ") UNION ALL (" SIGNUPS_SQL " EXCEPT " DAYS_SQL ")) d",
+                            0, NULL) &&
+        pg_query_rows(&q) == 2)
+        n = atoi(pg_query_value(&q, 0, 0)) + atoi(pg_query_value(&q, 1, 0));
+    pg_query_cleanup(&q);
+    return n;
+}
+
+static bool run_sql(const char *tenant, const char *sql)
+{
+    struct pg_query q;
+    pg_query_init(&q);
+    bool ok = pg_query_run_tenant(&q, tenant, sql, 0, NULL);
+    pg_query_cleanup(&q);
+    return ok;
+}
+
+/* totals_agree checks users_count, summed from the tallies, against the
+ * same filters counted over the rows (a search that every email matches)
+ * for every combination of tier, status, TOTP and enabled. */
+static bool totals_agree(const char *tenant)
+{
+    static const char *const tiers[] = {NULL, "standard", "premium"};
+    static const char *const statuses[] = {NULL, "CONFIRMED", "UNCONFIRMED", USERS_STATUS_DELETED};
+    for (int t = 0; t < 3; t++)
+        for (int s = 0; s < 4; s++)
+            for (int m = -1; m <= 1; m++)
+                for (int e = -1; e <= 1; e++) {
+                    struct users_query tallied = {.tier = tiers[t], .status = statuses[s],
+                                                  .mfa = m, .enabled = e},
+                                       counted = tallied;
+                    counted.q = "@";
+                    long long a = -1, b = -2;
+                    if (users_count(tenant, &tallied, &a) != STORE_OK ||
+                        users_count(tenant, &counted, &b) != STORE_OK || a != b)
+                        return false;
+                }
+    return true;
+}
+
+static void test_tallies(void)
+{
+    const char *tn = "other";
+    test_cond("tallies: as the rows, after the statistics' sign-ups",
+              tally_mismatches(tn) == 0 && totals_agree(tn));
+    struct users_user u = user("t-1", "t-1@tally.example", "standard", "UNCONFIRMED", NOON);
+    bool ok = users_upsert(tn, &u, NOON, USERS_MERGE) == STORE_OK &&
+              users_set_mfa(tn, "t-1", true) == STORE_OK &&
+              users_touch_login(tn, "t-1", NOON + 1) == STORE_OK;
+    const char *old_tier = NULL;
+    u.status = "CONFIRMED";
+    u.created_at = T0 - 3 * DAY; /* a sync learns Cognito's creation time */
+    ok &= users_upsert(tn, &u, NOON + 2, USERS_REPLACE) == STORE_OK;
+    test_cond("tallies: a sign-up, its TOTP, a sign-in and a sync", ok && tally_mismatches(tn) == 0);
+    ok = users_set_account(tn, "t-1", false, "RESET_REQUIRED", NOON + 3) == STORE_OK &&
+         users_set_tier(tn, "s-today", "standard", NOON + 3, &arena, &old_tier) == STORE_OK &&
+         users_mark_deleted(tn, "s-today2", NOON + 4) == STORE_OK;
+    test_cond("tallies: disabled, a tier, a deletion", ok && tally_mismatches(tn) == 0 &&
+                                                           totals_agree(tn));
+    struct users_user taker = user("t-2", "t-1@tally.example", "premium", "CONFIRMED", 0);
+    test_cond("tallies: a re-created user takes the email over",
+              users_upsert(tn, &taker, NOON + 5, USERS_REPLACE) == STORE_OK &&
+                  tally_mismatches(tn) == 0);
+    test_cond("tallies: a batch of a thousand in one statement",
+              run_sql(tn, "INSERT INTO users (sub, email, tier, status, mfa, enabled, created_at)"
+                          " SELECT 'b-' || i, 'b-' || i || '@tally.example',"
+                          " CASE WHEN i % 3 = 0 THEN 'premium' ELSE 'standard' END,"
+                          " CASE WHEN i % 5 = 0 THEN NULL ELSE 'CONFIRMED' END, i % 2 = 0,"
+                          " i % 7 <> 0, now() - i * interval '1 hour'"
+                          " FROM generate_series(1, 1000) i") &&
+                  tally_mismatches(tn) == 0 && totals_agree(tn));
+    test_cond("tallies: rows changed and removed by the hundred",
+              run_sql(tn, "UPDATE users SET tier = 'premium', enabled = NOT enabled"
+                          " WHERE sub LIKE 'b-1%'") &&
+                  run_sql(tn, "UPDATE users SET deleted_at = now() WHERE sub LIKE 'b-2%'") &&
+                  run_sql(tn, "UPDATE users SET deleted_at = NULL WHERE sub LIKE 'b-22%'") &&
+                  run_sql(tn, "DELETE FROM users WHERE sub LIKE 'b-3%'") &&
+                  tally_mismatches(tn) == 0 && totals_agree(tn));
+    struct users_stats st;
+    long long live = 0, everyone = 0;
+    struct users_query all = {.mfa = -1, .enabled = -1}, gone = all;
+    gone.status = USERS_STATUS_DELETED;
+    test_cond("tallies: the overview counts the live users",
+              users_statistics(tn, NOON, &st) == STORE_OK &&
+                  users_count(tn, &all, &live) == STORE_OK &&
+                  users_count(tn, &gone, &everyone) == STORE_OK && st.total == live &&
+                  st.standard + st.premium == live && everyone > 0);
+    test_cond("tallies: another tenant's are its own", tally_mismatches("default") == 0);
+    test_cond("tallies: emptied with the table",
+              run_sql(tn, "TRUNCATE users") && tally_mismatches(tn) == 0 &&
+                  users_statistics(tn, NOON, &st) == STORE_OK && st.total == 0);
+}
+
 /* ---- audit ---------------------------------------------------------------- */
 
 static struct audit_change change(const char *sub, const char *old_tier, const char *new_tier,
@@ -326,6 +440,7 @@ int main(void)
         test_list();
         test_put_and_delete();
         test_statistics();
+        test_tallies();
         test_audit();
     }
     scratch_db_close(&db);

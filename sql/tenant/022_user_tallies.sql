@@ -1,0 +1,127 @@
+-- Live tallies of the users mirror (issue 15): the admin overview's figures
+-- and the user list's totals without a search, read from a few dozen rows
+-- instead of counted over the mirror. At a million users a count read every
+-- row for half a second of both cores; it was therefore done at most once a
+-- minute for the whole pool and shown as "counted N ago". Kept by triggers,
+-- the figures are exact at every moment and cost nothing to read. The
+-- shared counts this replaces (gatehouse.user_stats and user_counts, core
+-- 018 and 021) are no longer read; they stay until the release after this
+-- one, for the version still running during an upgrade (docs/SCALING.md,
+-- "Upgrades across hosts").
+--
+-- user_tallies: users per combination of what the list filters on (deleted
+-- or not, tier, status as coalesce(status, ''), TOTP, enabled). At most a
+-- few dozen rows; a row whose count fell to 0 stays.
+-- user_signups: users per UTC day of created_at (deleted ones too: they did
+-- sign up that day).
+CREATE TABLE user_tallies (
+    deleted boolean NOT NULL,
+    tier    text NOT NULL,
+    status  text NOT NULL,
+    mfa     boolean NOT NULL,
+    enabled boolean NOT NULL,
+    users   bigint NOT NULL,
+    PRIMARY KEY (deleted, tier, status, mfa, enabled)
+);
+CREATE TABLE user_signups (
+    day   date PRIMARY KEY,
+    users bigint NOT NULL
+);
+
+-- Each function adds to the groups its rows leave or join. A statement that moves
+-- rows between groups takes the groups' row locks in key order, whichever
+-- way it moves them, so two such statements cannot deadlock; a group's
+-- row is locked until the transaction ends, which serialises sign-ups of
+-- one tenant for the moment of their commit only (each is one short
+-- statement). The functions run with this schema as their search_path,
+-- whatever the caller's (the pool's connections have none outside a
+-- tenant's statement).
+CREATE FUNCTION user_tallies_insert() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM added) THEN
+        RETURN NULL; -- an upsert that only updated, a delete that found none
+    END IF;
+    INSERT INTO user_tallies AS t
+    SELECT deleted_at IS NOT NULL, tier, coalesce(status, ''), mfa, enabled, count(*)
+      FROM added GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (deleted, tier, status, mfa, enabled) DO UPDATE SET users = t.users + excluded.users;
+    INSERT INTO user_signups AS s
+    SELECT (created_at AT TIME ZONE 'UTC')::date, count(*) FROM added GROUP BY 1 ORDER BY 1
+    ON CONFLICT (day) DO UPDATE SET users = s.users + excluded.users;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION user_tallies_delete() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM removed) THEN
+        RETURN NULL; -- an upsert that only updated, a delete that found none
+    END IF;
+    INSERT INTO user_tallies AS t
+    SELECT deleted_at IS NOT NULL, tier, coalesce(status, ''), mfa, enabled, -count(*)
+      FROM removed GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (deleted, tier, status, mfa, enabled) DO UPDATE SET users = t.users + excluded.users;
+    INSERT INTO user_signups AS s
+    SELECT (created_at AT TIME ZONE 'UTC')::date, -count(*) FROM removed GROUP BY 1 ORDER BY 1
+    ON CONFLICT (day) DO UPDATE SET users = s.users + excluded.users;
+    RETURN NULL;
+END $$;
+
+-- A row that changes group: one statement moves it, its two groups summed
+-- (a change of created_at alone leaves the group as it is) and taken in key
+-- order.
+CREATE FUNCTION user_tallies_update() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
+BEGIN
+    INSERT INTO user_tallies AS t
+    SELECT deleted, tier, status, mfa, enabled, sum(n)
+      FROM (VALUES (NEW.deleted_at IS NOT NULL, NEW.tier, coalesce(NEW.status, ''), NEW.mfa,
+                    NEW.enabled, 1),
+                   (OLD.deleted_at IS NOT NULL, OLD.tier, coalesce(OLD.status, ''), OLD.mfa,
+                    OLD.enabled, -1)) AS v (deleted, tier, status, mfa, enabled, n)
+     GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (deleted, tier, status, mfa, enabled) DO UPDATE SET users = t.users + excluded.users;
+    IF (OLD.created_at AT TIME ZONE 'UTC')::date <> (NEW.created_at AT TIME ZONE 'UTC')::date THEN
+        INSERT INTO user_signups AS s
+        SELECT day, sum(n)
+          FROM (VALUES ((NEW.created_at AT TIME ZONE 'UTC')::date, 1),
+                       ((OLD.created_at AT TIME ZONE 'UTC')::date, -1)) AS v (day, n)
+         GROUP BY 1 ORDER BY 1
+        ON CONFLICT (day) DO UPDATE SET users = s.users + excluded.users;
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION user_tallies_truncate() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
+BEGIN
+    DELETE FROM user_tallies;
+    DELETE FROM user_signups;
+    RETURN NULL;
+END $$;
+
+-- Inserts and deletes are tallied once per statement (a sync's batch of
+-- thousands is one statement); an update once per row that changes group,
+-- the WHEN keeping the function out of every other update (a sign-in's
+-- last_login_at, a sync that finds the row as it was).
+CREATE TRIGGER users_tally_insert AFTER INSERT ON users
+    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION user_tallies_insert();
+CREATE TRIGGER users_tally_delete AFTER DELETE ON users
+    REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION user_tallies_delete();
+CREATE TRIGGER users_tally_update AFTER UPDATE ON users FOR EACH ROW
+    WHEN (OLD.tier IS DISTINCT FROM NEW.tier OR OLD.status IS DISTINCT FROM NEW.status
+          OR OLD.mfa IS DISTINCT FROM NEW.mfa OR OLD.enabled IS DISTINCT FROM NEW.enabled
+          OR (OLD.deleted_at IS NULL) <> (NEW.deleted_at IS NULL)
+          OR OLD.created_at IS DISTINCT FROM NEW.created_at)
+    EXECUTE FUNCTION user_tallies_update();
+CREATE TRIGGER users_tally_truncate AFTER TRUNCATE ON users
+    FOR EACH STATEMENT EXECUTE FUNCTION user_tallies_truncate();
+
+-- The users already there. CREATE TRIGGER has locked users against writes
+-- until this transaction ends, so none is missed or counted twice.
+INSERT INTO user_tallies
+SELECT deleted_at IS NOT NULL, tier, coalesce(status, ''), mfa, enabled, count(*)
+  FROM users GROUP BY 1, 2, 3, 4, 5;
+INSERT INTO user_signups
+SELECT (created_at AT TIME ZONE 'UTC')::date, count(*) FROM users GROUP BY 1;
