@@ -117,9 +117,10 @@ BUILD=${BUILD:-build/rel}
 RESPONDER=$REPO/$BUILD/tests/bench-responder
 NODE_BIN=$REPO/node_modules/.bin
 
-# The pool: processes x threads; nginx keeps at most that many idle FastCGI
-# connections (one nginx worker), since with libfcgi a kept connection holds
-# a thread.
+# The pool: processes x threads; nginx (one worker) keeps up to eight idle
+# FastCGI connections a page thread, as many as a thread keeps
+# (WAITER_KEEP_MAX in app/server/worker.c): under the bench's 32 requests in
+# flight every request then finds a kept connection instead of a new one.
 APP_PROCESSES=2
 APP_THREADS=2       # per process, for pages (GETs): they never wait on Cognito (a page
                     # whose session is due for a refresh is handed to the slow lane) and
@@ -131,6 +132,7 @@ APP_THREADS=2       # per process, for pages (GETs): they never wait on Cognito 
 APP_SLOW_THREADS=8  # per process, for the slow lane: what waits on Cognito (POSTs, PATCHes,
                     # DELETEs, and the GETs flagged ROUTE_WAITS in app/server/router.c)
 POOL_THREADS=$((APP_PROCESSES * APP_THREADS))
+KEPT_PER_THREAD=8   # WAITER_KEEP_MAX
 NGINX_WORKERS=1
 S3_BUCKET=gatehouse
 
@@ -641,7 +643,7 @@ render_nginx() {
     render_template "$REPO/nginx/gatehouse.conf.in" "$conf" \
         "REPO=$REPO" "VAR=$VAR" "RUN=$RUN" "LOG=$LOG" \
         "HTTPS_PORT=$HTTPS_PORT" "HTTP_PORT=$HTTP_PORT" "NGINX_WORKERS=$NGINX_WORKERS" \
-        "APP_SOCKET=$APP_SOCKET" "APP_KEEPALIVE=$POOL_THREADS" \
+        "APP_SOCKET=$APP_SOCKET" "APP_KEEPALIVE=$((POOL_THREADS * KEPT_PER_THREAD / NGINX_WORKERS))" \
         "APP_SLOW_SOCKET=$APP_SLOW_SOCKET" \
         "BENCH_SOCKET=$BENCH_SOCKET" "POST_RATE=$POST_RATE" "POST_BURST=$POST_BURST"
     if ! is_root; then

@@ -91,8 +91,19 @@ static void note_route(void *ctx, const char *route)
  * waiting, the one just served is not kept instead. Closing an idle one
  * races with nginx choosing it for a request, which nginx then sends again
  * on a new connection (it retries a failed kept connection, for a GET;
- * only the page lane keeps connections). */
-#define WAITER_KEEP_MAX 4
+ * only the page lane keeps connections).
+ * Eight a thread: under load nginx has a connection per request in flight,
+ * and when the pool keeps fewer than that it closes the rest after each
+ * answer, so nginx opens a new one for most requests (two in three at four
+ * a thread and 32 in flight: an accept, a close and nginx's connect a
+ * page, about a sixth of the admin overview's cost). A request nginx sends
+ * on a kept connection of a busy thread waits for that thread's request,
+ * which on the page lane is short: its threads wait on Cognito only for
+ * rare look-ups (a tenant's password policy hourly, a signing key not seen
+ * before, a bearer user the mirror lacks), and the admin's figures and
+ * totals are read from tallies, not counted (sql/tenant/022). The stack's
+ * nginx keeps WAITER_KEEP_MAX x threads (scripts/stack.sh). */
+#define WAITER_KEEP_MAX 8
 /* Connections a quitting thread still takes from the listening queue. */
 #define QUIT_DRAIN_MAX 16
 
