@@ -190,7 +190,7 @@
 
 /* ---- the admin's user list (app/pages/admin_users.c) ------------------- */
 #define USERLIST_PER_PAGE 25     /* rows on one page */
-#define USERLIST_COUNT_TTL_S 10  /* a filter's total is summed or counted at most this often, per worker */
+#define USERLIST_COUNT_TTL_S 10  /* a filter's total, summed or counted, is kept this long */
 #define USERLIST_KEY_MAX 512     /* bytes of a sort key in a page link */
 
 /* ---- outside services -------------------------------------------------- */

@@ -322,8 +322,8 @@ enum store_result users_get_by_email(const char *tenant, const char *email, stru
 /* Fills *out with the statistics of tenant's mirror as of now: live users
  * (not deleted) per tier, confirmed (CONFIRMED), unconfirmed (UNCONFIRMED)
  * and other statuses, and sign-ups (by the mirror's created_at, deleted
- * users too) per UTC day for the USERS_STATS_DAYS days ending today. Returns STORE_OK, STORE_UNAVAILABLE or
- * STORE_ERROR; *out is zeroed first. */
+ * users too) per UTC day for the USERS_STATS_DAYS days ending today.
+ * Returns STORE_OK, STORE_UNAVAILABLE or STORE_ERROR; *out is zeroed first. */
 enum store_result users_statistics(const char *tenant, time_t now, struct users_stats *out)
 {
     char first[NUM_TEXT_MAX];
