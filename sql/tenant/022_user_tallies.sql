@@ -28,42 +28,31 @@ CREATE TABLE user_signups (
     users bigint NOT NULL
 );
 
--- Each function adds to the groups its rows leave or join. A statement that moves
--- rows between groups takes the groups' row locks in key order, whichever
--- way it moves them, so two such statements cannot deadlock; a group's
+-- Each function adds to the groups its rows join and takes from those they
+-- leave. A statement takes the groups' row locks in key order, whichever
+-- way it moves rows, so two such statements cannot deadlock; a group's
 -- row is locked until the transaction ends, which serialises sign-ups of
 -- one tenant for the moment of their commit only (each is one short
 -- statement). The functions run with this schema as their search_path,
 -- whatever the caller's (the pool's connections have none outside a
 -- tenant's statement).
-CREATE FUNCTION user_tallies_insert() RETURNS trigger LANGUAGE plpgsql
-SET search_path FROM CURRENT AS $$
-BEGIN
-    IF NOT EXISTS (SELECT FROM added) THEN
-        RETURN NULL; -- an upsert that only updated, a delete that found none
-    END IF;
-    INSERT INTO user_tallies AS t
-    SELECT deleted_at IS NOT NULL, tier, coalesce(status, ''), mfa, enabled, count(*)
-      FROM added GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
-    ON CONFLICT (deleted, tier, status, mfa, enabled) DO UPDATE SET users = t.users + excluded.users;
-    INSERT INTO user_signups AS s
-    SELECT (created_at AT TIME ZONE 'UTC')::date, count(*) FROM added GROUP BY 1 ORDER BY 1
-    ON CONFLICT (day) DO UPDATE SET users = s.users + excluded.users;
-    RETURN NULL;
-END $$;
 
-CREATE FUNCTION user_tallies_delete() RETURNS trigger LANGUAGE plpgsql
+-- Rows inserted or deleted by one statement (its transition table, named
+-- alike for both): added to their groups, or taken from them.
+CREATE FUNCTION user_tallies_insert_or_delete() RETURNS trigger LANGUAGE plpgsql
 SET search_path FROM CURRENT AS $$
+DECLARE
+    sign integer := CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END;
 BEGIN
-    IF NOT EXISTS (SELECT FROM removed) THEN
+    IF NOT EXISTS (SELECT FROM changed) THEN
         RETURN NULL; -- an upsert that only updated, a delete that found none
     END IF;
     INSERT INTO user_tallies AS t
-    SELECT deleted_at IS NOT NULL, tier, coalesce(status, ''), mfa, enabled, -count(*)
-      FROM removed GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+    SELECT deleted_at IS NOT NULL, tier, coalesce(status, ''), mfa, enabled, sign * count(*)
+      FROM changed GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
     ON CONFLICT (deleted, tier, status, mfa, enabled) DO UPDATE SET users = t.users + excluded.users;
     INSERT INTO user_signups AS s
-    SELECT (created_at AT TIME ZONE 'UTC')::date, -count(*) FROM removed GROUP BY 1 ORDER BY 1
+    SELECT (created_at AT TIME ZONE 'UTC')::date, sign * count(*) FROM changed GROUP BY 1 ORDER BY 1
     ON CONFLICT (day) DO UPDATE SET users = s.users + excluded.users;
     RETURN NULL;
 END $$;
@@ -105,10 +94,10 @@ END $$;
 -- thousands is one statement); an update once per row that changes group,
 -- the WHEN keeping the function out of every other update (a sign-in's
 -- last_login_at, a sync that finds the row as it was).
-CREATE TRIGGER users_tally_insert AFTER INSERT ON users
-    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION user_tallies_insert();
-CREATE TRIGGER users_tally_delete AFTER DELETE ON users
-    REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION user_tallies_delete();
+CREATE TRIGGER users_tally_insert AFTER INSERT ON users REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION user_tallies_insert_or_delete();
+CREATE TRIGGER users_tally_delete AFTER DELETE ON users REFERENCING OLD TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION user_tallies_insert_or_delete();
 CREATE TRIGGER users_tally_update AFTER UPDATE ON users FOR EACH ROW
     WHEN (OLD.tier IS DISTINCT FROM NEW.tier OR OLD.status IS DISTINCT FROM NEW.status
           OR OLD.mfa IS DISTINCT FROM NEW.mfa OR OLD.enabled IS DISTINCT FROM NEW.enabled
