@@ -4,7 +4,8 @@
 # Two ceilings are measured in the same run, interleaved with the targets
 # so that a noisy neighbour hurts them alike: an nginx static file of a
 # page's size, and a minimal libfcgi responder of our own (tests/bench)
-# behind the same nginx. Each target runs ROUNDS times for SECONDS; the
+# behind the same nginx; and both again at the size of the admin's user
+# list (27 KB), the ceiling of a page that large. Each target runs ROUNDS times for SECONDS; the
 # median requests/s and the median p50/p99 are printed with the ratio to
 # both ceilings. Then the resident memory of each worker process.
 set -u
@@ -32,6 +33,8 @@ scripts/stack.sh start >/dev/null || { echo "bench: the stack did not start"; ex
 targets=(
   "static|/__bench/static.html"
   "responder|/__bench/fcgi"
+  "static, 27 KB|/__bench/static-large.html"
+  "responder, 27 KB|/__bench/fcgi-large"
   "GET /|/"
   "GET /healthz|/healthz"
 )

@@ -625,7 +625,8 @@ start_bench() {
         return 0
     fi
     "$RESPONDER" --page >"$VAR/bench/static.html"
-    chmod 644 "$VAR/bench/static.html"
+    "$RESPONDER" --page large >"$VAR/bench/static-large.html"
+    chmod 644 "$VAR/bench/static.html" "$VAR/bench/static-large.html"
     if pid=$(pidfile_pid "$BENCH_PIDFILE"); then
         [ "$RESPONDER" -nt "$BENCH_PIDFILE" ] || return 0
         stop_pid "$pid" bench-responder TERM "$STOP_TIMEOUT"

@@ -5,13 +5,16 @@
  * nginx: a static file, and this responder, which answers every request with
  * one fixed HTML page of about the size of a real gatehouse page. It does no
  * parsing, no templating and no I/O besides libfcgi's own, so whatever
- * gatehouse costs on top of it is gatehouse's work.
+ * gatehouse costs on top of it is gatehouse's work. Asked for LARGE_PATH it
+ * answers a page of the admin's user list's size instead: the ceiling of
+ * any page that large, whose bytes through nginx and TLS cost more than the
+ * small page's whole request (docs/SCALING.md).
  *
  *   bench-responder SOCKET [THREADS]   serve on the unix socket SOCKET
- *   bench-responder --page             print the page (nginx serves a copy
+ *   bench-responder --page [large]     print the page (nginx serves a copy
  *                                      as the static-file ceiling)
  *
- * The page is built once at start-up into a static buffer that the threads
+ * The pages are built once at start-up into static buffers that the threads
  * only read. The socket is made connectable by any local user because
  * nginx's workers run as another user (www-data); the directory that holds
  * it is what guards access. SIGTERM and SIGINT end the process at once:
@@ -27,17 +30,24 @@
 
 #include <fcgiapp.h>
 
-#define PAGE_TARGET_BYTES 4096 /* about what a gatehouse form page weighs */
-#define PAGE_CAPACITY 8192     /* room for the page, with margin */
+#define PAGE_TARGET_BYTES 4096        /* about what a gatehouse form page weighs */
+#define LARGE_PAGE_TARGET_BYTES 27648 /* the admin's user list, 25 rows (27 KB) */
+#define PAGE_CAPACITY 32768           /* room for either page, with margin */
+#define HEAD_CAPACITY 256
+#define LARGE_PATH "/__bench/fcgi-large" /* nginx's DOCUMENT_URI for the large page */
 #define THREADS_DEFAULT 4
 #define THREADS_MAX 256
 #define LISTEN_BACKLOG 1024
 #define SOCKET_MODE 0666
 
-static char page[PAGE_CAPACITY];
-static int page_len;
-static char head[256];
-static int head_len;
+struct fixed_page {
+    char body[PAGE_CAPACITY];
+    int body_len;
+    char head[HEAD_CAPACITY];
+    int head_len;
+};
+
+static struct fixed_page small_page, large_page;
 static int listen_fd;
 
 static const char page_top[] =
@@ -71,25 +81,25 @@ static const char page_bottom[] =
     "</html>\n";
 
 /* Fills the list between page_top and page_bottom with numbered lines until
- * the page reaches PAGE_TARGET_BYTES, so its size stays close to a real
- * page's whatever the fixed parts weigh. */
-static void build_page(void)
+ * the page reaches target bytes, so its size stays close to a real page's
+ * whatever the fixed parts weigh. */
+static void build_page(struct fixed_page *p, int target)
 {
-    int n = snprintf(page, sizeof(page), "%s", page_top);
+    int n = snprintf(p->body, sizeof(p->body), "%s", page_top);
     int bottom_len = (int)strlen(page_bottom);
-    for (int line = 1; n + bottom_len < PAGE_TARGET_BYTES; line++)
-        n += snprintf(page + n, sizeof(page) - (size_t)n,
+    for (int line = 1; n + bottom_len < target; line++)
+        n += snprintf(p->body + n, sizeof(p->body) - (size_t)n,
                       "<li>Filler line %d keeps this page the size of a real one.</li>\n",
                       line);
-    n += snprintf(page + n, sizeof(page) - (size_t)n, "%s", page_bottom);
-    page_len = n;
-    head_len = snprintf(head, sizeof(head),
-                        "Status: 200 OK\r\n"
-                        "Content-Type: text/html; charset=utf-8\r\n"
-                        "Content-Length: %d\r\n"
-                        "Cache-Control: no-store\r\n"
-                        "\r\n",
-                        page_len);
+    n += snprintf(p->body + n, sizeof(p->body) - (size_t)n, "%s", page_bottom);
+    p->body_len = n;
+    p->head_len = snprintf(p->head, sizeof(p->head),
+                           "Status: 200 OK\r\n"
+                           "Content-Type: text/html; charset=utf-8\r\n"
+                           "Content-Length: %d\r\n"
+                           "Cache-Control: no-store\r\n"
+                           "\r\n",
+                           n);
 }
 
 static void on_stop(int sig)
@@ -105,8 +115,11 @@ static void *serve(void *unused)
     if (FCGX_InitRequest(&req, listen_fd, 0) != 0)
         return NULL;
     while (FCGX_Accept_r(&req) == 0) {
-        FCGX_PutStr(head, head_len, req.out);
-        FCGX_PutStr(page, page_len, req.out);
+        const char *uri = FCGX_GetParam("DOCUMENT_URI", req.envp);
+        const struct fixed_page *p =
+            uri && strcmp(uri, LARGE_PATH) == 0 ? &large_page : &small_page;
+        FCGX_PutStr(p->head, p->head_len, req.out);
+        FCGX_PutStr(p->body, p->body_len, req.out);
         FCGX_Finish_r(&req);
     }
     return NULL;
@@ -115,12 +128,15 @@ static void *serve(void *unused)
 int main(int argc, char **argv)
 {
     if (argc < 2 || argc > 3) {
-        fprintf(stderr, "usage: %s SOCKET [THREADS] | --page\n", argv[0]);
+        fprintf(stderr, "usage: %s SOCKET [THREADS] | --page [large]\n", argv[0]);
         return 2;
     }
-    build_page();
+    build_page(&small_page, PAGE_TARGET_BYTES);
+    build_page(&large_page, LARGE_PAGE_TARGET_BYTES);
     if (strcmp(argv[1], "--page") == 0) {
-        fwrite(page, 1, (size_t)page_len, stdout);
+        const struct fixed_page *p =
+            argc == 3 && strcmp(argv[2], "large") == 0 ? &large_page : &small_page;
+        fwrite(p->body, 1, (size_t)p->body_len, stdout);
         return fflush(stdout) == 0 ? 0 : 1;
     }
 
@@ -164,8 +180,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench-responder: no thread could start\n");
         return 1;
     }
-    fprintf(stderr, "bench-responder: %d threads on %s, page %d bytes\n",
-            started, path, page_len);
+    fprintf(stderr, "bench-responder: %d threads on %s, pages of %d and %d bytes\n", started,
+            path, small_page.body_len, large_page.body_len);
     for (int i = 0; i < started; i++)
         pthread_join(tid[i], NULL);
     return 0;
