@@ -5,9 +5,9 @@
  * keep: a few dozen rows whatever the size of the mirror, exact at every
  * moment. They were once counted over the mirror, which at a million users
  * is half a second of both cores, and therefore at most once a minute for
- * the whole pool; the tallies put a row lock under each sign-up and each
- * change of tier or status for the moment of its commit instead, which a
- * tenant's sign-ups do not come near. What each worker process keeps, per
+ * the whole pool. The tallies' price is a row lock under each sign-up and
+ * each change of tier or status, held until it commits: far from anything a
+ * tenant's rate of sign-ups would notice. What each worker process keeps, per
  * tenant, for STATS_TTL_S seconds, is the rendered charts, since drawing
  * them is the costly part of a view: an admin reloading the page sees
  * figures at most that old, and a change made by this worker drops its

@@ -57,28 +57,28 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- A row that changes group: one statement moves it, its two groups summed
--- (a change of created_at alone leaves the group as it is) and taken in key
--- order.
+-- Rows updated by one statement: each leaves its old group and joins its
+-- new one, summed per group (most updates, a sign-in's last_login_at or a
+-- sync that finds a row as it was, sum to nothing and lock no tally row).
 CREATE FUNCTION user_tallies_update() RETURNS trigger LANGUAGE plpgsql
 SET search_path FROM CURRENT AS $$
 BEGIN
     INSERT INTO user_tallies AS t
     SELECT deleted, tier, status, mfa, enabled, sum(n)
-      FROM (VALUES (NEW.deleted_at IS NOT NULL, NEW.tier, coalesce(NEW.status, ''), NEW.mfa,
-                    NEW.enabled, 1),
-                   (OLD.deleted_at IS NOT NULL, OLD.tier, coalesce(OLD.status, ''), OLD.mfa,
-                    OLD.enabled, -1)) AS v (deleted, tier, status, mfa, enabled, n)
+      FROM (SELECT deleted_at IS NOT NULL, tier, coalesce(status, ''), mfa, enabled, 1
+              FROM after_rows
+            UNION ALL
+            SELECT deleted_at IS NOT NULL, tier, coalesce(status, ''), mfa, enabled, -1
+              FROM before_rows) AS v (deleted, tier, status, mfa, enabled, n)
      GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4, 5
     ON CONFLICT (deleted, tier, status, mfa, enabled) DO UPDATE SET users = t.users + excluded.users;
-    IF (OLD.created_at AT TIME ZONE 'UTC')::date <> (NEW.created_at AT TIME ZONE 'UTC')::date THEN
-        INSERT INTO user_signups AS s
-        SELECT day, sum(n)
-          FROM (VALUES ((NEW.created_at AT TIME ZONE 'UTC')::date, 1),
-                       ((OLD.created_at AT TIME ZONE 'UTC')::date, -1)) AS v (day, n)
-         GROUP BY 1 ORDER BY 1
-        ON CONFLICT (day) DO UPDATE SET users = s.users + excluded.users;
-    END IF;
+    INSERT INTO user_signups AS s
+    SELECT day, sum(n)
+      FROM (SELECT (created_at AT TIME ZONE 'UTC')::date, 1 FROM after_rows
+            UNION ALL
+            SELECT (created_at AT TIME ZONE 'UTC')::date, -1 FROM before_rows) AS v (day, n)
+     GROUP BY 1 HAVING sum(n) <> 0 ORDER BY 1
+    ON CONFLICT (day) DO UPDATE SET users = s.users + excluded.users;
     RETURN NULL;
 END $$;
 
@@ -90,20 +90,16 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- Inserts and deletes are tallied once per statement (a sync's batch of
--- thousands is one statement); an update once per row that changes group,
--- the WHEN keeping the function out of every other update (a sign-in's
--- last_login_at, a sync that finds the row as it was).
+-- Every write is tallied once per statement (a sync's batch of sixty, or
+-- a bulk insert of thousands, is one): the statement's rows are summed per
+-- group and the groups taken in key order.
 CREATE TRIGGER users_tally_insert AFTER INSERT ON users REFERENCING NEW TABLE AS changed
     FOR EACH STATEMENT EXECUTE FUNCTION user_tallies_insert_or_delete();
 CREATE TRIGGER users_tally_delete AFTER DELETE ON users REFERENCING OLD TABLE AS changed
     FOR EACH STATEMENT EXECUTE FUNCTION user_tallies_insert_or_delete();
-CREATE TRIGGER users_tally_update AFTER UPDATE ON users FOR EACH ROW
-    WHEN (OLD.tier IS DISTINCT FROM NEW.tier OR OLD.status IS DISTINCT FROM NEW.status
-          OR OLD.mfa IS DISTINCT FROM NEW.mfa OR OLD.enabled IS DISTINCT FROM NEW.enabled
-          OR (OLD.deleted_at IS NULL) <> (NEW.deleted_at IS NULL)
-          OR OLD.created_at IS DISTINCT FROM NEW.created_at)
-    EXECUTE FUNCTION user_tallies_update();
+CREATE TRIGGER users_tally_update AFTER UPDATE ON users
+    REFERENCING OLD TABLE AS before_rows NEW TABLE AS after_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION user_tallies_update();
 CREATE TRIGGER users_tally_truncate AFTER TRUNCATE ON users
     FOR EACH STATEMENT EXECUTE FUNCTION user_tallies_truncate();
 
