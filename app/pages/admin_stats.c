@@ -68,10 +68,10 @@
 
 struct stats_slot {
     char tenant[TENANT_SLUG_MAX];
-    char *html;        /* the admin_stats template's output; NULL: none yet */
-    time_t counted_at; /* when this worker got them; 0: must be got again */
-    time_t figures_at; /* when they were read */
-    bool refreshing;   /* a thread is counting it now */
+    char *html;      /* the admin_stats template's output; NULL: none yet */
+    time_t read_at;  /* when this worker read the figures drawn in html */
+    bool due;        /* a change of this worker's: read them again */
+    bool refreshing; /* a thread is reading and drawing them now */
 };
 
 static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -94,7 +94,7 @@ static struct stats_slot *claim_slot(void)
     for (size_t i = 0; i < STATS_SLOTS; i++) {
         if (!slots[i].tenant[0])
             return &slots[i];
-        if (!slots[i].refreshing && (!oldest || slots[i].counted_at < oldest->counted_at))
+        if (!slots[i].refreshing && (!oldest || slots[i].read_at < oldest->read_at))
             oldest = &slots[i];
     }
     return oldest;
@@ -102,10 +102,9 @@ static struct stats_slot *claim_slot(void)
 
 static struct json_object *draw(const struct users_stats *st);
 
-/* count_and_draw reads tenant's figures and renders them; *html (malloc'd,
+/* read_and_draw reads tenant's figures and renders them; *html (malloc'd,
  * the caller's) is NULL unless STORE_OK. */
-static enum store_result count_and_draw(const char *tenant, time_t now, char **html,
-                                        time_t *counted_at)
+static enum store_result read_and_draw(const char *tenant, time_t now, char **html)
 {
     struct users_stats st;
     struct buf out;
@@ -113,7 +112,6 @@ static enum store_result count_and_draw(const char *tenant, time_t now, char **h
     enum store_result rc = users_statistics(tenant, now, &st);
     if (rc != STORE_OK)
         return rc;
-    *counted_at = st.counted_at;
     buf_init(&out);
     struct json_object *ctx = draw(&st);
     if (render_fragment("admin_stats", ctx, &out) == 0)
@@ -126,9 +124,9 @@ static enum store_result count_and_draw(const char *tenant, time_t now, char **h
 }
 
 /* statistics returns tenant's figures as HTML (a new json-c string) and when
- * they were counted in *at: from the cache when fresh (or while another
- * thread recounts), else counted now. On a failed count the previous
- * figures, if any, are served rather than an error page. NULL: none. */
+ * they were read in *at: from the cache when fresh (or while another thread
+ * reads them again), else read now. On a failed read the previous figures,
+ * if any, are served rather than an error page. NULL: none. */
 static struct json_object *statistics(const char *tenant, time_t now, time_t *at,
                                       enum store_result *rc)
 {
@@ -136,10 +134,10 @@ static struct json_object *statistics(const char *tenant, time_t now, time_t *at
     *rc = STORE_OK;
     pthread_mutex_lock(&stats_lock);
     struct stats_slot *slot = find_slot(tenant);
-    if (slot && slot->html && slot->counted_at &&
-        (now - slot->counted_at < STATS_TTL_S || slot->refreshing)) {
+    if (slot && slot->html &&
+        ((!slot->due && now - slot->read_at < STATS_TTL_S) || slot->refreshing)) {
         html = json_object_new_string(slot->html);
-        *at = slot->figures_at;
+        *at = slot->read_at;
         pthread_mutex_unlock(&stats_lock);
         return html;
     }
@@ -148,8 +146,7 @@ static struct json_object *statistics(const char *tenant, time_t now, time_t *at
     pthread_mutex_unlock(&stats_lock);
 
     char *drawn = NULL;
-    time_t counted = now;
-    *rc = count_and_draw(tenant, now, &drawn, &counted);
+    *rc = read_and_draw(tenant, now, &drawn);
 
     pthread_mutex_lock(&stats_lock);
     slot = find_slot(tenant);
@@ -160,17 +157,17 @@ static struct json_object *statistics(const char *tenant, time_t now, time_t *at
             snprintf(slot->tenant, sizeof(slot->tenant), "%s", tenant);
         }
         html = json_object_new_string(drawn);
-        *at = counted;
+        *at = now;
         if (slot) {
             free(slot->html);
             slot->html = drawn;
-            slot->counted_at = now;
-            slot->figures_at = counted;
+            slot->read_at = now;
+            slot->due = false;
             drawn = NULL;
         }
     } else if (slot && slot->html) {
         html = json_object_new_string(slot->html);
-        *at = slot->figures_at;
+        *at = slot->read_at;
         *rc = STORE_OK;
     }
     if (slot)
@@ -185,7 +182,7 @@ void admin_stats_changed(const char *tenant)
     pthread_mutex_lock(&stats_lock);
     struct stats_slot *slot = find_slot(tenant);
     if (slot)
-        slot->counted_at = 0;
+        slot->due = true;
     pthread_mutex_unlock(&stats_lock);
 }
 
@@ -330,7 +327,7 @@ enum store_result admin_stats_add(struct json_object *ctx, const char *tenant, t
     if (!html)
         return rc == STORE_OK ? STORE_ERROR : rc;
     json_object_object_add(ctx, "stats_html", html);
-    json_object_object_add(ctx, "counted_at",
+    json_object_object_add(ctx, "read_at",
                            json_object_new_string(admintext_date(when, at, true)));
     return STORE_OK;
 }

@@ -331,7 +331,6 @@ enum store_result users_statistics(const char *tenant, time_t now, struct users_
     enum store_result rc = STORE_OK;
 
     memset(out, 0, sizeof *out);
-    out->counted_at = now;
     out->first_day = now - now % SECONDS_PER_DAY - (USERS_STATS_DAYS - 1) * SECONDS_PER_DAY;
     pg_query_init(&q);
     const char *const params[] = {pg_num_text(first, (long long)out->first_day)};

@@ -60,7 +60,6 @@ struct users_stats { /* the whole mirror of one tenant, at one moment */
     long long confirmed, unconfirmed, other_status;
     long long signups[USERS_STATS_DAYS]; /* per UTC day; the last is today */
     time_t first_day;                    /* UTC midnight of signups[0] */
-    time_t counted_at;                   /* when these figures were read */
 };
 
 struct users_page {
